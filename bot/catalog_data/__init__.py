@@ -1,0 +1,1 @@
+"""The demo catalog (``storefront catalog import --demo``) and its teaser clips."""

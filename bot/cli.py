@@ -1,0 +1,148 @@
+"""The ``storefront`` command: run, migrate, catalog import, sandbox, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"storefront: {message}", file=sys.stderr)
+    return code
+
+
+async def _migrate(settings: Settings) -> int:
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        status = await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print(f"Database schema is at {status.current} (latest).")
+    return 0
+
+
+async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> int:
+    from bot.bootstrap import SchemaBehind, build_app
+    from bot.services.catalog_file import CatalogFileError
+    from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+
+    path = demo_catalog_path() if demo else Path(file or "")
+    try:
+        draft = read_catalog(path)
+    except CatalogFileError as exc:
+        print(f"{path}: the catalog has problems; nothing was imported:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    try:
+        app = await build_app(settings)
+    except SchemaBehind as exc:
+        return _fail(str(exc))
+    try:
+        report = await import_catalog(app.uows, draft)
+    except CatalogFileError as exc:
+        print(f"{path}: nothing was imported:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    print(f"Imported {report.categories} categories, {report.products} products and "
+          f"{report.variants} variants from {path}.")
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from bot.bootstrap import SchemaBehind, build_app
+    from bot.jobs.scheduler import make_scheduler
+    from bot.telegram.runner import make_polling
+
+    if not settings.bot_token:
+        return _fail("set BOT_TOKEN (from @BotFather) in .env or the environment, "
+                     "or try `storefront sandbox`, which needs no token.")
+    try:
+        app = await build_app(settings)
+    except SchemaBehind as exc:
+        return _fail(str(exc))
+    scheduler = make_scheduler(app.uows)
+    try:
+        poller = make_polling(settings.bot_framework, app.storefront, settings.bot_token,
+                              settings.telegram_api_base)
+        await poller.start()
+    except Exception as exc:
+        await app.close()
+        return _fail(f"could not start the bot: {exc}")
+    scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
+    await stop.wait()
+    scheduler.shutdown(wait=False)
+    await poller.stop()
+    await app.close()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storefront", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
+    sub.add_parser("migrate", help="upgrade the database schema to the latest version")
+    catalog = sub.add_parser("catalog", help="manage the catalog")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    importer = catalog_sub.add_parser("import", help="import a YAML or JSON catalog file")
+    importer.add_argument("file", nargs="?", help="the catalog file")
+    importer.add_argument("--demo", action="store_true", help="import the bundled demo catalog")
+    sandbox = sub.add_parser("sandbox", help="chat with the shop in this terminal; no token")
+    sandbox.add_argument("--framework", choices=["aiogram", "ptb"], default=None)
+    sandbox.add_argument("--database", default=None,
+                         help="database URL (default: a fresh SQLite file in a temp folder)")
+    bench = sub.add_parser("bench", help="run a benchmark")
+    bench.add_argument("name", choices=["updates"])
+    bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
+    bench.add_argument("--updates", type=int, default=2000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "catalog":
+            if not args.demo and not args.file:
+                return _fail("name a catalog file, or use --demo")
+            return asyncio.run(_import_catalog(settings, args.file, args.demo))
+        if args.command == "sandbox":
+            from bot.sandbox.terminal import run_sandbox
+
+            return asyncio.run(run_sandbox(
+                settings, framework=args.framework or settings.bot_framework,
+                database_url=args.database,
+            ))
+        if args.command == "bench":
+            from bench.updates import run_bench
+
+            return asyncio.run(run_bench(args.framework, args.updates))
+    return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""Settings from the environment and ``.env`` (see ``.env.example`` for every one)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str = ""
+    telegram_api_base: str = DEFAULT_API_BASE
+    bot_framework: Literal["aiogram", "ptb"] = "aiogram"
+    database_url: str = "sqlite+aiosqlite:///storefront.db"
+    redis_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    payment_provider_token: str = ""
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    default_locale: Literal["en", "zh"] = "en"
+    currency: str = "USD"
+    shop_name: str = "Storefront"
+    max_quantity_per_line: int = Field(default=20, ge=1, le=999)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")

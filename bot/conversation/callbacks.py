@@ -1,0 +1,131 @@
+"""Callback data: an action and ids, packed into Telegram's 64 bytes, checked on the way back.
+
+Buttons carry what to do and to what (``nv:c:12:3`` = show card 3 of category 12), never a
+price, a discount or an owner: the server looks those up again. Anything that does not decode
+exactly (forged, truncated, from an older version of the bot) decodes to ``None`` and gets a
+polite answer instead of an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.services.browsing import ListKind
+
+#: Telegram's limit on ``callback_data``.
+MAX_BYTES = 64
+_INT = re.compile(r"^(0|[1-9][0-9]{0,18})$")
+_LOCALE = re.compile(r"^[a-z]{2}$")
+_MAX_INT = 2**63 - 1
+_LIST_KINDS = frozenset(k.value for k in ListKind)
+
+
+class Action(StrEnum):
+    # "ctx" is a ListKind (category, search, similar, single) and "ctx_id" that list's id.
+    NAV = "nv"  # ctx, ctx_id, index: show that card in place
+    ADD = "ad"  # product, ctx, ctx_id, index: add (or pick a variant first)
+    ADD_VARIANT = "av"  # variant, ctx, ctx_id, index
+    BUY = "bn"  # product, ctx, ctx_id, index: like ADD, then (soon) checkout
+    MORE = "ml"  # product: cards like this one
+    CATEGORIES = "ct"  # the category list
+    CATEGORY = "cg"  # category: its first card
+    CART = "ca"  # show the cart (refresh in place)
+    INC = "ci"  # cart line
+    DEC = "cd"  # cart line
+    REMOVE = "cr"  # cart line
+    QUANTITY = "cq"  # cart line: ask for a number
+    CHECKOUT = "co"  # the cart's checkout
+    CLEAR = "cc"  # ask to confirm
+    CLEAR_YES = "cy"
+    LANG = "lg"  # locale
+    NOOP = "no"  # a label-only button (the "2 / 7" counter)
+
+
+_ARGS: dict[Action, tuple[str, ...]] = {
+    Action.NAV: ("ctx", "int", "int"),
+    Action.ADD: ("int", "ctx", "int", "int"),
+    Action.ADD_VARIANT: ("int", "ctx", "int", "int"),
+    Action.BUY: ("int", "ctx", "int", "int"),
+    Action.MORE: ("int",),
+    Action.CATEGORIES: (),
+    Action.CATEGORY: ("int",),
+    Action.CART: (),
+    Action.INC: ("int",),
+    Action.DEC: ("int",),
+    Action.REMOVE: ("int",),
+    Action.QUANTITY: ("int",),
+    Action.CHECKOUT: (),
+    Action.CLEAR: (),
+    Action.CLEAR_YES: (),
+    Action.LANG: ("locale",),
+    Action.NOOP: (),
+}
+
+Arg = int | str
+
+
+class CallbackTooLong(ValueError):
+    """Raised at encode time: a button we build must never exceed Telegram's limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    action: Action
+    args: tuple[Arg, ...] = ()
+
+    def encode(self) -> str:
+        kinds = _ARGS[self.action]
+        if len(kinds) != len(self.args):
+            raise ValueError(f"{self.action!r} takes {len(kinds)} arguments, got {self.args!r}")
+        raw = ":".join([self.action.value, *(str(a) for a in self.args)])
+        if len(raw.encode()) > MAX_BYTES:
+            raise CallbackTooLong(raw)
+        return raw
+
+    def int_arg(self, index: int) -> int:
+        value = self.args[index]
+        assert isinstance(value, int)
+        return value
+
+    def str_arg(self, index: int) -> str:
+        return str(self.args[index])
+
+
+def cb(action: Action, *args: Arg) -> str:
+    """Build and encode callback data in one go (what screens use for buttons)."""
+    return Callback(action, tuple(args)).encode()
+
+
+def _parse_arg(kind: str, token: str) -> Arg | None:
+    if kind == "int":
+        if not _INT.match(token) or int(token) > _MAX_INT:
+            return None
+        return int(token)
+    if kind == "ctx":
+        return token if token in _LIST_KINDS else None
+    if kind == "locale":
+        return token if _LOCALE.match(token) else None
+    return None
+
+
+def decode(raw: str | None) -> Callback | None:
+    """The callback a button carried, or None if it is not one we could have made."""
+    if not raw or len(raw.encode("utf-8", "replace")) > MAX_BYTES:
+        return None
+    head, *tokens = raw.split(":")
+    try:
+        action = Action(head)
+    except ValueError:
+        return None
+    kinds = _ARGS[action]
+    if len(tokens) != len(kinds):
+        return None
+    args: list[Arg] = []
+    for kind, token in zip(kinds, tokens, strict=True):
+        value = _parse_arg(kind, token)
+        if value is None:
+            return None
+        args.append(value)
+    return Callback(action, tuple(args))

@@ -1,0 +1,102 @@
+"""What the bot says back, as neutral values; each adapter turns them into Bot API calls.
+
+Texts and captions are HTML (``parse_mode="HTML"``) and already escaped by the screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.catalog import MediaKind
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    callback: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A video or photo to send: by Telegram ``file_id`` when known, else its URL or path.
+
+    ``media_id`` lets the delivery code store the ``file_id`` Telegram returns after the first
+    upload, so the next send of the same teaser costs no upload.
+    """
+
+    kind: MediaKind
+    media_id: int
+    source: str
+    file_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    chat_id: int
+    text: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendMedia:
+    chat_id: int
+    media: MediaRef
+    caption: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditText:
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditCaption:
+    chat_id: int
+    message_id: int
+    caption: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditMedia:
+    chat_id: int
+    message_id: int
+    media: MediaRef
+    caption: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditKeyboard:
+    chat_id: int
+    message_id: int
+    keyboard: Keyboard | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMessage:
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCallback:
+    """Every button press is answered (Telegram shows a spinner until it is)."""
+
+    callback_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+Reply = (
+    SendText | SendMedia | EditText | EditCaption | EditMedia | EditKeyboard | DeleteMessage
+    | AnswerCallback
+)

@@ -1,0 +1,1 @@
+"""Screens: one module per feature, each turning a request into replies on a ``Turn``."""

@@ -1,0 +1,143 @@
+"""Product teaser cards: a video (or photo, or text) with a caption and buttons.
+
+Paging edits the same message (``editMessageMedia`` for media, ``editMessageText`` for text)
+instead of flooding the chat; when the kind of message must change, the old card is deleted and
+a new one sent, since Telegram cannot turn a text message into a video.
+"""
+
+from __future__ import annotations
+
+from bot.conversation.callbacks import Action, cb
+from bot.conversation.events import ButtonPress, MessageKind
+from bot.conversation.replies import (
+    Button,
+    DeleteMessage,
+    EditKeyboard,
+    EditMedia,
+    EditText,
+    Keyboard,
+    MediaRef,
+    SendMedia,
+    SendText,
+)
+from bot.conversation.texts import Texts, escape
+from bot.conversation.turn import Turn
+from bot.domain.catalog import MediaKind, Product, StockLevel, stock_hint
+from bot.services.browsing import CardPage, ListKind
+
+#: Telegram's caption limit is 1024 characters; leave room for the other lines.
+_DESCRIPTION_CHARS = 700
+
+
+def _price_line(tx: Texts, product: Product) -> str:
+    price = product.price_from
+    hint = stock_hint(product.available)
+    stock = {
+        StockLevel.OUT: tx.t("card.stock.out"),
+        StockLevel.LOW: tx.t("card.stock.low", n=hint.units),
+        StockLevel.IN_STOCK: tx.t("card.stock.in"),
+    }[hint.level]
+    if price is None:
+        return stock
+    shown = tx.t("card.price_from", price=tx.money(price)) if product.has_price_range else (
+        tx.money(price)
+    )
+    return f"<b>{shown}</b> · {stock}"
+
+
+def caption(tx: Texts, page: CardPage) -> str:
+    product = page.product
+    parts = [f"<b>{escape(product.name)}</b>", _price_line(tx, product)]
+    if product.description:
+        text = product.description
+        if len(text) > _DESCRIPTION_CHARS:
+            text = text[: _DESCRIPTION_CHARS - 1].rstrip() + "…"
+        parts.append(escape(text))
+    if page.kind is not ListKind.SINGLE:
+        key = {
+            ListKind.CATEGORY: "card.position.category",
+            ListKind.SEARCH: "card.position.search",
+            ListKind.SIMILAR: "card.position.similar",
+        }[page.kind]
+        parts.append(
+            "<i>" + tx.t(key, index=page.index + 1, total=page.total, where=page.label) + "</i>"
+        )
+    return "\n".join(parts)
+
+
+def _where(page: CardPage, index: int) -> tuple[str, int, int]:
+    return (page.kind.value, page.list_id, index)
+
+
+def keyboard(tx: Texts, page: CardPage) -> Keyboard:
+    product = page.product
+    rows: list[tuple[Button, ...]] = []
+    if product.available > 0:
+        rows.append((
+            Button(tx.t("card.btn_add"), cb(Action.ADD, product.id, *_where(page, page.index))),
+            Button(tx.t("card.btn_buy"), cb(Action.BUY, product.id, *_where(page, page.index))),
+        ))
+    if page.total > 1:
+        rows.append((
+            Button("◀", cb(Action.NAV, *_where(page, page.prev_index))),
+            Button(f"{page.index + 1} / {page.total}", cb(Action.NOOP)),
+            Button("▶", cb(Action.NAV, *_where(page, page.next_index))),
+        ))
+    rows.append((
+        Button(tx.t("card.btn_more"), cb(Action.MORE, product.id)),
+        Button(tx.t("card.btn_cart"), cb(Action.CART)),
+    ))
+    return tuple(rows)
+
+
+def variant_keyboard(tx: Texts, page: CardPage) -> Keyboard:
+    """Shown in place of the card's buttons when a product has several variants."""
+    rows: list[tuple[Button, ...]] = []
+    for variant in page.product.sellable_variants:
+        if variant.available > 0:
+            label = tx.t("card.variant_button", name=variant.name or variant.sku,
+                         price=tx.money(variant.price))
+            data = cb(Action.ADD_VARIANT, variant.id, *_where(page, page.index))
+        else:
+            label = tx.t("card.variant_sold_out", name=variant.name or variant.sku)
+            data = cb(Action.NOOP)
+        rows.append((Button(label, data),))
+    rows.append((Button(tx.t("card.btn_back"), cb(Action.NAV, *_where(page, page.index))),))
+    return tuple(rows)
+
+
+def media_ref(product: Product) -> MediaRef | None:
+    media = product.card_media
+    if media is None or media.kind is MediaKind.NONE:
+        return None
+    return MediaRef(media.kind, media.id, media.source, media.file_id)
+
+
+def show_card(turn: Turn, page: CardPage, *, replace: bool) -> None:
+    """Send the card, or (``replace``) turn the pressed message into it."""
+    text, buttons = caption(turn.tx, page), keyboard(turn.tx, page)
+    media = media_ref(page.product)
+    event = turn.event
+    chat_id = turn.chat_id
+    if replace and isinstance(event, ButtonPress) and event.message_id is not None:
+        is_media = event.message_kind in (MessageKind.VIDEO, MessageKind.PHOTO)
+        if media is not None and is_media:
+            turn.replies.append(EditMedia(chat_id, event.message_id, media, text, buttons))
+            return
+        if media is None and event.message_kind is MessageKind.TEXT:
+            turn.replies.append(EditText(chat_id, event.message_id, text, buttons))
+            return
+        turn.replies.append(DeleteMessage(chat_id, event.message_id))
+    if media is None:
+        turn.replies.append(SendText(chat_id, text, buttons))
+    else:
+        turn.replies.append(SendMedia(chat_id, media, text, buttons))
+
+
+def show_variant_picker(turn: Turn, page: CardPage) -> None:
+    event = turn.event
+    assert isinstance(event, ButtonPress) and event.message_id is not None
+    turn.answer(turn.tx.t("card.pick_variant"))
+    turn.replies.append(
+        EditKeyboard(turn.chat_id, event.message_id, variant_keyboard(turn.tx, page))
+    )

@@ -1,0 +1,220 @@
+"""The cart: /cart, add from a card, +1 / −1 / remove / clear, typing a quantity."""
+
+from __future__ import annotations
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.events import ButtonPress
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Turn
+from bot.domain.cart import MAX_LINES, Refusal
+from bot.services import carts
+from bot.services.carts import AddOutcome, CartView, LineOutcome, LineStatus
+from bot.services.ports import UiState
+
+ASK_QUANTITY = "cart.quantity"
+#: Longest reply we try to read as a quantity; anything longer is not a number anyone means.
+_MAX_DIGITS = 6
+
+
+def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
+    cart = view.cart
+    if cart.is_empty:
+        return tx.t("cart.empty"), ((Button(tx.t("cart.btn_browse"), cb(Action.CATEGORIES)),),)
+    lines = [tx.t("cart.title"), ""]
+    rows: list[tuple[Button, ...]] = []
+    for number, (line_id, line) in enumerate(zip(view.line_ids, cart.lines, strict=True), 1):
+        name = line.product_name + (f" ({line.variant.name})" if line.variant.name else "")
+        lines.append(tx.t("cart.line", index=number, name=name, qty=line.quantity,
+                          total=tx.money(line.total)))
+        if not line.variant.active:
+            lines.append(tx.t("cart.line_unavailable"))
+        elif line.short_of_stock:
+            lines.append(tx.t("cart.line_short", n=line.variant.available))
+        rows.append((
+            Button("−", cb(Action.DEC, line_id)),
+            Button(tx.t("cart.btn_qty", index=number, qty=line.quantity),
+                   cb(Action.QUANTITY, line_id)),
+            Button("+", cb(Action.INC, line_id)),
+            Button("✕", cb(Action.REMOVE, line_id)),
+        ))
+    total = cart.total
+    assert total is not None
+    lines += ["", tx.t("cart.total", total=tx.money(total),
+                       items=tx.plural("cart.items", cart.item_count))]
+    rows.append((Button(tx.t("cart.btn_clear"), cb(Action.CLEAR)),
+                 Button(tx.t("cart.btn_checkout"), cb(Action.CHECKOUT))))
+    rows.append((Button(tx.t("cart.btn_browse"), cb(Action.CATEGORIES)),))
+    return "\n".join(lines), tuple(rows)
+
+
+async def show_cart(turn: Turn) -> None:
+    if not turn.in_private:
+        # A cart shown in a group would show one buyer's basket to everyone.
+        if isinstance(turn.event, ButtonPress):
+            turn.answer(turn.tx.t("cart.private_only"), alert=True)
+            return
+        link = turn.deep_link("cart")
+        keyboard = ((Button(turn.tx.t("cart.btn_open_private"), url=link),),) if link else None
+        turn.say(turn.tx.t("cart.private_only"), keyboard)
+        return
+    view = await carts.view_cart(turn.uow, turn.person.id)
+    text, keyboard = render(turn.tx, view)
+    turn.answer()
+    turn.show(text, keyboard)
+
+
+def _refusal_text(turn: Turn, outcome: AddOutcome) -> str:
+    tx, name = turn.tx, outcome.product_name
+    refusal = outcome.refusal
+    if refusal is Refusal.OUT_OF_STOCK:
+        return tx.t("cart.out_of_stock", name=name)
+    if refusal is Refusal.STOCK_LIMIT:
+        key = "cart.capped_stock" if outcome.capped else "cart.at_stock_limit"
+        return tx.t(key, n=outcome.quantity)
+    if refusal is Refusal.LINE_LIMIT:
+        return tx.t("cart.at_line_limit", n=turn.config.max_per_line)
+    if refusal is Refusal.CURRENCY_MISMATCH:
+        return tx.t("cart.currency_mismatch", cart=outcome.cart_currency or "?",
+                    item=outcome.variant.price.currency)
+    if refusal is Refusal.CART_FULL:
+        return tx.t("cart.full", n=MAX_LINES)
+    return tx.t("cart.unavailable")
+
+
+async def add_variant(turn: Turn, variant_id: int, *, buy_now: bool = False) -> AddOutcome | None:
+    outcome = await carts.add_to_cart(
+        turn.uow, turn.person.id, variant_id, turn.now, max_per_line=turn.config.max_per_line
+    )
+    if outcome is None:
+        turn.answer(turn.tx.t("card.product_gone"), alert=True)
+        return None
+    if outcome.refusal is not None:
+        turn.answer(_refusal_text(turn, outcome), alert=not outcome.added)
+        return outcome
+    name = outcome.product_name + (f" ({outcome.variant.name})" if outcome.variant.name else "")
+    if buy_now:  # until checkout lands, Buy now keeps the item in the cart and says so
+        turn.answer(turn.tx.t("checkout.soon", name=name), alert=True)
+        return outcome
+    if turn.in_private:
+        text = turn.tx.t("cart.added", name=name, qty=outcome.quantity,
+                         items=turn.tx.plural("cart.items", outcome.item_count))
+    else:
+        text = turn.tx.t("cart.added_in_group", name=name, qty=outcome.quantity)
+    turn.answer(text)
+    return outcome
+
+
+async def add_product(turn: Turn, product_id: int, *, buy_now: bool = False) -> AddOutcome | None:
+    """Add the product's only sellable variant (the card checked there is exactly one)."""
+    product = await turn.uow.catalog.product(product_id)
+    if product is None:
+        turn.answer(turn.tx.t("card.product_gone"), alert=True)
+        return None
+    variants = product.sellable_variants
+    if not variants:
+        turn.answer(turn.tx.t("cart.unavailable"), alert=True)
+        return None
+    return await add_variant(turn, variants[0].id, buy_now=buy_now)
+
+
+def _line_refused(turn: Turn, outcome: LineOutcome) -> bool:
+    if outcome.status is LineStatus.NOT_YOURS:
+        turn.answer(turn.tx.t("cart.not_yours"), alert=True)
+        return True
+    if outcome.status is LineStatus.GONE:
+        turn.answer(turn.tx.t("cart.line_gone"))
+        return False  # still redraw: the buyer is looking at an old cart
+    return False
+
+
+async def _after_line_change(turn: Turn, outcome: LineOutcome) -> None:
+    if _line_refused(turn, outcome):
+        return
+    if outcome.refusal is Refusal.STOCK_LIMIT:
+        turn.answer(turn.tx.t("cart.at_stock_limit", n=outcome.quantity))
+    elif outcome.refusal is Refusal.LINE_LIMIT:
+        turn.answer(turn.tx.t("cart.at_line_limit", n=turn.config.max_per_line))
+    elif outcome.line is not None and outcome.quantity == 0:
+        turn.answer(turn.tx.t("cart.removed", name=outcome.line.product_name))
+    if outcome.line is not None and outcome.quantity == outcome.line.quantity and (
+        outcome.status is LineStatus.OK
+    ):
+        return  # nothing changed; redrawing would only earn "message is not modified"
+    await show_cart(turn)
+
+
+async def ask_quantity(turn: Turn, line_id: int) -> None:
+    stored = await turn.uow.carts.line(line_id)
+    if stored is None or stored.user_id != turn.person.id:
+        _line_refused(turn, LineOutcome(
+            LineStatus.GONE if stored is None else LineStatus.NOT_YOURS
+        ))
+        if stored is None:
+            await show_cart(turn)
+        return
+    view = await carts.view_cart(turn.uow, turn.person.id)
+    line = next(ln for i, ln in zip(view.line_ids, view.cart.lines, strict=True) if i == line_id)
+    cap = max(min(line.variant.available, turn.config.max_per_line), 0)
+    await turn.uow.ui_states.set(
+        turn.person.id, turn.chat_id, UiState(ASK_QUANTITY, {"line": line_id}), turn.now
+    )
+    turn.answer()
+    turn.say(turn.tx.t("cart.ask_quantity", name=line.product_name, max=cap))
+
+
+async def quantity_typed(turn: Turn, state: UiState, text: str) -> None:
+    """The buyer's answer to "how many?": a whole number from 0 to the cap, or a clear no."""
+    line_id = int(state.data.get("line", 0))
+    cap = turn.config.max_per_line
+    raw = text.strip()
+    if not raw.isdecimal() or len(raw) > _MAX_DIGITS or not raw.isascii():
+        turn.say(turn.tx.t("cart.bad_quantity", max=cap))
+        return
+    requested = int(raw)
+    outcome = await carts.set_line_quantity(
+        turn.uow, turn.person.id, line_id, requested, turn.now, max_per_line=cap
+    )
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    if outcome.status is not LineStatus.OK or outcome.line is None:
+        turn.say(turn.tx.t("cart.line_gone"))
+    elif outcome.quantity == 0:
+        turn.say(turn.tx.t("cart.removed", name=outcome.line.product_name))
+    elif outcome.refusal is Refusal.STOCK_LIMIT:
+        turn.say(turn.tx.t("cart.capped_stock", n=outcome.quantity))
+    elif outcome.refusal is Refusal.LINE_LIMIT:
+        turn.say(turn.tx.t("cart.at_line_limit", n=cap))
+    else:
+        turn.say(turn.tx.t("cart.quantity_set", name=outcome.line.product_name,
+                           qty=outcome.quantity))
+    await show_cart(turn)
+
+
+async def on_press(turn: Turn, call: Callback) -> None:
+    action = call.action
+    if action is Action.CART:
+        await show_cart(turn)
+    elif action is Action.ADD_VARIANT:
+        await add_variant(turn, call.int_arg(0))
+    elif action in (Action.INC, Action.DEC):
+        delta = 1 if action is Action.INC else -1
+        outcome = await carts.step_line(turn.uow, turn.person.id, call.int_arg(0), delta,
+                                        turn.now, max_per_line=turn.config.max_per_line)
+        await _after_line_change(turn, outcome)
+    elif action is Action.REMOVE:
+        outcome = await carts.remove_line(turn.uow, turn.person.id, call.int_arg(0))
+        await _after_line_change(turn, outcome)
+    elif action is Action.QUANTITY:
+        await ask_quantity(turn, call.int_arg(0))
+    elif action is Action.CLEAR:
+        turn.answer()
+        turn.show(turn.tx.t("cart.confirm_clear"), ((
+            Button(turn.tx.t("cart.btn_clear_yes"), cb(Action.CLEAR_YES)),
+            Button(turn.tx.t("cart.btn_clear_no"), cb(Action.CART)),
+        ),))
+    elif action is Action.CHECKOUT:
+        turn.answer(turn.tx.t("checkout.soon_cart"), alert=True)
+    elif action is Action.CLEAR_YES:
+        await carts.clear_cart(turn.uow, turn.person.id)
+        turn.answer(turn.tx.t("cart.cleared"))
+        await show_cart(turn)

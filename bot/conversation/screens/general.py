@@ -1,0 +1,87 @@
+"""/start (with deep links), /help, /lang, /cancel, and what to say to the unexpected."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.replies import Button
+from bot.conversation.screens import browse, cart
+from bot.conversation.texts import NATIVE_NAMES, SUPPORTED, texts
+from bot.conversation.turn import Turn
+
+#: Deep-link payloads (``t.me/bot?start=p_12``): Telegram allows 64 chars of [A-Za-z0-9_-].
+_PRODUCT_LINK = re.compile(r"^p_(\d{1,18})$")
+
+#: The command menu, in the order Telegram shows it.
+MENU = ("start", "catalog", "search", "cart", "lang", "help", "cancel")
+
+
+def command_menu(locale: str) -> list[tuple[str, str]]:
+    tx = texts(locale)
+    return [(name, tx.t(f"cmd.{name}")) for name in MENU]
+
+
+def welcome(turn: Turn) -> None:
+    keyboard = ((
+        Button(turn.tx.t("start.btn_browse"), cb(Action.CATEGORIES)),
+        Button(turn.tx.t("start.btn_cart"), cb(Action.CART)),
+    ),)
+    turn.say(
+        turn.tx.t("start.welcome", name=turn.person.first_name or "👋",
+                  shop=turn.config.shop_name),
+        keyboard,
+    )
+
+
+async def start(turn: Turn, payload: str) -> None:
+    payload = payload.strip()
+    match = _PRODUCT_LINK.match(payload)
+    if match:
+        if await browse.open_product(turn, int(match.group(1))):
+            return
+        turn.say(turn.tx.t("card.product_gone"))
+    elif payload == "cart":
+        await cart.show_cart(turn)
+        return
+    welcome(turn)
+
+
+def help_(turn: Turn) -> None:
+    turn.say(turn.tx.t("help.text"))
+
+
+def choose_language(turn: Turn) -> None:
+    rows = tuple((Button(NATIVE_NAMES[code], cb(Action.LANG, code)),) for code in SUPPORTED)
+    turn.say(turn.tx.t("lang.choose"), rows)
+
+
+async def set_language(turn: Turn, call: Callback) -> None:
+    code = call.str_arg(0)
+    if code not in SUPPORTED:
+        turn.answer(turn.tx.t("stale_button"))
+        return
+    await turn.uow.buyers.set_locale(turn.person.id, code)
+    turn.tx = texts(code)
+    turn.answer(turn.tx.t("lang.set"))
+    turn.show(turn.tx.t("lang.set"))
+
+
+async def cancel(turn: Turn) -> None:
+    state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+    if state is None:
+        turn.say(turn.tx.t("cancel.nothing"))
+        return
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    turn.say(turn.tx.t("cancel.done"))
+
+
+def unknown_command(turn: Turn, name: str) -> None:
+    if turn.in_private:  # in a group the command may be meant for another bot
+        turn.say(turn.tx.t("unknown_command", name=name[:32]))
+
+
+def unsupported(turn: Turn, what: str) -> None:
+    if turn.in_private:
+        key = "unsupported.sticker" if what == "sticker" else "unsupported.media"
+        turn.say(turn.tx.t("unsupported", what=turn.tx.t(key)))

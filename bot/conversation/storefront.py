@@ -1,0 +1,154 @@
+"""The storefront: one entry point that turns any event into replies.
+
+Per update: claim its ``update_id`` (a redelivery stops here), remember the buyer, pick their
+language, route to a screen, and commit everything in one unit of work. It never raises: a
+failure rolls back and the person gets an apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.conversation.callbacks import Action, decode
+from bot.conversation.events import ButtonPress, Command, Event, Text, Unsupported
+from bot.conversation.replies import AnswerCallback, Reply, SendText
+from bot.conversation.screens import browse, cart, general
+from bot.conversation.texts import SUPPORTED, pick_locale, texts
+from bot.conversation.turn import ShopConfig, Turn
+from bot.services.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+_BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
+_CART_ACTIONS = {
+    Action.CART, Action.ADD_VARIANT, Action.INC, Action.DEC, Action.REMOVE, Action.QUANTITY,
+    Action.CHECKOUT, Action.CLEAR, Action.CLEAR_YES,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Storefront:
+    def __init__(
+        self, uows: UnitOfWorkFactory, config: ShopConfig | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.uows = uows
+        self.config = config or ShopConfig()
+        self.clock = clock
+
+    async def handle(self, event: Event) -> list[Reply]:
+        try:
+            return await self._handle(event)
+        except Exception:
+            log.exception("update %s failed; rolled back", event.update_id)
+            return self._apology(event)
+
+    async def _handle(self, event: Event) -> list[Reply]:
+        now = self.clock()
+        async with self.uows() as uow:
+            if not await uow.updates.claim(event.update_id, now):
+                log.info("update %s was already handled; ignoring the redelivery",
+                         event.update_id)
+                return []
+            person = event.person
+            buyer = await uow.buyers.touch(
+                person.id, person.first_name, person.username, person.language_code, now
+            )
+            locale = pick_locale(buyer.locale, person.language_code, self.config.default_locale)
+            turn = Turn(uow, event, person, event.chat, texts(locale), now, self.config)
+            await self._route(turn)
+            if isinstance(event, ButtonPress):
+                turn.answer()  # no screen answered: stop the spinner anyway
+            await uow.commit()
+            return turn.replies
+
+    async def _route(self, turn: Turn) -> None:
+        event = turn.event
+        if isinstance(event, Command):
+            await self._command(turn, event)
+        elif isinstance(event, Text):
+            await self._text(turn, event)
+        elif isinstance(event, ButtonPress):
+            await self._press(turn, event)
+        elif isinstance(event, Unsupported):
+            general.unsupported(turn, event.what)
+
+    async def _command(self, turn: Turn, event: Command) -> None:
+        if event.name != "cancel":
+            await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+        name = event.name
+        if name == "start":
+            await general.start(turn, event.args)
+        elif name == "catalog":
+            await browse.catalog(turn)
+        elif name == "search":
+            await browse.search(turn, event.args)
+        elif name == "cart":
+            await cart.show_cart(turn)
+        elif name == "help":
+            general.help_(turn)
+        elif name == "lang":
+            general.choose_language(turn)
+        elif name == "cancel":
+            await general.cancel(turn)
+        else:
+            general.unknown_command(turn, name)
+
+    async def _text(self, turn: Turn, event: Text) -> None:
+        state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+        if state is not None and state.state == cart.ASK_QUANTITY:
+            await cart.quantity_typed(turn, state, event.text)
+            return
+        if turn.in_private or event.replies_to_bot:
+            await browse.search(turn, event.text)
+
+    async def _press(self, turn: Turn, event: ButtonPress) -> None:
+        call = decode(event.data)
+        if call is None:
+            log.info("undecodable callback data from %s", turn.person.id)
+            turn.answer(turn.tx.t("stale_button"))
+            return
+        if call.action in _BROWSE_ACTIONS:
+            await browse.on_press(turn, call)
+        elif call.action in _CART_ACTIONS:
+            await cart.on_press(turn, call)
+        elif call.action in (Action.ADD, Action.BUY):
+            if await browse.pick_or_add(turn, call):
+                await cart.add_product(turn, call.int_arg(0), buy_now=call.action is Action.BUY)
+        elif call.action is Action.LANG:
+            await general.set_language(turn, call)
+        else:  # NOOP: a label
+            turn.answer()
+
+    def _apology(self, event: Event) -> list[Reply]:
+        tx = texts(pick_locale(None, event.person.language_code, self.config.default_locale))
+        if isinstance(event, ButtonPress):
+            return [AnswerCallback(event.callback_id, tx.t("error.generic"), alert=True)]
+        if event.chat is not None and event.chat.id == event.person.id:
+            return [SendText(event.chat.id, tx.t("error.generic"))]
+        return []
+
+    async def remember_file_id(self, media_id: int, file_id: str) -> None:
+        """Telegram gave a ``file_id`` for an uploaded teaser: reuse it from now on."""
+        try:
+            async with self.uows() as uow:
+                await uow.catalog.remember_file_id(media_id, file_id)
+                await uow.commit()
+        except Exception:
+            log.exception("could not store file_id for media %s", media_id)
+
+    def command_menus(self) -> list[tuple[str | None, list[tuple[str, str]]]]:
+        """(language_code or None for the default, [(command, description)]) for setMyCommands."""
+        default = self.config.default_locale
+        menus: list[tuple[str | None, list[tuple[str, str]]]] = [
+            (None, general.command_menu(default))
+        ]
+        menus += [(code, general.command_menu(code)) for code in SUPPORTED if code != default]
+        return menus

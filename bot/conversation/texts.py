@@ -1,0 +1,92 @@
+"""Texts for people, from the translation catalogs in ``locales/``; money and plurals by Babel.
+
+Catalog values are HTML; placeholders are filled with escaped values, so a product name like
+``<Best> & Co`` can never break Telegram's HTML parser or inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.numbers import format_currency
+
+from bot.domain.money import Money, minor_unit_exponent
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DEFAULT_LOCALE = "en"
+#: Our locale code -> the Babel locale used for numbers and plural rules.
+SUPPORTED: dict[str, str] = {"en": "en_US", "zh": "zh_Hans_CN"}
+#: What /lang shows for each locale, in its own language.
+NATIVE_NAMES: dict[str, str] = {"en": "English", "zh": "简体中文"}
+
+
+def escape(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def pick_locale(
+    chosen: str | None, language_code: str | None, default: str = DEFAULT_LOCALE
+) -> str:
+    """The buyer's choice if made, else their Telegram app language if we speak it."""
+    if chosen in SUPPORTED:
+        return chosen
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in SUPPORTED:
+            return base
+    return default if default in SUPPORTED else DEFAULT_LOCALE
+
+
+@cache
+def _catalog(locale: str) -> dict[str, str]:
+    with (LOCALES_DIR / f"{locale}.json").open(encoding="utf-8") as fh:
+        data: dict[str, str] = json.load(fh)
+    return data
+
+
+class Raw(str):
+    """A value already in HTML (e.g. a formatted price or a nested text): not escaped again."""
+
+    __slots__ = ()
+
+
+class Texts:
+    """The texts of one locale. ``t("cart.added", name=...)`` escapes every value it inserts."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in SUPPORTED else DEFAULT_LOCALE
+        self._babel = Locale.parse(SUPPORTED[self.locale])
+        self._own = _catalog(self.locale)
+        self._fallback = _catalog(DEFAULT_LOCALE)
+
+    def t(self, key: str, **values: object) -> str:
+        template = self._own.get(key) or self._fallback[key]
+        if not values:
+            return template
+        safe = {k: v if isinstance(v, Raw) else escape(v) for k, v in values.items()}
+        return template.format(**safe)
+
+    def plural(self, key: str, n: int, **values: object) -> str:
+        """``key.one`` / ``key.other`` by the locale's CLDR plural rule."""
+        form = self._babel.plural_form(n)
+        full = f"{key}.{form}"
+        if full not in self._own and full not in self._fallback:
+            full = f"{key}.other"
+        return self.t(full, n=n, **values)
+
+    def money(self, amount: Money) -> Raw:
+        if amount.currency == "XTR":
+            return Raw(f"⭐{amount.amount}")
+        exp = minor_unit_exponent(amount.currency)
+        value = Decimal(amount.amount).scaleb(-exp)
+        return Raw(escape(format_currency(value, amount.currency, locale=self._babel)))
+
+
+@cache
+def texts(locale: str) -> Texts:
+    return Texts(locale)

@@ -1,0 +1,84 @@
+"""Everything a screen needs to answer one update, gathered once per update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.conversation.events import ButtonPress, Chat, Event, MessageKind, Person
+from bot.conversation.replies import (
+    AnswerCallback,
+    EditText,
+    Keyboard,
+    Reply,
+    SendText,
+)
+from bot.conversation.texts import Texts
+from bot.domain.cart import MAX_QUANTITY_PER_LINE
+from bot.services.ports import UnitOfWork
+
+
+@dataclass(slots=True)
+class ShopConfig:
+    shop_name: str = "Storefront"
+    default_locale: str = "en"
+    max_per_line: int = MAX_QUANTITY_PER_LINE
+    #: Filled from getMe when the bot starts; used for t.me deep links.
+    bot_username: str | None = None
+
+
+@dataclass(slots=True)
+class Turn:
+    uow: UnitOfWork
+    event: Event
+    person: Person
+    chat: Chat | None
+    tx: Texts
+    now: datetime
+    config: ShopConfig
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.id if self.chat else self.person.id
+
+    @property
+    def in_private(self) -> bool:
+        return self.chat is None or self.chat.id == self.person.id
+
+    def deep_link(self, payload: str) -> str | None:
+        if not self.config.bot_username:
+            return None
+        return f"https://t.me/{self.config.bot_username}?start={payload}"
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the pressed button (first, so the spinner stops at once); once only, since
+        Telegram refuses a second answer to the same query."""
+        if isinstance(self.event, ButtonPress) and not self.answered:
+            self.replies.insert(0, AnswerCallback(self.event.callback_id, text, alert))
+
+    @property
+    def answered(self) -> bool:
+        return any(isinstance(r, AnswerCallback) for r in self.replies)
+
+    def say(self, text: str, keyboard: Keyboard | None = None) -> None:
+        self.replies.append(SendText(self.chat_id, text, keyboard))
+
+    def show(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Replace the pressed text message in place; otherwise send a new message."""
+        event = self.event
+        if (
+            isinstance(event, ButtonPress)
+            and event.message_id is not None
+            and event.message_kind is MessageKind.TEXT
+        ):
+            self.replies.append(EditText(self.chat_id, event.message_id, text, keyboard))
+        else:
+            self.say(text, keyboard)
+
+    def tell(self, text: str) -> None:
+        """A short notice: a toast for a button press, a message for anything else."""
+        if isinstance(self.event, ButtonPress):
+            self.answer(text)
+        else:
+            self.say(text)

@@ -1,0 +1,1 @@
+"""Use cases: browsing, carts, buyers, catalog import. They know ports, never vendors."""

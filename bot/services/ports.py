@@ -1,0 +1,152 @@
+"""The ports the use cases need. ``storage`` implements them; tests may fake them.
+
+One unit of work spans one Telegram update: everything an update changes commits together, and
+the claim of its ``update_id`` is part of the same transaction, so a redelivered update is seen
+as handled only if its effects were committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.cart import CartLine
+from bot.domain.catalog import Category, Product, Variant
+from bot.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySummary:
+    category: Category
+    products: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerProfile:
+    id: int
+    first_name: str
+    language_code: str | None
+    locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCartLine:
+    id: int
+    user_id: int
+    variant_id: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class UiState:
+    state: str
+    data: dict[str, int | str]
+
+
+class CatalogRepository(Protocol):
+    async def categories(self) -> list[CategorySummary]: ...
+    async def category(self, category_id: int) -> Category | None: ...
+    async def product(self, product_id: int) -> Product | None: ...
+    async def product_ids(self, category_id: int) -> list[int]: ...
+    async def search_ids(self, words: list[str], limit: int) -> list[int]: ...
+    async def similar_ids(self, product: Product, limit: int) -> list[int]: ...
+    async def variant(self, variant_id: int) -> tuple[Variant, Product] | None: ...
+    async def remember_file_id(self, media_id: int, file_id: str) -> None: ...
+
+
+class CartRepository(Protocol):
+    async def lines(self, user_id: int) -> list[tuple[int, CartLine]]: ...
+    async def line(self, line_id: int) -> StoredCartLine | None: ...
+    async def quantity(self, user_id: int, variant_id: int) -> int: ...
+    async def add(self, user_id: int, variant_id: int, delta: int, cap: int, now: datetime) -> int:
+        """Add ``delta`` units in one conditional write, never above ``cap``; the new quantity."""
+        ...
+
+    async def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None: ...
+    async def remove(self, line_id: int) -> None: ...
+    async def clear(self, user_id: int) -> int: ...
+
+
+class BuyerRepository(Protocol):
+    async def touch(
+        self, user_id: int, first_name: str, username: str | None, language_code: str | None,
+        now: datetime,
+    ) -> BuyerProfile: ...
+    async def set_locale(self, user_id: int, locale: str) -> None: ...
+
+
+class UpdateLog(Protocol):
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Record ``update_id`` as handled; False if it already was (a redelivery)."""
+        ...
+
+    async def forget_before(self, cutoff: datetime) -> int: ...
+
+
+class SearchLog(Protocol):
+    async def save(self, user_id: int, query: str, now: datetime) -> int: ...
+    async def get(self, search_id: int) -> tuple[int, str] | None: ...
+
+
+class UiStateStore(Protocol):
+    async def get(self, user_id: int, chat_id: int) -> UiState | None: ...
+    async def set(self, user_id: int, chat_id: int, state: UiState, now: datetime) -> None: ...
+    async def clear(self, user_id: int, chat_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    catalog: CatalogRepository
+    catalog_writer: CatalogWriter
+    carts: CartRepository
+    buyers: BuyerRepository
+    updates: UpdateLog
+    searches: SearchLog
+    ui_states: UiStateStore
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VariantDraft:
+    sku: str
+    name: str
+    price: Money
+    stock: int
+    position: int
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDraft:
+    """A product as a catalog file describes it, validated, ready to upsert by ``slug``."""
+
+    slug: str
+    name: str
+    description: str
+    category: str | None
+    tags: tuple[str, ...]
+    teaser: str | None
+    photo: str | None
+    position: int
+    active: bool
+    variants: tuple[VariantDraft, ...]
+    search_text: str
+
+
+class CatalogWriter(Protocol):
+    async def upsert_category(self, slug: str, name: str, position: int) -> int: ...
+    async def upsert_product(self, draft: ProductDraft, category_id: int | None) -> int: ...
+    async def sku_owner(self, sku: str) -> str | None: ...
+    async def upsert_variant(self, product_id: int, draft: VariantDraft) -> None: ...

@@ -1,0 +1,177 @@
+"""The aiogram 3 adapter: a Router to include into any Dispatcher, and its Sender.
+
+Mount into an existing bot with ``dp.include_router(build_router(storefront))``.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    Update,
+)
+
+from bot.conversation.delivery import DeliveryError, Failure, Sent, classify_bad_request, deliver
+from bot.conversation.events import Event
+from bot.conversation.replies import Keyboard, MediaRef
+from bot.conversation.storefront import Storefront
+from bot.domain.catalog import MediaKind
+from bot.telegram.translate import message_event, press_event
+
+HTML = "HTML"
+
+
+def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b.text, callback_data=b.callback, url=b.url) for b in row]
+        for row in keyboard
+    ])
+
+
+def _file(media: MediaRef) -> str | FSInputFile:
+    if media.file_id:
+        return media.file_id
+    if media.source.startswith(("http://", "https://")):
+        return media.source
+    return FSInputFile(media.source)
+
+
+def _sent(message: Message | bool) -> Sent | None:
+    if not isinstance(message, Message):
+        return None
+    file_id = None
+    if message.video:
+        file_id = message.video.file_id
+    elif message.photo:
+        file_id = message.photo[-1].file_id
+    return Sent(message.message_id, file_id)
+
+
+class AiogramSender:
+    """Bot API calls through aiogram, errors mapped to ``DeliveryError``."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, coro):  # type: ignore[no-untyped-def]
+        try:
+            return await coro
+        except TelegramRetryAfter as exc:
+            raise DeliveryError(Failure.RETRY_AFTER, exc.message, exc.retry_after) from exc
+        except TelegramForbiddenError as exc:
+            raise DeliveryError(Failure.FORBIDDEN, exc.message) from exc
+        except TelegramBadRequest as exc:
+            raise DeliveryError(classify_bad_request(exc.message), exc.message) from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            raise DeliveryError(Failure.NETWORK, str(exc)) from exc
+
+    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent:
+        message = await self._call(self.bot.send_message(
+            chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)))
+        sent = _sent(message)
+        assert sent is not None
+        return sent
+
+    async def send_media(self, chat_id: int, media: MediaRef, caption: str,
+                         keyboard: Keyboard | None) -> Sent:
+        markup = _markup(keyboard)
+        if media.kind is MediaKind.VIDEO:
+            call = self.bot.send_video(chat_id=chat_id, video=_file(media), caption=caption,
+                                       parse_mode=HTML, reply_markup=markup)
+        else:
+            call = self.bot.send_photo(chat_id=chat_id, photo=_file(media), caption=caption,
+                                       parse_mode=HTML, reply_markup=markup)
+        sent = _sent(await self._call(call))
+        assert sent is not None
+        return sent
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str,
+                        keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_text(
+            chat_id=chat_id, message_id=message_id, text=text, parse_mode=HTML,
+            reply_markup=_markup(keyboard)))
+
+    async def edit_caption(self, chat_id: int, message_id: int, caption: str,
+                           keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_caption(
+            chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=HTML,
+            reply_markup=_markup(keyboard)))
+
+    async def edit_media(self, chat_id: int, message_id: int, media: MediaRef, caption: str,
+                         keyboard: Keyboard | None) -> Sent | None:
+        kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
+        item = kind(media=_file(media), caption=caption, parse_mode=HTML)
+        return _sent(await self._call(self.bot.edit_message_media(
+            media=item, chat_id=chat_id, message_id=message_id,
+            reply_markup=_markup(keyboard))))
+
+    async def edit_keyboard(self, chat_id: int, message_id: int,
+                            keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=_markup(keyboard)))
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self._call(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
+
+    async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
+        await self._call(self.bot.answer_callback_query(
+            callback_query_id=callback_id, text=text, show_alert=alert or None))
+
+
+async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
+    if storefront.config.bot_username is None:
+        storefront.config.bot_username = (await bot.me()).username
+    return storefront.config.bot_username
+
+
+async def _run(storefront: Storefront, bot: Bot, event: Event | None) -> None:
+    if event is None:
+        return
+    replies = await storefront.handle(event)
+    await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
+
+
+def build_router(storefront: Storefront) -> Router:
+    """A Router with the whole storefront; include it into any aiogram Dispatcher."""
+    router = Router(name="storefront")
+
+    @router.message()
+    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
+        username = await _bot_username(bot, storefront)
+        event = message_event(event_update.update_id, message, username) if (
+            message.from_user
+        ) else None
+        await _run(storefront, bot, event)
+
+    @router.callback_query()
+    async def on_callback(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        await _bot_username(bot, storefront)
+        await _run(storefront, bot, press_event(event_update.update_id, query))
+
+    return router
+
+
+async def set_commands(bot: Bot, storefront: Storefront) -> None:
+    """Register the command menu in every language the shop speaks (``setMyCommands``)."""
+    for language, menu in storefront.command_menus():
+        await bot.set_my_commands(
+            commands=[BotCommand(command=c, description=d) for c, d in menu],
+            scope=BotCommandScopeDefault(), language_code=language,
+        )

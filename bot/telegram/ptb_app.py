@@ -1,0 +1,198 @@
+"""The python-telegram-bot 22 adapter: handlers to add to any Application, and its Sender.
+
+Mount into an existing bot with ``install(application, storefront)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+)
+from telegram.ext import filters as ptb_filters
+
+from bot.conversation.delivery import DeliveryError, Failure, Sent, classify_bad_request, deliver
+from bot.conversation.events import Event
+from bot.conversation.replies import Keyboard, MediaRef
+from bot.conversation.storefront import Storefront
+from bot.domain.catalog import MediaKind
+from bot.telegram.translate import message_event, press_event
+
+HTML = "HTML"
+T = TypeVar("T")
+
+
+def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.text, callback_data=b.callback, url=b.url) for b in row]
+        for row in keyboard
+    ])
+
+
+def _file(media: MediaRef) -> str | Path:
+    if media.file_id:
+        return media.file_id
+    if media.source.startswith(("http://", "https://")):
+        return media.source
+    return Path(media.source)
+
+
+def _sent(message: Message | bool) -> Sent | None:
+    if not isinstance(message, Message):
+        return None
+    file_id = None
+    if message.video:
+        file_id = message.video.file_id
+    elif message.photo:
+        file_id = message.photo[-1].file_id
+    return Sent(message.message_id, file_id)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about int vs timedelta; we accept both
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PtbSender:
+    """Bot API calls through python-telegram-bot, errors mapped to ``DeliveryError``."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except RetryAfter as exc:
+            raise DeliveryError(Failure.RETRY_AFTER, exc.message, _seconds(exc)) from exc
+        except Forbidden as exc:
+            raise DeliveryError(Failure.FORBIDDEN, exc.message) from exc
+        except BadRequest as exc:
+            raise DeliveryError(classify_bad_request(exc.message), exc.message) from exc
+        except NetworkError as exc:
+            raise DeliveryError(Failure.NETWORK, exc.message) from exc
+
+    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent:
+        message = await self._call(self.bot.send_message(
+            chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)))
+        sent = _sent(message)
+        assert sent is not None
+        return sent
+
+    async def send_media(self, chat_id: int, media: MediaRef, caption: str,
+                         keyboard: Keyboard | None) -> Sent:
+        markup = _markup(keyboard)
+        if media.kind is MediaKind.VIDEO:
+            call = self.bot.send_video(chat_id=chat_id, video=_file(media), caption=caption,
+                                       parse_mode=HTML, reply_markup=markup)
+        else:
+            call = self.bot.send_photo(chat_id=chat_id, photo=_file(media), caption=caption,
+                                       parse_mode=HTML, reply_markup=markup)
+        sent = _sent(await self._call(call))
+        assert sent is not None
+        return sent
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str,
+                        keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_text(
+            chat_id=chat_id, message_id=message_id, text=text, parse_mode=HTML,
+            reply_markup=_markup(keyboard)))
+
+    async def edit_caption(self, chat_id: int, message_id: int, caption: str,
+                           keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_caption(
+            chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=HTML,
+            reply_markup=_markup(keyboard)))
+
+    async def edit_media(self, chat_id: int, message_id: int, media: MediaRef, caption: str,
+                         keyboard: Keyboard | None) -> Sent | None:
+        kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
+        item = kind(media=_file(media), caption=caption, parse_mode=HTML)
+        return _sent(await self._call(self.bot.edit_message_media(
+            media=item, chat_id=chat_id, message_id=message_id,
+            reply_markup=_markup(keyboard))))
+
+    async def edit_keyboard(self, chat_id: int, message_id: int,
+                            keyboard: Keyboard | None) -> None:
+        await self._call(self.bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=_markup(keyboard)))
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self._call(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
+
+    async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
+        await self._call(self.bot.answer_callback_query(
+            callback_query_id=callback_id, text=text, show_alert=alert or None))
+
+
+def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
+    if storefront.config.bot_username is None:
+        storefront.config.bot_username = bot.username
+    return storefront.config.bot_username
+
+
+async def _run(storefront: Storefront, bot: Bot, event: Event | None) -> None:
+    if event is None:
+        return
+    replies = await storefront.handle(event)
+    await deliver(replies, PtbSender(bot), storefront.remember_file_id)
+
+
+def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None]]:
+    """The storefront's handlers; add them to any PTB Application."""
+
+    async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None:
+            return
+        username = _bot_username(context.bot, storefront)
+        await _run(storefront, context.bot, message_event(update.update_id, message, username))
+
+    async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is None:
+            return
+        _bot_username(context.bot, storefront)
+        await _run(storefront, context.bot, press_event(update.update_id, update.callback_query))
+
+    return [
+        MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),
+        CallbackQueryHandler(on_callback),
+    ]
+
+
+def install(application: Application[Any, Any, Any, Any, Any, Any], storefront: Storefront,
+            group: int = 0) -> None:
+    application.add_handlers(build_handlers(storefront), group=group)
+
+
+async def set_commands(bot: Bot, storefront: Storefront) -> None:
+    """Register the command menu in every language the shop speaks (``setMyCommands``)."""
+    for language, menu in storefront.command_menus():
+        await bot.set_my_commands(
+            commands=[BotCommand(c, d) for c, d in menu],
+            scope=BotCommandScopeDefault(), language_code=language,
+        )

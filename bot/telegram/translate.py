@@ -1,0 +1,91 @@
+"""Turning a Telegram message into a conversation event, for both frameworks.
+
+aiogram's and python-telegram-bot's ``Message`` objects share the Bot API's field names
+(``text``, ``chat.type``, ``from_user``, ``sticker``...), so one duck-typed reader serves both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation.events import (
+    ButtonPress,
+    Chat,
+    ChatKind,
+    Command,
+    Event,
+    MessageKind,
+    Person,
+    Text,
+    Unsupported,
+)
+from bot.telegram.commands import split_command
+
+#: Message fields we recognise but cannot act on yet, in the order we look for them.
+_UNSUPPORTED = ("sticker", "photo", "video", "animation", "voice", "video_note", "audio",
+                "document", "location", "contact", "poll", "dice")
+
+
+def person_of(user: Any) -> Person:
+    return Person(user.id, user.first_name or "", user.username, user.language_code)
+
+
+def chat_of(chat: Any) -> Chat | None:
+    try:
+        kind = ChatKind(str(chat.type))
+    except ValueError:
+        return None
+    return Chat(chat.id, kind)
+
+
+def message_event(update_id: int, message: Any, bot_username: str | None) -> Event | None:
+    """The event a new message stands for; None for what the shop ignores (service messages,
+    channel posts, commands addressed to another bot)."""
+    user = message.from_user
+    chat = chat_of(message.chat)
+    if user is None or user.is_bot or chat is None or chat.kind is ChatKind.CHANNEL:
+        return None
+    person = person_of(user)
+    text = message.text
+    if text is not None:
+        if text.startswith("/"):
+            command = split_command(text, bot_username)
+            if command is None:
+                return None
+            return Command(update_id, person, chat, command[0], command[1])
+        reply = message.reply_to_message
+        to_bot = bool(
+            reply is not None and reply.from_user is not None and bot_username
+            and (reply.from_user.username or "").lower() == bot_username.lower()
+        )
+        return Text(update_id, person, chat, text, replies_to_bot=to_bot)
+    for field in _UNSUPPORTED:
+        if getattr(message, field, None):
+            return Unsupported(update_id, person, chat, field)
+    return None
+
+
+def message_kind_of(message: Any) -> MessageKind | None:
+    """What the message under a button is; None when Telegram no longer shows it to bots."""
+    if message is None:
+        return None
+    if getattr(message, "video", None):
+        return MessageKind.VIDEO
+    if getattr(message, "photo", None):
+        return MessageKind.PHOTO
+    if getattr(message, "text", None) is not None:
+        return MessageKind.TEXT
+    return MessageKind.OTHER
+
+
+def press_event(update_id: int, query: Any) -> ButtonPress:
+    message = query.message
+    return ButtonPress(
+        update_id=update_id,
+        person=person_of(query.from_user),
+        chat=chat_of(message.chat) if message is not None else None,
+        callback_id=str(query.id),
+        data=query.data or "",
+        message_id=message.message_id if message is not None else None,
+        message_kind=message_kind_of(message),
+    )

@@ -1,0 +1,1 @@
+"""Alembic environment and versions (shipped in the package so `storefront migrate` works)."""

@@ -1,0 +1,181 @@
+"""Catalog queries, mapped to ``bot.domain.catalog`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.catalog import Category, Media, MediaKind, Product, Variant
+from bot.domain.money import Money
+from bot.services.ports import CategorySummary
+from storage.tables import CategoryRow, MediaRow, ProductRow, VariantRow
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def to_variant(row: VariantRow) -> Variant:
+    assert row.id is not None
+    return Variant(
+        id=row.id, product_id=row.product_id, sku=row.sku, name=row.name,
+        price=Money(row.price_minor, row.currency), stock=row.stock, active=row.active,
+    )
+
+
+def _to_media(row: MediaRow | None) -> Media | None:
+    if row is None or row.id is None:
+        return None
+    return Media(id=row.id, kind=MediaKind(row.kind), source=row.source, file_id=row.file_id)
+
+
+def to_category(row: CategoryRow) -> Category:
+    assert row.id is not None
+    return Category(id=row.id, name=row.name, slug=row.slug, position=row.position)
+
+
+class SqlCatalogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def categories(self) -> list[CategorySummary]:
+        counts = (
+            select(ProductRow.category_id, func.count().label("n"))
+            .where(ProductRow.active.is_(True))  # type: ignore[attr-defined]
+            .group_by(ProductRow.category_id)
+            .subquery()
+        )
+        rows = await self._s.execute(
+            select(CategoryRow, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.category_id == CategoryRow.id)
+            .order_by(CategoryRow.position, CategoryRow.id)
+        )
+        return [CategorySummary(to_category(c), int(n)) for c, n in rows.all()]
+
+    async def category(self, category_id: int) -> Category | None:
+        row = await self._s.get(CategoryRow, category_id)
+        return to_category(row) if row else None
+
+    async def product(self, product_id: int) -> Product | None:
+        row = await self._s.get(ProductRow, product_id)
+        if row is None or not row.active:
+            return None
+        return (await self._assemble([row]))[0]
+
+    async def products(self, product_ids: Sequence[int]) -> list[Product]:
+        rows = (
+            await self._s.execute(
+                select(ProductRow).where(
+                    ProductRow.id.in_(product_ids),  # type: ignore[union-attr]
+                    ProductRow.active.is_(True),  # type: ignore[attr-defined]
+                )
+            )
+        ).scalars().all()
+        by_id = {p.id: p for p in await self._assemble(list(rows))}
+        return [by_id[i] for i in product_ids if i in by_id]
+
+    async def _assemble(self, rows: list[ProductRow]) -> list[Product]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        variants = (
+            await self._s.execute(
+                select(VariantRow)
+                .where(VariantRow.product_id.in_(ids))  # type: ignore[attr-defined]
+                .order_by(VariantRow.position, VariantRow.id)
+            )
+        ).scalars().all()
+        media_ids = {m for r in rows for m in (r.teaser_id, r.photo_id) if m is not None}
+        media: dict[int | None, MediaRow] = {}
+        if media_ids:
+            found = await self._s.execute(
+                select(MediaRow).where(MediaRow.id.in_(media_ids))  # type: ignore[union-attr]
+            )
+            media = {m.id: m for m in found.scalars().all()}
+        out = []
+        for r in rows:
+            assert r.id is not None
+            out.append(
+                Product(
+                    id=r.id, category_id=r.category_id, name=r.name, description=r.description,
+                    variants=tuple(to_variant(v) for v in variants if v.product_id == r.id),
+                    teaser=_to_media(media.get(r.teaser_id)),
+                    photo=_to_media(media.get(r.photo_id)),
+                    active=r.active,
+                    tags=tuple(t for t in r.tags.split(",") if t),
+                )
+            )
+        return out
+
+    async def product_ids(self, category_id: int) -> list[int]:
+        rows = await self._s.execute(
+            select(ProductRow.id)
+            .where(
+                ProductRow.category_id == category_id,
+                ProductRow.active.is_(True),  # type: ignore[attr-defined]
+            )
+            .order_by(ProductRow.position, ProductRow.id)
+        )
+        return [int(i) for i in rows.scalars().all()]
+
+    async def search_ids(self, words: list[str], limit: int) -> list[int]:
+        """Products whose name, description, tags or category contain every word.
+
+        Matching is on a case-folded copy of the text, so it is case-insensitive for every
+        script on both SQLite (whose LIKE folds ASCII only) and PostgreSQL.
+        """
+        conditions = [
+            ProductRow.search_text.like(f"%{_like_escape(w)}%", escape="\\")  # type: ignore[attr-defined]
+            for w in words
+        ]
+        rows = await self._s.execute(
+            select(ProductRow.id)
+            .where(ProductRow.active.is_(True), *conditions)  # type: ignore[attr-defined]
+            .order_by(ProductRow.position, ProductRow.id)
+            .limit(limit)
+        )
+        return [int(i) for i in rows.scalars().all()]
+
+    async def similar_ids(self, product: Product, limit: int) -> list[int]:
+        """Same category first, then products sharing a tag; never the product itself."""
+        tag_match = [
+            ProductRow.tags.like(f"%{_like_escape(t)}%", escape="\\")  # type: ignore[attr-defined]
+            for t in product.tags
+        ]
+        same_category = ProductRow.category_id == product.category_id
+        rows = await self._s.execute(
+            select(ProductRow.id, same_category)
+            .where(
+                ProductRow.active.is_(True),  # type: ignore[attr-defined]
+                ProductRow.id != product.id,
+                or_(same_category, *tag_match),
+            )
+            .order_by(same_category.desc(), ProductRow.position, ProductRow.id)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in rows.all()]
+
+    async def variant(self, variant_id: int) -> tuple[Variant, Product] | None:
+        row = await self._s.get(VariantRow, variant_id)
+        if row is None:
+            return None
+        product = await self.product(row.product_id)
+        if product is None:
+            return None
+        variant = product.variant(variant_id)
+        return (variant, product) if variant else None
+
+    async def remember_file_id(self, media_id: int, file_id: str) -> None:
+        await self._s.execute(
+            update(MediaRow).where(MediaRow.id == media_id).values(file_id=file_id)  # type: ignore[arg-type]
+        )
+
+    async def stock_of(self, variant_ids: Iterable[int]) -> dict[int, int]:
+        rows = await self._s.execute(
+            select(VariantRow.id, VariantRow.stock).where(
+                VariantRow.id.in_(list(variant_ids))  # type: ignore[union-attr]
+            )
+        )
+        return {int(i): int(s) for i, s in rows.all()}

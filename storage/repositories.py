@@ -1,0 +1,197 @@
+"""Repositories for buyers, carts, handled updates, searches and UI state.
+
+Writes that race (two "+1" presses, a redelivered update) are single conditional statements, so
+the database, not a read-then-write in Python, keeps them right.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+from bot.domain.cart import CartLine
+from bot.services.ports import BuyerProfile, StoredCartLine, UiState
+from storage.catalog_repository import to_variant
+from storage.tables import (
+    CartLineRow,
+    ConversationStateRow,
+    ProcessedUpdateRow,
+    ProductRow,
+    SearchRow,
+    UserRow,
+    VariantRow,
+)
+
+
+def dialect_insert(session: AsyncSession, table: type) -> Insert:
+    """An INSERT that knows ``ON CONFLICT`` on both SQLite and PostgreSQL."""
+    name = session.get_bind().dialect.name
+    module = postgresql if name == "postgresql" else sqlite
+    return module.insert(table)  # type: ignore[no-any-return]
+
+
+class SqlCartRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def lines(self, user_id: int) -> list[tuple[int, CartLine]]:
+        rows = await self._s.execute(
+            select(CartLineRow, VariantRow, ProductRow.name)
+            .join(VariantRow, VariantRow.id == CartLineRow.variant_id)  # type: ignore[arg-type]
+            .join(ProductRow, ProductRow.id == VariantRow.product_id)  # type: ignore[arg-type]
+            .where(CartLineRow.user_id == user_id)
+            .order_by(CartLineRow.added_at, CartLineRow.id)
+        )
+        out = []
+        for line, variant, product_name in rows.all():
+            assert line.id is not None
+            out.append((line.id, CartLine(to_variant(variant), product_name, line.quantity)))
+        return out
+
+    async def line(self, line_id: int) -> StoredCartLine | None:
+        row = await self._s.get(CartLineRow, line_id)
+        if row is None or row.id is None:
+            return None
+        return StoredCartLine(row.id, row.user_id, row.variant_id, row.quantity)
+
+    async def quantity(self, user_id: int, variant_id: int) -> int:
+        value = await self._s.scalar(
+            select(CartLineRow.quantity).where(
+                CartLineRow.user_id == user_id, CartLineRow.variant_id == variant_id
+            )
+        )
+        return int(value or 0)
+
+    async def add(self, user_id: int, variant_id: int, delta: int, cap: int, now: datetime) -> int:
+        table = CartLineRow.__table__  # type: ignore[attr-defined]
+        stmt = dialect_insert(self._s, CartLineRow).values(
+            user_id=user_id, variant_id=variant_id, quantity=min(delta, cap),
+            added_at=now, updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["user_id", "variant_id"],
+            set_={
+                "quantity": case(
+                    (table.c.quantity + delta > cap, cap), else_=table.c.quantity + delta
+                ),
+                "updated_at": now,
+            },
+        ).returning(table.c.quantity)
+        return int((await self._s.execute(stmt)).scalar_one())
+
+    async def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
+        await self._s.execute(
+            update(CartLineRow)
+            .where(CartLineRow.id == line_id)  # type: ignore[arg-type]
+            .values(quantity=quantity, updated_at=now)
+        )
+
+    async def remove(self, line_id: int) -> None:
+        await self._s.execute(delete(CartLineRow).where(CartLineRow.id == line_id))  # type: ignore[arg-type]
+
+    async def clear(self, user_id: int) -> int:
+        result = await self._s.execute(
+            delete(CartLineRow).where(CartLineRow.user_id == user_id)  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class SqlBuyerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def touch(
+        self, user_id: int, first_name: str, username: str | None, language_code: str | None,
+        now: datetime,
+    ) -> BuyerProfile:
+        stmt = dialect_insert(self._s, UserRow).values(
+            id=user_id, first_name=first_name[:128], username=username,
+            language_code=language_code, created_at=now, last_seen_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["id"],
+            set_={
+                "first_name": first_name[:128], "username": username,
+                "language_code": language_code, "last_seen_at": now,
+            },
+        ).returning(UserRow.locale)  # type: ignore[arg-type]
+        locale = (await self._s.execute(stmt)).scalar_one()
+        return BuyerProfile(user_id, first_name, language_code, locale)
+
+    async def set_locale(self, user_id: int, locale: str) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(locale=locale)  # type: ignore[arg-type]
+        )
+
+
+class SqlUpdateLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        stmt = (
+            dialect_insert(self._s, ProcessedUpdateRow)
+            .values(update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])  # type: ignore[attr-defined]
+        )
+        result = await self._s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        result = await self._s.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class SqlSearchLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def save(self, user_id: int, query: str, now: datetime) -> int:
+        row = SearchRow(user_id=user_id, query=query[:256], created_at=now)
+        self._s.add(row)
+        await self._s.flush()
+        assert row.id is not None
+        return row.id
+
+    async def get(self, search_id: int) -> tuple[int, str] | None:
+        row = await self._s.get(SearchRow, search_id)
+        return (row.user_id, row.query) if row else None
+
+
+class SqlUiStateStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, user_id: int, chat_id: int) -> UiState | None:
+        row = await self._s.get(ConversationStateRow, (user_id, chat_id))
+        return UiState(row.state, json.loads(row.data)) if row else None
+
+    async def set(self, user_id: int, chat_id: int, state: UiState, now: datetime) -> None:
+        stmt = dialect_insert(self._s, ConversationStateRow).values(
+            user_id=user_id, chat_id=chat_id, state=state.state,
+            data=json.dumps(state.data), updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["user_id", "chat_id"],
+            set_={"state": state.state, "data": json.dumps(state.data), "updated_at": now},
+        )
+        await self._s.execute(stmt)
+
+    async def clear(self, user_id: int, chat_id: int) -> None:
+        await self._s.execute(
+            delete(ConversationStateRow).where(
+                ConversationStateRow.user_id == user_id,  # type: ignore[arg-type]
+                ConversationStateRow.chat_id == chat_id,  # type: ignore[arg-type]
+            )
+        )
+
+
+async def count_rows(session: AsyncSession, table: type) -> int:
+    return int(await session.scalar(select(func.count()).select_from(table)) or 0)

@@ -1,0 +1,157 @@
+"""SQLModel tables. Small on purpose: rules live in ``bot.domain``, queries in repositories.
+
+Telegram user and chat ids are 64-bit, so they are ``BigInteger`` (SQLModel's ``int`` would be a
+32-bit ``INTEGER`` on PostgreSQL). Amounts are integer minor units next to an ISO currency.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Constraint names that are the same on SQLite and PostgreSQL, so migrations can refer to them
+# (batch mode on SQLite needs named constraints).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts() -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class MediaRow(SQLModel, table=True):
+    __tablename__ = "media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    #: A URL or a local file path; used until Telegram hands back a ``file_id``.
+    source: str = Field(max_length=1024)
+    file_id: str | None = Field(default=None, max_length=256)
+
+
+class CategoryRow(SQLModel, table=True):
+    __tablename__ = "category"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=128)
+    position: int = 0
+
+
+class ProductRow(SQLModel, table=True):
+    __tablename__ = "product"
+    __table_args__ = (Index("ix_product_category_active", "category_id", "active", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    category_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("category.id", ondelete="SET NULL"))
+    )
+    name: str = Field(max_length=128)
+    description: str = Field(default="", max_length=2000)
+    tags: str = Field(default="", max_length=512)
+    #: Case-folded name, description, tags and category name: what /search matches against.
+    search_text: str = Field(default="", max_length=4000)
+    position: int = 0
+    active: bool = True
+    teaser_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("media.id", ondelete="SET NULL"))
+    )
+    photo_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("media.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class VariantRow(SQLModel, table=True):
+    __tablename__ = "variant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    sku: str = Field(max_length=64, unique=True)
+    name: str = Field(default="", max_length=128)
+    price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    stock: int = 0
+    position: int = 0
+    active: bool = True
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "shop_user"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=128)
+    username: str | None = Field(default=None, max_length=64)
+    #: What Telegram reported (``language_code``); the default for ``locale``.
+    language_code: str | None = Field(default=None, max_length=16)
+    #: What the buyer chose with /lang, if anything.
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class CartLineRow(SQLModel, table=True):
+    __tablename__ = "cart_line"
+    __table_args__ = (UniqueConstraint("user_id", "variant_id", name="uq_cart_line_user_variant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("shop_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    variant_id: int = Field(
+        sa_column=Column(ForeignKey("variant.id", ondelete="CASCADE"), nullable=False)
+    )
+    quantity: int
+    added_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """Telegram ``update_id`` values already handled: a redelivered update changes nothing."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class SearchRow(SQLModel, table=True):
+    """A buyer's search, so paging buttons carry only its id, never the words."""
+
+    __tablename__ = "search"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    query: str = Field(max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ConversationStateRow(SQLModel, table=True):
+    """The UI step a buyer is in (e.g. typing a quantity). Only UI; never the truth of an order."""
+
+    __tablename__ = "conversation_state"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    state: str = Field(max_length=64)
+    data: str = Field(default="{}", max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -1,0 +1,56 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.conversation.callbacks import (
+    _ARGS,
+    MAX_BYTES,
+    Action,
+    Callback,
+    CallbackTooLong,
+    cb,
+    decode,
+)
+
+
+def test_round_trip() -> None:
+    raw = cb(Action.NAV, "c", 12, 3)
+    assert raw == "nv:c:12:3"
+    assert decode(raw) == Callback(Action.NAV, ("c", 12, 3))
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_button_fits_64_bytes_even_with_the_largest_ids(action: Action) -> None:
+    """Ids are 64-bit; the largest possible button of each action still fits Telegram's limit."""
+    largest = {"int": 2**63 - 1, "ctx": "s", "locale": "zh"}
+    args = tuple(largest[kind] for kind in _ARGS[action])
+    raw = Callback(action, args).encode()
+    assert len(raw.encode()) <= MAX_BYTES
+    assert decode(raw) == Callback(action, args)
+
+
+def test_encode_refuses_wrong_arity() -> None:
+    with pytest.raises(ValueError):
+        Callback(Action.NAV, (1,)).encode()
+
+
+def test_encode_refuses_over_64_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(_ARGS, Action.NAV, ("int",) * 4)
+    with pytest.raises(CallbackTooLong):
+        Callback(Action.NAV, (2**63 - 1,) * 4).encode()
+
+
+@pytest.mark.parametrize("raw", [
+    "", "nv", "nv:c:12", "nv:x:1:2", "nv:c:-1:2", "nv:c:01:2", "zz:1", "ci:1:2", "ci:abc",
+    "ci:99999999999999999999", "lg:EN", "lg:english", "ci:1 ", "ci:١", "a" * 65,
+    "nv:c:1:2:3", "ct:1",
+])
+def test_forged_or_stale_data_decodes_to_none(raw: str) -> None:
+    assert decode(raw) is None
+
+
+@given(st.text(max_size=80))
+def test_decode_never_raises(raw: str) -> None:
+    result = decode(raw)
+    if result is not None:
+        assert result.encode() == raw

@@ -1,0 +1,233 @@
+"""The storefront's behaviour through neutral events and replies, on real SQLite storage."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.conversation.callbacks import decode
+from bot.conversation.events import (
+    ButtonPress,
+    Chat,
+    ChatKind,
+    Command,
+    MessageKind,
+    Person,
+    Text,
+    Unsupported,
+)
+from bot.conversation.replies import (
+    AnswerCallback,
+    DeleteMessage,
+    EditKeyboard,
+    EditMedia,
+    EditText,
+    Reply,
+    SendMedia,
+    SendText,
+)
+from bot.conversation.storefront import Storefront
+
+ANN = Person(101, "Ann", "ann", "en")
+BO = Person(202, "Bo", None, "zh-hans")
+_ids = itertools.count(1)
+
+
+def chat_of(person: Person) -> Chat:
+    return Chat(person.id, ChatKind.PRIVATE)
+
+
+async def command(shop: Storefront, text: str, person: Person = ANN,
+                  chat: Chat | None = None) -> list[Reply]:
+    name, _, args = text[1:].partition(" ")
+    return await shop.handle(Command(next(_ids), person, chat or chat_of(person), name, args))
+
+
+async def say(shop: Storefront, text: str, person: Person = ANN) -> list[Reply]:
+    return await shop.handle(Text(next(_ids), person, chat_of(person), text))
+
+
+async def press(shop: Storefront, data: str, person: Person = ANN, message_id: int = 50,
+                kind: MessageKind = MessageKind.VIDEO, chat: Chat | None = None) -> list[Reply]:
+    return await shop.handle(ButtonPress(
+        next(_ids), person, chat or chat_of(person), f"cb{next(_ids)}", data, message_id, kind
+    ))
+
+
+def buttons(reply: Reply) -> dict[str, str]:
+    keyboard = getattr(reply, "keyboard", None) or ()
+    return {b.text: b.callback or b.url or "" for row in keyboard for b in row}
+
+
+def answer(replies: list[Reply]) -> AnswerCallback:
+    assert isinstance(replies[0], AnswerCallback), replies
+    return replies[0]
+
+
+async def test_start_catalog_card_add_and_cart_total(demo_shop: Storefront) -> None:
+    [welcome] = await command(demo_shop, "/start")
+    assert isinstance(welcome, SendText) and "Ann" in welcome.text and "Demo" in welcome.text
+    [listing] = await command(demo_shop, "/catalog")
+    assert isinstance(listing, SendText)
+    cats = buttons(listing)
+    assert "Snacks (2)" in cats
+    replies = await press(demo_shop, cats["Snacks (2)"], kind=MessageKind.TEXT)
+    card = replies[-1]
+    assert isinstance(card, SendMedia) and card.media.kind == "video"
+    assert "Spicy Konjac Jelly" in card.caption and "$4.99" in card.caption
+    assert "1 of 2" in card.caption
+    add = buttons(card)["🛒 Add to cart"]
+    assert "Added: Spicy Konjac Jelly (10 pack) × 1" in (answer(await press(demo_shop, add)).text or "")
+    assert "× 2" in (answer(await press(demo_shop, add)).text or "")
+    [cart] = await command(demo_shop, "/cart")
+    assert isinstance(cart, SendText)
+    assert "× 2 · $9.98" in cart.text and "Total: $9.98" in cart.text and "2 items" in cart.text
+
+
+async def test_paging_edits_the_same_message(demo_shop: Storefront) -> None:
+    [listing] = await command(demo_shop, "/catalog")
+    card = (await press(demo_shop, buttons(listing)["Snacks (2)"], kind=MessageKind.TEXT))[-1]
+    nxt = buttons(card)["▶"]
+    replies = await press(demo_shop, nxt, message_id=77, kind=MessageKind.VIDEO)
+    # Dried Mango has a photo: the video message is edited into a photo in place.
+    edit = replies[-1]
+    assert isinstance(edit, EditMedia) and edit.message_id == 77 and edit.media.kind == "photo"
+    assert "Dried Mango" in edit.caption and "2 of 2" in edit.caption
+    # Wrapping around goes back to the first card.
+    again = (await press(demo_shop, buttons(edit)["▶"], message_id=77))[-1]
+    assert isinstance(again, EditMedia) and "Konjac" in again.caption
+
+
+async def test_text_card_replaces_a_video_by_delete_and_send(demo_shop: Storefront) -> None:
+    [listing] = await command(demo_shop, "/catalog")
+    card = (await press(demo_shop, buttons(listing)["Gadgets (3)"], kind=MessageKind.TEXT))[-1]
+    assert isinstance(card, SendMedia) and "Mini Projector" in card.caption
+    assert "Sold out" in card.caption and "🛒 Add to cart" not in buttons(card)
+    replies = await press(demo_shop, buttons(card)["◀"], message_id=9)
+    assert isinstance(replies[1], DeleteMessage) and replies[1].message_id == 9
+    assert isinstance(replies[2], SendText) and "Phone Tripod" in replies[2].text
+
+
+async def test_multi_variant_product_asks_which_one(demo_shop: Storefront) -> None:
+    [card] = await say(demo_shop, "air runner")
+    assert isinstance(card, SendMedia) and "Air Runner" in card.caption
+    replies = await press(demo_shop, buttons(card)["🛒 Add to cart"], message_id=5)
+    picker = replies[-1]
+    assert isinstance(picker, EditKeyboard)
+    options = buttons(picker)
+    assert "EU 40 · $59.99" in options and "EU 44 · sold out" in options
+    assert decode(options["EU 44 · sold out"]).action == "no"  # type: ignore[union-attr]
+    added = answer(await press(demo_shop, options["EU 42 · $59.99"], message_id=5))
+    assert "Air Runner (EU 42) × 1" in (added.text or "")
+    for _ in range(5):
+        last = answer(await press(demo_shop, options["EU 42 · $59.99"], message_id=5))
+    assert "already holds all 4" in (last.text or "")
+    [cart] = await command(demo_shop, "/cart")
+    assert "Air Runner (EU 42) × 4" in cart.text  # type: ignore[union-attr]
+
+
+async def test_cart_buttons_and_quantity_typing(demo_shop: Storefront) -> None:
+    [card] = await say(demo_shop, "tripod")
+    assert isinstance(card, SendText)
+    await press(demo_shop, buttons(card)["🛒 Add to cart"], kind=MessageKind.TEXT)
+    [cart] = await command(demo_shop, "/cart")
+    keys = buttons(cart)
+    inc = keys["+"]
+    replies = await press(demo_shop, inc, message_id=30, kind=MessageKind.TEXT)
+    edited = replies[-1]
+    assert isinstance(edited, EditText) and "× 2" in edited.text and edited.message_id == 30
+    qty = buttons(edited)["✏️ 1. × 2"]
+    replies = await press(demo_shop, qty, message_id=30, kind=MessageKind.TEXT)
+    assert "How many of Phone Tripod" in replies[-1].text  # type: ignore[union-attr]
+    for bad in ("lots", "-3", "1e9", "99999999999999999999", "٣", "2.5"):
+        [reply] = await say(demo_shop, bad)
+        assert "whole number from 0 to 20" in reply.text, bad  # type: ignore[union-attr]
+    replies = await say(demo_shop, "500")
+    assert "At most 20 of one item" in replies[0].text  # type: ignore[union-attr]
+    assert "× 20" in replies[1].text  # type: ignore[union-attr]
+    # The prompt is finished: plain text searches again.
+    [found] = await say(demo_shop, "mango")
+    assert isinstance(found, SendMedia) and "Dried Mango" in found.caption
+    await press(demo_shop, keys["✕"], message_id=30, kind=MessageKind.TEXT)
+    [cart] = await command(demo_shop, "/cart")
+    assert "empty" in cart.text  # type: ignore[union-attr]
+
+
+async def test_someone_elses_cart_line_is_refused(demo_shop: Storefront) -> None:
+    [card] = await say(demo_shop, "tripod")
+    await press(demo_shop, buttons(card)["🛒 Add to cart"], kind=MessageKind.TEXT)
+    [cart] = await command(demo_shop, "/cart")
+    inc = buttons(cart)["+"]
+    refused = answer(await press(demo_shop, inc, person=BO, kind=MessageKind.TEXT))
+    assert refused.alert and "别人的购物车" in (refused.text or "")
+    [own] = await command(demo_shop, "/cart")
+    assert "× 1" in own.text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("data", ["garbage", "ci:999999", "nv:c:999:0", "ad:99999:c:1:0",
+                                  "lg:fr", "ml:424242", "av:8888:p:1:0", "x" * 64])
+async def test_stale_or_forged_buttons_get_a_polite_answer(demo_shop: Storefront,
+                                                           data: str) -> None:
+    replies = await press(demo_shop, data)
+    first = answer(replies)
+    assert first.text  # something is said, never silence
+    assert not any(isinstance(r, EditMedia | SendMedia) for r in replies)
+
+
+async def test_duplicate_update_is_handled_once(demo_shop: Storefront) -> None:
+    [card] = await say(demo_shop, "tripod")
+    event = ButtonPress(9_000_001, ANN, chat_of(ANN), "cbx", buttons(card)["🛒 Add to cart"], 3,
+                        MessageKind.TEXT)
+    assert await demo_shop.handle(event)
+    assert await demo_shop.handle(event) == []
+    [cart] = await command(demo_shop, "/cart")
+    assert "× 1" in cart.text  # type: ignore[union-attr]
+
+
+async def test_deep_links_language_and_bad_input(demo_shop: Storefront) -> None:
+    [card] = await command(demo_shop, "/start p_2")
+    assert isinstance(card, SendMedia) and "Trail Blazer" in card.caption
+    assert "<i>" not in card.caption  # a single product has no position line
+    gone = await command(demo_shop, "/start p_9999")
+    assert "no longer available" in gone[0].text  # type: ignore[union-attr]
+    [zh] = await command(demo_shop, "/start", person=BO)
+    assert "欢迎" in zh.text  # type: ignore[union-attr]
+    [choose] = await command(demo_shop, "/lang", person=BO)
+    replies = await press(demo_shop, buttons(choose)["English"], person=BO, kind=MessageKind.TEXT)
+    assert answer(replies).text == "Language: English."
+    [welcome] = await command(demo_shop, "/start", person=BO)
+    assert "Welcome" in welcome.text  # type: ignore[union-attr]
+    [unknown] = await command(demo_shop, "/frobnicate")
+    assert "I don't know /frobnicate" in unknown.text  # type: ignore[union-attr]
+    [sticker] = await demo_shop.handle(Unsupported(next(_ids), ANN, chat_of(ANN), "sticker"))
+    assert "stickers" in sticker.text  # type: ignore[union-attr]
+    [none] = await say(demo_shop, "unicorn saddle")
+    assert "Nothing found for “unicorn saddle”" in none.text  # type: ignore[union-attr]
+    [long] = await say(demo_shop, "x" * 5000)
+    assert "under 100 characters" in long.text  # type: ignore[union-attr]
+    [chinese] = await say(demo_shop, "芒果干")
+    assert isinstance(chinese, SendMedia) and "Dried Mango" in chinese.caption
+
+
+async def test_groups_stay_quiet_and_keep_carts_private(demo_shop: Storefront) -> None:
+    group = Chat(-100123, ChatKind.SUPERGROUP)
+    assert await demo_shop.handle(Text(next(_ids), ANN, group, "hello everyone")) == []
+    assert await command(demo_shop, "/frobnicate", chat=group) == []
+    [private] = await command(demo_shop, "/cart", chat=group)
+    assert "https://t.me/demo_bot?start=cart" in buttons(private).values()
+    [card] = await command(demo_shop, "/catalog", chat=group)
+    assert isinstance(card, SendText) and card.chat_id == group.id
+
+
+async def test_a_failing_update_apologises_and_changes_nothing(
+    demo_shop: Storefront, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import carts
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(carts, "view_cart", broken)
+    [reply] = await command(demo_shop, "/cart")
+    assert "nothing was changed" in reply.text  # type: ignore[union-attr]

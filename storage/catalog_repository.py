@@ -126,9 +126,10 @@ class SqlCatalogRepository:
         Matching is on a case-folded copy of the text, so it is case-insensitive for every
         script on both SQLite (whose LIKE folds ASCII only) and PostgreSQL.
         """
+        patterns = [f"%{_like_escape(w.casefold())}%" for w in words]
         conditions = [
-            ProductRow.search_text.like(f"%{_like_escape(w)}%", escape="\\")  # type: ignore[attr-defined]
-            for w in words
+            ProductRow.search_text.like(p, escape="\\")  # type: ignore[attr-defined]
+            for p in patterns
         ]
         rows = await self._s.execute(
             select(ProductRow.id)

@@ -42,6 +42,13 @@ class Storefront:
         self.uows = uows
         self.config = config or ShopConfig()
         self.clock = clock
+        #: Called with each update_id once its replies are delivered (tests, metrics).
+        self.on_update_done: list[Callable[[int], None]] = []
+
+    def update_done(self, update_id: int) -> None:
+        """Adapters call this after delivering an update's replies (or ignoring the update)."""
+        for listener in self.on_update_done:
+            listener(update_id)
 
     async def handle(self, event: Event) -> list[Reply]:
         try:

@@ -141,11 +141,13 @@ async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
     return storefront.config.bot_username
 
 
-async def _run(storefront: Storefront, bot: Bot, event: Event | None) -> None:
-    if event is None:
-        return
-    replies = await storefront.handle(event)
-    await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
+async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
+    try:
+        if event is not None:
+            replies = await storefront.handle(event)
+            await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
+    finally:
+        storefront.update_done(update_id)
 
 
 def build_router(storefront: Storefront) -> Router:
@@ -155,15 +157,14 @@ def build_router(storefront: Storefront) -> Router:
     @router.message()
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
         username = await _bot_username(bot, storefront)
-        event = message_event(event_update.update_id, message, username) if (
-            message.from_user
-        ) else None
-        await _run(storefront, bot, event)
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, message_event(update_id, message, username))
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
         await _bot_username(bot, storefront)
-        await _run(storefront, bot, press_event(event_update.update_id, query))
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, press_event(update_id, query))
 
     return router
 

@@ -131,7 +131,13 @@ class PtbSender:
     async def edit_media(self, chat_id: int, message_id: int, media: MediaRef, caption: str,
                          keyboard: Keyboard | None) -> Sent | None:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
-        item = kind(media=_file(media), caption=caption, parse_mode=HTML)
+        file = _file(media)
+        if isinstance(file, Path):
+            # PTB reads a path inside InputMedia as a local-mode file:// URI; upload the bytes.
+            item = kind(media=file.read_bytes(), caption=caption, parse_mode=HTML,
+                        filename=file.name)
+        else:
+            item = kind(media=file, caption=caption, parse_mode=HTML)
         return _sent(await self._call(self.bot.edit_message_media(
             media=item, chat_id=chat_id, message_id=message_id,
             reply_markup=_markup(keyboard))))
@@ -155,11 +161,13 @@ def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
     return storefront.config.bot_username
 
 
-async def _run(storefront: Storefront, bot: Bot, event: Event | None) -> None:
-    if event is None:
-        return
-    replies = await storefront.handle(event)
-    await deliver(replies, PtbSender(bot), storefront.remember_file_id)
+async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
+    try:
+        if event is not None:
+            replies = await storefront.handle(event)
+            await deliver(replies, PtbSender(bot), storefront.remember_file_id)
+    finally:
+        storefront.update_done(update_id)
 
 
 def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None]]:
@@ -167,16 +175,15 @@ def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None
 
     async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        if message is None:
-            return
         username = _bot_username(context.bot, storefront)
-        await _run(storefront, context.bot, message_event(update.update_id, message, username))
+        event = message_event(update.update_id, message, username) if message else None
+        await _run(storefront, context.bot, update.update_id, event)
 
     async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is None:
-            return
+        query = update.callback_query
         _bot_username(context.bot, storefront)
-        await _run(storefront, context.bot, press_event(update.update_id, update.callback_query))
+        event = press_event(update.update_id, query) if query else None
+        await _run(storefront, context.bot, update.update_id, event)
 
     return [
         MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),

@@ -78,7 +78,8 @@ async def test_start_catalog_card_add_and_cart_total(demo_shop: Storefront) -> N
     assert "Spicy Konjac Jelly" in card.caption and "$4.99" in card.caption
     assert "1 of 2" in card.caption
     add = buttons(card)["🛒 Add to cart"]
-    assert "Added: Spicy Konjac Jelly (10 pack) × 1" in (answer(await press(demo_shop, add)).text or "")
+    added = answer(await press(demo_shop, add)).text or ""
+    assert "Added: Spicy Konjac Jelly (10 pack) × 1" in added
     assert "× 2" in (answer(await press(demo_shop, add)).text or "")
     [cart] = await command(demo_shop, "/cart")
     assert isinstance(cart, SendText)

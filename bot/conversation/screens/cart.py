@@ -123,8 +123,9 @@ def _line_refused(turn: Turn, outcome: LineOutcome) -> bool:
         turn.answer(turn.tx.t("cart.not_yours"), alert=True)
         return True
     if outcome.status is LineStatus.GONE:
-        turn.answer(turn.tx.t("cart.line_gone"))
-        return False  # still redraw: the buyer is looking at an old cart
+        # Removed meanwhile (another device) or forged: say so and leave the message alone.
+        turn.answer(turn.tx.t("cart.line_gone"), alert=True)
+        return True
     return False
 
 
@@ -150,8 +151,6 @@ async def ask_quantity(turn: Turn, line_id: int) -> None:
         _line_refused(turn, LineOutcome(
             LineStatus.GONE if stored is None else LineStatus.NOT_YOURS
         ))
-        if stored is None:
-            await show_cart(turn)
         return
     view = await carts.view_cart(turn.uow, turn.person.id)
     line = next(ln for i, ln in zip(view.line_ids, view.cart.lines, strict=True) if i == line_id)

@@ -1,0 +1,119 @@
+"""A running shop for end-to-end tests: the local Bot API stand-in, a real framework client
+polling it over HTTP, the storefront on SQLite with the demo catalog.
+
+``send``/``press`` push an update the way Telegram would, wait until the bot has delivered its
+replies for exactly that update, and return the Bot API calls it made meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.conversation.storefront import Storefront
+from bot.conversation.turn import ShopConfig
+from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.standin import BotApiSpec, BotApiStandIn, RecordedCall, SimChat
+from bot.telegram.runner import Framework, PollingBot, make_polling
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWorkFactory
+
+SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-bot-api.json"
+TOKEN = "123456:E2E-TOKEN"
+
+
+def load_spec() -> BotApiSpec:
+    """The Bot API description from shared/ (the source of truth) when it is there."""
+    return BotApiSpec.load(SHARED_SPEC) if SHARED_SPEC.exists() else BotApiSpec.default()
+
+
+@dataclass
+class RunningShop:
+    framework: Framework
+    standin: BotApiStandIn
+    storefront: Storefront
+    uows: SqlUnitOfWorkFactory
+    bot: PollingBot
+    _done: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    def _finished(self, update_id: int) -> None:
+        self._done.setdefault(update_id, asyncio.Event()).set()
+
+    async def push(self, update: Mapping[str, Any], timeout: float = 10.0) -> list[RecordedCall]:
+        """Wait for the bot to finish ``update`` (already queued); the calls it made."""
+        update_id = int(update["update_id"])
+        mark = len(self.standin.calls)
+        event = self._done.setdefault(update_id, asyncio.Event())
+        await asyncio.wait_for(event.wait(), timeout)
+        self._done.pop(update_id, None)
+        return self._since(mark)
+
+    def _since(self, mark: int) -> list[RecordedCall]:
+        """The bot's calls since ``mark``, without its polling."""
+        return [c for c in self.standin.calls[mark:] if c.method != "getUpdates"]
+
+    async def send(self, chat: SimChat, text: str, **kwargs: Any) -> list[RecordedCall]:
+        mark = len(self.standin.calls)
+        update = chat.send_text(text, **kwargs)
+        await self.push(update)
+        return self._since(mark)
+
+    async def press(self, chat: SimChat, message: Mapping[str, Any] | int, button: Any,
+                    **kwargs: Any) -> list[RecordedCall]:
+        mark = len(self.standin.calls)
+        update = chat.press(message, button, **kwargs)
+        await self.push(update)
+        return self._since(mark)
+
+    async def press_data(self, chat: SimChat, message: Mapping[str, Any] | int,
+                         data: str) -> list[RecordedCall]:
+        mark = len(self.standin.calls)
+        await self.push(chat.press_data(message, data))
+        return self._since(mark)
+
+
+async def start_shop(framework: Framework, tmp_path: Path, *,
+                     catalog: Path | None = None) -> RunningShop:
+    standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
+    await standin.start()
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / f'{framework}.db'}")
+    await upgrade(engine)
+    uows = SqlUnitOfWorkFactory(engine)
+    await import_catalog(uows, read_catalog(catalog or demo_catalog_path()))
+    storefront = Storefront(uows, ShopConfig(shop_name="E2E Shop"))
+    bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
+    shop = RunningShop(framework, standin, storefront, uows, bot)
+    storefront.on_update_done.append(shop._finished)
+    await bot.start()
+    return shop
+
+
+async def stop_shop(shop: RunningShop) -> None:
+    await shop.bot.stop()
+    await shop.uows.dispose()
+    await shop.standin.stop()
+
+
+def only(calls: list[RecordedCall], method: str) -> list[RecordedCall]:
+    return [c for c in calls if c.method == method]
+
+
+def keyboard_texts(message: Mapping[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def archive_product(shop: RunningShop, product_id: int) -> None:
+    """What a merchant's "archive" does, done directly while a buyer is looking at the card."""
+    from sqlalchemy import update
+
+    from storage.tables import ProductRow
+
+    async with shop.uows.engine.begin() as conn:
+        await conn.execute(
+            update(ProductRow).where(ProductRow.id == product_id).values(active=False)  # type: ignore[arg-type]
+        )

@@ -56,8 +56,10 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
         return 1
     finally:
         await app.close()
-    print(f"Imported {report.categories} categories, {report.products} products and "
-          f"{report.variants} variants from {path}.")
+    print(
+        f"Imported {report.categories} categories, {report.products} products and "
+        f"{report.variants} variants from {path}."
+    )
     return 0
 
 
@@ -67,16 +69,19 @@ async def _run(settings: Settings) -> int:
     from bot.telegram.runner import make_polling
 
     if not settings.bot_token:
-        return _fail("set BOT_TOKEN (from @BotFather) in .env or the environment, "
-                     "or try `storefront sandbox`, which needs no token.")
+        return _fail(
+            "set BOT_TOKEN (from @BotFather) in .env or the environment, "
+            "or try `storefront sandbox`, which needs no token."
+        )
     try:
         app = await build_app(settings)
     except SchemaBehind as exc:
         return _fail(str(exc))
     scheduler = make_scheduler(app.uows)
     try:
-        poller = make_polling(settings.bot_framework, app.storefront, settings.bot_token,
-                              settings.telegram_api_base)
+        poller = make_polling(
+            settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
+        )
         await poller.start()
     except Exception as exc:
         await app.close()
@@ -106,8 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--demo", action="store_true", help="import the bundled demo catalog")
     sandbox = sub.add_parser("sandbox", help="chat with the shop in this terminal; no token")
     sandbox.add_argument("--framework", choices=["aiogram", "ptb"], default=None)
-    sandbox.add_argument("--database", default=None,
-                         help="database URL (default: a fresh SQLite file in a temp folder)")
+    sandbox.add_argument(
+        "--database",
+        default=None,
+        help="database URL (default: a fresh SQLite file in a temp folder)",
+    )
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -133,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             from bot.sandbox.terminal import run_sandbox
 
-            return asyncio.run(run_sandbox(
-                settings, framework=args.framework or settings.bot_framework,
-                database_url=args.database,
-            ))
+            return asyncio.run(
+                run_sandbox(
+                    settings,
+                    framework=args.framework or settings.bot_framework,
+                    database_url=args.database,
+                )
+            )
         if args.command == "bench":
             from bench.updates import run_bench
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.catalog import Category, Media, MediaKind, Product, Variant
 from bot.domain.money import Money
 from bot.services.ports import CategorySummary
+from storage.read_cache import ReadCache
 from storage.tables import CategoryRow, MediaRow, ProductRow, VariantRow
 
 
@@ -20,8 +19,13 @@ def _like_escape(word: str) -> str:
 def to_variant(row: VariantRow) -> Variant:
     assert row.id is not None
     return Variant(
-        id=row.id, product_id=row.product_id, sku=row.sku, name=row.name,
-        price=Money(row.price_minor, row.currency), stock=row.stock, active=row.active,
+        id=row.id,
+        product_id=row.product_id,
+        sku=row.sku,
+        name=row.name,
+        price=Money(row.price_minor, row.currency),
+        stock=row.stock,
+        active=row.active,
     )
 
 
@@ -37,10 +41,21 @@ def to_category(row: CategoryRow) -> Category:
 
 
 class SqlCatalogRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """Catalog reads; the ones every card needs go through the process's ``ReadCache``."""
+
+    def __init__(self, session: AsyncSession, cache: ReadCache | None = None) -> None:
         self._s = session
+        self._cache = cache or ReadCache(ttl=0)
 
     async def categories(self) -> list[CategorySummary]:
+        cached = self._cache.get("categories")
+        if cached is not None:
+            return list(cached)
+        found = await self._categories()
+        self._cache.put("categories", tuple(found))
+        return found
+
+    async def _categories(self) -> list[CategorySummary]:
         counts = (
             select(ProductRow.category_id, func.count().label("n"))
             .where(ProductRow.active.is_(True))  # type: ignore[attr-defined]
@@ -55,38 +70,45 @@ class SqlCatalogRepository:
         return [CategorySummary(to_category(c), int(n)) for c, n in rows.all()]
 
     async def category(self, category_id: int) -> Category | None:
+        key = ("category", category_id)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         row = await self._s.get(CategoryRow, category_id)
-        return to_category(row) if row else None
+        found = to_category(row) if row else None
+        if found is not None:
+            self._cache.put(key, found)
+        return found
 
-    async def product(self, product_id: int) -> Product | None:
+    async def product(self, product_id: int, *, fresh: bool = False) -> Product | None:
+        """An active product with its variants; ``fresh`` skips the cache (exact stock)."""
+        key = ("product", product_id)
+        if not fresh:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached  # type: ignore[no-any-return]
         row = await self._s.get(ProductRow, product_id)
         if row is None or not row.active:
             return None
-        return (await self._assemble([row]))[0]
-
-    async def products(self, product_ids: Sequence[int]) -> list[Product]:
-        rows = (
-            await self._s.execute(
-                select(ProductRow).where(
-                    ProductRow.id.in_(product_ids),  # type: ignore[union-attr]
-                    ProductRow.active.is_(True),  # type: ignore[attr-defined]
-                )
-            )
-        ).scalars().all()
-        by_id = {p.id: p for p in await self._assemble(list(rows))}
-        return [by_id[i] for i in product_ids if i in by_id]
+        found = (await self._assemble([row]))[0]
+        self._cache.put(key, found)
+        return found
 
     async def _assemble(self, rows: list[ProductRow]) -> list[Product]:
         if not rows:
             return []
         ids = [r.id for r in rows]
         variants = (
-            await self._s.execute(
-                select(VariantRow)
-                .where(VariantRow.product_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(VariantRow.position, VariantRow.id)
+            (
+                await self._s.execute(
+                    select(VariantRow)
+                    .where(VariantRow.product_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(VariantRow.position, VariantRow.id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         media_ids = {m for r in rows for m in (r.teaser_id, r.photo_id) if m is not None}
         media: dict[int | None, MediaRow] = {}
         if media_ids:
@@ -99,7 +121,10 @@ class SqlCatalogRepository:
             assert r.id is not None
             out.append(
                 Product(
-                    id=r.id, category_id=r.category_id, name=r.name, description=r.description,
+                    id=r.id,
+                    category_id=r.category_id,
+                    name=r.name,
+                    description=r.description,
                     variants=tuple(to_variant(v) for v in variants if v.product_id == r.id),
                     teaser=_to_media(media.get(r.teaser_id)),
                     photo=_to_media(media.get(r.photo_id)),
@@ -110,6 +135,10 @@ class SqlCatalogRepository:
         return out
 
     async def product_ids(self, category_id: int) -> list[int]:
+        key = ("ids", category_id)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return list(cached)
         rows = await self._s.execute(
             select(ProductRow.id)
             .where(
@@ -118,7 +147,9 @@ class SqlCatalogRepository:
             )
             .order_by(ProductRow.position, ProductRow.id)
         )
-        return [int(i) for i in rows.scalars().all()]
+        ids = [int(i) for i in rows.scalars().all()]
+        self._cache.put(key, tuple(ids))
+        return ids
 
     async def search_ids(self, words: list[str], limit: int) -> list[int]:
         """Products whose name, description, tags or category contain every word.
@@ -162,7 +193,7 @@ class SqlCatalogRepository:
         row = await self._s.get(VariantRow, variant_id)
         if row is None:
             return None
-        product = await self.product(row.product_id)
+        product = await self.product(row.product_id, fresh=True)
         if product is None:
             return None
         variant = product.variant(variant_id)
@@ -172,11 +203,4 @@ class SqlCatalogRepository:
         await self._s.execute(
             update(MediaRow).where(MediaRow.id == media_id).values(file_id=file_id)  # type: ignore[arg-type]
         )
-
-    async def stock_of(self, variant_ids: Iterable[int]) -> dict[int, int]:
-        rows = await self._s.execute(
-            select(VariantRow.id, VariantRow.stock).where(
-                VariantRow.id.in_(list(variant_ids))  # type: ignore[union-attr]
-            )
-        )
-        return {int(i): int(s) for i, s in rows.all()}
+        self._cache.clear()  # cached products still carry the old (missing) file_id

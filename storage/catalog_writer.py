@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.ports import ProductDraft, VariantDraft
+from storage.read_cache import ReadCache
 from storage.tables import CategoryRow, MediaRow, ProductRow, VariantRow
 
 
 class SqlCatalogWriter:
-    def __init__(self, session: AsyncSession) -> None:
+    """Catalog upserts; once committed, this process's cached reads are dropped."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        cache: ReadCache | None = None,
+        after_commit: list[Callable[[], None]] | None = None,
+    ) -> None:
         self._s = session
+        self._cache = cache
+        self._after_commit = after_commit if after_commit is not None else []
+
+    def _changed(self) -> None:
+        if self._cache is not None and self._cache.clear not in self._after_commit:
+            self._after_commit.append(self._cache.clear)
 
     async def upsert_category(self, slug: str, name: str, position: int) -> int:
         row = await self._s.scalar(select(CategoryRow).where(CategoryRow.slug == slug))
@@ -21,6 +37,7 @@ class SqlCatalogWriter:
         else:
             row.name, row.position = name, position
         await self._s.flush()
+        self._changed()
         assert row.id is not None
         return row.id
 
@@ -52,6 +69,7 @@ class SqlCatalogWriter:
         row.teaser_id = await self._media(row.teaser_id, "video", draft.teaser)
         row.photo_id = await self._media(row.photo_id, "photo", draft.photo)
         await self._s.flush()
+        self._changed()
         assert row.id is not None
         return row.id
 
@@ -67,7 +85,9 @@ class SqlCatalogWriter:
         row = await self._s.scalar(select(VariantRow).where(VariantRow.sku == draft.sku))
         if row is None:
             row = VariantRow(
-                product_id=product_id, sku=draft.sku, price_minor=draft.price.amount,
+                product_id=product_id,
+                sku=draft.sku,
+                price_minor=draft.price.amount,
                 currency=draft.price.currency,
             )
             self._s.add(row)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +39,37 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+class WriteTrackingSession(Session):
+    """A session that notes in ``info["wrote"]`` whether it changed anything.
+
+    The storefront claims an update's id only when handling it wrote something or sent
+    something new; a press that only pages through cached cards costs no write at all.
+    """
+
+
+@event.listens_for(WriteTrackingSession, "do_orm_execute")
+def _note_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+@event.listens_for(WriteTrackingSession, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(WriteTrackingSession, "after_commit")
+@event.listens_for(WriteTrackingSession, "after_soft_rollback")
+def _forget_writes(session: Session, *_: Any) -> None:
+    session.info.pop("wrote", None)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Plain SQLAlchemy sessions: SQLModel tables work with them, and repositories use
     ``execute`` for the conditional writes that SQLModel's ``exec`` does not cover."""
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(
+        engine,
+        class_=AsyncSession,
+        sync_session_class=WriteTrackingSession,
+        expire_on_commit=False,
+    )

@@ -7,6 +7,7 @@ the database, not a read-then-write in Python, keeps them right.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import case, delete, func, select, update
@@ -17,6 +18,7 @@ from sqlalchemy.sql.dml import Insert
 from bot.domain.cart import CartLine
 from bot.services.ports import BuyerProfile, StoredCartLine, UiState
 from storage.catalog_repository import to_variant
+from storage.read_cache import RecentBuyers
 from storage.tables import (
     CartLineRow,
     ConversationStateRow,
@@ -70,8 +72,11 @@ class SqlCartRepository:
     async def add(self, user_id: int, variant_id: int, delta: int, cap: int, now: datetime) -> int:
         table = CartLineRow.__table__  # type: ignore[attr-defined]
         stmt = dialect_insert(self._s, CartLineRow).values(
-            user_id=user_id, variant_id=variant_id, quantity=min(delta, cap),
-            added_at=now, updated_at=now,
+            user_id=user_id,
+            variant_id=variant_id,
+            quantity=min(delta, cap),
+            added_at=now,
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["user_id", "variant_id"],
@@ -102,31 +107,57 @@ class SqlCartRepository:
 
 
 class SqlBuyerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        recent: RecentBuyers | None = None,
+        after_commit: list[Callable[[], None]] | None = None,
+    ) -> None:
         self._s = session
+        self._recent = recent or RecentBuyers(ttl=0)
+        self._after_commit = after_commit if after_commit is not None else []
 
     async def touch(
-        self, user_id: int, first_name: str, username: str | None, language_code: str | None,
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
         now: datetime,
     ) -> BuyerProfile:
+        """Create or refresh the buyer's row; skipped when this process wrote it moments ago."""
+        seen = (first_name[:128], username, language_code)
+        cached = self._recent.get(user_id, seen)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         stmt = dialect_insert(self._s, UserRow).values(
-            id=user_id, first_name=first_name[:128], username=username,
-            language_code=language_code, created_at=now, last_seen_at=now,
+            id=user_id,
+            first_name=first_name[:128],
+            username=username,
+            language_code=language_code,
+            created_at=now,
+            last_seen_at=now,
         )
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["id"],
             set_={
-                "first_name": first_name[:128], "username": username,
-                "language_code": language_code, "last_seen_at": now,
+                "first_name": first_name[:128],
+                "username": username,
+                "language_code": language_code,
+                "last_seen_at": now,
             },
         ).returning(UserRow.locale)  # type: ignore[arg-type]
         locale = (await self._s.execute(stmt)).scalar_one()
-        return BuyerProfile(user_id, first_name, language_code, locale)
+        profile = BuyerProfile(user_id, first_name, language_code, locale)
+        # Only once committed: a rolled-back first contact must be written again next time.
+        self._after_commit.append(lambda: self._recent.put(user_id, seen, profile))
+        return profile
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(locale=locale)  # type: ignore[arg-type]
         )
+        self._recent.forget(user_id)
 
 
 class SqlUpdateLog:
@@ -175,8 +206,11 @@ class SqlUiStateStore:
 
     async def set(self, user_id: int, chat_id: int, state: UiState, now: datetime) -> None:
         stmt = dialect_insert(self._s, ConversationStateRow).values(
-            user_id=user_id, chat_id=chat_id, state=state.state,
-            data=json.dumps(state.data), updated_at=now,
+            user_id=user_id,
+            chat_id=chat_id,
+            state=state.state,
+            data=json.dumps(state.data),
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["user_id", "chat_id"],

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.engine import make_sessionmaker
+from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
 from storage.repositories import (
     SqlBuyerRepository,
     SqlCartRepository,
@@ -28,51 +31,78 @@ class SqlUnitOfWork:
     searches: SqlSearchLog
     ui_states: SqlUiStateStore
 
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
-        self._sessions = sessions
+    def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
+        self._factory = factory
         self._session: AsyncSession | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
-        session: AsyncSession = self._sessions()
+        factory = self._factory
+        if factory.writer_lock is not None:
+            await factory.writer_lock.acquire()
+        session: AsyncSession = factory.sessions()
         self._session = session
-        self.catalog = SqlCatalogRepository(session)
-        self.catalog_writer = SqlCatalogWriter(session)
+        self.catalog = SqlCatalogRepository(session, factory.cache)
+        self.catalog_writer = SqlCatalogWriter(session, factory.cache, self._after_commit)
         self.carts = SqlCartRepository(session)
-        self.buyers = SqlBuyerRepository(session)
+        self.buyers = SqlBuyerRepository(session, factory.recent_buyers, self._after_commit)
         self.updates = SqlUpdateLog(session)
         self.searches = SqlSearchLog(session)
         self.ui_states = SqlUiStateStore(session)
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
         try:
-            await self._session.rollback()
+            await self._session.close()  # ends (rolls back) anything not committed
         finally:
-            await self._session.close()
             self._session = None
+            self._after_commit.clear()
+            if self._factory.writer_lock is not None:
+                self._factory.writer_lock.release()
+
+    @property
+    def has_writes(self) -> bool:
+        """Whether anything was written since the transaction began (or the last commit)."""
+        assert self._session is not None
+        return bool(self._session.sync_session.info.get("wrote"))
 
     async def commit(self) -> None:
         assert self._session is not None
         await self._session.commit()
+        for callback in self._after_commit:
+            callback()
+        self._after_commit.clear()
 
     async def rollback(self) -> None:
         assert self._session is not None
         await self._session.rollback()
+        self._after_commit.clear()
 
 
 class SqlUnitOfWorkFactory:
-    """Makes a fresh unit of work per update; holds the engine for shutdown."""
+    """Makes a fresh unit of work per update; owns the engine and the process's read caches.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    SQLite allows one writer at a time and makes others sleep and retry; within one process the
+    units of work therefore take turns on an asyncio lock instead, which is fairer and far
+    faster than SQLite's busy back-off. PostgreSQL needs no such lock.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, cache_ttl: float = DEFAULT_TTL) -> None:
         self.engine = engine
-        self._sessions = make_sessionmaker(engine)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
+        self.cache = ReadCache(cache_ttl)
+        self.recent_buyers = RecentBuyers(ttl=60.0 if cache_ttl > 0 else 0)
+        is_sqlite = engine.dialect.name == "sqlite"
+        self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -45,9 +45,13 @@ class Failure(StrEnum):
 
 
 _GONE_MARKERS = (
-    "message to edit not found", "message can't be edited", "message to delete not found",
-    "there is no text in the message to edit", "there is no caption in the message to edit",
-    "message can't be deleted", "there is no media in the message to edit",
+    "message to edit not found",
+    "message can't be edited",
+    "message to delete not found",
+    "there is no text in the message to edit",
+    "there is no caption in the message to edit",
+    "message can't be deleted",
+    "there is no media in the message to edit",
 )
 
 
@@ -61,8 +65,9 @@ def classify_bad_request(description: str) -> Failure:
 
 
 class DeliveryError(Exception):
-    def __init__(self, failure: Failure, description: str = "",
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, failure: Failure, description: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(description or failure.value)
         self.failure = failure
         self.description = description
@@ -78,16 +83,26 @@ class Sent:
 
 class Sender(Protocol):
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent: ...
-    async def send_media(self, chat_id: int, media: MediaRef, caption: str,
-                         keyboard: Keyboard | None) -> Sent: ...
-    async def edit_text(self, chat_id: int, message_id: int, text: str,
-                        keyboard: Keyboard | None) -> None: ...
-    async def edit_caption(self, chat_id: int, message_id: int, caption: str,
-                           keyboard: Keyboard | None) -> None: ...
-    async def edit_media(self, chat_id: int, message_id: int, media: MediaRef, caption: str,
-                         keyboard: Keyboard | None) -> Sent | None: ...
-    async def edit_keyboard(self, chat_id: int, message_id: int,
-                            keyboard: Keyboard | None) -> None: ...
+    async def send_media(
+        self, chat_id: int, media: MediaRef, caption: str, keyboard: Keyboard | None
+    ) -> Sent: ...
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
+    ) -> None: ...
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, keyboard: Keyboard | None
+    ) -> None: ...
+    async def edit_media(
+        self,
+        chat_id: int,
+        message_id: int,
+        media: MediaRef,
+        caption: str,
+        keyboard: Keyboard | None,
+    ) -> Sent | None: ...
+    async def edit_keyboard(
+        self, chat_id: int, message_id: int, keyboard: Keyboard | None
+    ) -> None: ...
     async def delete(self, chat_id: int, message_id: int) -> None: ...
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None: ...
 
@@ -126,12 +141,29 @@ def _as_new_message(reply: Reply) -> Reply | None:
     return None
 
 
+def _stale_file_id(reply: Reply, exc: DeliveryError) -> bool:
+    media = _media_of(reply)
+    text = exc.description.lower()
+    return bool(
+        media
+        and media.file_id
+        and exc.failure is Failure.BAD_REQUEST
+        and ("file identifier" in text or "file_id" in text or "wrong remote file" in text)
+    )
+
+
+def _without_file_id(reply: Reply) -> Reply:
+    assert isinstance(reply, SendMedia | EditMedia)
+    return replace(reply, media=replace(reply.media, file_id=None))
+
+
 def _media_of(reply: Reply) -> MediaRef | None:
     return reply.media if isinstance(reply, SendMedia | EditMedia) else None
 
 
-async def _deliver_one(reply: Reply, sender: Sender, remember: FileIdSink | None,
-                       blocked: set[int]) -> None:
+async def _deliver_one(
+    reply: Reply, sender: Sender, remember: FileIdSink | None, blocked: set[int]
+) -> None:
     chat_id = getattr(reply, "chat_id", None)
     if chat_id is not None and chat_id in blocked:
         return
@@ -139,17 +171,27 @@ async def _deliver_one(reply: Reply, sender: Sender, remember: FileIdSink | None
         try:
             sent = await _send(reply, sender)
         except DeliveryError as exc:
-            if exc.failure is Failure.NOT_MODIFIED or isinstance(reply, DeleteMessage) and (
-                exc.failure is Failure.MESSAGE_GONE
+            if (
+                exc.failure is Failure.NOT_MODIFIED
+                or isinstance(reply, DeleteMessage)
+                and (exc.failure is Failure.MESSAGE_GONE)
             ):
                 return
+            if _stale_file_id(reply, exc) and attempt == 0:
+                # The file_id is not this bot's (a new token, a copied database): upload the
+                # teaser again from its source; the new file_id is remembered below.
+                reply = _without_file_id(reply)
+                continue
             if exc.failure is Failure.MESSAGE_GONE:
                 replacement = _as_new_message(reply)
                 if replacement is not None and attempt == 0:
                     reply = replacement
                     continue
-            if (exc.failure is Failure.RETRY_AFTER and attempt == 0
-                    and (exc.retry_after or 0) <= MAX_INLINE_RETRY_AFTER):
+            if (
+                exc.failure is Failure.RETRY_AFTER
+                and attempt == 0
+                and (exc.retry_after or 0) <= MAX_INLINE_RETRY_AFTER
+            ):
                 await asyncio.sleep(exc.retry_after or 1)
                 continue
             if exc.failure is Failure.FORBIDDEN and chat_id is not None:
@@ -162,8 +204,9 @@ async def _deliver_one(reply: Reply, sender: Sender, remember: FileIdSink | None
         return
 
 
-async def deliver(replies: Sequence[Reply], sender: Sender,
-                  remember: FileIdSink | None = None) -> None:
+async def deliver(
+    replies: Sequence[Reply], sender: Sender, remember: FileIdSink | None = None
+) -> None:
     """Send replies in order; the answer to a button press goes out alongside the first one."""
     blocked: set[int] = set()
     answers = [r for r in replies if isinstance(r, AnswerCallback)]

@@ -97,6 +97,12 @@ class AnswerCallback:
 
 
 Reply = (
-    SendText | SendMedia | EditText | EditCaption | EditMedia | EditKeyboard | DeleteMessage
+    SendText
+    | SendMedia
+    | EditText
+    | EditCaption
+    | EditMedia
+    | EditKeyboard
+    | DeleteMessage
     | AnswerCallback
 )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.conversation.callbacks import Action, decode
 from bot.conversation.events import ButtonPress, Command, Event, Text, Unsupported
-from bot.conversation.replies import AnswerCallback, Reply, SendText
+from bot.conversation.replies import AnswerCallback, DeleteMessage, Reply, SendMedia, SendText
 from bot.conversation.screens import browse, cart, general
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -23,10 +23,21 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+#: Replies that would show twice if a redelivered update were handled again (edits and answers
+#: are harmless: Telegram reports "not modified" or "query is too old").
+_NOT_IDEMPOTENT = (SendText, SendMedia, DeleteMessage)
+
 _BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
 _CART_ACTIONS = {
-    Action.CART, Action.ADD_VARIANT, Action.INC, Action.DEC, Action.REMOVE, Action.QUANTITY,
-    Action.CHECKOUT, Action.CLEAR, Action.CLEAR_YES,
+    Action.CART,
+    Action.ADD_VARIANT,
+    Action.INC,
+    Action.DEC,
+    Action.REMOVE,
+    Action.QUANTITY,
+    Action.CHECKOUT,
+    Action.CLEAR,
+    Action.CLEAR_YES,
 }
 
 
@@ -36,7 +47,9 @@ def utc_now() -> datetime:
 
 class Storefront:
     def __init__(
-        self, uows: UnitOfWorkFactory, config: ShopConfig | None = None,
+        self,
+        uows: UnitOfWorkFactory,
+        config: ShopConfig | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.uows = uows
@@ -60,10 +73,6 @@ class Storefront:
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()
         async with self.uows() as uow:
-            if not await uow.updates.claim(event.update_id, now):
-                log.info("update %s was already handled; ignoring the redelivery",
-                         event.update_id)
-                return []
             person = event.person
             buyer = await uow.buyers.touch(
                 person.id, person.first_name, person.username, person.language_code, now
@@ -73,7 +82,15 @@ class Storefront:
             await self._route(turn)
             if isinstance(event, ButtonPress):
                 turn.answer()  # no screen answered: stop the spinner anyway
-            await uow.commit()
+            if uow.has_writes or any(isinstance(r, _NOT_IDEMPOTENT) for r in turn.replies):
+                # Claimed in the same transaction as the update's effects: a redelivery (or
+                # a second process racing for it) finds the claim and changes nothing.
+                if not await uow.updates.claim(event.update_id, now):
+                    log.info(
+                        "update %s was already handled; ignoring the redelivery", event.update_id
+                    )
+                    return []
+                await uow.commit()
             return turn.replies
 
     async def _route(self, turn: Turn) -> None:

@@ -71,6 +71,11 @@ class Texts:
         safe = {k: v if isinstance(v, Raw) else escape(v) for k, v in values.items()}
         return template.format(**safe)
 
+    def label(self, key: str, **values: object) -> str:
+        """Text for a button: Telegram shows button text as it is, so nothing is escaped."""
+        template = self._own.get(key) or self._fallback[key]
+        return template.format(**values) if values else template
+
     def plural(self, key: str, n: int, **values: object) -> str:
         """``key.one`` / ``key.other`` by the locale's CLDR plural rule."""
         form = self._babel.plural_form(n)

@@ -14,8 +14,21 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 #: Currencies whose minor unit is not 1/100 (ISO 4217 exponent), as Telegram documents them.
 #: ``XTR`` is Telegram Stars: whole stars only.
 _EXPONENTS: dict[str, int] = {
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "PYG": 0, "XTR": 0,
-    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "UGX": 0,
+    "PYG": 0,
+    "XTR": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+    "IQD": 3,
+    "LYD": 3,
 }
 
 

@@ -27,8 +27,14 @@ async def prune_handled_updates(uows: UnitOfWorkFactory) -> None:
 def make_scheduler(uows: UnitOfWorkFactory) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        prune_handled_updates, "interval", hours=1, args=[uows], id="prune_handled_updates",
+        prune_handled_updates,
+        "interval",
+        hours=1,
+        args=[uows],
+        id="prune_handled_updates",
         # A missed hourly run is worth running late, but never twice in a row.
-        coalesce=True, misfire_grace_time=3600, max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+        max_instances=1,
     )
     return scheduler

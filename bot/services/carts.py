@@ -61,8 +61,12 @@ async def view_cart(uow: UnitOfWork, user_id: int) -> CartView:
 
 
 async def add_to_cart(
-    uow: UnitOfWork, user_id: int, variant_id: int, now: datetime,
-    *, max_per_line: int = MAX_QUANTITY_PER_LINE,
+    uow: UnitOfWork,
+    user_id: int,
+    variant_id: int,
+    now: datetime,
+    *,
+    max_per_line: int = MAX_QUANTITY_PER_LINE,
 ) -> AddOutcome | None:
     """Add one unit of a variant; None when the variant or its product no longer exists."""
     found = await uow.catalog.variant(variant_id)
@@ -74,7 +78,12 @@ async def add_to_cart(
     refusal = check_can_add(view.cart, variant)
     if refusal is not None:
         return AddOutcome(
-            variant, product.name, current, refusal, False, view.cart.item_count,
+            variant,
+            product.name,
+            current,
+            refusal,
+            False,
+            view.cart.item_count,
             view.cart.currency,
         )
     decision = decide_quantity(variant, current, current + 1, max_per_line=max_per_line)
@@ -85,7 +94,12 @@ async def add_to_cart(
         )
     count = view.cart.item_count - current + quantity
     return AddOutcome(
-        variant, product.name, quantity, decision.refusal, decision.capped, count,
+        variant,
+        product.name,
+        quantity,
+        decision.refusal,
+        decision.capped,
+        count,
         view.cart.currency,
     )
 
@@ -106,7 +120,11 @@ async def _own_line(
 
 
 async def _apply(
-    uow: UnitOfWork, line_id: int, line: CartLine, requested: int, now: datetime,
+    uow: UnitOfWork,
+    line_id: int,
+    line: CartLine,
+    requested: int,
+    now: datetime,
     max_per_line: int,
 ) -> LineOutcome:
     decision = decide_quantity(line.variant, line.quantity, requested, max_per_line=max_per_line)
@@ -120,8 +138,13 @@ async def _apply(
 
 
 async def set_line_quantity(
-    uow: UnitOfWork, user_id: int, line_id: int, requested: int, now: datetime,
-    *, max_per_line: int = MAX_QUANTITY_PER_LINE,
+    uow: UnitOfWork,
+    user_id: int,
+    line_id: int,
+    requested: int,
+    now: datetime,
+    *,
+    max_per_line: int = MAX_QUANTITY_PER_LINE,
 ) -> LineOutcome:
     """Set a line to ``requested`` units (0 removes it), clamped to stock and the maximum."""
     refused, line = await _own_line(uow, user_id, line_id)
@@ -132,8 +155,13 @@ async def set_line_quantity(
 
 
 async def step_line(
-    uow: UnitOfWork, user_id: int, line_id: int, delta: int, now: datetime,
-    *, max_per_line: int = MAX_QUANTITY_PER_LINE,
+    uow: UnitOfWork,
+    user_id: int,
+    line_id: int,
+    delta: int,
+    now: datetime,
+    *,
+    max_per_line: int = MAX_QUANTITY_PER_LINE,
 ) -> LineOutcome:
     """+1 / −1 on a line; −1 on a single unit removes the line."""
     refused, line = await _own_line(uow, user_id, line_id)

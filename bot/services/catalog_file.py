@@ -26,8 +26,20 @@ MAX_PRICE_MINOR = 10**12
 _TOP = {"currency", "categories", "products"}
 _CATEGORY = {"slug", "name", "position"}
 _PRODUCT = {
-    "slug", "name", "category", "description", "tags", "teaser", "photo", "active", "position",
-    "variants", "sku", "price", "currency", "stock",
+    "slug",
+    "name",
+    "category",
+    "description",
+    "tags",
+    "teaser",
+    "photo",
+    "active",
+    "position",
+    "variants",
+    "sku",
+    "price",
+    "currency",
+    "stock",
 }
 _VARIANT = {"sku", "name", "price", "currency", "stock", "active"}
 
@@ -118,8 +130,9 @@ class _Checker:
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 self.problem(f"{path}.{key}" if path else str(key), f"unknown field{hint}")
 
-    def text(self, data: dict[str, Any], key: str, path: str, *, required: bool,
-             limit: int) -> str | None:
+    def text(
+        self, data: dict[str, Any], key: str, path: str, *, required: bool, limit: int
+    ) -> str | None:
         value = data.get(key)
         if value is None:
             if required:
@@ -141,8 +154,16 @@ class _Checker:
             self.problem(f"{path}.{key}", "use lowercase letters, digits, '-' and '_' only")
         return value
 
-    def integer(self, data: dict[str, Any], key: str, path: str, *, default: int | None,
-                low: int, high: int) -> int | None:
+    def integer(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        default: int | None,
+        low: int,
+        high: int,
+    ) -> int | None:
         value = data.get(key, default)
         if value is None:
             self.problem(f"{path}.{key}", "is required")
@@ -178,12 +199,14 @@ class _Checker:
         if isinstance(value, bool | float):
             self.problem(
                 f"{path}.price",
-                "write minor units as a whole number (5999) or a decimal in quotes (\"59.99\")",
+                'write minor units as a whole number (5999) or a decimal in quotes ("59.99")',
             )
             return None
         try:
-            money = Money(value, currency) if isinstance(value, int) else parse_major(
-                str(value), currency
+            money = (
+                Money(value, currency)
+                if isinstance(value, int)
+                else parse_major(str(value), currency)
             )
         except (ValueError, TypeError) as exc:
             self.problem(f"{path}.price", str(exc))
@@ -207,7 +230,10 @@ class _Checker:
 
 
 def _variants(
-    check: _Checker, product: dict[str, Any], path: str, currency: str | None,
+    check: _Checker,
+    product: dict[str, Any],
+    path: str,
+    currency: str | None,
     skus: set[str],
 ) -> list[VariantDraft]:
     raw = product.get("variants")
@@ -312,12 +338,21 @@ def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
         active = check.boolean(prod, "active", path)
         if slug and name and variants and position is not None:
             cat_name = names.get(category or "", "")
-            products.append(ProductDraft(
-                slug=slug, name=name, description=description, category=category or None,
-                tags=tags, teaser=teaser, photo=photo, position=position, active=active,
-                variants=tuple(variants),
-                search_text=_search_text(name, description, tags, cat_name),
-            ))
+            products.append(
+                ProductDraft(
+                    slug=slug,
+                    name=name,
+                    description=description,
+                    category=category or None,
+                    tags=tags,
+                    teaser=teaser,
+                    photo=photo,
+                    position=position,
+                    active=active,
+                    variants=tuple(variants),
+                    search_text=_search_text(name, description, tags, cat_name),
+                )
+            )
     if check.problems:
         raise CatalogFileError(sorted(check.problems, key=lambda p: p.line or 0))
     return CatalogDraft(tuple(categories), tuple(products))

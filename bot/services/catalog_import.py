@@ -48,10 +48,13 @@ async def import_catalog(uows: UnitOfWorkFactory, draft: CatalogDraft) -> Import
             for j, variant in enumerate(product.variants):
                 owner = await uow.catalog_writer.sku_owner(variant.sku)
                 if owner is not None and owner != product.slug:
-                    problems.append(CatalogProblem(
-                        None, f"products[{i}].variants[{j}].sku",
-                        f"SKU {variant.sku!r} already belongs to product {owner!r}",
-                    ))
+                    problems.append(
+                        CatalogProblem(
+                            None,
+                            f"products[{i}].variants[{j}].sku",
+                            f"SKU {variant.sku!r} already belongs to product {owner!r}",
+                        )
+                    )
             if problems:
                 continue
             product_id = await uow.catalog_writer.upsert_product(

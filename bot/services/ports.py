@@ -2,7 +2,8 @@
 
 One unit of work spans one Telegram update: everything an update changes commits together, and
 the claim of its ``update_id`` is part of the same transaction, so a redelivered update is seen
-as handled only if its effects were committed.
+as handled only if its effects were committed. An update that neither wrote nor sent anything
+new (paging through cards edits in place) needs no claim: handling it again changes nothing.
 """
 
 from __future__ import annotations
@@ -71,7 +72,11 @@ class CartRepository(Protocol):
 
 class BuyerRepository(Protocol):
     async def touch(
-        self, user_id: int, first_name: str, username: str | None, language_code: str | None,
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
         now: datetime,
     ) -> BuyerProfile: ...
     async def set_locale(self, user_id: int, locale: str) -> None: ...
@@ -107,9 +112,13 @@ class UnitOfWork(Protocol):
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+    @property
+    def has_writes(self) -> bool: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
 

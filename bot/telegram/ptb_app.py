@@ -46,10 +46,12 @@ T = TypeVar("T")
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     if keyboard is None:
         return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b.text, callback_data=b.callback, url=b.url) for b in row]
-        for row in keyboard
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback, url=b.url) for b in row]
+            for row in keyboard
+        ]
+    )
 
 
 def _file(media: MediaRef) -> str | Path:
@@ -97,62 +99,111 @@ class PtbSender:
             raise DeliveryError(Failure.NETWORK, exc.message) from exc
 
     async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent:
-        message = await self._call(self.bot.send_message(
-            chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)))
+        message = await self._call(
+            self.bot.send_message(
+                chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)
+            )
+        )
         sent = _sent(message)
         assert sent is not None
         return sent
 
-    async def send_media(self, chat_id: int, media: MediaRef, caption: str,
-                         keyboard: Keyboard | None) -> Sent:
+    async def send_media(
+        self, chat_id: int, media: MediaRef, caption: str, keyboard: Keyboard | None
+    ) -> Sent:
         markup = _markup(keyboard)
         if media.kind is MediaKind.VIDEO:
-            call = self.bot.send_video(chat_id=chat_id, video=_file(media), caption=caption,
-                                       parse_mode=HTML, reply_markup=markup)
+            call = self.bot.send_video(
+                chat_id=chat_id,
+                video=_file(media),
+                caption=caption,
+                parse_mode=HTML,
+                reply_markup=markup,
+            )
         else:
-            call = self.bot.send_photo(chat_id=chat_id, photo=_file(media), caption=caption,
-                                       parse_mode=HTML, reply_markup=markup)
+            call = self.bot.send_photo(
+                chat_id=chat_id,
+                photo=_file(media),
+                caption=caption,
+                parse_mode=HTML,
+                reply_markup=markup,
+            )
         sent = _sent(await self._call(call))
         assert sent is not None
         return sent
 
-    async def edit_text(self, chat_id: int, message_id: int, text: str,
-                        keyboard: Keyboard | None) -> None:
-        await self._call(self.bot.edit_message_text(
-            chat_id=chat_id, message_id=message_id, text=text, parse_mode=HTML,
-            reply_markup=_markup(keyboard)))
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
+    ) -> None:
+        await self._call(
+            self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=text,
+                parse_mode=HTML,
+                reply_markup=_markup(keyboard),
+            )
+        )
 
-    async def edit_caption(self, chat_id: int, message_id: int, caption: str,
-                           keyboard: Keyboard | None) -> None:
-        await self._call(self.bot.edit_message_caption(
-            chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=HTML,
-            reply_markup=_markup(keyboard)))
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, keyboard: Keyboard | None
+    ) -> None:
+        await self._call(
+            self.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=caption,
+                parse_mode=HTML,
+                reply_markup=_markup(keyboard),
+            )
+        )
 
-    async def edit_media(self, chat_id: int, message_id: int, media: MediaRef, caption: str,
-                         keyboard: Keyboard | None) -> Sent | None:
+    async def edit_media(
+        self,
+        chat_id: int,
+        message_id: int,
+        media: MediaRef,
+        caption: str,
+        keyboard: Keyboard | None,
+    ) -> Sent | None:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
         file = _file(media)
         if isinstance(file, Path):
             # PTB reads a path inside InputMedia as a local-mode file:// URI; upload the bytes.
-            item = kind(media=file.read_bytes(), caption=caption, parse_mode=HTML,
-                        filename=file.name)
+            item = kind(
+                media=file.read_bytes(), caption=caption, parse_mode=HTML, filename=file.name
+            )
         else:
             item = kind(media=file, caption=caption, parse_mode=HTML)
-        return _sent(await self._call(self.bot.edit_message_media(
-            media=item, chat_id=chat_id, message_id=message_id,
-            reply_markup=_markup(keyboard))))
+        return _sent(
+            await self._call(
+                self.bot.edit_message_media(
+                    media=item,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    reply_markup=_markup(keyboard),
+                )
+            )
+        )
 
-    async def edit_keyboard(self, chat_id: int, message_id: int,
-                            keyboard: Keyboard | None) -> None:
-        await self._call(self.bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=_markup(keyboard)))
+    async def edit_keyboard(
+        self, chat_id: int, message_id: int, keyboard: Keyboard | None
+    ) -> None:
+        await self._call(
+            self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=_markup(keyboard)
+            )
+        )
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         await self._call(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
-        await self._call(self.bot.answer_callback_query(
-            callback_query_id=callback_id, text=text, show_alert=alert or None))
+        await self._call(
+            self.bot.answer_callback_query(
+                callback_query_id=callback_id, text=text, show_alert=alert or None
+            )
+        )
 
 
 def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
@@ -191,8 +242,9 @@ def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None
     ]
 
 
-def install(application: Application[Any, Any, Any, Any, Any, Any], storefront: Storefront,
-            group: int = 0) -> None:
+def install(
+    application: Application[Any, Any, Any, Any, Any, Any], storefront: Storefront, group: int = 0
+) -> None:
     application.add_handlers(build_handlers(storefront), group=group)
 
 
@@ -201,5 +253,6 @@ async def set_commands(bot: Bot, storefront: Storefront) -> None:
     for language, menu in storefront.command_menus():
         await bot.set_my_commands(
             commands=[BotCommand(c, d) for c, d in menu],
-            scope=BotCommandScopeDefault(), language_code=language,
+            scope=BotCommandScopeDefault(),
+            language_code=language,
         )

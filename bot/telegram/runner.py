@@ -31,8 +31,9 @@ class PollingBot(Protocol):
 class AiogramPolling:
     framework: Framework = "aiogram"
 
-    def __init__(self, storefront: Storefront, token: str, api_base: str,
-                 poll_timeout: int = 30) -> None:
+    def __init__(
+        self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
+    ) -> None:
         from aiogram import Bot, Dispatcher
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
@@ -54,16 +55,23 @@ class AiogramPolling:
         self.storefront.config.bot_username = me.username
         await self.bot.delete_webhook()
         await set_commands(self.bot, self.storefront)
-        self._task = asyncio.create_task(self.dispatcher.start_polling(
-            self.bot, handle_signals=False, close_bot_session=False,
-            allowed_updates=ALLOWED_UPDATES, polling_timeout=self.poll_timeout,
-        ))
+        self._task = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=ALLOWED_UPDATES,
+                polling_timeout=self.poll_timeout,
+            )
+        )
         log.info("aiogram polling as @%s", me.username)
 
     async def stop(self) -> None:
         if self._task is not None:
-            with contextlib.suppress(RuntimeError):
+            try:
                 await self.dispatcher.stop_polling()
+            except RuntimeError:  # "Polling is not started": the task has not run yet
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -73,8 +81,9 @@ class AiogramPolling:
 class PtbPolling:
     framework: Framework = "ptb"
 
-    def __init__(self, storefront: Storefront, token: str, api_base: str,
-                 poll_timeout: int = 30) -> None:
+    def __init__(
+        self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
+    ) -> None:
         from telegram.ext import Application
 
         from bot.telegram.ptb_app import install
@@ -101,7 +110,8 @@ class PtbPolling:
         await set_commands(app.bot, self.storefront)
         await app.start()
         await app.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            timeout=self.poll_timeout,
         )
         log.info("python-telegram-bot polling as @%s", app.bot.username)
 
@@ -114,8 +124,9 @@ class PtbPolling:
         await app.shutdown()
 
 
-def make_polling(framework: Framework, storefront: Storefront, token: str, api_base: str,
-                 poll_timeout: int = 30) -> PollingBot:
+def make_polling(
+    framework: Framework, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
+) -> PollingBot:
     if framework == "aiogram":
         return AiogramPolling(storefront, token, api_base, poll_timeout)
     if framework == "ptb":

@@ -22,8 +22,20 @@ from bot.conversation.events import (
 from bot.telegram.commands import split_command
 
 #: Message fields we recognise but cannot act on yet, in the order we look for them.
-_UNSUPPORTED = ("sticker", "photo", "video", "animation", "voice", "video_note", "audio",
-                "document", "location", "contact", "poll", "dice")
+_UNSUPPORTED = (
+    "sticker",
+    "photo",
+    "video",
+    "animation",
+    "voice",
+    "video_note",
+    "audio",
+    "document",
+    "location",
+    "contact",
+    "poll",
+    "dice",
+)
 
 
 def person_of(user: Any) -> Person:
@@ -55,7 +67,9 @@ def message_event(update_id: int, message: Any, bot_username: str | None) -> Eve
             return Command(update_id, person, chat, command[0], command[1])
         reply = message.reply_to_message
         to_bot = bool(
-            reply is not None and reply.from_user is not None and bot_username
+            reply is not None
+            and reply.from_user is not None
+            and bot_username
             and (reply.from_user.username or "").lower() == bot_username.lower()
         )
         return Text(update_id, person, chat, text, replies_to_bot=to_bot)

@@ -40,11 +40,28 @@ def test_encode_refuses_over_64_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
         Callback(Action.NAV, (2**63 - 1,) * 4).encode()
 
 
-@pytest.mark.parametrize("raw", [
-    "", "nv", "nv:c:12", "nv:x:1:2", "nv:c:-1:2", "nv:c:01:2", "zz:1", "ci:1:2", "ci:abc",
-    "ci:99999999999999999999", "lg:EN", "lg:english", "ci:1 ", "ci:١", "a" * 65,
-    "nv:c:1:2:3", "ct:1",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "nv",
+        "nv:c:12",
+        "nv:x:1:2",
+        "nv:c:-1:2",
+        "nv:c:01:2",
+        "zz:1",
+        "ci:1:2",
+        "ci:abc",
+        "ci:99999999999999999999",
+        "lg:EN",
+        "lg:english",
+        "ci:1 ",
+        "ci:١",
+        "a" * 65,
+        "nv:c:1:2:3",
+        "ct:1",
+    ],
+)
 def test_forged_or_stale_data_decodes_to_none(raw: str) -> None:
     assert decode(raw) is None
 

@@ -38,8 +38,9 @@ def chat_of(person: Person) -> Chat:
     return Chat(person.id, ChatKind.PRIVATE)
 
 
-async def command(shop: Storefront, text: str, person: Person = ANN,
-                  chat: Chat | None = None) -> list[Reply]:
+async def command(
+    shop: Storefront, text: str, person: Person = ANN, chat: Chat | None = None
+) -> list[Reply]:
     name, _, args = text[1:].partition(" ")
     return await shop.handle(Command(next(_ids), person, chat or chat_of(person), name, args))
 
@@ -48,11 +49,19 @@ async def say(shop: Storefront, text: str, person: Person = ANN) -> list[Reply]:
     return await shop.handle(Text(next(_ids), person, chat_of(person), text))
 
 
-async def press(shop: Storefront, data: str, person: Person = ANN, message_id: int = 50,
-                kind: MessageKind = MessageKind.VIDEO, chat: Chat | None = None) -> list[Reply]:
-    return await shop.handle(ButtonPress(
-        next(_ids), person, chat or chat_of(person), f"cb{next(_ids)}", data, message_id, kind
-    ))
+async def press(
+    shop: Storefront,
+    data: str,
+    person: Person = ANN,
+    message_id: int = 50,
+    kind: MessageKind = MessageKind.VIDEO,
+    chat: Chat | None = None,
+) -> list[Reply]:
+    return await shop.handle(
+        ButtonPress(
+            next(_ids), person, chat or chat_of(person), f"cb{next(_ids)}", data, message_id, kind
+        )
+    )
 
 
 def buttons(reply: Reply) -> dict[str, str]:
@@ -72,6 +81,7 @@ async def test_start_catalog_card_add_and_cart_total(demo_shop: Storefront) -> N
     assert isinstance(listing, SendText)
     cats = buttons(listing)
     assert "Snacks (2)" in cats
+    assert "Sneakers & Boots (2)" in cats  # button text is shown as is: never HTML-escaped
     replies = await press(demo_shop, cats["Snacks (2)"], kind=MessageKind.TEXT)
     card = replies[-1]
     assert isinstance(card, SendMedia) and card.media.kind == "video"
@@ -166,10 +176,22 @@ async def test_someone_elses_cart_line_is_refused(demo_shop: Storefront) -> None
     assert "× 1" in own.text  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("data", ["garbage", "ci:999999", "nv:c:999:0", "ad:99999:c:1:0",
-                                  "lg:fr", "ml:424242", "av:8888:p:1:0", "x" * 64])
-async def test_stale_or_forged_buttons_get_a_polite_answer(demo_shop: Storefront,
-                                                           data: str) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "ci:999999",
+        "nv:c:999:0",
+        "ad:99999:c:1:0",
+        "lg:fr",
+        "ml:424242",
+        "av:8888:p:1:0",
+        "x" * 64,
+    ],
+)
+async def test_stale_or_forged_buttons_get_a_polite_answer(
+    demo_shop: Storefront, data: str
+) -> None:
     replies = await press(demo_shop, data)
     first = answer(replies)
     assert first.text  # something is said, never silence
@@ -178,8 +200,9 @@ async def test_stale_or_forged_buttons_get_a_polite_answer(demo_shop: Storefront
 
 async def test_duplicate_update_is_handled_once(demo_shop: Storefront) -> None:
     [card] = await say(demo_shop, "tripod")
-    event = ButtonPress(9_000_001, ANN, chat_of(ANN), "cbx", buttons(card)["🛒 Add to cart"], 3,
-                        MessageKind.TEXT)
+    event = ButtonPress(
+        9_000_001, ANN, chat_of(ANN), "cbx", buttons(card)["🛒 Add to cart"], 3, MessageKind.TEXT
+    )
     assert await demo_shop.handle(event)
     assert await demo_shop.handle(event) == []
     [cart] = await command(demo_shop, "/cart")

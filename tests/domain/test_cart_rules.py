@@ -10,12 +10,13 @@ from bot.domain.cart import (
     check_can_add,
     decide_quantity,
 )
-from bot.domain.catalog import Variant, stock_hint, StockLevel
+from bot.domain.catalog import StockLevel, Variant, stock_hint
 from bot.domain.money import Money
 
 
-def variant(stock: int = 10, *, vid: int = 1, currency: str = "USD", active: bool = True,
-            price: int = 500) -> Variant:
+def variant(
+    stock: int = 10, *, vid: int = 1, currency: str = "USD", active: bool = True, price: int = 500
+) -> Variant:
     return Variant(vid, 1, f"SKU{vid}", "", Money(price, currency), stock, active)
 
 
@@ -40,7 +41,7 @@ def test_per_line_maximum_applies_even_with_plenty_of_stock() -> None:
 def test_sold_out_and_inactive_and_negative() -> None:
     assert decide_quantity(variant(0), 0, 1).refusal is Refusal.OUT_OF_STOCK
     assert decide_quantity(variant(5, active=False), 0, 1).refusal is Refusal.UNAVAILABLE
-    assert decide_quantity(variant(5), 2, -3) .refusal is Refusal.BAD_QUANTITY
+    assert decide_quantity(variant(5), 2, -3).refusal is Refusal.BAD_QUANTITY
     assert decide_quantity(variant(5), 2, 0).quantity == 0
 
 
@@ -51,10 +52,11 @@ def test_stock_falling_below_the_line_lowers_it() -> None:
 @given(
     stock=st.integers(min_value=-5, max_value=500),
     current=st.integers(min_value=0, max_value=100),
-    requested=st.integers(min_value=-10**9, max_value=10**9),
+    requested=st.integers(min_value=-(10**9), max_value=10**9),
 )
-def test_a_line_never_exceeds_stock_or_the_maximum(stock: int, current: int,
-                                                   requested: int) -> None:
+def test_a_line_never_exceeds_stock_or_the_maximum(
+    stock: int, current: int, requested: int
+) -> None:
     decision = decide_quantity(variant(stock), current, requested)
     if decision.refusal is Refusal.BAD_QUANTITY:
         assert decision.quantity == current
@@ -76,5 +78,5 @@ def test_cart_totals_and_whole_cart_refusals() -> None:
 
 def test_stock_hints() -> None:
     assert stock_hint(0).level is StockLevel.OUT
-    assert stock_hint(3) .level is StockLevel.LOW
+    assert stock_hint(3).level is StockLevel.LOW
     assert stock_hint(50).level is StockLevel.IN_STOCK

@@ -24,8 +24,13 @@ def test_arithmetic_refuses_to_mix_currencies() -> None:
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("59.99", "USD", 5999), ("89", "USD", 8900), ("0.5", "EUR", 50), ("1000", "JPY", 1000),
-     ("1.234", "KWD", 1234)],
+    [
+        ("59.99", "USD", 5999),
+        ("89", "USD", 8900),
+        ("0.5", "EUR", 50),
+        ("1000", "JPY", 1000),
+        ("1.234", "KWD", 1234),
+    ],
 )
 def test_parse_major_is_exact(text: str, currency: str, minor: int) -> None:
     assert parse_major(text, currency) == Money(minor, currency)

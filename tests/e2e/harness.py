@@ -62,22 +62,25 @@ class RunningShop:
         await self.push(update)
         return self._since(mark)
 
-    async def press(self, chat: SimChat, message: Mapping[str, Any] | int, button: Any,
-                    **kwargs: Any) -> list[RecordedCall]:
+    async def press(
+        self, chat: SimChat, message: Mapping[str, Any] | int, button: Any, **kwargs: Any
+    ) -> list[RecordedCall]:
         mark = len(self.standin.calls)
         update = chat.press(message, button, **kwargs)
         await self.push(update)
         return self._since(mark)
 
-    async def press_data(self, chat: SimChat, message: Mapping[str, Any] | int,
-                         data: str) -> list[RecordedCall]:
+    async def press_data(
+        self, chat: SimChat, message: Mapping[str, Any] | int, data: str
+    ) -> list[RecordedCall]:
         mark = len(self.standin.calls)
         await self.push(chat.press_data(message, data))
         return self._since(mark)
 
 
-async def start_shop(framework: Framework, tmp_path: Path, *,
-                     catalog: Path | None = None) -> RunningShop:
+async def start_shop(
+    framework: Framework, tmp_path: Path, *, catalog: Path | None = None
+) -> RunningShop:
     standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
     await standin.start()
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / f'{framework}.db'}")

@@ -17,8 +17,10 @@ async def test_unknown_command_random_text_and_sticker(shop: RunningShop) -> Non
     assert "can't read stickers" in ann.last_message()["text"]  # type: ignore[index]
 
 
-@pytest.mark.parametrize("data", ["not-a-button", "ci:424242", "nv:c:77:0", "ad:9999:c:1:0",
-                                  "lg:fr", "nv:c:1", "x" * 64])
+@pytest.mark.parametrize(
+    "data",
+    ["not-a-button", "ci:424242", "nv:c:77:0", "ad:9999:c:1:0", "lg:fr", "nv:c:1", "x" * 64],
+)
 async def test_forged_or_stale_buttons(shop: RunningShop, data: str) -> None:
     ann = shop.standin.private_chat(2002, "Ann")
     await shop.send(ann, "/start")
@@ -35,8 +37,12 @@ async def test_someone_elses_cart_line(shop: RunningShop) -> None:
     await shop.send(ann, "tripod")
     await shop.press(ann, ann.last_message(), "🛒 Add to cart")  # type: ignore[arg-type]
     await shop.send(ann, "/cart")
-    ann_plus = next(b["callback_data"] for row in ann.last_message()["reply_markup"][
-        "inline_keyboard"] for b in row if b["text"] == "+")  # type: ignore[index]
+    ann_plus = next(
+        b["callback_data"]
+        for row in ann.last_message()["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "+"
+    )  # type: ignore[index]
     await shop.send(bo, "/start")
     calls = await shop.press_data(bo, bo.last_message()["message_id"], ann_plus)  # type: ignore[index]
     assert "someone else's cart" in only(calls, "answerCallbackQuery")[0].params["text"]

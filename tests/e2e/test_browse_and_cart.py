@@ -19,7 +19,8 @@ async def test_start_catalog_teaser_add_to_cart_and_total(shop: RunningShop) -> 
 
     calls = await shop.press(ann, listing, "Snacks (2)")
     assert [c.method for c in calls] == ["answerCallbackQuery", "sendVideo"] or [
-        c.method for c in calls] == ["sendVideo", "answerCallbackQuery"]
+        c.method for c in calls
+    ] == ["sendVideo", "answerCallbackQuery"]
     [video] = only(calls, "sendVideo")
     assert video.ok and "Spicy Konjac Jelly" in video.params["caption"]
     card = ann.last_message()
@@ -41,7 +42,8 @@ async def test_the_teaser_is_uploaded_once_then_reused_by_file_id(shop: RunningS
     ann = shop.standin.private_chat(1002, "Ann")
     first = only(await shop.send(ann, "/start p_3"), "sendVideo")[0]
     assert first.params["video"] == {"upload": "konjac-jelly.mp4"} or "upload" in str(
-        first.params["video"])
+        first.params["video"]
+    )
     uploads = shop.standin.uploads
     second = only(await shop.send(ann, "/start p_3"), "sendVideo")[0]
     assert second.ok and isinstance(second.params["video"], str)
@@ -93,8 +95,26 @@ async def test_search_and_language_switch(shop: RunningShop) -> None:
 
 
 async def test_command_menu_is_registered_in_both_languages(shop: RunningShop) -> None:
-    menus = {c.params.get("language_code"): c.params["commands"]
-             for c in shop.standin.calls_named("setMyCommands")}
+    menus = {
+        c.params.get("language_code"): c.params["commands"]
+        for c in shop.standin.calls_named("setMyCommands")
+    }
     assert set(menus) == {None, "zh"}
     assert {"command": "cart", "description": "Your cart"} in menus[None]
     assert {"command": "cart", "description": "我的购物车"} in menus["zh"]
+
+
+async def test_a_stale_file_id_falls_back_to_uploading_the_teaser(shop: RunningShop) -> None:
+    """A file_id from another bot (a new token, a copied database) is refused by Telegram."""
+    async with shop.uows() as uow:
+        product = await uow.catalog.product(3)
+        assert product is not None and product.teaser is not None
+        await uow.catalog.remember_file_id(product.teaser.id, "BAACAgIAAxkBAAI-not-ours")
+        await uow.commit()
+    ann = shop.standin.private_chat(1006, "Ann")
+    calls = only(await shop.send(ann, "/start p_3"), "sendVideo")
+    assert [c.ok for c in calls] == [False, True]
+    assert calls[1].params["video"] == {"upload": "konjac-jelly.mp4"}
+    again = only(await shop.send(ann, "/start p_3"), "sendVideo")
+    assert [c.ok for c in again] == [True]
+    assert again[0].params["video"] == calls[1].response["video"]["file_id"]  # type: ignore[index]

@@ -27,8 +27,10 @@ def transcript(calls: list[RecordedCall], file_ids: set[str]) -> list[tuple[str,
             if isinstance(params.get(key), str) and params[key] in file_ids:
                 params[key] = "<file_id>"
         media = params.get("media")
-        if isinstance(media, dict) and isinstance(media.get("media"), str) and (
-            media["media"] in file_ids
+        if (
+            isinstance(media, dict)
+            and isinstance(media.get("media"), str)
+            and (media["media"] in file_ids)
         ):
             media["media"] = "<file_id>"
         out.append((call.method, params))
@@ -57,11 +59,14 @@ async def _scenario(shop: RunningShop) -> list[tuple[str, Any]]:
     calls = [c for c in shop.standin.calls[mark:] if c.method != "getUpdates"]
     file_ids = {
         str(c.response[k]["file_id"])  # type: ignore[index]
-        for c in calls if isinstance(c.response, dict) for k in ("video",)
+        for c in calls
+        if isinstance(c.response, dict)
+        for k in ("video",)
         if k in c.response
     } | {
         str(c.response["photo"][-1]["file_id"])  # type: ignore[index]
-        for c in calls if isinstance(c.response, dict) and "photo" in c.response
+        for c in calls
+        if isinstance(c.response, dict) and "photo" in c.response
     }
     return transcript(calls, file_ids)
 

@@ -16,10 +16,12 @@ async def catalog(turn: Turn) -> None:
         turn.tell(turn.tx.t("catalog.empty"))
         return
     rows = tuple(
-        (Button(
-            turn.tx.t("catalog.category_button", name=s.category.name, count=s.products),
-            cb(Action.CATEGORY, s.category.id),
-        ),)
+        (
+            Button(
+                turn.tx.label("catalog.category_button", name=s.category.name, count=s.products),
+                cb(Action.CATEGORY, s.category.id),
+            ),
+        )
         for s in summaries
     )
     turn.answer()
@@ -63,7 +65,10 @@ async def more_like_this(turn: Turn, product_id: int) -> None:
 async def pick_or_add(turn: Turn, call: Callback) -> bool:
     """Add to cart, or first show the variant picker. True when the cart screen should add."""
     product_id, kind, list_id, index = (
-        call.int_arg(0), ListKind(call.str_arg(1)), call.int_arg(2), call.int_arg(3)
+        call.int_arg(0),
+        ListKind(call.str_arg(1)),
+        call.int_arg(2),
+        call.int_arg(3),
     )
     product = await turn.uow.catalog.product(product_id)
     if product is None:

@@ -39,8 +39,10 @@ def _price_line(tx: Texts, product: Product) -> str:
     }[hint.level]
     if price is None:
         return stock
-    shown = tx.t("card.price_from", price=tx.money(price)) if product.has_price_range else (
-        tx.money(price)
+    shown = (
+        tx.t("card.price_from", price=tx.money(price))
+        if product.has_price_range
+        else (tx.money(price))
     )
     return f"<b>{shown}</b> · {stock}"
 
@@ -73,20 +75,30 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
     product = page.product
     rows: list[tuple[Button, ...]] = []
     if product.available > 0:
-        rows.append((
-            Button(tx.t("card.btn_add"), cb(Action.ADD, product.id, *_where(page, page.index))),
-            Button(tx.t("card.btn_buy"), cb(Action.BUY, product.id, *_where(page, page.index))),
-        ))
+        rows.append(
+            (
+                Button(
+                    tx.label("card.btn_add"), cb(Action.ADD, product.id, *_where(page, page.index))
+                ),
+                Button(
+                    tx.label("card.btn_buy"), cb(Action.BUY, product.id, *_where(page, page.index))
+                ),
+            )
+        )
     if page.total > 1:
-        rows.append((
-            Button("◀", cb(Action.NAV, *_where(page, page.prev_index))),
-            Button(f"{page.index + 1} / {page.total}", cb(Action.NOOP)),
-            Button("▶", cb(Action.NAV, *_where(page, page.next_index))),
-        ))
-    rows.append((
-        Button(tx.t("card.btn_more"), cb(Action.MORE, product.id)),
-        Button(tx.t("card.btn_cart"), cb(Action.CART)),
-    ))
+        rows.append(
+            (
+                Button("◀", cb(Action.NAV, *_where(page, page.prev_index))),
+                Button(f"{page.index + 1} / {page.total}", cb(Action.NOOP)),
+                Button("▶", cb(Action.NAV, *_where(page, page.next_index))),
+            )
+        )
+    rows.append(
+        (
+            Button(tx.label("card.btn_more"), cb(Action.MORE, product.id)),
+            Button(tx.label("card.btn_cart"), cb(Action.CART)),
+        )
+    )
     return tuple(rows)
 
 
@@ -95,14 +107,17 @@ def variant_keyboard(tx: Texts, page: CardPage) -> Keyboard:
     rows: list[tuple[Button, ...]] = []
     for variant in page.product.sellable_variants:
         if variant.available > 0:
-            label = tx.t("card.variant_button", name=variant.name or variant.sku,
-                         price=tx.money(variant.price))
+            label = tx.t(
+                "card.variant_button",
+                name=variant.name or variant.sku,
+                price=tx.money(variant.price),
+            )
             data = cb(Action.ADD_VARIANT, variant.id, *_where(page, page.index))
         else:
             label = tx.t("card.variant_sold_out", name=variant.name or variant.sku)
             data = cb(Action.NOOP)
         rows.append((Button(label, data),))
-    rows.append((Button(tx.t("card.btn_back"), cb(Action.NAV, *_where(page, page.index))),))
+    rows.append((Button(tx.label("card.btn_back"), cb(Action.NAV, *_where(page, page.index))),))
     return tuple(rows)
 
 

@@ -20,31 +20,44 @@ _MAX_DIGITS = 6
 def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
     cart = view.cart
     if cart.is_empty:
-        return tx.t("cart.empty"), ((Button(tx.t("cart.btn_browse"), cb(Action.CATEGORIES)),),)
+        return tx.t("cart.empty"), ((Button(tx.label("cart.btn_browse"), cb(Action.CATEGORIES)),),)
     lines = [tx.t("cart.title"), ""]
     rows: list[tuple[Button, ...]] = []
     for number, (line_id, line) in enumerate(zip(view.line_ids, cart.lines, strict=True), 1):
         name = line.product_name + (f" ({line.variant.name})" if line.variant.name else "")
-        lines.append(tx.t("cart.line", index=number, name=name, qty=line.quantity,
-                          total=tx.money(line.total)))
+        lines.append(
+            tx.t(
+                "cart.line", index=number, name=name, qty=line.quantity, total=tx.money(line.total)
+            )
+        )
         if not line.variant.active:
             lines.append(tx.t("cart.line_unavailable"))
         elif line.short_of_stock:
             lines.append(tx.t("cart.line_short", n=line.variant.available))
-        rows.append((
-            Button("−", cb(Action.DEC, line_id)),
-            Button(tx.t("cart.btn_qty", index=number, qty=line.quantity),
-                   cb(Action.QUANTITY, line_id)),
-            Button("+", cb(Action.INC, line_id)),
-            Button("✕", cb(Action.REMOVE, line_id)),
-        ))
+        rows.append(
+            (
+                Button("−", cb(Action.DEC, line_id)),
+                Button(
+                    tx.label("cart.btn_qty", index=number, qty=line.quantity),
+                    cb(Action.QUANTITY, line_id),
+                ),
+                Button("+", cb(Action.INC, line_id)),
+                Button("✕", cb(Action.REMOVE, line_id)),
+            )
+        )
     total = cart.total
     assert total is not None
-    lines += ["", tx.t("cart.total", total=tx.money(total),
-                       items=tx.plural("cart.items", cart.item_count))]
-    rows.append((Button(tx.t("cart.btn_clear"), cb(Action.CLEAR)),
-                 Button(tx.t("cart.btn_checkout"), cb(Action.CHECKOUT))))
-    rows.append((Button(tx.t("cart.btn_browse"), cb(Action.CATEGORIES)),))
+    lines += [
+        "",
+        tx.t("cart.total", total=tx.money(total), items=tx.plural("cart.items", cart.item_count)),
+    ]
+    rows.append(
+        (
+            Button(tx.label("cart.btn_clear"), cb(Action.CLEAR)),
+            Button(tx.label("cart.btn_checkout"), cb(Action.CHECKOUT)),
+        )
+    )
+    rows.append((Button(tx.label("cart.btn_browse"), cb(Action.CATEGORIES)),))
     return "\n".join(lines), tuple(rows)
 
 
@@ -55,7 +68,7 @@ async def show_cart(turn: Turn) -> None:
             turn.answer(turn.tx.t("cart.private_only"), alert=True)
             return
         link = turn.deep_link("cart")
-        keyboard = ((Button(turn.tx.t("cart.btn_open_private"), url=link),),) if link else None
+        keyboard = ((Button(turn.tx.label("cart.btn_open_private"), url=link),),) if link else None
         turn.say(turn.tx.t("cart.private_only"), keyboard)
         return
     view = await carts.view_cart(turn.uow, turn.person.id)
@@ -75,8 +88,11 @@ def _refusal_text(turn: Turn, outcome: AddOutcome) -> str:
     if refusal is Refusal.LINE_LIMIT:
         return tx.t("cart.at_line_limit", n=turn.config.max_per_line)
     if refusal is Refusal.CURRENCY_MISMATCH:
-        return tx.t("cart.currency_mismatch", cart=outcome.cart_currency or "?",
-                    item=outcome.variant.price.currency)
+        return tx.t(
+            "cart.currency_mismatch",
+            cart=outcome.cart_currency or "?",
+            item=outcome.variant.price.currency,
+        )
     if refusal is Refusal.CART_FULL:
         return tx.t("cart.full", n=MAX_LINES)
     return tx.t("cart.unavailable")
@@ -97,8 +113,12 @@ async def add_variant(turn: Turn, variant_id: int, *, buy_now: bool = False) -> 
         turn.answer(turn.tx.t("checkout.soon", name=name), alert=True)
         return outcome
     if turn.in_private:
-        text = turn.tx.t("cart.added", name=name, qty=outcome.quantity,
-                         items=turn.tx.plural("cart.items", outcome.item_count))
+        text = turn.tx.t(
+            "cart.added",
+            name=name,
+            qty=outcome.quantity,
+            items=turn.tx.plural("cart.items", outcome.item_count),
+        )
     else:
         text = turn.tx.t("cart.added_in_group", name=name, qty=outcome.quantity)
     turn.answer(text)
@@ -138,8 +158,10 @@ async def _after_line_change(turn: Turn, outcome: LineOutcome) -> None:
         turn.answer(turn.tx.t("cart.at_line_limit", n=turn.config.max_per_line))
     elif outcome.line is not None and outcome.quantity == 0:
         turn.answer(turn.tx.t("cart.removed", name=outcome.line.product_name))
-    if outcome.line is not None and outcome.quantity == outcome.line.quantity and (
-        outcome.status is LineStatus.OK
+    if (
+        outcome.line is not None
+        and outcome.quantity == outcome.line.quantity
+        and (outcome.status is LineStatus.OK)
     ):
         return  # nothing changed; redrawing would only earn "message is not modified"
     await show_cart(turn)
@@ -148,9 +170,9 @@ async def _after_line_change(turn: Turn, outcome: LineOutcome) -> None:
 async def ask_quantity(turn: Turn, line_id: int) -> None:
     stored = await turn.uow.carts.line(line_id)
     if stored is None or stored.user_id != turn.person.id:
-        _line_refused(turn, LineOutcome(
-            LineStatus.GONE if stored is None else LineStatus.NOT_YOURS
-        ))
+        _line_refused(
+            turn, LineOutcome(LineStatus.GONE if stored is None else LineStatus.NOT_YOURS)
+        )
         return
     view = await carts.view_cart(turn.uow, turn.person.id)
     line = next(ln for i, ln in zip(view.line_ids, view.cart.lines, strict=True) if i == line_id)
@@ -184,8 +206,9 @@ async def quantity_typed(turn: Turn, state: UiState, text: str) -> None:
     elif outcome.refusal is Refusal.LINE_LIMIT:
         turn.say(turn.tx.t("cart.at_line_limit", n=cap))
     else:
-        turn.say(turn.tx.t("cart.quantity_set", name=outcome.line.product_name,
-                           qty=outcome.quantity))
+        turn.say(
+            turn.tx.t("cart.quantity_set", name=outcome.line.product_name, qty=outcome.quantity)
+        )
     await show_cart(turn)
 
 
@@ -197,8 +220,14 @@ async def on_press(turn: Turn, call: Callback) -> None:
         await add_variant(turn, call.int_arg(0))
     elif action in (Action.INC, Action.DEC):
         delta = 1 if action is Action.INC else -1
-        outcome = await carts.step_line(turn.uow, turn.person.id, call.int_arg(0), delta,
-                                        turn.now, max_per_line=turn.config.max_per_line)
+        outcome = await carts.step_line(
+            turn.uow,
+            turn.person.id,
+            call.int_arg(0),
+            delta,
+            turn.now,
+            max_per_line=turn.config.max_per_line,
+        )
         await _after_line_change(turn, outcome)
     elif action is Action.REMOVE:
         outcome = await carts.remove_line(turn.uow, turn.person.id, call.int_arg(0))
@@ -207,10 +236,15 @@ async def on_press(turn: Turn, call: Callback) -> None:
         await ask_quantity(turn, call.int_arg(0))
     elif action is Action.CLEAR:
         turn.answer()
-        turn.show(turn.tx.t("cart.confirm_clear"), ((
-            Button(turn.tx.t("cart.btn_clear_yes"), cb(Action.CLEAR_YES)),
-            Button(turn.tx.t("cart.btn_clear_no"), cb(Action.CART)),
-        ),))
+        turn.show(
+            turn.tx.t("cart.confirm_clear"),
+            (
+                (
+                    Button(turn.tx.label("cart.btn_clear_yes"), cb(Action.CLEAR_YES)),
+                    Button(turn.tx.label("cart.btn_clear_no"), cb(Action.CART)),
+                ),
+            ),
+        )
     elif action is Action.CHECKOUT:
         turn.answer(turn.tx.t("checkout.soon_cart"), alert=True)
     elif action is Action.CLEAR_YES:

@@ -23,13 +23,16 @@ def command_menu(locale: str) -> list[tuple[str, str]]:
 
 
 def welcome(turn: Turn) -> None:
-    keyboard = ((
-        Button(turn.tx.t("start.btn_browse"), cb(Action.CATEGORIES)),
-        Button(turn.tx.t("start.btn_cart"), cb(Action.CART)),
-    ),)
+    keyboard = (
+        (
+            Button(turn.tx.label("start.btn_browse"), cb(Action.CATEGORIES)),
+            Button(turn.tx.label("start.btn_cart"), cb(Action.CART)),
+        ),
+    )
     turn.say(
-        turn.tx.t("start.welcome", name=turn.person.first_name or "👋",
-                  shop=turn.config.shop_name),
+        turn.tx.t(
+            "start.welcome", name=turn.person.first_name or "👋", shop=turn.config.shop_name
+        ),
         keyboard,
     )
 

@@ -1,0 +1,151 @@
+"""What a typed line means: a message for the bot, a button press, or one of the sandbox's keys.
+
+Parsing is separate from doing so that every spelling (``1``, ``#1``, ``3.2``, ``:q``) is decided
+in one place, and a line never reaches the bot by accident when it was meant for the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.sandbox.render import flat_buttons
+
+#: Six digits at most: a longer number is something to say (an order number?), not a button.
+_PRESS = re.compile(r"#?(\d{1,6})(?:\.(\d{1,6}))?")
+#: ``:word`` and an optional argument; ``:)`` and the like stay messages for the bot.
+_KEY = re.compile(r":([A-Za-z]+)(?:\s+(.*))?", re.DOTALL)
+QUIT_WORDS = frozenset({"/quit", ":q", ":quit", ":exit"})
+
+HELP_TEXT = """\
+Sandbox keys (everything else is sent to the bot as a message):
+  1 or #1      press button 1 of the latest message that has buttons
+  3.2          press button 2 of message #3
+  :say TEXT    send TEXT as it is, e.g. ":say 2" when the bot asks for a quantity
+  :sticker     send a sticker
+  :show        show the latest message with buttons again
+  :help        this list
+  /quit, :q    leave (Ctrl-D and Ctrl-C work too)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send ``text`` to the bot as the person's message."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """Press button ``button`` (from 1) of message ``message_id``, or of the latest keyboard."""
+
+    button: int
+    message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxKey:
+    """One of the sandbox's own ``:`` commands (``name`` without the colon)."""
+
+    name: str
+    argument: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Nothing:
+    """A blank line: Telegram cannot send an empty message, so neither do we."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """Leave the sandbox."""
+
+
+Action = Send | Press | SandboxKey | Nothing | Quit
+
+
+def parse_line(line: str) -> Action:
+    """Decide what ``line`` (without its newline) asks for."""
+    text = line.strip()
+    if not text:
+        return Nothing()
+    if text.lower() in QUIT_WORDS:
+        return Quit()
+    press = _PRESS.fullmatch(text)
+    if press:
+        first, second = int(press.group(1)), press.group(2)
+        if second is None:
+            return Press(first)
+        return Press(int(second), message_id=first)
+    key = _KEY.fullmatch(text)
+    if key:
+        name, argument = key.group(1).lower(), (key.group(2) or "").strip()
+        if name == "say":
+            return Send(argument) if argument else Nothing()
+        return SandboxKey(name, argument)
+    return Send(text)
+
+
+@dataclass(frozen=True, slots=True)
+class PressTarget:
+    """A button that can be pressed: its message, its index from 0, and the button itself."""
+
+    message_id: int
+    index: int
+    button: dict[str, object]
+
+    @property
+    def text(self) -> str:
+        """The button's label."""
+        return str(self.button.get("text", ""))
+
+
+def resolve_press(
+    press: Press, bot_messages: list[dict[str, object]], own_message_ids: set[int]
+) -> PressTarget | str:
+    """The button ``press`` means among the bot's current messages, or a hint saying why not.
+
+    A hint, not an exception: a mistyped number is the commonest slip in the sandbox and must
+    read like advice, never like a traceback.
+    """
+    if press.message_id is None:
+        with_keyboard = [m for m in bot_messages if flat_buttons(m)]
+        if not with_keyboard:
+            return (
+                "No message has buttons yet, so there is nothing to press. "
+                "Try /start or /catalog first."
+            )
+        message = with_keyboard[-1]
+    else:
+        found = [m for m in bot_messages if m.get("message_id") == press.message_id]
+        if not found:
+            if press.message_id in own_message_ids:
+                return (
+                    f"Message #{press.message_id} is one of yours; "
+                    "only the bot's messages have buttons."
+                )
+            return (
+                f"There is no message #{press.message_id} from the bot (it may have been "
+                'deleted). The numbers are the ones after "bot #".'
+            )
+        message = found[0]
+    number = int(str(message.get("message_id")))
+    buttons = flat_buttons(message)
+    if not buttons:
+        return f"Message #{number} has no buttons."
+    if not 1 <= press.button <= len(buttons):
+        has = "one button: 1" if len(buttons) == 1 else f"buttons 1 to {len(buttons)}"
+        hint = f"Message #{number} has no button {press.button} (it has {has})."
+        if press.message_id is None:
+            hint += f" To send {press.button} as a message, type :say {press.button}"
+        return hint
+    button = buttons[press.button - 1]
+    label = f"Button {press.button} (\u201c{button.get('text')}\u201d)"
+    if isinstance(button.get("url"), str):
+        return (
+            f"{label} is a link to {button['url']}; Telegram would open it in a browser "
+            "without telling the bot."
+        )
+    if not isinstance(button.get("callback_data"), str):
+        return f"{label} is not a callback button; the sandbox cannot press it."
+    return PressTarget(number, press.button - 1, button)

@@ -1,0 +1,178 @@
+"""The whole shop, locally: Bot API stand-in, database, storefront and the real framework.
+
+It is the production path (``build_app`` + ``make_polling`` over HTTP) with only Telegram
+replaced, so what someone sees in the sandbox is what a buyer would see in Telegram.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.bootstrap import App, build_app
+from bot.config import Settings
+from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.standin import BotApiSpec, BotApiStandIn
+from bot.telegram.runner import Framework, PollingBot, make_polling
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWorkFactory
+
+#: Any well-formed token does: the stand-in only checks that the bot sends the same one back.
+SANDBOX_TOKEN = "100000:SANDBOX"
+SANDBOX_BOT_USERNAME = "storefront_sandbox_bot"
+#: Short, so that stopping the bot does not wait out a long poll.
+POLL_TIMEOUT = 1
+#: How long the framework may take to send its first getUpdates.
+STARTUP_TIMEOUT = 30.0
+
+
+@dataclass(slots=True)
+class SandboxShop:
+    """What is running while the sandbox is open."""
+
+    framework: Framework
+    standin: BotApiStandIn
+    app: App
+    bot: PollingBot
+    database_url: str
+    #: True when the database lives in a temporary folder removed on exit.
+    throwaway_database: bool
+    #: How many products the demo import added (0 when the database already had products).
+    imported_products: int
+
+
+async def count_products(uows: SqlUnitOfWorkFactory) -> int:
+    """Products in the database, archived ones included: any means "someone's catalog"."""
+    from sqlalchemy import func, select
+
+    from storage.tables import ProductRow
+
+    async with uows.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(ProductRow))).scalar_one())
+
+
+async def last_update_id(uows: SqlUnitOfWorkFactory) -> int:
+    """The highest ``update_id`` the shop remembers handling (0 for none)."""
+    from sqlalchemy import func, select
+
+    from storage.tables import ProcessedUpdateRow
+
+    async with uows.engine.connect() as conn:
+        found = (await conn.execute(select(func.max(ProcessedUpdateRow.update_id)))).scalar_one()
+    return int(found or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDatabase:
+    """What ``prepare_database`` found or did."""
+
+    imported_products: int
+    last_update_id: int
+
+
+async def prepare_database(url: str) -> PreparedDatabase:
+    """Migrate ``url``, import the demo catalog when it has no products yet, and note the last
+    handled update.
+
+    An existing catalog is left alone so that ``--database`` can point the sandbox at a real
+    (development) shop.
+    """
+    uows = SqlUnitOfWorkFactory(make_engine(url))
+    try:
+        await upgrade(uows.engine)
+        imported = 0
+        if not await count_products(uows):
+            imported = (await import_catalog(uows, read_catalog(demo_catalog_path()))).products
+        return PreparedDatabase(imported, await last_update_id(uows))
+    finally:
+        await uows.dispose()
+
+
+def continue_update_ids(standin: BotApiStandIn, last: int) -> None:
+    """Make the stand-in number its updates after ``last``.
+
+    A fresh stand-in starts at update 1, but a reused database remembers the update ids it
+    handled and (rightly) ignores them as redeliveries: without this, a second sandbox on the
+    same database would get no answers at all. Telegram's own ids only ever grow, too.
+    """
+    if last > 0:
+        # A type the bot never asks for, confirmed at once: only the counter moves on.
+        standin.push_update({"update_id": last, "message_reaction_count": {}})
+        standin.state.updates.drop_all()
+
+
+def keep_file_ids_out_of(app: App) -> None:
+    """Stop the shop from storing the stand-in's file_ids in a database that outlives us.
+
+    Those ids mean nothing to the next stand-in (nor to Telegram), and the shop keeps using a
+    stored file_id once it has one; in a kept database they would break every later teaser.
+    The price: each teaser is uploaded again, which costs nothing locally.
+    """
+
+    async def forget(media_id: int, file_id: str) -> None:
+        return None
+
+    app.storefront.remember_file_id = forget  # type: ignore[method-assign]
+
+
+@asynccontextmanager
+async def open_shop(
+    settings: Settings, framework: Framework, database_url: str | None
+) -> AsyncIterator[SandboxShop]:
+    """Start everything; on exit (or a failure half-way) stop whatever did start, in reverse."""
+    async with AsyncExitStack() as stack:
+        throwaway = database_url is None
+        if database_url is None:
+            folder = stack.enter_context(
+                tempfile.TemporaryDirectory(
+                    prefix="storefront-sandbox-", ignore_cleanup_errors=True
+                )
+            )
+            database_url = f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.db'}"
+        prepared = await prepare_database(database_url)
+
+        standin = BotApiStandIn(
+            BotApiSpec.default(),
+            token=SANDBOX_TOKEN,
+            bot_username=SANDBOX_BOT_USERNAME,
+            bot_first_name=settings.shop_name,
+        )
+        continue_update_ids(standin, prepared.last_update_id)
+        await standin.start(host="127.0.0.1", port=0)
+        stack.push_async_callback(standin.stop)
+
+        app = await build_app(settings.model_copy(update={"database_url": database_url}))
+        stack.push_async_callback(app.close)
+        if not throwaway:
+            keep_file_ids_out_of(app)
+
+        bot = make_polling(
+            framework, app.storefront, SANDBOX_TOKEN, standin.base_url, poll_timeout=POLL_TIMEOUT
+        )
+        # Registered before start(): a half-started client still has sessions to close.
+        stack.push_async_callback(bot.stop)
+        mark = len(standin.calls)
+        await bot.start()
+        # Only a bot that is already polling can be stopped cleanly: aiogram's polling starts
+        # in a task, and stopping it before that task ran waits forever. The first getUpdates
+        # is also the honest moment to say "Ready".
+        await standin.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT, after=mark)
+        yield SandboxShop(
+            framework, standin, app, bot, database_url, throwaway, prepared.imported_products
+        )
+
+
+def database_label(shop: SandboxShop) -> str:
+    """Where the data lives, for the banner; never the password of a ``--database`` URL."""
+    if shop.throwaway_database:
+        return "a fresh SQLite file with the demo catalog, deleted when you leave"
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(shop.database_url).render_as_string(hide_password=True)
+    if shop.imported_products:
+        return f"{shown} (demo catalog imported: {shop.imported_products} products)"
+    return f"{shown} (its own catalog)"

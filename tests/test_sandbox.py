@@ -1,0 +1,266 @@
+"""``storefront sandbox``: the real console script, piped input, on both frameworks.
+
+The end-to-end tests run the installed ``storefront`` command in a subprocess, as a person
+would (``printf ... | storefront sandbox``), so they cover the CLI wiring, the shop start-up
+and shutdown, the stdin reader and the printed transcript. The pure parts (what a typed line
+means, which button a number names, how a message is drawn) are tested directly below.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.commands import (
+    Nothing,
+    Press,
+    PressTarget,
+    Quit,
+    SandboxKey,
+    Send,
+    parse_line,
+    resolve_press,
+)
+from bot.sandbox.render import message_lines
+from bot.services.catalog_import import demo_catalog_path, read_catalog
+
+STOREFRONT = Path(sys.executable).with_name("storefront")
+#: Settings the sandbox must not pick up from whoever runs the tests.
+_SCRUBBED = (
+    "BOT_TOKEN",
+    "DATABASE_URL",
+    "BOT_FRAMEWORK",
+    "SHOP_NAME",
+    "LANG",
+    "LC_ALL",
+    "LANGUAGE",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "DEFAULT_LOCALE",
+    "TELEGRAM_API_BASE",
+)
+
+# /start -> bot #2; /catalog -> bot #4 (1 Sneakers & Boots, 2 Snacks, 3 Gadgets);
+# 2 -> the Snacks teaser, bot #5 (1 Add to cart); #1 adds it; /cart -> bot #7.
+SHOPPING = "/start\n/catalog\n2\n#1\n/cart\n:q\n"
+
+
+def sandbox(
+    tmp_path: Path, stdin: str, *args: str, lang: str = "en_US.UTF-8"
+) -> subprocess.CompletedProcess[str]:
+    """Run ``storefront sandbox`` with ``stdin`` piped in, in an empty folder and HOME."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(
+        HOME=str(tmp_path),
+        LANG=lang,
+        SHOP_NAME="Sandbox Test Shop",
+        PYTHONIOENCODING="utf-8",
+        NO_COLOR="1",
+    )
+    return subprocess.run(
+        [str(STOREFRONT), "sandbox", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def block_after(output: str, header_part: str) -> list[str]:
+    """The lines of the first printed item whose header contains ``header_part``."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("bot ") and header_part in line:
+            body = [line]
+            for following in lines[i + 1 :]:
+                if following and not following.startswith("  "):
+                    break
+                body.append(following)  # blank lines inside a message belong to it
+            while body[-1] == "":
+                body.pop()
+            return body
+    raise AssertionError(f"no {header_part!r} item in:\n{output}")
+
+
+def assert_clean_exit(result: subprocess.CompletedProcess[str]) -> None:
+    details = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, details
+    assert "Traceback" not in result.stdout + result.stderr, details
+    assert result.stdout.rstrip().endswith("Sandbox closed."), details
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+def test_browse_add_to_cart_and_see_the_total(tmp_path: Path, framework: str) -> None:
+    result = sandbox(tmp_path, SHOPPING, "--framework", framework)
+    assert_clean_exit(result)
+    out = result.stdout
+    assert "Welcome to Sandbox Test Shop" in out
+    assert "(pressed \u201cSnacks (2)\u201d on #4)" in out
+    teaser = block_after(out, "[video")
+    assert teaser[0] == "bot #5 [video: konjac-jelly.mp4]"
+    assert "Spicy Konjac Jelly" in teaser[1]
+    assert "[1] \U0001f6d2 Add to cart" in teaser[-3]
+    assert "(pressed \u201c\U0001f6d2 Add to cart\u201d on #5)" in out
+    assert "bot (toast) Added: Spicy Konjac Jelly (10 pack) \u00d7 1" in out
+    cart = block_after(out, "#7")
+    assert "  Total: $4.99 (1 item)" in cart
+    # The order of the transcript is the order of the conversation.
+    assert out.index("you \u203a /catalog") < out.index("bot #4") < out.index("you \u203a 2")
+
+
+@pytest.mark.slow
+def test_a_press_that_names_no_button_gets_a_hint_and_the_chat_goes_on(tmp_path: Path) -> None:
+    result = sandbox(tmp_path, "/start\n99\n7.1\n/catalog\n:q\n", "--framework", "ptb")
+    assert_clean_exit(result)
+    out = result.stdout
+    assert (
+        "Message #2 has no button 99 (it has buttons 1 to 2). To send 99 as a message, "
+        "type :say 99" in out
+    )
+    assert "There is no message #7 from the bot" in out
+    after_hint = out[out.index("no button 99") :]
+    assert "bot #4" in after_hint and "Snacks (2)" in after_hint
+
+
+@pytest.mark.slow
+def test_end_of_input_alone_stops_cleanly(tmp_path: Path) -> None:
+    result = sandbox(tmp_path, "", "--framework", "ptb")
+    assert_clean_exit(result)
+    assert "Ready." in result.stdout
+    assert "bot #" not in result.stdout
+
+
+@pytest.mark.slow
+def test_chinese_lang_makes_a_chinese_speaking_buyer(tmp_path: Path) -> None:
+    result = sandbox(tmp_path, "/start\n", "--framework", "ptb", lang="zh_CN.UTF-8")
+    assert_clean_exit(result)
+    assert "(language: zh)" in result.stdout
+    assert "欢迎来到 Sandbox Test Shop" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_given_database_gets_the_demo_catalog_once_and_keeps_the_cart(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
+    first = sandbox(tmp_path, "/catalog\n2\n1\n", "--framework", "ptb", "--database", url)
+    assert_clean_exit(first)
+    demo_products = len(read_catalog(demo_catalog_path()).products)
+    assert f"demo catalog imported: {demo_products} products" in first.stdout
+    assert "Added: Spicy Konjac Jelly" in first.stdout
+    # Update ids go on from the first run's (the shop ignores ones it handled), and the first
+    # stand-in's file_ids were not kept, so the teaser is sent again instead of failing.
+    second = sandbox(tmp_path, "/cart\n/catalog\n2\n", "--framework", "ptb", "--database", url)
+    assert_clean_exit(second)
+    assert "(its own catalog)" in second.stdout
+    assert "Total: $4.99" in second.stdout
+    assert "bot #5 [video: konjac-jelly.mp4]" in second.stdout
+    assert "failed" not in second.stdout + second.stderr
+
+
+# What a typed line means -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        ("/start", Send("/start")),
+        ("  sneakers  ", Send("sneakers")),
+        (":)", Send(":)")),
+        ("1", Press(1)),
+        ("#12", Press(12)),
+        ("3.2", Press(2, message_id=3)),
+        ("#3.2", Press(2, message_id=3)),
+        ("1234567", Send("1234567")),
+        (":say 2", Send("2")),
+        (":say", Nothing()),
+        ("", Nothing()),
+        (":q", Quit()),
+        ("/QUIT", Quit()),
+        (":Sticker", SandboxKey("sticker")),
+        (":show me", SandboxKey("show", "me")),
+    ],
+)
+def test_parse_line(line: str, action: object) -> None:
+    assert parse_line(line) == action
+
+
+def _message(
+    message_id: int, *rows: list[dict[str, object]], **fields: object
+) -> dict[str, object]:
+    return {"message_id": message_id, "reply_markup": {"inline_keyboard": list(rows)}, **fields}
+
+
+MESSAGES = [
+    _message(2, [{"text": "Browse", "callback_data": "ct"}]),
+    _message(
+        4,
+        [{"text": "A", "callback_data": "a"}, {"text": "B", "callback_data": "b"}],
+        [{"text": "Site", "url": "https://example.com/"}],
+    ),
+    {"message_id": 5, "text": "no keyboard"},
+]
+
+
+def test_a_bare_number_presses_the_latest_keyboard_and_counts_from_one() -> None:
+    target = resolve_press(Press(2), MESSAGES, set())
+    assert target == PressTarget(4, 1, {"text": "B", "callback_data": "b"})
+
+
+def test_message_and_button_numbers_press_an_older_message() -> None:
+    assert resolve_press(Press(1, message_id=2), MESSAGES, set()) == PressTarget(
+        2, 0, {"text": "Browse", "callback_data": "ct"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("press", "hint"),
+    [
+        (Press(0), "has no button 0 (it has buttons 1 to 3)"),
+        (Press(2, message_id=2), "has no button 2 (it has one button: 1)."),
+        (Press(3), "is a link to https://example.com/"),
+        (Press(1, message_id=5), "Message #5 has no buttons."),
+        (Press(1, message_id=3), "Message #3 is one of yours"),
+        (Press(1, message_id=9), "There is no message #9 from the bot"),
+    ],
+)
+def test_presses_that_cannot_happen_explain_why(press: Press, hint: str) -> None:
+    result = resolve_press(press, MESSAGES, {1, 3})
+    assert isinstance(result, str) and hint in result
+
+
+def test_nothing_to_press_before_any_keyboard() -> None:
+    result = resolve_press(Press(1), [{"message_id": 2, "text": "hi"}], set())
+    assert isinstance(result, str) and "/start" in result
+
+
+# How a message is drawn ---------------------------------------------------------------------
+
+
+def test_a_media_message_shows_its_kind_caption_and_numbered_buttons() -> None:
+    message = _message(
+        3,
+        [{"text": "Add", "callback_data": "a"}, {"text": "Buy", "callback_data": "b"}],
+        [{"text": "Share", "url": "https://t.me/share"}],
+        video={"file_id": "x", "file_name": "air-runner.mp4"},
+        caption="Air Runner\n$59.99",
+    )
+    assert message_lines(message, edited=True) == [
+        "bot #3 (edited) [video: air-runner.mp4]",
+        "  Air Runner",
+        "  $59.99",
+        "  [1] Add   [2] Buy",
+        "  [3] Share \u2192 https://t.me/share",
+    ]
+
+
+def test_a_photo_without_a_file_name_is_just_a_photo() -> None:
+    lines = message_lines({"message_id": 8, "photo": [{"file_id": "p"}], "caption": "Mango"})
+    assert lines == ["bot #8 [photo]", "  Mango"]

@@ -130,7 +130,7 @@ async def measure_echo(framework: str, n: int, spec: BotApiSpec) -> Rate:
         BotApiStandIn(spec, token=TOKEN) as standin,
         _bot_process(["-m", "bench.echo", framework, TOKEN, standin.base_url], {}) as process,
     ):
-        await _polling(standin, process)
+        await _polling(standin, process, "getUpdates")
         chats = [standin.private_chat(10_000 + u, f"U{u}") for u in range(USERS)]
         counter = _CallCounter(standin)
         started = time.perf_counter()

@@ -32,7 +32,7 @@ from bot.conversation.events import Event
 from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.translate import message_event, press_event
+from bot.telegram.translate import message_event, press_event, sent_of
 
 HTML = "HTML"
 
@@ -89,17 +89,6 @@ def _file(media: MediaRef) -> str | FSInputFile:
     return FSInputFile(media.source)
 
 
-def _sent(message: Message | bool) -> Sent | None:
-    if not isinstance(message, Message):
-        return None
-    file_id = None
-    if message.video:
-        file_id = message.video.file_id
-    elif message.photo:
-        file_id = message.photo[-1].file_id
-    return Sent(message.message_id, file_id)
-
-
 class AiogramSender:
     """Bot API calls through aiogram, errors mapped to ``DeliveryError``."""
 
@@ -124,7 +113,7 @@ class AiogramSender:
                 chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)
             )
         )
-        sent = _sent(message)
+        sent = sent_of(message)
         assert sent is not None
         return sent
 
@@ -148,7 +137,7 @@ class AiogramSender:
                 parse_mode=HTML,
                 reply_markup=markup,
             )
-        sent = _sent(await self._call(call))
+        sent = sent_of(await self._call(call))
         assert sent is not None
         return sent
 
@@ -188,7 +177,7 @@ class AiogramSender:
     ) -> Sent | None:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
         item = kind(media=_file(media), caption=caption, parse_mode=HTML)
-        return _sent(
+        return sent_of(
             await self._call(
                 self.bot.edit_message_media(
                     media=item,

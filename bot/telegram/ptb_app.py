@@ -19,7 +19,6 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     InputMediaVideo,
-    Message,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -37,7 +36,7 @@ from bot.conversation.events import Event
 from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.translate import message_event, press_event
+from bot.telegram.translate import message_event, press_event, sent_of
 
 HTML = "HTML"
 T = TypeVar("T")
@@ -60,17 +59,6 @@ def _file(media: MediaRef) -> str | Path:
     if media.source.startswith(("http://", "https://")):
         return media.source
     return Path(media.source)
-
-
-def _sent(message: Message | bool) -> Sent | None:
-    if not isinstance(message, Message):
-        return None
-    file_id = None
-    if message.video:
-        file_id = message.video.file_id
-    elif message.photo:
-        file_id = message.photo[-1].file_id
-    return Sent(message.message_id, file_id)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -104,7 +92,7 @@ class PtbSender:
                 chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)
             )
         )
-        sent = _sent(message)
+        sent = sent_of(message)
         assert sent is not None
         return sent
 
@@ -128,7 +116,7 @@ class PtbSender:
                 parse_mode=HTML,
                 reply_markup=markup,
             )
-        sent = _sent(await self._call(call))
+        sent = sent_of(await self._call(call))
         assert sent is not None
         return sent
 
@@ -175,7 +163,7 @@ class PtbSender:
             )
         else:
             item = kind(media=file, caption=caption, parse_mode=HTML)
-        return _sent(
+        return sent_of(
             await self._call(
                 self.bot.edit_message_media(
                     media=item,

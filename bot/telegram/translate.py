@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.conversation.delivery import Sent
 from bot.conversation.events import (
     ButtonPress,
     Chat,
@@ -103,3 +104,18 @@ def press_event(update_id: int, query: Any) -> ButtonPress:
         message_id=message.message_id if message is not None else None,
         message_kind=message_kind_of(message),
     )
+
+
+def sent_of(message: Any) -> Sent | None:
+    """What delivery needs from a sent or edited message: its id and its media's file_id.
+
+    Edits of messages sent via inline mode return ``True`` instead of a message: None then.
+    """
+    if isinstance(message, bool) or message is None:
+        return None
+    file_id = None
+    if getattr(message, "video", None):
+        file_id = message.video.file_id
+    elif getattr(message, "photo", None):
+        file_id = message.photo[-1].file_id
+    return Sent(message.message_id, file_id)

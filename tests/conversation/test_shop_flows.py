@@ -255,3 +255,35 @@ async def test_a_failing_update_apologises_and_changes_nothing(
     monkeypatch.setattr(carts, "view_cart", broken)
     [reply] = await command(demo_shop, "/cart")
     assert "nothing was changed" in reply.text  # type: ignore[union-attr]
+
+
+async def test_a_redelivered_command_is_not_answered_twice(demo_shop: Storefront) -> None:
+    event = Command(9_100_001, ANN, chat_of(ANN), "help")
+    assert len(await demo_shop.handle(event)) == 1
+    assert await demo_shop.handle(event) == []
+
+
+async def test_paging_through_cards_writes_nothing(demo_shop: Storefront) -> None:
+    """Pressing ◀ / ▶ only edits in place: no claim, no write (redelivery is harmless)."""
+    [card] = await say(demo_shop, "snack")  # also creates the buyer
+    nxt = buttons(card)["▶"]
+    uows = demo_shop.uows
+    event = ButtonPress(9_200_001, ANN, chat_of(ANN), "cb1", nxt, 8, MessageKind.VIDEO)
+    first = await demo_shop.handle(event)
+    again = await demo_shop.handle(event)
+    assert isinstance(first[-1], EditMedia) and again[-1] == first[-1]
+    async with uows() as uow:
+        assert await uow.updates.claim(9_200_001, demo_shop.clock())  # never claimed
+
+
+async def test_old_handled_update_ids_are_forgotten(demo_shop: Storefront) -> None:
+    from datetime import timedelta
+
+    from bot.services.housekeeping import KEEP_HANDLED_UPDATES, forget_old_updates
+
+    await demo_shop.handle(Command(9_300_001, ANN, chat_of(ANN), "help"))
+    now = demo_shop.clock()
+    assert await forget_old_updates(demo_shop.uows, now) == 0
+    later = now + KEEP_HANDLED_UPDATES + timedelta(minutes=1)
+    assert await forget_old_updates(demo_shop.uows, later) >= 1
+    assert len(await demo_shop.handle(Command(9_300_001, ANN, chat_of(ANN), "help"))) == 1

@@ -1,0 +1,21 @@
+"""The benchmark is code too: it must run end to end. No timing is asserted here."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.updates import run_bench
+
+
+@pytest.mark.slow
+async def test_updates_benchmark_runs_on_both_frameworks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await run_bench("both", 60, rounds=1) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("aiogram", "ptb"))]
+    assert [r[0] for r in rows] == ["aiogram", "ptb"]
+    for row in rows:
+        echo, browse = float(row[1]), float(row[2])
+        assert echo > 0 and browse > 0
+    assert "target: browse >= 70% of echo" in out

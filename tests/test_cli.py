@@ -1,0 +1,61 @@
+"""The ``storefront`` command as a merchant uses it (real subprocesses, SQLite)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STOREFRONT = str(Path(sys.executable).with_name("storefront"))
+
+
+def storefront(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "DATABASE_URL", "BOT_FRAMEWORK")
+    }
+    return subprocess.run(
+        [STOREFRONT, *args],
+        cwd=cwd,
+        env={**clean, "HOME": str(cwd), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_bot_refuses_an_unmigrated_database_and_names_the_command(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    result = storefront("run", cwd=tmp_path, BOT_TOKEN="1:X", DATABASE_URL=db)
+    assert result.returncode == 2
+    assert "Run `storefront migrate` first" in result.stderr
+    result = storefront("catalog", "import", "--demo", cwd=tmp_path, DATABASE_URL=db)
+    assert result.returncode == 2 and "storefront migrate" in result.stderr
+
+
+def test_migrate_then_import_then_a_bad_catalog_changes_nothing(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    assert storefront("migrate", cwd=tmp_path, DATABASE_URL=db).returncode == 0
+    ok = storefront("catalog", "import", "--demo", cwd=tmp_path, DATABASE_URL=db)
+    assert ok.returncode == 0 and "Imported 3 categories, 7 products and 10 variants" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "products:\n  - slug: x\n    name: X\n    sku: X1\n    price: 1.5\n    stock: 3\n",
+        encoding="utf-8",
+    )
+    result = storefront("catalog", "import", str(bad), cwd=tmp_path, DATABASE_URL=db)
+    assert result.returncode == 1
+    assert "nothing was imported" in result.stderr
+    assert "line 5, products[0].price: write minor units" in result.stderr
+    missing = storefront("catalog", "import", "nope.yaml", cwd=tmp_path, DATABASE_URL=db)
+    assert missing.returncode == 1 and "nope.yaml" in missing.stderr
+    assert "Traceback" not in missing.stderr + result.stderr
+
+
+def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
+    result = storefront("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "set BOT_TOKEN" in result.stderr and "storefront sandbox" in result.stderr

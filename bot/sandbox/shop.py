@@ -18,6 +18,12 @@ from bot.services.catalog_import import demo_catalog_path, import_catalog, read_
 from bot.standin import BotApiSpec, BotApiStandIn
 from bot.telegram.runner import Framework, PollingBot, make_polling
 from storage.engine import make_engine
+from storage.maintenance import (
+    forget_telegram_file_ids,
+    last_handled_update_id,
+    printable_url,
+    product_count,
+)
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -45,27 +51,6 @@ class SandboxShop:
     imported_products: int
 
 
-async def count_products(uows: SqlUnitOfWorkFactory) -> int:
-    """Products in the database, archived ones included: any means "someone's catalog"."""
-    from sqlalchemy import func, select
-
-    from storage.tables import ProductRow
-
-    async with uows.engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(ProductRow))).scalar_one())
-
-
-async def last_update_id(uows: SqlUnitOfWorkFactory) -> int:
-    """The highest ``update_id`` the shop remembers handling (0 for none)."""
-    from sqlalchemy import func, select
-
-    from storage.tables import ProcessedUpdateRow
-
-    async with uows.engine.connect() as conn:
-        found = (await conn.execute(select(func.max(ProcessedUpdateRow.update_id)))).scalar_one()
-    return int(found or 0)
-
-
 @dataclass(frozen=True, slots=True)
 class PreparedDatabase:
     """What ``prepare_database`` found or did."""
@@ -85,9 +70,11 @@ async def prepare_database(url: str) -> PreparedDatabase:
     try:
         await upgrade(uows.engine)
         imported = 0
-        if not await count_products(uows):
+        # File ids from an earlier stand-in mean nothing to this one.
+        await forget_telegram_file_ids(uows.engine)
+        if not await product_count(uows.engine):
             imported = (await import_catalog(uows, read_catalog(demo_catalog_path()))).products
-        return PreparedDatabase(imported, await last_update_id(uows))
+        return PreparedDatabase(imported, await last_handled_update_id(uows.engine))
     finally:
         await uows.dispose()
 
@@ -103,20 +90,6 @@ def continue_update_ids(standin: BotApiStandIn, last: int) -> None:
         # A type the bot never asks for, confirmed at once: only the counter moves on.
         standin.push_update({"update_id": last, "message_reaction_count": {}})
         standin.state.updates.drop_all()
-
-
-def keep_file_ids_out_of(app: App) -> None:
-    """Stop the shop from storing the stand-in's file_ids in a database that outlives us.
-
-    Those ids mean nothing to the next stand-in (nor to Telegram), and the shop keeps using a
-    stored file_id once it has one; in a kept database they would break every later teaser.
-    The price: each teaser is uploaded again, which costs nothing locally.
-    """
-
-    async def forget(media_id: int, file_id: str) -> None:
-        return None
-
-    app.storefront.remember_file_id = forget  # type: ignore[method-assign]
 
 
 @asynccontextmanager
@@ -147,8 +120,6 @@ async def open_shop(
 
         app = await build_app(settings.model_copy(update={"database_url": database_url}))
         stack.push_async_callback(app.close)
-        if not throwaway:
-            keep_file_ids_out_of(app)
 
         bot = make_polling(
             framework, app.storefront, SANDBOX_TOKEN, standin.base_url, poll_timeout=POLL_TIMEOUT
@@ -170,9 +141,7 @@ def database_label(shop: SandboxShop) -> str:
     """Where the data lives, for the banner; never the password of a ``--database`` URL."""
     if shop.throwaway_database:
         return "a fresh SQLite file with the demo catalog, deleted when you leave"
-    from sqlalchemy.engine import make_url
-
-    shown = make_url(shop.database_url).render_as_string(hide_password=True)
+    shown = printable_url(shop.database_url)
     if shop.imported_products:
         return f"{shown} (demo catalog imported: {shop.imported_products} products)"
     return f"{shown} (its own catalog)"

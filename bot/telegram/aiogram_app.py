@@ -5,6 +5,8 @@ Mount into an existing bot with ``dp.include_router(build_router(storefront))``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiogram import Bot, Router, methods
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -70,7 +72,10 @@ def pin_response_models() -> None:
         )
 
 
+@lru_cache(maxsize=4096)
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """aiogram's markup for a neutral keyboard; cached, since building the pydantic models
+    costs more than the rest of a card press and the same keyboards recur."""
     if keyboard is None:
         return None
     return InlineKeyboardMarkup(

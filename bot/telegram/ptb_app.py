@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +43,9 @@ HTML = "HTML"
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=4096)
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """PTB's markup for a neutral keyboard; cached (PTB objects are immutable)."""
     if keyboard is None:
         return None
     return InlineKeyboardMarkup(

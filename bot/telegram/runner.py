@@ -43,7 +43,9 @@ class AiogramPolling:
         self.storefront = storefront
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(token, session=session)
-        self.dispatcher = Dispatcher()
+        # The storefront keeps its UI steps in its own store (the database, later Redis), so
+        # aiogram's FSM middleware would only cost time on every update.
+        self.dispatcher = Dispatcher(disable_fsm=True)
         self.dispatcher.include_router(build_router(storefront))
         self.poll_timeout = poll_timeout
         self._task: asyncio.Task[None] | None = None

@@ -68,8 +68,10 @@ async def show_cart(turn: Turn) -> None:
             turn.answer(turn.tx.t("cart.private_only"), alert=True)
             return
         link = turn.deep_link("cart")
-        keyboard = ((Button(turn.tx.label("cart.btn_open_private"), url=link),),) if link else None
-        turn.say(turn.tx.t("cart.private_only"), keyboard)
+        private: Keyboard | None = (
+            ((Button(turn.tx.label("cart.btn_open_private"), url=link),),) if link else None
+        )
+        turn.say(turn.tx.t("cart.private_only"), private)
         return
     view = await carts.view_cart(turn.uow, turn.person.id)
     text, keyboard = render(turn.tx, view)

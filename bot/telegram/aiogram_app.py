@@ -5,7 +5,9 @@ Mount into an existing bot with ``dp.include_router(build_router(storefront))``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import lru_cache
+from typing import Any
 
 from aiogram import Bot, Router, methods
 from aiogram.exceptions import (
@@ -29,14 +31,13 @@ from aiogram.types import (
     Update,
 )
 
-from bot.conversation.delivery import DeliveryError, Failure, Sent, classify_bad_request, deliver
+from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
 from bot.conversation.events import Event
 from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.translate import message_event, press_event, sent_of
-
-HTML = "HTML"
+from bot.telegram.sending import HTML, BotApiSender
+from bot.telegram.translate import message_event, press_event
 
 #: The Bot API methods the storefront calls through aiogram.
 _METHODS_USED = (
@@ -94,13 +95,10 @@ def _file(media: MediaRef) -> str | FSInputFile:
     return FSInputFile(media.source)
 
 
-class AiogramSender:
+class AiogramSender(BotApiSender):
     """Bot API calls through aiogram, errors mapped to ``DeliveryError``."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def _call(self, coro):  # type: ignore[no-untyped-def]
+    async def _call(self, coro: Awaitable[Any]) -> Any:
         try:
             return await coro
         except TelegramRetryAfter as exc:
@@ -112,105 +110,15 @@ class AiogramSender:
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise DeliveryError(Failure.NETWORK, str(exc)) from exc
 
-    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent:
-        message = await self._call(
-            self.bot.send_message(
-                chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=_markup(keyboard)
-            )
-        )
-        sent = sent_of(message)
-        assert sent is not None
-        return sent
+    def _markup(self, keyboard: Keyboard | None) -> Any:
+        return _markup(keyboard)
 
-    async def send_media(
-        self, chat_id: int, media: MediaRef, caption: str, keyboard: Keyboard | None
-    ) -> Sent:
-        markup = _markup(keyboard)
-        if media.kind is MediaKind.VIDEO:
-            call = self.bot.send_video(
-                chat_id=chat_id,
-                video=_file(media),
-                caption=caption,
-                parse_mode=HTML,
-                reply_markup=markup,
-            )
-        else:
-            call = self.bot.send_photo(
-                chat_id=chat_id,
-                photo=_file(media),
-                caption=caption,
-                parse_mode=HTML,
-                reply_markup=markup,
-            )
-        sent = sent_of(await self._call(call))
-        assert sent is not None
-        return sent
+    def _file(self, media: MediaRef) -> Any:
+        return _file(media)
 
-    async def edit_text(
-        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
-    ) -> None:
-        await self._call(
-            self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=text,
-                parse_mode=HTML,
-                reply_markup=_markup(keyboard),
-            )
-        )
-
-    async def edit_caption(
-        self, chat_id: int, message_id: int, caption: str, keyboard: Keyboard | None
-    ) -> None:
-        await self._call(
-            self.bot.edit_message_caption(
-                chat_id=chat_id,
-                message_id=message_id,
-                caption=caption,
-                parse_mode=HTML,
-                reply_markup=_markup(keyboard),
-            )
-        )
-
-    async def edit_media(
-        self,
-        chat_id: int,
-        message_id: int,
-        media: MediaRef,
-        caption: str,
-        keyboard: Keyboard | None,
-    ) -> Sent | None:
+    def _input_media(self, media: MediaRef, caption: str) -> Any:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
-        item = kind(media=_file(media), caption=caption, parse_mode=HTML)
-        return sent_of(
-            await self._call(
-                self.bot.edit_message_media(
-                    media=item,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    reply_markup=_markup(keyboard),
-                )
-            )
-        )
-
-    async def edit_keyboard(
-        self, chat_id: int, message_id: int, keyboard: Keyboard | None
-    ) -> None:
-        await self._call(
-            self.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=_markup(keyboard)
-            )
-        )
-
-    async def delete(self, chat_id: int, message_id: int) -> None:
-        await self._call(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
-
-    async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
-        await self._call(
-            self.bot.answer_callback_query(
-                callback_query_id=callback_id, text=text, show_alert=alert or None
-            )
-        )
+        return kind(media=_file(media), caption=caption, parse_mode=HTML)
 
 
 async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any, Literal, Protocol
 
 from bot.conversation.storefront import Storefront
@@ -86,6 +87,9 @@ class PtbPolling:
     def __init__(
         self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
     ) -> None:
+        # Opt in to PTB 23's timedelta durations now: PTB 22 otherwise warns on every 429
+        # (RetryAfter) it builds. Our adapter reads retry_after either way.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         from telegram.ext import Application
 
         from bot.telegram.ptb_app import install

@@ -104,3 +104,19 @@ async def test_group_chat_noise_is_ignored_and_carts_stay_private(shop: RunningS
     assert markup["inline_keyboard"][0][0]["url"] == "https://t.me/shop_e2e_bot?start=cart"
     calls = await shop.send(group, "/cart@some_other_bot", from_user=ann)
     assert calls == []
+
+
+async def test_flood_control_is_waited_out_and_a_blocked_chat_is_survived(
+    shop: RunningShop,
+) -> None:
+    ann = shop.standin.private_chat(2009, "Ann")
+    shop.standin.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=2009)
+    calls = await shop.send(ann, "/help")
+    assert [c.status for c in only(calls, "sendMessage")] == [429, 200]
+    assert "How to shop here" in ann.last_message()["text"]  # type: ignore[index]
+    shop.standin.block_chat(2009)
+    calls = await shop.send(ann, "/help")
+    assert [c.status for c in only(calls, "sendMessage")] == [403]
+    shop.standin.unblock_chat(2009)
+    await shop.send(ann, "/start")  # the bot is still running
+    assert "Welcome" in ann.last_message()["text"]  # type: ignore[index]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Router, methods
@@ -36,7 +37,7 @@ from bot.conversation.events import Event
 from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.sending import HTML, BotApiSender
+from bot.telegram.sending import HTML, BotApiSender, media_source
 from bot.telegram.translate import message_event, press_event
 
 #: The Bot API methods the storefront calls through aiogram.
@@ -88,11 +89,8 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 def _file(media: MediaRef) -> str | FSInputFile:
-    if media.file_id:
-        return media.file_id
-    if media.source.startswith(("http://", "https://")):
-        return media.source
-    return FSInputFile(media.source)
+    source = media_source(media)
+    return FSInputFile(source) if isinstance(source, Path) else source
 
 
 class AiogramSender(BotApiSender):

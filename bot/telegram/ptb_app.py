@@ -37,7 +37,7 @@ from bot.conversation.events import Event
 from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.sending import HTML, BotApiSender
+from bot.telegram.sending import HTML, BotApiSender, media_source
 from bot.telegram.translate import message_event, press_event
 
 T = TypeVar("T")
@@ -54,14 +54,6 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
             for row in keyboard
         ]
     )
-
-
-def _file(media: MediaRef) -> str | Path:
-    if media.file_id:
-        return media.file_id
-    if media.source.startswith(("http://", "https://")):
-        return media.source
-    return Path(media.source)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -90,11 +82,11 @@ class PtbSender(BotApiSender):
         return _markup(keyboard)
 
     def _file(self, media: MediaRef) -> Any:
-        return _file(media)
+        return media_source(media)
 
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
-        file = _file(media)
+        file = media_source(media)
         if isinstance(file, Path):
             # PTB reads a path inside InputMedia as a local-mode file:// URI; upload the bytes.
             return kind(

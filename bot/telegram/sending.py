@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from bot.conversation.delivery import Sent
@@ -18,6 +19,16 @@ from bot.domain.catalog import MediaKind
 from bot.telegram.translate import sent_of
 
 HTML = "HTML"
+
+
+def media_source(media: MediaRef) -> str | Path:
+    """What to send for a teaser: Telegram's file_id once known, else its URL, else the local
+    file (each framework wraps a path in its own upload type)."""
+    if media.file_id:
+        return media.file_id
+    if media.source.startswith(("http://", "https://")):
+        return media.source
+    return Path(media.source)
 
 
 class BotApiSender(ABC):

@@ -130,6 +130,7 @@ class SqlCatalogRepository:
                     photo=_to_media(media.get(r.photo_id)),
                     active=r.active,
                     tags=tuple(t for t in r.tags.split(",") if t),
+                    digital=r.digital,
                 )
             )
         return out

@@ -66,6 +66,8 @@ class SqlCatalogWriter:
         row.category_id = category_id
         row.position = draft.position
         row.active = draft.active
+        row.digital = draft.digital
+        row.digital_content = draft.digital_content
         row.teaser_id = await self._media(row.teaser_id, "video", draft.teaser)
         row.photo_id = await self._media(row.photo_id, "photo", draft.photo)
         await self._s.flush()

@@ -153,6 +153,12 @@ class SqlBuyerRepository:
         self._after_commit.append(lambda: self._recent.put(user_id, seen, profile))
         return profile
 
+    async def profile(self, user_id: int) -> BuyerProfile | None:
+        row = await self._s.get(UserRow, user_id)
+        if row is None:
+            return None
+        return BuyerProfile(row.id, row.first_name, row.language_code, row.locale)
+
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(locale=locale)  # type: ignore[arg-type]

@@ -68,6 +68,9 @@ class ProductRow(SQLModel, table=True):
     search_text: str = Field(default="", max_length=4000)
     position: int = 0
     active: bool = True
+    digital: bool = False
+    #: What a digital product delivers in the chat once paid (a code, a link).
+    digital_content: str | None = Field(default=None, max_length=1000)
     teaser_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("media.id", ondelete="SET NULL"))
     )
@@ -105,6 +108,14 @@ class UserRow(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    #: The coupon the buyer applied (/coupon, a c_ link, a button), used at the next checkout.
+    coupon_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("coupon.id", ondelete="SET NULL"))
+    )
+    #: ship or pickup: what the buyer chose last time, so a returning buyer skips the question.
+    delivery: str | None = Field(default=None, max_length=8)
+    #: When the abandoned-cart reminder went out (one per cart).
+    cart_reminded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class CartLineRow(SQLModel, table=True):
@@ -155,3 +166,7 @@ class ConversationStateRow(SQLModel, table=True):
     state: str = Field(max_length=64)
     data: str = Field(default="{}", max_length=2000)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# The commerce tables share this metadata (and refer to the tables above).
+from storage import order_tables  # noqa: E402, F401

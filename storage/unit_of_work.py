@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
+from storage.coupon_repository import SqlCouponRepository
 from storage.engine import make_sessionmaker
+from storage.order_repository import SqlOrderRepository, SqlStockRepository
+from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
 from storage.repositories import (
     SqlBuyerRepository,
@@ -30,6 +33,13 @@ class SqlUnitOfWork:
     updates: SqlUpdateLog
     searches: SqlSearchLog
     ui_states: SqlUiStateStore
+    coupons: SqlCouponRepository
+    orders: SqlOrderRepository
+    stock: SqlStockRepository
+    refunds: SqlRefundOutbox
+    stripe_events: SqlStripeEventLog
+    notices: SqlNoticeOutbox
+    prefs: SqlCheckoutPrefs
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -49,6 +59,13 @@ class SqlUnitOfWork:
         self.updates = SqlUpdateLog(session)
         self.searches = SqlSearchLog(session)
         self.ui_states = SqlUiStateStore(session)
+        self.coupons = SqlCouponRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.stock = SqlStockRepository(session)
+        self.refunds = SqlRefundOutbox(session)
+        self.stripe_events = SqlStripeEventLog(session)
+        self.notices = SqlNoticeOutbox(session)
+        self.prefs = SqlCheckoutPrefs(session)
         return self
 
     async def __aexit__(

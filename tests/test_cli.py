@@ -40,7 +40,7 @@ def test_migrate_then_import_then_a_bad_catalog_changes_nothing(tmp_path: Path) 
     db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
     assert storefront("migrate", cwd=tmp_path, DATABASE_URL=db).returncode == 0
     ok = storefront("catalog", "import", "--demo", cwd=tmp_path, DATABASE_URL=db)
-    assert ok.returncode == 0 and "Imported 3 categories, 7 products and 10 variants" in ok.stdout
+    assert ok.returncode == 0 and "Imported 4 categories, 8 products and 11 variants" in ok.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "products:\n  - slug: x\n    name: X\n    sku: X1\n    price: 1.5\n    stock: 3\n",

@@ -27,7 +27,8 @@ class Action(StrEnum):
     NAV = "nv"  # ctx, ctx_id, index: show that card in place
     ADD = "ad"  # product, ctx, ctx_id, index: add (or pick a variant first)
     ADD_VARIANT = "av"  # variant, ctx, ctx_id, index
-    BUY = "bn"  # product, ctx, ctx_id, index: like ADD, then (soon) checkout
+    BUY = "bn"  # product, ctx, ctx_id, index: checkout of one unit (or pick a variant first)
+    BUY_VARIANT = "bv"  # variant, ctx, ctx_id, index: checkout of one unit of it
     MORE = "ml"  # product: cards like this one
     CATEGORIES = "ct"  # the category list
     CATEGORY = "cg"  # category: its first card
@@ -41,6 +42,16 @@ class Action(StrEnum):
     CLEAR_YES = "cy"
     LANG = "lg"  # locale
     NOOP = "no"  # a label-only button (the "2 / 7" counter)
+    DELIVERY = "dv"  # ship|pickup, variant (0 = the cart): how the goods reach the buyer
+    COUPON_ASK = "cp"  # variant (0 = the cart): type a coupon code, then a new invoice
+    COUPON_APPLY = "ck"  # coupon: apply it (a button in a drop or a message)
+    COUPON_REMOVE = "cx"  # variant (0 = the cart): drop the coupon, then a new invoice
+    ORDERS = "ol"  # the buyer's orders
+    ORDER = "od"  # order: its details
+    ORDER_CANCEL = "oc"  # order: ask to confirm the cancellation
+    ORDER_CANCEL_YES = "oy"  # order
+    ORDER_RETURN = "or"  # order: request a return
+    PAY_AGAIN = "pa"  # variant (0 = the cart): a fresh invoice
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -48,6 +59,7 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.ADD: ("int", "ctx", "int", "int"),
     Action.ADD_VARIANT: ("int", "ctx", "int", "int"),
     Action.BUY: ("int", "ctx", "int", "int"),
+    Action.BUY_VARIANT: ("int", "ctx", "int", "int"),
     Action.MORE: ("int",),
     Action.CATEGORIES: (),
     Action.CATEGORY: ("int",),
@@ -61,6 +73,16 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.CLEAR_YES: (),
     Action.LANG: ("locale",),
     Action.NOOP: (),
+    Action.DELIVERY: ("delivery", "int"),
+    Action.COUPON_ASK: ("int",),
+    Action.COUPON_APPLY: ("int",),
+    Action.COUPON_REMOVE: ("int",),
+    Action.ORDERS: (),
+    Action.ORDER: ("int",),
+    Action.ORDER_CANCEL: ("int",),
+    Action.ORDER_CANCEL_YES: ("int",),
+    Action.ORDER_RETURN: ("int",),
+    Action.PAY_AGAIN: ("int",),
 }
 
 Arg = int | str
@@ -105,6 +127,8 @@ def _parse_arg(kind: str, token: str) -> Arg | None:
         return int(token)
     if kind == "ctx":
         return token if token in _LIST_KINDS else None
+    if kind == "delivery":
+        return token if token in ("ship", "pickup") else None
     if kind == "locale":
         return token if _LOCALE.match(token) else None
     return None

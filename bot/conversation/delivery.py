@@ -17,6 +17,8 @@ from typing import Protocol
 
 from bot.conversation.replies import (
     AnswerCallback,
+    AnswerPreCheckout,
+    AnswerShipping,
     DeleteMessage,
     EditCaption,
     EditKeyboard,
@@ -25,6 +27,7 @@ from bot.conversation.replies import (
     Keyboard,
     MediaRef,
     Reply,
+    SendInvoice,
     SendMedia,
     SendText,
 )
@@ -105,6 +108,9 @@ class Sender(Protocol):
     ) -> None: ...
     async def delete(self, chat_id: int, message_id: int) -> None: ...
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None: ...
+    async def send_invoice(self, invoice: SendInvoice) -> Sent: ...
+    async def answer_shipping(self, answer: AnswerShipping) -> None: ...
+    async def answer_pre_checkout(self, query_id: str, error: str | None) -> None: ...
 
 
 FileIdSink = Callable[[int, str], Awaitable[None]]
@@ -128,6 +134,12 @@ async def _send(reply: Reply, sender: Sender) -> Sent | None:
             await sender.delete(chat_id, message_id)
         case AnswerCallback(callback_id, text, alert):
             await sender.answer_callback(callback_id, text, alert)
+        case SendInvoice():
+            return await sender.send_invoice(reply)
+        case AnswerShipping():
+            await sender.answer_shipping(reply)
+        case AnswerPreCheckout(query_id, error):
+            await sender.answer_pre_checkout(query_id, error)
     return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -82,4 +82,48 @@ class ButtonPress:
     message_kind: MessageKind | None
 
 
-Event = Command | Text | Unsupported | ButtonPress
+@dataclass(frozen=True, slots=True)
+class ShippingQuery:
+    """Telegram asks for shipping options for the address a buyer entered (flexible invoices)."""
+
+    update_id: int
+    person: Person
+    query_id: str
+    payload: str
+    country_code: str
+    chat: Chat | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreCheckout:
+    """The buyer confirmed the payment sheet; the bot has 10 seconds to say yes or no."""
+
+    update_id: int
+    person: Person
+    query_id: str
+    payload: str
+    currency: str
+    total_amount: int
+    shipping_option_id: str | None = None
+    #: Telegram's OrderInfo as a plain dict (name, phone_number, email, shipping_address).
+    order_info: dict[str, object] = field(default_factory=dict)
+    chat: Chat | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDone:
+    """A ``successful_payment`` message: the money is taken."""
+
+    update_id: int
+    person: Person
+    chat: Chat
+    payload: str
+    currency: str
+    total_amount: int
+    telegram_charge_id: str
+    provider_charge_id: str = ""
+    shipping_option_id: str | None = None
+    order_info: dict[str, object] = field(default_factory=dict)
+
+
+Event = Command | Text | Unsupported | ButtonPress | ShippingQuery | PreCheckout | PaymentDone

@@ -15,6 +15,8 @@ class Button:
     text: str
     callback: str | None = None
     url: str | None = None
+    #: The Pay button of an invoice (must be the first button of an invoice's keyboard).
+    pay: bool = False
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -96,6 +98,40 @@ class AnswerCallback:
     alert: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class SendInvoice:
+    """``sendInvoice``: amounts in minor units; an empty provider token means Telegram Stars."""
+
+    chat_id: int
+    title: str
+    description: str
+    payload: str
+    currency: str
+    prices: tuple[tuple[str, int], ...]
+    provider_token: str = ""
+    is_flexible: bool = False
+    need_name: bool = False
+    need_phone_number: bool = False
+    need_shipping_address: bool = False
+    photo_url: str | None = None
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerShipping:
+    """``answerShippingQuery``: options (id, title, prices) or an error for the buyer."""
+
+    query_id: str
+    options: tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPreCheckout:
+    query_id: str
+    error: str | None = None  # None: go ahead
+
+
 Reply = (
     SendText
     | SendMedia
@@ -105,4 +141,7 @@ Reply = (
     | EditKeyboard
     | DeleteMessage
     | AnswerCallback
+    | SendInvoice
+    | AnswerShipping
+    | AnswerPreCheckout
 )

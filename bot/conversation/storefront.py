@@ -7,16 +7,37 @@ failure rolls back and the person gets an apology instead of silence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.conversation.callbacks import Action, decode
-from bot.conversation.events import ButtonPress, Command, Event, Text, Unsupported
-from bot.conversation.replies import AnswerCallback, DeleteMessage, Reply, SendMedia, SendText
-from bot.conversation.screens import browse, cart, general
+from bot.conversation.events import (
+    ButtonPress,
+    Command,
+    Event,
+    PaymentDone,
+    PreCheckout,
+    ShippingQuery,
+    Text,
+    Unsupported,
+)
+from bot.conversation.replies import (
+    AnswerCallback,
+    AnswerPreCheckout,
+    AnswerShipping,
+    DeleteMessage,
+    Reply,
+    SendInvoice,
+    SendMedia,
+    SendText,
+)
+from bot.conversation.screens import browse, cart, checkout, general, orders
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
+from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -25,7 +46,12 @@ Clock = Callable[[], datetime]
 
 #: Replies that would show twice if a redelivered update were handled again (edits and answers
 #: are harmless: Telegram reports "not modified" or "query is too old").
-_NOT_IDEMPOTENT = (SendText, SendMedia, DeleteMessage)
+_NOT_IDEMPOTENT = (SendText, SendMedia, DeleteMessage, SendInvoice)
+#: How often a successful_payment is tried before giving up (the money is already taken, and
+#: long polling will not deliver the update again).
+_PAYMENT_ATTEMPTS = 3
+_COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
+_ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
 
 _BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
 _CART_ACTIONS = {
@@ -39,6 +65,19 @@ _CART_ACTIONS = {
     Action.CLEAR,
     Action.CLEAR_YES,
 }
+_CHECKOUT_ACTIONS = {
+    Action.DELIVERY,
+    Action.PAY_AGAIN,
+    Action.COUPON_ASK,
+    Action.COUPON_REMOVE,
+}
+_ORDER_ACTIONS = {
+    Action.ORDERS,
+    Action.ORDER,
+    Action.ORDER_CANCEL,
+    Action.ORDER_CANCEL_YES,
+    Action.ORDER_RETURN,
+}
 
 
 def utc_now() -> datetime:
@@ -51,10 +90,14 @@ class Storefront:
         uows: UnitOfWorkFactory,
         config: ShopConfig | None = None,
         clock: Clock = utc_now,
+        card: CardGateway | None = None,
     ) -> None:
         self.uows = uows
         self.config = config or ShopConfig()
         self.clock = clock
+        self.card = card
+        #: Called after a commit that queued refunds or notices (the outbox worker's kick).
+        self.on_outbox: list[Callable[[], None]] = []
         #: Called with each update_id once its replies are delivered (tests, metrics).
         self.on_update_done: list[Callable[[int], None]] = []
 
@@ -64,11 +107,26 @@ class Storefront:
             listener(update_id)
 
     async def handle(self, event: Event) -> list[Reply]:
-        try:
-            return await self._handle(event)
-        except Exception:
-            log.exception("update %s failed; rolled back", event.update_id)
-            return self._apology(event)
+        attempts = _PAYMENT_ATTEMPTS if isinstance(event, PaymentDone) else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._handle(event)
+            except Exception:
+                log.exception(
+                    "update %s failed (attempt %d of %d); rolled back",
+                    event.update_id,
+                    attempt,
+                    attempts,
+                )
+                if attempt < attempts:
+                    await asyncio.sleep(0.2 * attempt)
+        if isinstance(event, PaymentDone):
+            log.critical(
+                "payment %s (update %s) could not be recorded; needs a person",
+                event.telegram_charge_id,
+                event.update_id,
+            )
+        return self._apology(event)
 
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()
@@ -78,7 +136,9 @@ class Storefront:
                 person.id, person.first_name, person.username, person.language_code, now
             )
             locale = pick_locale(buyer.locale, person.language_code, self.config.default_locale)
-            turn = Turn(uow, event, person, event.chat, texts(locale), now, self.config)
+            turn = Turn(
+                uow, event, person, event.chat, texts(locale), now, self.config, card=self.card
+            )
             await self._route(turn)
             if isinstance(event, ButtonPress):
                 turn.answer()  # no screen answered: stop the spinner anyway
@@ -91,6 +151,9 @@ class Storefront:
                     )
                     return []
                 await uow.commit()
+                if turn.outbox_dirty:
+                    for kick in self.on_outbox:
+                        kick()
             return turn.replies
 
     async def _route(self, turn: Turn) -> None:
@@ -103,13 +166,19 @@ class Storefront:
             await self._press(turn, event)
         elif isinstance(event, Unsupported):
             general.unsupported(turn, event.what)
+        elif isinstance(event, ShippingQuery):
+            await checkout.shipping(turn, event)
+        elif isinstance(event, PreCheckout):
+            await checkout.pre_checkout(turn, event)
+        elif isinstance(event, PaymentDone):
+            await checkout.paid(turn, event)
 
     async def _command(self, turn: Turn, event: Command) -> None:
         if event.name != "cancel":
             await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
         name = event.name
         if name == "start":
-            await general.start(turn, event.args)
+            await self._start(turn, event.args.strip())
         elif name == "catalog":
             await browse.catalog(turn)
         elif name == "search":
@@ -122,13 +191,31 @@ class Storefront:
             general.choose_language(turn)
         elif name == "cancel":
             await general.cancel(turn)
+        elif name == "orders":
+            await orders.show_list(turn)
+        elif name == "coupon":
+            await checkout.coupon_command(turn, event.args)
         else:
             general.unknown_command(turn, name)
+
+    async def _start(self, turn: Turn, payload: str) -> None:
+        coupon = _COUPON_LINK.match(payload)
+        order = _ORDER_LINK.match(payload)
+        if coupon:
+            await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
+        elif order:
+            await orders.show_order(turn, int(order.group(1)))
+        else:
+            await general.start(turn, payload)
 
     async def _text(self, turn: Turn, event: Text) -> None:
         state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
         if state is not None and state.state == cart.ASK_QUANTITY:
             await cart.quantity_typed(turn, state, event.text)
+            return
+        if state is not None and state.state == checkout.ASK_COUPON:
+            then = int(state.data.get("variant", 0)) if state.data.get("checkout") else None
+            await checkout.apply_typed(turn, event.text, then_checkout=then)
             return
         if turn.in_private or event.replies_to_bot:
             await browse.search(turn, event.text)
@@ -143,9 +230,20 @@ class Storefront:
             await browse.on_press(turn, call)
         elif call.action in _CART_ACTIONS:
             await cart.on_press(turn, call)
-        elif call.action in (Action.ADD, Action.BUY):
+        elif call.action is Action.ADD:
             if await browse.pick_or_add(turn, call):
-                await cart.add_product(turn, call.int_arg(0), buy_now=call.action is Action.BUY)
+                await cart.add_product(turn, call.int_arg(0))
+        elif call.action is Action.BUY:
+            if await browse.pick_or_add(turn, call):
+                await checkout.buy_product(turn, call.int_arg(0))
+        elif call.action is Action.BUY_VARIANT:
+            await checkout.begin(turn, call.int_arg(0))
+        elif call.action in _CHECKOUT_ACTIONS:
+            await checkout.on_press(turn, call)
+        elif call.action is Action.COUPON_APPLY:
+            await checkout.apply_button(turn, call.int_arg(0))
+        elif call.action in _ORDER_ACTIONS:
+            await orders.on_press(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
         else:  # NOOP: a label
@@ -155,6 +253,12 @@ class Storefront:
         tx = texts(pick_locale(None, event.person.language_code, self.config.default_locale))
         if isinstance(event, ButtonPress):
             return [AnswerCallback(event.callback_id, tx.t("error.generic"), alert=True)]
+        if isinstance(event, PreCheckout):
+            return [AnswerPreCheckout(event.query_id, tx.label("precheckout.error"))]
+        if isinstance(event, ShippingQuery):
+            return [AnswerShipping(event.query_id, error=tx.label("precheckout.error"))]
+        if isinstance(event, PaymentDone) and event.chat is not None:
+            return [SendText(event.chat.id, tx.t("error.payment"))]
         if event.chat is not None and event.chat.id == event.person.id:
             return [SendText(event.chat.id, tx.t("error.generic"))]
         return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.conversation.events import ButtonPress, Chat, Event, MessageKind, Person
 from bot.conversation.replies import (
@@ -15,6 +15,8 @@ from bot.conversation.replies import (
 )
 from bot.conversation.texts import Texts
 from bot.domain.cart import MAX_QUANTITY_PER_LINE
+from bot.services.checkout import PaymentSetup
+from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
 
 
@@ -25,6 +27,11 @@ class ShopConfig:
     max_per_line: int = MAX_QUANTITY_PER_LINE
     #: Filled from getMe when the bot starts; used for t.me deep links.
     bot_username: str | None = None
+    payments: PaymentSetup = field(default_factory=PaymentSetup)
+    #: The shop's owners: told about returns and refunds that fail.
+    admin_ids: tuple[int, ...] = ()
+    #: An untouched cart gets one reminder after this long (None: never).
+    cart_reminder_after: timedelta | None = timedelta(hours=24)
 
 
 @dataclass(slots=True)
@@ -37,6 +44,10 @@ class Turn:
     now: datetime
     config: ShopConfig
     replies: list[Reply] = field(default_factory=list)
+    #: Stripe, for payment links (None when the shop has no Stripe key).
+    card: CardGateway | None = None
+    #: Set when the turn queued refunds or notices: the outbox is worked right after commit.
+    outbox_dirty: bool = False
 
     @property
     def chat_id(self) -> int:

@@ -91,6 +91,8 @@ class Product:
     photo: Media | None = None
     active: bool = True
     tags: tuple[str, ...] = field(default=())
+    #: Delivered in the chat (a code, a file): no shipping, and may be sold for Telegram Stars.
+    digital: bool = False
 
     @property
     def sellable_variants(self) -> tuple[Variant, ...]:

@@ -21,6 +21,8 @@ from bot.services.ports import ProductDraft, VariantDraft
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_STOCK = 1_000_000_000
+#: Telegram Stars: whole stars, no provider, digital goods only (Telegram's rule).
+STARS = "XTR"
 MAX_PRICE_MINOR = 10**12
 
 _TOP = {"currency", "categories", "products"}
@@ -40,6 +42,8 @@ _PRODUCT = {
     "price",
     "currency",
     "stock",
+    "digital",
+    "content",
 }
 _VARIANT = {"sku", "name", "price", "currency", "stock", "active"}
 
@@ -176,11 +180,11 @@ class _Checker:
             return None
         return value
 
-    def boolean(self, data: dict[str, Any], key: str, path: str) -> bool:
-        value = data.get(key, True)
+    def boolean(self, data: dict[str, Any], key: str, path: str, default: bool = True) -> bool:
+        value = data.get(key, default)
         if not isinstance(value, bool):
             self.problem(f"{path}.{key}", "must be true or false")
-            return True
+            return default
         return value
 
     def currency(self, value: Any, path: str) -> str | None:
@@ -336,6 +340,12 @@ def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
         teaser = check.media(prod, "teaser", path)
         photo = check.media(prod, "photo", path)
         active = check.boolean(prod, "active", path)
+        digital = check.boolean(prod, "digital", path, default=False)
+        content = check.text(prod, "content", path, required=False, limit=1000)
+        if content and not digital:
+            check.problem(f"{path}.content", "only digital products deliver content")
+        if cur == STARS and not digital:
+            check.problem(f"{path}.currency", "Telegram Stars (XTR) are only for digital products")
         if slug and name and variants and position is not None:
             cat_name = names.get(category or "", "")
             products.append(
@@ -351,6 +361,8 @@ def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
                     active=active,
                     variants=tuple(variants),
                     search_text=_search_text(name, description, tags, cat_name),
+                    digital=digital,
+                    digital_content=content or None,
                 )
             )
     if check.problems:

@@ -16,6 +16,15 @@ from typing import Protocol, Self
 from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
+from bot.services.order_ports import (
+    CheckoutPrefs,
+    CouponRepository,
+    NoticeOutbox,
+    OrderRepository,
+    RefundOutbox,
+    StockRepository,
+    StripeEventLog,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,7 @@ class BuyerRepository(Protocol):
         now: datetime,
     ) -> BuyerProfile: ...
     async def set_locale(self, user_id: int, locale: str) -> None: ...
+    async def profile(self, user_id: int) -> BuyerProfile | None: ...
 
 
 class UpdateLog(Protocol):
@@ -109,6 +119,13 @@ class UnitOfWork(Protocol):
     updates: UpdateLog
     searches: SearchLog
     ui_states: UiStateStore
+    coupons: CouponRepository
+    orders: OrderRepository
+    stock: StockRepository
+    refunds: RefundOutbox
+    stripe_events: StripeEventLog
+    notices: NoticeOutbox
+    prefs: CheckoutPrefs
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -152,6 +169,8 @@ class ProductDraft:
     active: bool
     variants: tuple[VariantDraft, ...]
     search_text: str
+    digital: bool = False
+    digital_content: str | None = None
 
 
 class CatalogWriter(Protocol):

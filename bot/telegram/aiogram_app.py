@@ -28,7 +28,11 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     InputMediaVideo,
+    LabeledPrice,
     Message,
+    PreCheckoutQuery,
+    ShippingOption,
+    ShippingQuery,
     Update,
 )
 
@@ -38,7 +42,12 @@ from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
 from bot.telegram.sending import HTML, BotApiSender, media_source
-from bot.telegram.translate import message_event, press_event
+from bot.telegram.translate import (
+    message_event,
+    pre_checkout_event,
+    press_event,
+    shipping_event,
+)
 
 #: The Bot API methods the storefront calls through aiogram.
 _METHODS_USED = (
@@ -55,6 +64,10 @@ _METHODS_USED = (
     methods.EditMessageReplyMarkup,
     methods.DeleteMessage,
     methods.AnswerCallbackQuery,
+    methods.SendInvoice,
+    methods.AnswerShippingQuery,
+    methods.AnswerPreCheckoutQuery,
+    methods.RefundStarPayment,
 )
 _pinned_response_models: list[type] = []
 
@@ -82,7 +95,12 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.callback, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    text=b.text, callback_data=b.callback, url=b.url, pay=b.pay or None
+                )
+                for b in row
+            ]
             for row in keyboard
         ]
     )
@@ -118,6 +136,12 @@ class AiogramSender(BotApiSender):
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
         return kind(media=_file(media), caption=caption, parse_mode=HTML)
 
+    def _prices(self, prices: tuple[tuple[str, int], ...]) -> list[Any]:
+        return [LabeledPrice(label=label, amount=amount) for label, amount in prices]
+
+    def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any:
+        return ShippingOption(id=option_id, title=title, prices=prices)
+
 
 async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
     if storefront.config.bot_username is None:
@@ -150,6 +174,16 @@ def build_router(storefront: Storefront) -> Router:
         await _bot_username(bot, storefront)
         update_id = event_update.update_id
         await _run(storefront, bot, update_id, press_event(update_id, query))
+
+    @router.shipping_query()
+    async def on_shipping(query: ShippingQuery, bot: Bot, event_update: Update) -> None:
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, shipping_event(update_id, query))
+
+    @router.pre_checkout_query()
+    async def on_pre_checkout(query: PreCheckoutQuery, bot: Bot, event_update: Update) -> None:
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, pre_checkout_event(update_id, query))
 
     return router
 

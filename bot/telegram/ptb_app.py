@@ -20,6 +20,8 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     InputMediaVideo,
+    LabeledPrice,
+    ShippingOption,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -29,6 +31,8 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    PreCheckoutQueryHandler,
+    ShippingQueryHandler,
 )
 from telegram.ext import filters as ptb_filters
 
@@ -38,7 +42,12 @@ from bot.conversation.replies import Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
 from bot.telegram.sending import HTML, BotApiSender, media_source
-from bot.telegram.translate import message_event, press_event
+from bot.telegram.translate import (
+    message_event,
+    pre_checkout_event,
+    press_event,
+    shipping_event,
+)
 
 T = TypeVar("T")
 
@@ -50,7 +59,12 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.text, callback_data=b.callback, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.text, callback_data=b.callback, url=b.url, pay=b.pay or None
+                )
+                for b in row
+            ]
             for row in keyboard
         ]
     )
@@ -94,6 +108,12 @@ class PtbSender(BotApiSender):
             )
         return kind(media=file, caption=caption, parse_mode=HTML)
 
+    def _prices(self, prices: tuple[tuple[str, int], ...]) -> list[Any]:
+        return [LabeledPrice(label, amount) for label, amount in prices]
+
+    def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any:
+        return ShippingOption(option_id, title, prices)
+
 
 def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
     if storefront.config.bot_username is None:
@@ -125,9 +145,21 @@ def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None
         event = press_event(update.update_id, query) if query else None
         await _run(storefront, context.bot, update.update_id, event)
 
+    async def on_shipping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.shipping_query
+        event = shipping_event(update.update_id, query) if query else None
+        await _run(storefront, context.bot, update.update_id, event)
+
+    async def on_pre_checkout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.pre_checkout_query
+        event = pre_checkout_event(update.update_id, query) if query else None
+        await _run(storefront, context.bot, update.update_id, event)
+
     return [
         MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),
         CallbackQueryHandler(on_callback),
+        ShippingQueryHandler(on_shipping),
+        PreCheckoutQueryHandler(on_pre_checkout),
     ]
 
 

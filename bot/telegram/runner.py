@@ -17,7 +17,7 @@ from bot.conversation.storefront import Storefront
 log = logging.getLogger(__name__)
 
 #: The update types the storefront handles (sent as ``allowed_updates``).
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "shipping_query", "pre_checkout_query"]
 
 Framework = Literal["aiogram", "ptb"]
 

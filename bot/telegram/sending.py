@@ -13,9 +13,10 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from bot.conversation.delivery import Sent
-from bot.conversation.replies import Keyboard, MediaRef
+from bot.conversation.delivery import DeliveryError, Failure, Sent
+from bot.conversation.replies import AnswerShipping, Keyboard, MediaRef, SendInvoice
 from bot.domain.catalog import MediaKind
+from bot.services.payment_port import PaymentError
 from bot.telegram.translate import sent_of
 
 HTML = "HTML"
@@ -49,6 +50,13 @@ class BotApiSender(ABC):
     @abstractmethod
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         """The framework's InputMediaVideo/InputMediaPhoto for ``editMessageMedia``."""
+
+    @abstractmethod
+    def _prices(self, prices: tuple[tuple[str, int], ...]) -> list[Any]:
+        """The framework's LabeledPrice list."""
+
+    @abstractmethod
+    def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any: ...
 
     async def _sent(self, call: Awaitable[Any]) -> Sent:
         sent = sent_of(await self._call(call))
@@ -138,3 +146,60 @@ class BotApiSender(ABC):
                 callback_query_id=callback_id, text=text, show_alert=alert or None
             )
         )
+
+    async def send_invoice(self, invoice: SendInvoice) -> Sent:
+        return await self._sent(
+            self.bot.send_invoice(
+                chat_id=invoice.chat_id,
+                title=invoice.title,
+                description=invoice.description,
+                payload=invoice.payload,
+                currency=invoice.currency,
+                prices=self._prices(invoice.prices),
+                # Telegram Stars take no provider token at all (not even an empty string).
+                provider_token=invoice.provider_token or None,
+                is_flexible=invoice.is_flexible or None,
+                need_name=invoice.need_name or None,
+                need_phone_number=invoice.need_phone_number or None,
+                need_shipping_address=invoice.need_shipping_address or None,
+                photo_url=invoice.photo_url,
+                reply_markup=self._markup(invoice.keyboard),
+            )
+        )
+
+    async def answer_shipping(self, answer: AnswerShipping) -> None:
+        options = [
+            self._shipping_option(option_id, title, self._prices(prices))
+            for option_id, title, prices in answer.options
+        ]
+        await self._call(
+            self.bot.answer_shipping_query(
+                shipping_query_id=answer.query_id,
+                ok=answer.error is None,
+                shipping_options=options if answer.error is None else None,
+                error_message=answer.error,
+            )
+        )
+
+    async def answer_pre_checkout(self, query_id: str, error: str | None) -> None:
+        await self._call(
+            self.bot.answer_pre_checkout_query(
+                pre_checkout_query_id=query_id, ok=error is None, error_message=error
+            )
+        )
+
+    async def refund_stars(self, user_id: int, telegram_charge_id: str) -> None:
+        """``refundStarPayment`` (the Stars side of the refund outbox)."""
+        try:
+            await self._call(
+                self.bot.refund_star_payment(
+                    user_id=user_id, telegram_payment_charge_id=telegram_charge_id
+                )
+            )
+        except DeliveryError as exc:
+            already = "already_refunded" in exc.description.lower()
+            raise PaymentError(
+                exc.description,
+                retryable=exc.failure in (Failure.NETWORK, Failure.RETRY_AFTER),
+                code="charge_already_refunded" if already else None,
+            ) from exc

@@ -16,7 +16,10 @@ from bot.conversation.events import (
     Command,
     Event,
     MessageKind,
+    PaymentDone,
     Person,
+    PreCheckout,
+    ShippingQuery,
     Text,
     Unsupported,
 )
@@ -59,6 +62,20 @@ def message_event(update_id: int, message: Any, bot_username: str | None) -> Eve
     if user is None or user.is_bot or chat is None or chat.kind is ChatKind.CHANNEL:
         return None
     person = person_of(user)
+    paid = getattr(message, "successful_payment", None)
+    if paid is not None:
+        return PaymentDone(
+            update_id,
+            person,
+            chat,
+            payload=paid.invoice_payload,
+            currency=paid.currency,
+            total_amount=paid.total_amount,
+            telegram_charge_id=paid.telegram_payment_charge_id,
+            provider_charge_id=paid.provider_payment_charge_id or "",
+            shipping_option_id=paid.shipping_option_id,
+            order_info=_plain(paid.order_info),
+        )
     text = message.text
     if text is not None:
         if text.startswith("/"):
@@ -119,3 +136,36 @@ def sent_of(message: Any) -> Sent | None:
     elif getattr(message, "photo", None):
         file_id = message.photo[-1].file_id
     return Sent(message.message_id, file_id)
+
+
+def _plain(value: Any) -> dict[str, object]:
+    """A framework object (OrderInfo, ShippingAddress) as a plain dict of its Bot API fields."""
+    if value is None:
+        return {}
+    if hasattr(value, "model_dump"):  # aiogram (pydantic)
+        dumped: dict[str, object] = value.model_dump(exclude_none=True)
+        return dumped
+    return dict(value.to_dict())  # python-telegram-bot
+
+
+def shipping_event(update_id: int, query: Any) -> ShippingQuery:
+    return ShippingQuery(
+        update_id,
+        person_of(query.from_user),
+        str(query.id),
+        query.invoice_payload,
+        str(query.shipping_address.country_code or ""),
+    )
+
+
+def pre_checkout_event(update_id: int, query: Any) -> PreCheckout:
+    return PreCheckout(
+        update_id,
+        person_of(query.from_user),
+        str(query.id),
+        query.invoice_payload,
+        query.currency,
+        query.total_amount,
+        query.shipping_option_id,
+        _plain(query.order_info),
+    )

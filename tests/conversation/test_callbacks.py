@@ -22,7 +22,7 @@ def test_round_trip() -> None:
 @pytest.mark.parametrize("action", list(Action))
 def test_every_button_fits_64_bytes_even_with_the_largest_ids(action: Action) -> None:
     """Ids are 64-bit; the largest possible button of each action still fits Telegram's limit."""
-    largest = {"int": 2**63 - 1, "ctx": "s", "locale": "zh"}
+    largest = {"int": 2**63 - 1, "ctx": "s", "locale": "zh", "delivery": "pickup"}
     args = tuple(largest[kind] for kind in _ARGS[action])
     raw = Callback(action, args).encode()
     assert len(raw.encode()) <= MAX_BYTES

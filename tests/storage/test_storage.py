@@ -89,12 +89,12 @@ async def test_reimport_updates_in_place_and_keeps_telegram_file_ids(
         await uow.catalog.remember_file_id(product.teaser.id, "FILE-ID-1")
         await uow.commit()
     report = await import_catalog(uows, draft)
-    assert (report.categories, report.products, report.variants) == (3, 7, 10)
+    assert (report.categories, report.products, report.variants) == (4, 8, 11)
     async with uows() as uow:
         again = await uow.catalog.product(pid)
         assert again is not None and again.teaser is not None
         assert again.teaser.file_id == "FILE-ID-1"
-        assert len(await uow.catalog.categories()) == 3
+        assert len(await uow.catalog.categories()) == 4
 
 
 async def test_search_is_case_insensitive_in_any_script(uows: SqlUnitOfWorkFactory) -> None:

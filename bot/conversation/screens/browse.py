@@ -80,7 +80,7 @@ async def pick_or_add(turn: Turn, call: Callback) -> bool:
         if page is None or page.product.id != product_id:
             page = await browsing.single_page(turn.uow, product_id)
         assert page is not None
-        show_variant_picker(turn, page)
+        show_variant_picker(turn, page, buy=call.action is Action.BUY)
         return False
     return True
 

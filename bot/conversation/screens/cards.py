@@ -102,8 +102,9 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
     return tuple(rows)
 
 
-def variant_keyboard(tx: Texts, page: CardPage) -> Keyboard:
-    """Shown in place of the card's buttons when a product has several variants."""
+def variant_keyboard(tx: Texts, page: CardPage, *, buy: bool = False) -> Keyboard:
+    """Shown in place of the card's buttons when a product has several variants; after
+    Buy now, picking a variant goes straight to checkout."""
     rows: list[tuple[Button, ...]] = []
     for variant in page.product.sellable_variants:
         if variant.available > 0:
@@ -112,7 +113,8 @@ def variant_keyboard(tx: Texts, page: CardPage) -> Keyboard:
                 name=variant.name or variant.sku,
                 price=tx.money(variant.price),
             )
-            data = cb(Action.ADD_VARIANT, variant.id, *_where(page, page.index))
+            action = Action.BUY_VARIANT if buy else Action.ADD_VARIANT
+            data = cb(action, variant.id, *_where(page, page.index))
         else:
             label = tx.t("card.variant_sold_out", name=variant.name or variant.sku)
             data = cb(Action.NOOP)
@@ -149,10 +151,10 @@ def show_card(turn: Turn, page: CardPage, *, replace: bool) -> None:
         turn.replies.append(SendMedia(chat_id, media, text, buttons))
 
 
-def show_variant_picker(turn: Turn, page: CardPage) -> None:
+def show_variant_picker(turn: Turn, page: CardPage, *, buy: bool = False) -> None:
     event = turn.event
     assert isinstance(event, ButtonPress) and event.message_id is not None
     turn.answer(turn.tx.t("card.pick_variant"))
     turn.replies.append(
-        EditKeyboard(turn.chat_id, event.message_id, variant_keyboard(turn.tx, page))
+        EditKeyboard(turn.chat_id, event.message_id, variant_keyboard(turn.tx, page, buy=buy))
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.events import ButtonPress
 from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens import checkout
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.cart import MAX_LINES, Refusal
@@ -100,7 +101,7 @@ def _refusal_text(turn: Turn, outcome: AddOutcome) -> str:
     return tx.t("cart.unavailable")
 
 
-async def add_variant(turn: Turn, variant_id: int, *, buy_now: bool = False) -> AddOutcome | None:
+async def add_variant(turn: Turn, variant_id: int) -> AddOutcome | None:
     outcome = await carts.add_to_cart(
         turn.uow, turn.person.id, variant_id, turn.now, max_per_line=turn.config.max_per_line
     )
@@ -111,9 +112,6 @@ async def add_variant(turn: Turn, variant_id: int, *, buy_now: bool = False) -> 
         turn.answer(_refusal_text(turn, outcome), alert=not outcome.added)
         return outcome
     name = outcome.product_name + (f" ({outcome.variant.name})" if outcome.variant.name else "")
-    if buy_now:  # until checkout lands, Buy now keeps the item in the cart and says so
-        turn.answer(turn.tx.t("checkout.soon", name=name), alert=True)
-        return outcome
     if turn.in_private:
         text = turn.tx.t(
             "cart.added",
@@ -127,7 +125,7 @@ async def add_variant(turn: Turn, variant_id: int, *, buy_now: bool = False) -> 
     return outcome
 
 
-async def add_product(turn: Turn, product_id: int, *, buy_now: bool = False) -> AddOutcome | None:
+async def add_product(turn: Turn, product_id: int) -> AddOutcome | None:
     """Add the product's only sellable variant (the card checked there is exactly one)."""
     product = await turn.uow.catalog.product(product_id)
     if product is None:
@@ -137,7 +135,7 @@ async def add_product(turn: Turn, product_id: int, *, buy_now: bool = False) -> 
     if not variants:
         turn.answer(turn.tx.t("cart.unavailable"), alert=True)
         return None
-    return await add_variant(turn, variants[0].id, buy_now=buy_now)
+    return await add_variant(turn, variants[0].id)
 
 
 def _line_refused(turn: Turn, outcome: LineOutcome) -> bool:
@@ -248,7 +246,7 @@ async def on_press(turn: Turn, call: Callback) -> None:
             ),
         )
     elif action is Action.CHECKOUT:
-        turn.answer(turn.tx.t("checkout.soon_cart"), alert=True)
+        await checkout.begin(turn, 0)
     elif action is Action.CLEAR_YES:
         await carts.clear_cart(turn.uow, turn.person.id)
         turn.answer(turn.tx.t("cart.cleared"))

@@ -1,0 +1,126 @@
+"""Messages that do not answer an update: a refund went through, the merchant shipped, a cart
+waits. Services queue them as notices (kind + params) in the same transaction as the change;
+this worker words each one in the recipient's language and sends it after the commit.
+
+The worker also sends due refunds (``RefundSender``). ``kick()`` runs it soon after a turn
+queued something; the scheduler runs it every half minute as a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.conversation.callbacks import Action, cb
+from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.storefront import Storefront
+from bot.conversation.texts import Texts, pick_locale, texts
+from bot.domain.money import Money
+from bot.services.order_ports import Notice
+from bot.services.refunds import RefundSender
+
+log = logging.getLogger(__name__)
+
+_BATCH = 50
+
+
+def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
+    p = notice.params
+    order = p.get("order")
+    money = ""
+    if isinstance(p.get("amount"), int) and isinstance(p.get("currency"), str):
+        money = tx.money(Money(int(p["amount"]), str(p["currency"])))  # type: ignore[call-overload]
+    values = {k: v for k, v in p.items() if k not in ("amount", "currency")}
+    text = tx.t(f"notice.{notice.kind}", total=money, **values)
+    if notice.kind == "order_shipped" and p.get("tracking"):
+        text += "\n" + tx.t("orders.tracking", tracking=p["tracking"])
+    keyboard: Keyboard | None = None
+    if isinstance(order, int) and not notice.kind.endswith("_admin"):
+        keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
+    if notice.kind == "cart_reminder":
+        keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
+    return text, keyboard
+
+
+class OutboxWorker:
+    def __init__(self, storefront: Storefront, refunds: RefundSender) -> None:
+        self.storefront = storefront
+        self.refunds = refunds
+        self.sender: Sender | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        storefront.on_outbox.append(self.kick)
+
+    def attach(self, sender: Sender) -> None:
+        self.sender = sender
+
+    def kick(self) -> None:
+        """Work the outbox soon (coalesced: one run at a time, one more if kicked meanwhile)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox run failed; the scheduler will try again")
+            if not self._again:
+                return
+
+    async def idle(self) -> None:
+        """Wait for a kicked run to finish (tests, shutdown)."""
+        while self._task is not None and not self._task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._task)
+
+    async def drain(self) -> None:
+        await self.refunds.run_due()
+        await self.flush_notices()
+
+    async def flush_notices(self) -> int:
+        if self.sender is None:
+            return 0
+        sent = 0
+        while True:
+            async with self.storefront.uows() as uow:
+                batch = [
+                    n for n in await uow.notices.pending(_BATCH) if await uow.notices.claim(n.id)
+                ]
+                await uow.commit()
+            if not batch:
+                return sent
+            for notice in batch:
+                outcome = await self._send(notice)
+                async with self.storefront.uows() as uow:
+                    await uow.notices.done(notice.id, self.storefront.clock(), sent=outcome)
+                    await uow.commit()
+                if outcome is None:  # try again on the next run
+                    return sent
+                sent += int(outcome)
+
+    async def _send(self, notice: Notice) -> bool | None:
+        assert self.sender is not None
+        tx = await self._texts_for(notice.chat_id)
+        text, keyboard = render(tx, notice)
+        try:
+            await self.sender.send_text(notice.chat_id, text, keyboard)
+        except DeliveryError as exc:
+            if exc.failure in (Failure.RETRY_AFTER, Failure.NETWORK):
+                return None
+            log.warning("notice %s to %s not delivered: %s", notice.id, notice.chat_id, exc)
+            return False
+        return True
+
+    async def _texts_for(self, chat_id: int) -> Texts:
+        async with self.storefront.uows() as uow:
+            profile = await uow.buyers.profile(chat_id)
+        default = self.storefront.config.default_locale
+        if profile is None:
+            return texts(default)
+        return texts(pick_locale(profile.locale, profile.language_code, default))

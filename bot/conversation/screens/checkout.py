@@ -1,0 +1,435 @@
+"""Checkout in the chat: Buy now or Checkout -> (delivery or pickup, once) -> Telegram's
+invoice -> shipping options -> pre-checkout -> receipt.
+
+A returning buyer's choice of delivery is remembered, so Buy now goes straight to the invoice:
+Buy now -> Pay -> confirm in Telegram's payment sheet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.events import PaymentDone, PreCheckout, ShippingQuery
+from bot.conversation.replies import (
+    AnswerPreCheckout,
+    AnswerShipping,
+    Button,
+    Keyboard,
+    SendInvoice,
+)
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Turn
+from bot.domain.coupons import CouponKind, CouponRefusal
+from bot.domain.money import Money
+from bot.services import checkout, coupons, stripe_payments
+from bot.services.checkout import (
+    Basket,
+    Charge,
+    CouponCheck,
+    Delivery,
+    PaymentFacts,
+    PaymentResult,
+    PreCheckoutRefusal,
+    Problem,
+    payload_of,
+)
+from bot.services.coupons import Applied
+from bot.services.order_ports import Order
+from bot.services.ports import UiState
+
+log = logging.getLogger(__name__)
+
+ASK_COUPON = "checkout.coupon"
+#: Telegram's limits on an invoice's title and description.
+_TITLE_MAX = 32
+_DESCRIPTION_MAX = 255
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _basket(turn: Turn, variant_id: int) -> Basket:
+    if variant_id:
+        return await checkout.basket_for_variant(turn.uow, variant_id)
+    return await checkout.basket_from_cart(turn.uow, turn.person.id)
+
+
+async def buy_product(turn: Turn, product_id: int) -> None:
+    """Buy now on a card with one variant (the card checked there is exactly one)."""
+    product = await turn.uow.catalog.product(product_id)
+    if product is None or not product.sellable_variants:
+        turn.answer(turn.tx.t("card.product_gone"), alert=True)
+        return
+    await begin(turn, product.sellable_variants[0].id)
+
+
+async def begin(turn: Turn, variant_id: int, delivery: Delivery | None = None) -> None:
+    """Checkout of one variant (Buy now) or of the cart (``variant_id`` 0)."""
+    if not turn.in_private:
+        link = turn.deep_link(f"p_{variant_id}") if variant_id else turn.deep_link("cart")
+        turn.answer(turn.tx.t("checkout.private_only"), alert=link is None)
+        if link:
+            turn.say(
+                turn.tx.t("checkout.private_only"),
+                ((Button(turn.tx.label("cart.btn_open_private"), url=link),),),
+            )
+        return
+    tx = turn.tx
+    basket = await _basket(turn, variant_id)
+    started = await checkout.start(
+        turn.uow,
+        turn.person.id,
+        turn.chat_id,
+        basket,
+        delivery,
+        turn.config.payments,
+        turn.now,
+    )
+    if started.problem is not None:
+        turn.answer()
+        turn.say(_problem_text(tx, started.problem, started.name))
+        return
+    if started.ask_delivery:
+        turn.answer()
+        turn.say(tx.t("checkout.ask_delivery"), _delivery_keyboard(turn, variant_id))
+        return
+    order = started.order
+    assert order is not None
+    turn.answer()
+    _coupon_note(turn, started.coupon)
+    if order.method == "stripe_link":
+        await _send_link(turn, order)
+        return
+    turn.replies.append(_invoice(turn, order, variant_id))
+
+
+def _problem_text(tx: Texts, problem: Problem, name: str) -> str:
+    return tx.t(f"checkout.problem.{problem.value}", name=name)
+
+
+def _delivery_keyboard(turn: Turn, variant_id: int) -> Keyboard:
+    tx = turn.tx
+    rows: list[tuple[Button, ...]] = [
+        (Button(tx.label("checkout.btn_ship"), cb(Action.DELIVERY, "ship", variant_id)),)
+    ]
+    pickup = turn.config.payments.shipping.pickup
+    if pickup is not None:
+        rows.append(
+            (
+                Button(
+                    tx.label("checkout.btn_pickup", place=pickup.name),
+                    cb(Action.DELIVERY, "pickup", variant_id),
+                ),
+            )
+        )
+    return tuple(rows)
+
+
+def _coupon_note(turn: Turn, check: CouponCheck) -> None:
+    if check.refusal is not None and check.coupon is not None:
+        reason = turn.tx.t(f"coupon.refusal.{check.refusal.value}", code=check.coupon.code)
+        turn.say(turn.tx.t("checkout.coupon_not_applied", reason=reason))
+
+
+def _title(turn: Turn, order: Order) -> str:
+    if len(order.lines) == 1:
+        return _clip(order.lines[0].name, _TITLE_MAX)
+    return _clip(turn.tx.label("checkout.title", shop=turn.config.shop_name), _TITLE_MAX)
+
+
+def _invoice(turn: Turn, order: Order, variant_id: int) -> SendInvoice:
+    tx = turn.tx
+    stars = order.method == "stars"
+    items = [(f"{ln.name} × {ln.quantity}", ln.total.amount) for ln in order.lines]
+    description = _clip(
+        "\n".join(f"{ln.name} × {ln.quantity}" for ln in order.lines), _DESCRIPTION_MAX
+    )
+    prices: list[tuple[str, int]]
+    if stars:  # Telegram Stars invoices take exactly one price
+        prices = [(tx.label("checkout.total_label"), order.total.amount)]
+    else:
+        prices = items
+        if order.discount.amount:
+            prices.append(
+                (
+                    tx.label("checkout.discount_label", code=order.coupon_code or ""),
+                    -order.discount.amount,
+                )
+            )
+    ship = order.delivery == Delivery.SHIP
+    person = order.delivery in (Delivery.SHIP, Delivery.PICKUP)
+    pay = Button(tx.label("checkout.btn_pay", total=tx.money(order.total)), pay=True)
+    rows: list[tuple[Button, ...]] = [(pay,)]
+    extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
+    if order.coupon_code:
+        extra.append(
+            Button(tx.label("checkout.btn_coupon_remove"), cb(Action.COUPON_REMOVE, variant_id))
+        )
+    rows.append(tuple(extra))
+    pickup = turn.config.payments.shipping.pickup
+    if person and pickup is not None and turn.config.payments.shipping.ships:
+        other = Delivery.PICKUP if ship else Delivery.SHIP
+        key = "checkout.btn_switch_pickup" if ship else "checkout.btn_switch_ship"
+        rows.append((Button(tx.label(key), cb(Action.DELIVERY, other.value, variant_id)),))
+    return SendInvoice(
+        chat_id=turn.chat_id,
+        title=_title(turn, order),
+        description=description or _title(turn, order),
+        payload=payload_of(order),
+        currency=order.currency,
+        prices=tuple(prices),
+        provider_token="" if stars else turn.config.payments.provider_token,
+        is_flexible=ship,
+        need_name=person,
+        need_phone_number=person,
+        need_shipping_address=ship,
+        keyboard=tuple(rows),
+    )
+
+
+async def _send_link(turn: Turn, order: Order) -> None:
+    """No Telegram payment provider: a Stripe Checkout link that authorises the card now and
+    is captured when the order ships."""
+    tx = turn.tx
+    if turn.card is None:
+        turn.say(tx.t("checkout.problem.no_payment"))
+        return
+    back = turn.deep_link(f"o_{order.id}") or "https://t.me"
+    link = await stripe_payments.open_link(
+        turn.uow, turn.card, order, _title(turn, order), back, turn.now
+    )
+    if link is None:
+        turn.say(tx.t("checkout.problem.out_of_stock", name=""))
+        return
+    turn.say(
+        tx.t("checkout.link", total=tx.money(order.total), order=order.id),
+        ((Button(tx.label("checkout.btn_pay_link", total=tx.money(order.total)), url=link.url),),),
+    )
+
+
+async def on_press(turn: Turn, call: Callback) -> None:
+    action = call.action
+    if action is Action.DELIVERY:
+        await begin(turn, call.int_arg(1), Delivery(call.str_arg(0)))
+    elif action is Action.PAY_AGAIN:
+        await begin(turn, call.int_arg(0))
+    elif action is Action.COUPON_ASK:
+        await turn.uow.ui_states.set(
+            turn.person.id,
+            turn.chat_id,
+            UiState(ASK_COUPON, {"variant": call.int_arg(0), "checkout": 1}),
+            turn.now,
+        )
+        turn.answer()
+        turn.say(turn.tx.t("coupon.ask"))
+    elif action is Action.COUPON_REMOVE:
+        await coupons.remove(turn.uow, turn.person.id)
+        turn.answer(turn.tx.t("coupon.removed"))
+        await begin(turn, call.int_arg(0))
+
+
+async def shipping(turn: Turn, event: ShippingQuery) -> None:
+    """Telegram's ``shipping_query``: the options for the buyer's country, or why not."""
+    setup = turn.config.payments
+    answer = await checkout.shipping_options(
+        turn.uow, event.person.id, event.payload, event.country_code, setup
+    )
+    tx = turn.tx
+    if answer.refusal is not None:
+        turn.replies.append(
+            AnswerShipping(event.query_id, error=tx.label(f"shipping.refusal.{answer.refusal}"))
+        )
+        return
+    options = tuple(
+        (
+            option_id,
+            label,
+            tuple(
+                (tx.label("shipping.free_label") if name == "coupon" else name, amount)
+                for name, amount in prices
+            ),
+        )
+        for option_id, label, prices in answer.options
+    )
+    turn.replies.append(AnswerShipping(event.query_id, options))
+
+
+async def pre_checkout(turn: Turn, event: PreCheckout) -> None:
+    """Telegram's ``pre_checkout_query``: re-check and hold, within the 10 seconds."""
+    facts = PaymentFacts(
+        event.person.id,
+        event.payload,
+        event.currency,
+        event.total_amount,
+        event.shipping_option_id,
+        event.order_info,
+    )
+    refusal = await checkout.pre_checkout(turn.uow, facts, turn.config.payments, turn.now)
+    error = None if refusal is None else turn.tx.label(f"precheckout.{refusal.value}")
+    if refusal is not None:
+        log.info("pre-checkout refused: %s", refusal)
+        if refusal is PreCheckoutRefusal.UNKNOWN_ORDER:
+            log.warning("pre-checkout for an unknown or foreign payload from %s", event.person.id)
+    turn.replies.append(AnswerPreCheckout(event.query_id, error))
+
+
+async def paid(turn: Turn, event: PaymentDone) -> None:
+    """``successful_payment``: one paid order, a receipt (or a refund and an apology)."""
+    facts = PaymentFacts(
+        event.person.id,
+        event.payload,
+        event.currency,
+        event.total_amount,
+        event.shipping_option_id,
+        event.order_info,
+    )
+    outcome = await checkout.payment_received(
+        turn.uow,
+        facts,
+        Charge(event.telegram_charge_id, event.provider_charge_id),
+        turn.now,
+    )
+    tx = turn.tx
+    order = outcome.order
+    if outcome.result is PaymentResult.DUPLICATE:
+        log.info("successful_payment for charge already recorded (order %s)", order and order.id)
+        return
+    turn.outbox_dirty = True
+    if outcome.result is PaymentResult.REFUNDING or order is None:
+        amount = Money(event.total_amount, event.currency)
+        turn.say(tx.t("checkout.not_honoured", total=tx.money(amount)))
+        return
+    turn.say(await receipt(turn, order), _after_keyboard(tx))
+
+
+def _after_keyboard(tx: Texts) -> Keyboard:
+    return (
+        (
+            Button(tx.label("orders.btn_list"), cb(Action.ORDERS)),
+            Button(tx.label("start.btn_browse"), cb(Action.CATEGORIES)),
+        ),
+    )
+
+
+async def receipt(turn: Turn, order: Order) -> str:
+    tx = turn.tx
+    lines = [tx.t("receipt.title", order=order.id), ""]
+    lines += [
+        tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
+        for ln in order.lines
+    ]
+    lines.append("")
+    lines += money_summary(tx, order)
+    lines.append(delivery_text(turn, order))
+    contents = [
+        content
+        for ln in order.lines
+        if ln.digital and (content := await _content_of(turn, ln.product_id))
+    ]
+    if contents:
+        lines += [
+            "",
+            tx.t("receipt.digital"),
+            *(tx.t("receipt.content", text=c) for c in contents),
+        ]
+    return "\n".join(lines)
+
+
+async def _content_of(turn: Turn, product_id: int) -> str | None:
+    product = await turn.uow.catalog.product(product_id)
+    return product.digital_content if product is not None else None
+
+
+def money_summary(tx: Texts, order: Order) -> list[str]:
+    lines = [tx.t("receipt.items", total=tx.money(order.items))]
+    if order.discount.amount:
+        lines.append(
+            tx.t("receipt.discount", code=order.coupon_code or "", total=tx.money(order.discount))
+        )
+    if order.shipping.amount:
+        lines.append(tx.t("receipt.shipping", total=tx.money(order.shipping)))
+    if order.shipping_discount.amount:
+        lines.append(tx.t("receipt.free_shipping", total=tx.money(order.shipping_discount)))
+    lines.append(tx.t("receipt.total", total=tx.money(order.total)))
+    if order.refunded.amount:
+        lines.append(tx.t("receipt.refunded", total=tx.money(order.refunded)))
+    return lines
+
+
+def delivery_text(turn: Turn, order: Order) -> str:
+    tx = turn.tx
+    if order.delivery == Delivery.DIGITAL:
+        return tx.t("receipt.delivery_digital")
+    if order.delivery == Delivery.PICKUP:
+        pickup = turn.config.payments.shipping.pickup
+        return tx.t(
+            "receipt.delivery_pickup",
+            place=pickup.name if pickup else "",
+            address=pickup.address if pickup else "",
+        )
+    city = ""
+    if order.ship_address:
+        try:
+            address = json.loads(order.ship_address)
+            city = ", ".join(
+                str(address.get(k) or "") for k in ("city", "country_code") if address.get(k)
+            )
+        except ValueError:
+            city = ""
+    return tx.t("receipt.delivery_ship", where=city or "—")
+
+
+async def coupon_command(turn: Turn, args: str) -> None:
+    """``/coupon CODE`` (or a ``c_CODE`` deep link): apply it; without a code, say which one
+    is applied and ask for one."""
+    if not args.strip():
+        current = await coupons.current(turn.uow, turn.person.id)
+        if current is not None:
+            turn.say(turn.tx.t("coupon.current", code=current.code))
+        await turn.uow.ui_states.set(
+            turn.person.id, turn.chat_id, UiState(ASK_COUPON, {"variant": 0}), turn.now
+        )
+        turn.say(turn.tx.t("coupon.ask"))
+        return
+    await apply_typed(turn, args, then_checkout=None)
+
+
+async def apply_typed(turn: Turn, raw: str, then_checkout: int | None) -> None:
+    """A code the buyer typed or linked. After a checkout's Coupon button, a fresh invoice
+    with the discount follows at once."""
+    applied = await coupons.apply_code(turn.uow, turn.person.id, raw, turn.now)
+    await _applied(turn, applied, then_checkout)
+
+
+async def apply_button(turn: Turn, coupon_id: int) -> None:
+    applied = await coupons.apply_id(turn.uow, turn.person.id, coupon_id, turn.now)
+    turn.answer()
+    await _applied(turn, applied, None)
+
+
+async def _applied(turn: Turn, applied: Applied, then_checkout: int | None) -> None:
+    tx = turn.tx
+    if applied.refusal is not None:
+        code = applied.coupon.code if applied.coupon else ""
+        turn.say(tx.t(f"coupon.refusal.{applied.refusal.value}", code=code))
+        if applied.refusal is CouponRefusal.UNKNOWN and then_checkout is not None:
+            turn.say(tx.t("coupon.try_again"))
+        return
+    assert applied.coupon is not None
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    turn.say(tx.t("coupon.applied", code=applied.coupon.code, what=coupon_what(tx, applied)))
+    if then_checkout is not None:
+        await begin(turn, then_checkout)
+
+
+def coupon_what(tx: Texts, applied: Applied) -> str:
+    assert applied.coupon is not None
+    coupon = applied.coupon
+    if coupon.kind is CouponKind.PERCENT:
+        return tx.label("coupon.what_percent", percent=coupon.percent)
+    if coupon.kind is CouponKind.FIXED and coupon.amount is not None:
+        return tx.label("coupon.what_fixed", amount=tx.money(coupon.amount))
+    return tx.label("coupon.what_free_shipping")

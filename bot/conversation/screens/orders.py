@@ -1,0 +1,166 @@
+"""/orders: the buyer's orders, each with its details, Cancel (before shipping, refunded
+automatically) and Return (within the return window)."""
+
+from __future__ import annotations
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens.checkout import delivery_text, money_summary
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Turn
+from bot.domain.orders import can_cancel, return_open
+from bot.services import orders
+from bot.services.order_ports import Order
+from bot.services.orders import Refused
+
+
+def status_label(tx: Texts, order: Order) -> str:
+    return tx.label(f"order.status.{order.status.value}")
+
+
+async def show_list(turn: Turn) -> None:
+    tx = turn.tx
+    found = await orders.buyer_orders(turn.uow, turn.person.id)
+    turn.answer()
+    if not found:
+        turn.show(
+            tx.t("orders.empty"),
+            ((Button(tx.label("start.btn_browse"), cb(Action.CATEGORIES)),),),
+        )
+        return
+    rows = tuple(
+        (
+            Button(
+                tx.label(
+                    "orders.row",
+                    order=o.id,
+                    total=tx.money(o.total),
+                    status=status_label(tx, o),
+                ),
+                cb(Action.ORDER, o.id),
+            ),
+        )
+        for o in found
+    )
+    turn.show(tx.t("orders.title"), rows)
+
+
+def _details_keyboard(turn: Turn, order: Order) -> Keyboard:
+    tx = turn.tx
+    rows: list[tuple[Button, ...]] = []
+    if can_cancel(order.status):
+        rows.append((Button(tx.label("orders.btn_cancel"), cb(Action.ORDER_CANCEL, order.id)),))
+    received = order.delivered_at or order.shipped_at
+    if return_open(order.status, received, turn.now, turn.config.payments.return_window):
+        rows.append((Button(tx.label("orders.btn_return"), cb(Action.ORDER_RETURN, order.id)),))
+    rows.append((Button(tx.label("orders.btn_back"), cb(Action.ORDERS)),))
+    return tuple(rows)
+
+
+def details_text(turn: Turn, order: Order) -> str:
+    tx = turn.tx
+    lines = [
+        tx.t("orders.details_title", order=order.id, status=status_label(tx, order)),
+        tx.t("orders.placed", when=order.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+        "",
+    ]
+    lines += [
+        tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
+        for ln in order.lines
+    ]
+    lines.append("")
+    lines += money_summary(tx, order)
+    lines.append(delivery_text(turn, order))
+    if order.tracking:
+        lines.append(tx.t("orders.tracking", tracking=order.tracking))
+    return "\n".join(lines)
+
+
+async def show_order(turn: Turn, order_id: int) -> None:
+    order = await orders.buyer_order(turn.uow, turn.person.id, order_id)
+    if order is None:
+        turn.answer(turn.tx.t("orders.not_found"), alert=True)
+        return
+    turn.answer()
+    turn.show(details_text(turn, order), _details_keyboard(turn, order))
+
+
+async def ask_cancel(turn: Turn, order_id: int) -> None:
+    tx = turn.tx
+    order = await orders.buyer_order(turn.uow, turn.person.id, order_id)
+    if order is None:
+        turn.answer(tx.t("orders.not_found"), alert=True)
+        return
+    if not can_cancel(order.status):
+        turn.answer(tx.t("orders.cannot_cancel", status=status_label(tx, order)), alert=True)
+        return
+    turn.answer()
+    turn.show(
+        tx.t("orders.confirm_cancel", order=order.id, total=tx.money(order.refundable)),
+        (
+            (
+                Button(tx.label("orders.btn_cancel_yes"), cb(Action.ORDER_CANCEL_YES, order.id)),
+                Button(tx.label("orders.btn_cancel_no"), cb(Action.ORDER, order.id)),
+            ),
+        ),
+    )
+
+
+async def cancel(turn: Turn, order_id: int) -> None:
+    tx = turn.tx
+    outcome = await orders.cancel(turn.uow, turn.person.id, order_id, turn.now)
+    if outcome.refused is Refused.NOT_FOUND or outcome.order is None:
+        turn.answer(tx.t("orders.not_found"), alert=True)
+        return
+    if outcome.refused is not None:
+        turn.answer(
+            tx.t("orders.cannot_cancel", status=status_label(tx, outcome.order)), alert=True
+        )
+        return
+    turn.outbox_dirty = True
+    turn.answer(tx.t("orders.cancelled_toast"))
+    refund = outcome.refund
+    key = "orders.cancelled_refund" if refund and refund.amount else "orders.cancelled"
+    turn.show(
+        tx.t(key, order=order_id, total=tx.money(refund) if refund else ""),
+        ((Button(tx.label("orders.btn_back"), cb(Action.ORDERS)),),),
+    )
+
+
+async def request_return(turn: Turn, order_id: int) -> None:
+    tx = turn.tx
+    outcome = await orders.request_return(
+        turn.uow, turn.person.id, order_id, turn.now, turn.config.payments.return_window
+    )
+    if outcome.refused is Refused.NOT_FOUND or outcome.order is None:
+        turn.answer(tx.t("orders.not_found"), alert=True)
+        return
+    if outcome.refused is Refused.WINDOW_CLOSED:
+        days = turn.config.payments.return_window.days
+        turn.answer(tx.t("orders.return_closed", days=days), alert=True)
+        return
+    if outcome.refused is not None:
+        turn.answer(tx.t("orders.cannot_return", status=status_label(tx, outcome.order)), True)
+        return
+    for admin in turn.config.admin_ids:
+        await turn.uow.notices.add(
+            admin, "return_requested_admin", {"order": order_id, "user": turn.person.id}, turn.now
+        )
+    turn.outbox_dirty = True
+    turn.answer()
+    turn.show(details_text(turn, outcome.order), _details_keyboard(turn, outcome.order))
+    turn.say(tx.t("orders.return_requested", order=order_id))
+
+
+async def on_press(turn: Turn, call: Callback) -> None:
+    action = call.action
+    if action is Action.ORDERS:
+        await show_list(turn)
+    elif action is Action.ORDER:
+        await show_order(turn, call.int_arg(0))
+    elif action is Action.ORDER_CANCEL:
+        await ask_cancel(turn, call.int_arg(0))
+    elif action is Action.ORDER_CANCEL_YES:
+        await cancel(turn, call.int_arg(0))
+    elif action is Action.ORDER_RETURN:
+        await request_return(turn, call.int_arg(0))

@@ -1,0 +1,53 @@
+"""Applying a coupon: by ``/coupon CODE``, a typed code at checkout, a ``c_CODE`` deep link or
+a button. The buyer keeps one applied coupon; it is checked again against the basket at
+checkout and its use is taken atomically at payment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.coupons import (
+    Coupon,
+    CouponRefusal,
+    check_redeemable,
+    normalise_code,
+)
+from bot.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    coupon: Coupon | None
+    refusal: CouponRefusal | None = None
+
+
+async def apply_code(uow: UnitOfWork, user_id: int, raw: str, now: datetime) -> Applied:
+    code = normalise_code(raw)
+    if code is None:
+        return Applied(None, CouponRefusal.UNKNOWN)
+    coupon = await uow.coupons.by_code(code)
+    return await _apply(uow, user_id, coupon, now)
+
+
+async def apply_id(uow: UnitOfWork, user_id: int, coupon_id: int, now: datetime) -> Applied:
+    return await _apply(uow, user_id, await uow.coupons.by_id(coupon_id), now)
+
+
+async def _apply(uow: UnitOfWork, user_id: int, coupon: Coupon | None, now: datetime) -> Applied:
+    if coupon is None:
+        return Applied(None, CouponRefusal.UNKNOWN)
+    refusal = check_redeemable(coupon, now, await uow.coupons.usage(coupon.id, user_id))
+    if refusal is not None:
+        return Applied(coupon, refusal)
+    await uow.prefs.set_coupon(user_id, coupon.id)
+    return Applied(coupon)
+
+
+async def current(uow: UnitOfWork, user_id: int) -> Coupon | None:
+    coupon_id = await uow.prefs.coupon_of(user_id)
+    return await uow.coupons.by_id(coupon_id) if coupon_id is not None else None
+
+
+async def remove(uow: UnitOfWork, user_id: int) -> None:
+    await uow.prefs.set_coupon(user_id, None)

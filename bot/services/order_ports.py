@@ -1,0 +1,236 @@
+"""Ports for checkout and after-sales: coupons, orders, stock, refunds, events, notifications.
+
+``storage`` implements them with single conditional statements where money or stock moves,
+so two processes (or two taps) racing for the last unit or the last coupon use cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.coupons import Coupon, CouponUsage
+from bot.domain.money import Money
+from bot.domain.orders import OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    variant_id: int
+    product_id: int
+    category_id: int | None
+    name: str
+    unit_price: Money
+    quantity: int
+    digital: bool = False
+
+    @property
+    def total(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: int
+    user_id: int
+    chat_id: int
+    status: OrderStatus
+    token: str
+    items: Money
+    discount: Money
+    shipping: Money
+    shipping_discount: Money
+    total: Money
+    refunded: Money
+    lines: tuple[OrderLine, ...]
+    created_at: datetime
+    coupon_id: int | None = None
+    coupon_code: str | None = None
+    free_shipping: bool = False
+    delivery: str = "ship"
+    shipping_option: str | None = None
+    method: str = "telegram"
+    from_cart: bool = True
+    telegram_charge_id: str | None = None
+    provider_charge_id: str | None = None
+    stripe_session_id: str | None = None
+    stripe_payment_intent: str | None = None
+    held_until: datetime | None = None
+    ship_name: str | None = None
+    ship_address: str | None = None
+    tracking: str | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.items.currency
+
+    @property
+    def refundable(self) -> Money:
+        return self.total - self.refunded
+
+    @property
+    def is_digital(self) -> bool:
+        return all(line.digital for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    user_id: int
+    chat_id: int
+    token: str
+    lines: tuple[OrderLine, ...]
+    items: Money
+    discount: Money
+    total: Money
+    coupon: Coupon | None
+    free_shipping: bool
+    delivery: str
+    method: str
+    from_cart: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingChoice:
+    option_id: str | None
+    shipping: Money
+    shipping_discount: Money
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundTask:
+    id: int
+    order_id: int
+    amount: Money
+    method: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    id: int
+    chat_id: int
+    kind: str
+    params: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class CouponStats:
+    coupon: Coupon
+    used: int = 0
+
+
+class CouponRepository(Protocol):
+    async def by_code(self, code: str) -> Coupon | None: ...
+    async def by_id(self, coupon_id: int) -> Coupon | None: ...
+    async def usage(self, coupon_id: int, user_id: int) -> CouponUsage: ...
+    async def take(self, coupon_id: int, user_id: int) -> bool:
+        """Take one use for ``user_id`` in one conditional write per counter: the global
+        ``used < usage_limit`` and the buyer's ``uses < per_buyer_limit``; both or neither."""
+        ...
+
+    async def give_back(self, coupon_id: int, user_id: int) -> None: ...
+    async def create(self, coupon: Coupon, now: datetime) -> int: ...
+    async def all(self) -> list[CouponStats]: ...
+    async def set_active(self, code: str, active: bool) -> bool: ...
+
+
+class StockRepository(Protocol):
+    async def take(self, lines: list[tuple[int, int]]) -> bool:
+        """Take ``(variant_id, quantity)`` units from stock, all or none."""
+        ...
+
+    async def give_back(self, lines: list[tuple[int, int]]) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def create(self, new: NewOrder, now: datetime) -> Order: ...
+    async def get(self, order_id: int) -> Order | None: ...
+    async def for_buyer(
+        self, user_id: int, statuses: frozenset[OrderStatus], limit: int
+    ) -> list[Order]: ...
+    async def by_charge(self, telegram_charge_id: str) -> Order | None: ...
+    async def by_session(self, session_id: str) -> Order | None: ...
+    async def by_payment_intent(self, payment_intent: str) -> Order | None: ...
+    async def by_provider_charge(self, charge_id: str) -> Order | None: ...
+    async def paid_count(self, user_id: int) -> int: ...
+    async def expire_unheld(self, user_id: int, now: datetime) -> int:
+        """Mark the buyer's older unpaid invoices expired (a new invoice replaces them)."""
+        ...
+
+    async def start_hold(self, order_id: int, until: datetime) -> bool:
+        """Mark a pending order held; False if it already is (or is no longer pending)."""
+        ...
+
+    async def extend_hold(self, order_id: int, until: datetime) -> None: ...
+    async def end_hold(self, order_id: int) -> bool:
+        """Clear the hold; False if another process already did (it gives stock back)."""
+        ...
+
+    async def due_holds(self, now: datetime, limit: int) -> list[int]: ...
+    async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None: ...
+    async def move(
+        self,
+        order_id: int,
+        new: OrderStatus,
+        expected: frozenset[OrderStatus],
+        now: datetime,
+        **fields: object,
+    ) -> bool:
+        """Change the status only if it is one of ``expected`` (one conditional UPDATE)."""
+        ...
+
+    async def add_refunded(self, order_id: int, amount: Money, now: datetime) -> Order: ...
+    async def set_stripe_session(self, order_id: int, session_id: str) -> None: ...
+    async def recent(self, statuses: frozenset[OrderStatus], limit: int) -> list[Order]: ...
+
+
+class RefundOutbox(Protocol):
+    async def add(
+        self, order_id: int, amount: Money, method: str, reason: str, now: datetime
+    ) -> int: ...
+    async def due(self, now: datetime, limit: int) -> list[RefundTask]: ...
+    async def claim(self, refund_id: int, attempts: int, until: datetime) -> bool:
+        """Take a due refund for this attempt (so two processes never send it together)."""
+        ...
+
+    async def finish(self, refund_id: int, external_id: str | None, now: datetime) -> None: ...
+    async def fail(
+        self, refund_id: int, error: str, next_at: datetime | None, now: datetime
+    ) -> None: ...
+    async def for_order(self, order_id: int) -> list[tuple[RefundTask, str]]: ...
+
+
+class StripeEventLog(Protocol):
+    async def claim(self, event_id: str, event_type: str, now: datetime) -> bool: ...
+
+
+class NoticeOutbox(Protocol):
+    async def add(
+        self, chat_id: int, kind: str, params: dict[str, object], now: datetime
+    ) -> None: ...
+    async def pending(self, limit: int) -> list[Notice]: ...
+    async def claim(self, notice_id: int) -> bool:
+        """Take a pending notice for sending (so two processes never send it both)."""
+        ...
+
+    async def done(self, notice_id: int, now: datetime, *, sent: bool | None) -> None:
+        """Sent, failed for good (False), or back to pending for a later try (None)."""
+        ...
+
+
+class CheckoutPrefs(Protocol):
+    """What the shop remembers about a buyer's checkout between visits."""
+
+    async def coupon_of(self, user_id: int) -> int | None: ...
+    async def set_coupon(self, user_id: int, coupon_id: int | None) -> None: ...
+    async def delivery_of(self, user_id: int) -> str | None: ...
+    async def set_delivery(self, user_id: int, delivery: str) -> None: ...
+    async def abandoned_carts(self, idle_since: datetime, limit: int) -> list[int]: ...
+    async def mark_reminded(self, user_id: int, now: datetime) -> None: ...

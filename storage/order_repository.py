@@ -1,0 +1,329 @@
+"""Orders and stock. Every status change is one conditional UPDATE on the expected status, so
+a payment, a cancel and a deadline racing for one order cannot both apply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.money import Money
+from bot.domain.orders import MONEY_TAKEN, OrderStatus
+from bot.services.order_ports import NewOrder, Order, OrderLine, ShippingChoice
+from storage.order_tables import OrderLineRow, OrderRow
+from storage.tables import VariantRow
+
+_PAID = [s.value for s in MONEY_TAKEN | {OrderStatus.REFUNDED}]
+
+
+def _to_order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
+    assert row.id is not None
+    cur = row.currency
+
+    def m(value: int) -> Money:
+        return Money(value, cur)
+
+    return Order(
+        id=row.id,
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        status=OrderStatus(row.status),
+        token=row.token,
+        items=m(row.items_minor),
+        discount=m(row.discount_minor),
+        shipping=m(row.shipping_minor),
+        shipping_discount=m(row.shipping_discount_minor),
+        total=m(row.total_minor),
+        refunded=m(row.refunded_minor),
+        lines=tuple(
+            OrderLine(
+                ln.variant_id,
+                ln.product_id,
+                ln.category_id,
+                ln.name,
+                m(ln.unit_minor),
+                ln.quantity,
+                ln.digital,
+            )
+            for ln in lines
+        ),
+        created_at=row.created_at,
+        coupon_id=row.coupon_id,
+        coupon_code=row.coupon_code,
+        free_shipping=row.free_shipping,
+        delivery=row.delivery,
+        shipping_option=row.shipping_option,
+        method=row.method,
+        from_cart=row.from_cart,
+        telegram_charge_id=row.telegram_charge_id,
+        provider_charge_id=row.provider_charge_id,
+        stripe_session_id=row.stripe_session_id,
+        stripe_payment_intent=row.stripe_payment_intent,
+        held_until=row.held_until,
+        ship_name=row.ship_name,
+        ship_address=row.ship_address,
+        tracking=row.tracking,
+        paid_at=row.paid_at,
+        shipped_at=row.shipped_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+class SqlStockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def take(self, lines: list[tuple[int, int]]) -> bool:
+        table = VariantRow.__table__  # type: ignore[attr-defined]
+        taken: list[tuple[int, int]] = []
+        for variant_id, quantity in sorted(lines):  # a fixed order: no deadlocks on PostgreSQL
+            result = await self._s.execute(
+                update(table)
+                .where(
+                    table.c.id == variant_id,
+                    table.c.active.is_(True),
+                    table.c.stock >= quantity,
+                )
+                .values(stock=table.c.stock - quantity)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                await self.give_back(taken)
+                return False
+            taken.append((variant_id, quantity))
+        return True
+
+    async def give_back(self, lines: list[tuple[int, int]]) -> None:
+        table = VariantRow.__table__  # type: ignore[attr-defined]
+        for variant_id, quantity in sorted(lines):
+            await self._s.execute(
+                update(table)
+                .where(table.c.id == variant_id)
+                .values(stock=table.c.stock + quantity)
+            )
+
+
+class SqlOrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def _load(self, rows: list[OrderRow]) -> list[Order]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        lines = (
+            (
+                await self._s.execute(
+                    select(OrderLineRow)
+                    .where(OrderLineRow.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(OrderLineRow.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [_to_order(r, [ln for ln in lines if ln.order_id == r.id]) for r in rows]
+
+    async def _one(self, *where: object) -> Order | None:
+        # populate_existing: the row may have changed through a Core UPDATE in this session.
+        row = await self._s.scalar(
+            select(OrderRow).where(*where).execution_options(populate_existing=True)  # type: ignore[arg-type]
+        )
+        if row is None:
+            return None
+        return (await self._load([row]))[0]
+
+    async def create(self, new: NewOrder, now: datetime) -> Order:
+        row = OrderRow(
+            user_id=new.user_id,
+            chat_id=new.chat_id,
+            status=OrderStatus.PENDING.value,
+            token=new.token,
+            currency=new.items.currency,
+            items_minor=new.items.amount,
+            discount_minor=new.discount.amount,
+            total_minor=new.total.amount,
+            coupon_id=new.coupon.id if new.coupon else None,
+            coupon_code=new.coupon.code if new.coupon else None,
+            free_shipping=new.free_shipping,
+            delivery=new.delivery,
+            method=new.method,
+            from_cart=new.from_cart,
+            created_at=now,
+            updated_at=now,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        assert row.id is not None
+        for line in new.lines:
+            self._s.add(
+                OrderLineRow(
+                    order_id=row.id,
+                    variant_id=line.variant_id,
+                    product_id=line.product_id,
+                    category_id=line.category_id,
+                    name=line.name[:260],
+                    unit_minor=line.unit_price.amount,
+                    quantity=line.quantity,
+                    digital=line.digital,
+                )
+            )
+        await self._s.flush()
+        found = await self.get(row.id)
+        assert found is not None
+        return found
+
+    async def get(self, order_id: int) -> Order | None:
+        return await self._one(OrderRow.id == order_id)
+
+    async def for_buyer(
+        self, user_id: int, statuses: frozenset[OrderStatus], limit: int
+    ) -> list[Order]:
+        rows = (
+            await self._s.execute(
+                select(OrderRow)
+                .where(
+                    OrderRow.user_id == user_id,
+                    OrderRow.status.in_([s.value for s in statuses]),  # type: ignore[attr-defined]
+                )
+                .order_by(OrderRow.id.desc())  # type: ignore[union-attr]
+                .limit(limit)
+            )
+        ).scalars()
+        return await self._load(list(rows))
+
+    async def recent(self, statuses: frozenset[OrderStatus], limit: int) -> list[Order]:
+        rows = (
+            await self._s.execute(
+                select(OrderRow)
+                .where(OrderRow.status.in_([s.value for s in statuses]))  # type: ignore[attr-defined]
+                .order_by(OrderRow.id.desc())  # type: ignore[union-attr]
+                .limit(limit)
+            )
+        ).scalars()
+        return await self._load(list(rows))
+
+    async def by_charge(self, telegram_charge_id: str) -> Order | None:
+        return await self._one(OrderRow.telegram_charge_id == telegram_charge_id)
+
+    async def by_session(self, session_id: str) -> Order | None:
+        return await self._one(OrderRow.stripe_session_id == session_id)
+
+    async def by_payment_intent(self, payment_intent: str) -> Order | None:
+        return await self._one(OrderRow.stripe_payment_intent == payment_intent)
+
+    async def by_provider_charge(self, charge_id: str) -> Order | None:
+        return await self._one(OrderRow.provider_charge_id == charge_id)
+
+    async def paid_count(self, user_id: int) -> int:
+        value = await self._s.scalar(
+            select(func.count())
+            .select_from(OrderRow)
+            .where(OrderRow.user_id == user_id, OrderRow.status.in_(_PAID))  # type: ignore[arg-type, attr-defined]
+        )
+        return int(value or 0)
+
+    async def expire_unheld(self, user_id: int, now: datetime) -> int:
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(
+                OrderRow.user_id == user_id,  # type: ignore[arg-type]
+                OrderRow.status == OrderStatus.PENDING.value,  # type: ignore[arg-type]
+                OrderRow.held_until.is_(None),  # type: ignore[union-attr]
+                OrderRow.stripe_session_id.is_(None),  # type: ignore[union-attr]
+            )
+            .values(status=OrderStatus.EXPIRED.value, updated_at=now, closed_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def start_hold(self, order_id: int, until: datetime) -> bool:
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(
+                OrderRow.id == order_id,  # type: ignore[arg-type]
+                OrderRow.status == OrderStatus.PENDING.value,  # type: ignore[arg-type]
+                OrderRow.held_until.is_(None),  # type: ignore[union-attr]
+            )
+            .values(held_until=until)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def extend_hold(self, order_id: int, until: datetime) -> None:
+        await self._s.execute(
+            update(OrderRow)
+            .where(OrderRow.id == order_id, OrderRow.held_until.is_not(None))  # type: ignore[arg-type, union-attr]
+            .values(held_until=until)
+        )
+
+    async def end_hold(self, order_id: int) -> bool:
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(OrderRow.id == order_id, OrderRow.held_until.is_not(None))  # type: ignore[arg-type, union-attr]
+            .values(held_until=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due_holds(self, now: datetime, limit: int) -> list[int]:
+        rows = await self._s.execute(
+            select(OrderRow.id)
+            .where(
+                OrderRow.status.in_(  # type: ignore[attr-defined]
+                    [OrderStatus.PENDING.value, OrderStatus.EXPIRED.value]
+                ),
+                OrderRow.held_until < now,  # type: ignore[operator]
+            )
+            .order_by(OrderRow.held_until)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in rows.all()]
+
+    async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None:
+        await self._s.execute(
+            update(OrderRow)
+            .where(OrderRow.id == order_id)  # type: ignore[arg-type]
+            .values(
+                shipping_option=choice.option_id,
+                shipping_minor=choice.shipping.amount,
+                shipping_discount_minor=choice.shipping_discount.amount,
+                total_minor=total.amount,
+                ship_name=choice.name,
+                ship_phone=choice.phone,
+                ship_address=choice.address,
+            )
+        )
+
+    async def move(
+        self,
+        order_id: int,
+        new: OrderStatus,
+        expected: frozenset[OrderStatus],
+        now: datetime,
+        **fields: object,
+    ) -> bool:
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(
+                OrderRow.id == order_id,  # type: ignore[arg-type]
+                OrderRow.status.in_([s.value for s in expected]),  # type: ignore[attr-defined]
+            )
+            .values(status=new.value, updated_at=now, **fields)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_refunded(self, order_id: int, amount: Money, now: datetime) -> Order:
+        table = OrderRow.__table__  # type: ignore[attr-defined]
+        await self._s.execute(
+            update(table)
+            .where(table.c.id == order_id)
+            .values(refunded_minor=table.c.refunded_minor + amount.amount, updated_at=now)
+        )
+        found = await self.get(order_id)
+        assert found is not None
+        return found
+
+    async def set_stripe_session(self, order_id: int, session_id: str) -> None:
+        await self._s.execute(
+            update(OrderRow)
+            .where(OrderRow.id == order_id)  # type: ignore[arg-type]
+            .values(stripe_session_id=session_id)
+        )

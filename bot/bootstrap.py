@@ -1,12 +1,20 @@
-"""The composition root: settings -> engine -> unit of work -> storefront. Nothing at import."""
+"""The composition root: settings -> engine -> unit of work -> storefront, gateways and the
+outbox worker. Nothing at import."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from bot.config import Settings
-from bot.conversation.storefront import Storefront
+from bot.conversation.notices import OutboxWorker
+from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
+from bot.payments.stripe_gateway import StripeGateway
+from bot.services.checkout import PaymentSetup
+from bot.services.refunds import RefundSender
+from bot.services.shipping_file import default_shipping_path, read_rates
 from storage.engine import make_engine
 from storage.migrate import schema_status
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -21,13 +29,30 @@ class App:
     settings: Settings
     uows: SqlUnitOfWorkFactory
     storefront: Storefront
+    worker: OutboxWorker
+    card: StripeGateway | None = None
 
     async def close(self) -> None:
+        await self.worker.idle()
+        if self.card is not None:
+            await self.card.close()
         await self.uows.dispose()
+
+
+def payment_setup(settings: Settings) -> PaymentSetup:
+    path = Path(settings.shipping_file) if settings.shipping_file else default_shipping_path()
+    return PaymentSetup(
+        provider_token=settings.payment_provider_token,
+        stripe_links=settings.stripe_checkout_links and bool(settings.stripe_api_key),
+        shipping=read_rates(path),
+        hold=timedelta(minutes=settings.checkout_hold_minutes),
+        return_window=timedelta(days=settings.return_window_days),
+    )
 
 
 async def build_app(settings: Settings, *, require_current_schema: bool = True) -> App:
     """Wire the shop; refuse (``SchemaBehind``) to run on a database that is not migrated."""
+    setup = payment_setup(settings)  # a broken shipping file stops us before any connection
     engine = make_engine(settings.database_url)
     if require_current_schema:
         status = await schema_status(engine)
@@ -42,5 +67,17 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         shop_name=settings.shop_name,
         default_locale=settings.default_locale,
         max_per_line=settings.max_quantity_per_line,
+        payments=setup,
+        admin_ids=tuple(settings.admin_ids),
+        cart_reminder_after=(
+            timedelta(hours=settings.cart_reminder_hours) if settings.cart_reminder_hours else None
+        ),
     )
-    return App(settings, uows, Storefront(uows, config))
+    card = (
+        StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
+        if settings.stripe_api_key
+        else None
+    )
+    storefront = Storefront(uows, config, card=card)
+    refunds = RefundSender(uows, card, None, utc_now, tuple(settings.admin_ids))
+    return App(settings, uows, storefront, OutboxWorker(storefront, refunds), card)

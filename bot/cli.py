@@ -65,6 +65,7 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
 
 async def _run(settings: Settings) -> int:
     from bot.bootstrap import SchemaBehind, build_app
+    from bot.conversation.storefront import utc_now
     from bot.jobs.scheduler import make_scheduler
     from bot.telegram.runner import make_polling
 
@@ -77,16 +78,30 @@ async def _run(settings: Settings) -> int:
         app = await build_app(settings)
     except SchemaBehind as exc:
         return _fail(str(exc))
-    scheduler = make_scheduler(app.uows)
+    scheduler = make_scheduler(app.uows, app.worker)
+    webhooks = None
     try:
         poller = make_polling(
             settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
         )
         await poller.start()
+        sender = poller.sender()
+        app.worker.attach(sender, sender)
+        if settings.stripe_webhook_secret:
+            from bot.payments.stripe_webhook import StripeWebhookServer, stripe_routes
+
+            routes = stripe_routes(
+                app.uows, settings.stripe_webhook_secret, utc_now, app.worker.kick
+            )
+            webhooks = StripeWebhookServer(
+                routes, settings.stripe_webhook_host, settings.stripe_webhook_port
+            )
+            await webhooks.start()
     except Exception as exc:
         await app.close()
         return _fail(f"could not start the bot: {exc}")
     scheduler.start()
+    app.worker.kick()  # whatever was queued while the bot was down
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -94,6 +109,8 @@ async def _run(settings: Settings) -> int:
     print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
     await stop.wait()
     scheduler.shutdown(wait=False)
+    if webhooks is not None:
+        await webhooks.stop()
     await poller.stop()
     await app.close()
     return 0

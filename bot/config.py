@@ -23,6 +23,19 @@ class Settings(BaseSettings):
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str | None = None
+    #: Without a Telegram provider token, pay by Stripe Checkout links (authorise, capture at
+    #: shipping). Needs STRIPE_API_KEY.
+    stripe_checkout_links: bool = False
+    #: Where `storefront run` listens for Stripe webhooks (when STRIPE_WEBHOOK_SECRET is set).
+    stripe_webhook_host: str = "127.0.0.1"
+    stripe_webhook_port: int = Field(default=8081, ge=0, le=65535)
+    #: Shipping zones, rates and pickup point (YAML or JSON); empty: the bundled example.
+    shipping_file: str | None = None
+    #: How long a confirmed payment sheet holds stock and coupon for the payment to arrive.
+    checkout_hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    return_window_days: int = Field(default=7, ge=0, le=365)
+    #: One reminder for a cart left alone this long; 0 turns reminders off.
+    cart_reminder_hours: int = Field(default=24, ge=0, le=24 * 30)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     default_locale: Literal["en", "zh"] = "en"

@@ -19,6 +19,7 @@ from bot.conversation.storefront import Storefront
 from bot.conversation.texts import Texts, pick_locale, texts
 from bot.domain.money import Money
 from bot.services.order_ports import Notice
+from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,11 @@ class OutboxWorker:
         self._again = False
         storefront.on_outbox.append(self.kick)
 
-    def attach(self, sender: Sender) -> None:
+    def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
+        """Called once the bot runs: notices go out through it, and Stars refunds too."""
         self.sender = sender
+        if stars is not None:
+            self.refunds.stars = stars
 
     def kick(self) -> None:
         """Work the outbox soon (coalesced: one run at a time, one more if kicked meanwhile)."""

@@ -2,18 +2,24 @@
 
 APScheduler's maintainers say a job store must never be shared between schedulers, so nothing
 is persisted here: jobs are module-level functions taking plain arguments, and whatever must
-survive a restart lives in a database row that the job reads.
+survive a restart lives in a database row that the job reads (a hold's expiry, a refund's next
+attempt, a pending notice). Each job claims its rows with conditional writes, so two processes
+running the same job do each piece of work once.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
+from bot.services.checkout import release_due_holds
 from bot.services.housekeeping import forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.reminders import remind_abandoned_carts
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +30,67 @@ async def prune_handled_updates(uows: UnitOfWorkFactory) -> None:
         log.info("forgot %d handled update ids", removed)
 
 
-def make_scheduler(uows: UnitOfWorkFactory) -> AsyncIOScheduler:
+async def release_holds(uows: UnitOfWorkFactory) -> None:
+    """Stock and coupon uses held by a payment sheet whose payment never came go back."""
+    async with uows() as uow:
+        released = await release_due_holds(uow, utc_now())
+        await uow.commit()
+    if released:
+        log.info("released %d expired checkout holds", released)
+
+
+async def work_outbox(worker: OutboxWorker) -> None:
+    await worker.drain()
+
+
+async def remind_carts(worker: OutboxWorker, after: timedelta) -> None:
+    if await remind_abandoned_carts(worker.storefront.uows, utc_now(), after):
+        worker.kick()
+
+
+def make_scheduler(
+    uows: UnitOfWorkFactory, worker: OutboxWorker | None = None
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
+    # Missed runs are worth running late, but never twice in a row, never two at once.
+    common = {"coalesce": True, "max_instances": 1}
     scheduler.add_job(
         prune_handled_updates,
         "interval",
         hours=1,
         args=[uows],
         id="prune_handled_updates",
-        # A missed hourly run is worth running late, but never twice in a row.
-        coalesce=True,
         misfire_grace_time=3600,
-        max_instances=1,
+        **common,
     )
+    scheduler.add_job(
+        release_holds,
+        "interval",
+        minutes=1,
+        args=[uows],
+        id="release_holds",
+        misfire_grace_time=60,
+        **common,
+    )
+    if worker is not None:
+        scheduler.add_job(
+            work_outbox,
+            "interval",
+            seconds=30,
+            args=[worker],
+            id="work_outbox",
+            misfire_grace_time=30,
+            **common,
+        )
+        after = worker.storefront.config.cart_reminder_after
+        if after is not None:
+            scheduler.add_job(
+                remind_carts,
+                "interval",
+                minutes=15,
+                args=[worker, after],
+                id="remind_carts",
+                misfire_grace_time=900,
+                **common,
+            )
     return scheduler

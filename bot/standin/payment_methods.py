@@ -194,13 +194,16 @@ def answer_pre_checkout_query(state: StandInState, params: dict[str, object]) ->
         return True
     stars = attempt.invoice.currency == STARS
     charge_id = ("stxpay_" if stars else "tgpay_") + secrets.token_hex(16)
+    provider_charge = "" if stars else "ch_" + secrets.token_hex(12)
     payment: dict[str, object] = {
         "currency": attempt.invoice.currency,
         "total_amount": attempt.total_amount,
         "invoice_payload": attempt.invoice.payload,
         "telegram_payment_charge_id": charge_id,
-        "provider_payment_charge_id": "" if stars else "ch_" + secrets.token_hex(12),
+        "provider_payment_charge_id": provider_charge,
     }
+    for listener in state.provider_charge_listeners if provider_charge else ():
+        listener(provider_charge, attempt.total_amount, attempt.invoice.currency)
     if attempt.shipping_option_id is not None:
         payment["shipping_option_id"] = attempt.shipping_option_id
     if attempt.order_info:

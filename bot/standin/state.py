@@ -92,6 +92,11 @@ class StandInState:
     charges: dict[str, Charge] = field(default_factory=dict)
     users: dict[int, dict[str, object]] = field(default_factory=dict)
     webhook: WebhookDelivery | None = None
+    #: Called with (provider charge id, amount, currency) when a provider (Stripe) payment
+    #: succeeds, so a Stripe stand-in can know the charge Telegram's provider created.
+    provider_charge_listeners: list[Callable[[str, int, str], None]] = field(
+        default_factory=list
+    )
 
     @property
     def bot_id(self) -> int:

@@ -13,6 +13,7 @@ import os
 from typing import Any, Literal, Protocol
 
 from bot.conversation.storefront import Storefront
+from bot.telegram.sending import BotApiSender
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ class PollingBot(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+    def sender(self) -> BotApiSender:
+        """The bot's Bot API calls, for messages and refunds outside an update."""
+        ...
 
 
 class AiogramPolling:
@@ -50,6 +54,11 @@ class AiogramPolling:
         self.dispatcher.include_router(build_router(storefront))
         self.poll_timeout = poll_timeout
         self._task: asyncio.Task[None] | None = None
+
+    def sender(self) -> BotApiSender:
+        from bot.telegram.aiogram_app import AiogramSender
+
+        return AiogramSender(self.bot)
 
     async def start(self) -> None:
         from bot.telegram.aiogram_app import set_commands
@@ -106,6 +115,11 @@ class PtbPolling:
         )
         install(self.application, storefront)
         self.poll_timeout = poll_timeout
+
+    def sender(self) -> BotApiSender:
+        from bot.telegram.ptb_app import PtbSender
+
+        return PtbSender(self.application.bot)
 
     async def start(self) -> None:
         from bot.telegram.ptb_app import set_commands

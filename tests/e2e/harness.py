@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.conversation.storefront import Storefront
+from bot.conversation.notices import OutboxWorker
+from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
+from bot.payments.stripe_gateway import StripeGateway
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.services.checkout import PaymentSetup
+from bot.services.refunds import RefundSender
+from bot.services.shipping_file import default_shipping_path, read_rates
 from bot.standin import BotApiSpec, BotApiStandIn, RecordedCall, SimChat
+from bot.standin.stripe_standin import StripeStandIn
 from bot.telegram.runner import Framework, PollingBot, make_polling
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -24,6 +30,8 @@ from storage.unit_of_work import SqlUnitOfWorkFactory
 
 SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-bot-api.json"
 TOKEN = "123456:E2E-TOKEN"
+PROVIDER_TOKEN = "284685063:TEST:stripe-e2e"
+ADMIN_ID = 9000
 
 
 def load_spec() -> BotApiSpec:
@@ -38,10 +46,42 @@ class RunningShop:
     storefront: Storefront
     uows: SqlUnitOfWorkFactory
     bot: PollingBot
+    stripe: StripeStandIn
+    card: StripeGateway
+    worker: OutboxWorker
     _done: dict[int, asyncio.Event] = field(default_factory=dict)
+    _handled: set[int] = field(default_factory=set)
+    _pushed: list[int] = field(default_factory=list)
 
     def _finished(self, update_id: int) -> None:
+        self._handled.add(update_id)
         self._done.setdefault(update_id, asyncio.Event()).set()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every update pushed so far (and any it caused) is handled, and the
+        outbox worker (refunds, notices) has finished."""
+
+        async def all_handled() -> None:
+            while True:
+                waiting = [u for u in self._pushed if u not in self._handled]
+                if not waiting:
+                    await self.worker.idle()
+                    if all(u in self._handled for u in self._pushed):
+                        return
+                    continue
+                for update_id in waiting:
+                    await self._done.setdefault(update_id, asyncio.Event()).wait()
+
+        await asyncio.wait_for(all_handled(), timeout)
+
+    async def pay(
+        self, chat: SimChat, invoice: Mapping[str, Any], **kwargs: Any
+    ) -> list[RecordedCall]:
+        """A person pays an invoice: shipping query, pre-checkout and payment, each handled."""
+        mark = len(self.standin.calls)
+        chat.pay(invoice, **kwargs)
+        await self.settle()
+        return self._since(mark)
 
     async def push(self, update: Mapping[str, Any], timeout: float = 10.0) -> list[RecordedCall]:
         """Wait for the bot to finish ``update`` (already queued); the calls it made."""
@@ -87,16 +127,42 @@ async def start_shop(
     await upgrade(engine)
     uows = SqlUnitOfWorkFactory(engine)
     await import_catalog(uows, read_catalog(catalog or demo_catalog_path()))
-    storefront = Storefront(uows, ShopConfig(shop_name="E2E Shop"))
+    stripe = StripeStandIn()
+    await stripe.start()
+    # Telegram's Stripe provider creates the charge; the Stripe stand-in learns of it.
+    standin.state.provider_charge_listeners.append(
+        lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
+    )
+    setup = PaymentSetup(
+        provider_token=PROVIDER_TOKEN, shipping=read_rates(default_shipping_path())
+    )
+    config = ShopConfig(shop_name="E2E Shop", payments=setup, admin_ids=(ADMIN_ID,))
+    card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
+    storefront = Storefront(uows, config, card=card)
+    worker = OutboxWorker(storefront, RefundSender(uows, card, None, utc_now, (ADMIN_ID,)))
     bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
-    shop = RunningShop(framework, standin, storefront, uows, bot)
+    shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker)
     storefront.on_update_done.append(shop._finished)
+    queue = standin.state.updates
+    push = queue.push
+
+    def recording_push(update: dict[str, object]) -> dict[str, object]:
+        stored = push(update)
+        shop._pushed.append(int(str(stored["update_id"])))
+        return stored
+
+    queue.push = recording_push  # type: ignore[method-assign]
     await bot.start()
+    sender = bot.sender()
+    worker.attach(sender, sender)
     return shop
 
 
 async def stop_shop(shop: RunningShop) -> None:
+    await shop.worker.idle()
     await shop.bot.stop()
+    await shop.card.close()
+    await shop.stripe.stop()
     await shop.uows.dispose()
     await shop.standin.stop()
 

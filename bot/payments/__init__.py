@@ -1,0 +1,1 @@
+"""Payment gateways: Stripe through its SDK (refunds, Checkout links, capture, webhooks)."""

@@ -131,6 +131,7 @@ class SqlCatalogRepository:
                     active=r.active,
                     tags=tuple(t for t in r.tags.split(",") if t),
                     digital=r.digital,
+                    digital_content=r.digital_content,
                 )
             )
         return out

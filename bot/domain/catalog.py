@@ -93,6 +93,8 @@ class Product:
     tags: tuple[str, ...] = field(default=())
     #: Delivered in the chat (a code, a file): no shipping, and may be sold for Telegram Stars.
     digital: bool = False
+    #: What a digital product delivers once paid (a code, a link), shown in the receipt.
+    digital_content: str | None = None
 
     @property
     def sellable_variants(self) -> tuple[Variant, ...]:

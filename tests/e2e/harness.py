@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,18 @@ class RunningShop:
     _done: dict[int, asyncio.Event] = field(default_factory=dict)
     _handled: set[int] = field(default_factory=set)
     _pushed: list[int] = field(default_factory=list)
+    pushed_updates: list[dict[str, Any]] = field(default_factory=list)
+
+    def last_payment(self) -> dict[str, Any]:
+        """The last ``successful_payment`` message Telegram sent the bot."""
+        return next(
+            u["message"]
+            for u in reversed(self.pushed_updates)
+            if "successful_payment" in u.get("message", {})
+        )
+
+    def now(self) -> datetime:
+        return utc_now()
 
     def _finished(self, update_id: int) -> None:
         self._handled.add(update_id)
@@ -149,6 +162,7 @@ async def start_shop(
     def recording_push(update: dict[str, object]) -> dict[str, object]:
         stored = push(update)
         shop._pushed.append(int(str(stored["update_id"])))
+        shop.pushed_updates.append(stored)
         return stored
 
     queue.push = recording_push  # type: ignore[method-assign]

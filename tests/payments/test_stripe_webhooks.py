@@ -1,0 +1,167 @@
+"""Stripe Checkout links (authorise now, capture later) and Stripe's webhooks, through the real
+SDK against the local Stripe stand-in, which signs its webhooks the way Stripe does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain.money import Money
+from bot.domain.orders import OrderStatus
+from bot.payments.stripe_gateway import StripeGateway
+from bot.payments.stripe_webhook import StripeWebhookServer, stripe_routes
+from bot.services import checkout, stripe_payments
+from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.services.checkout import Delivery, PaymentSetup
+from bot.services.order_ports import Order
+from bot.services.shipping_file import default_shipping_path, read_rates
+from bot.standin.stripe_standin import StripeStandIn
+from storage.unit_of_work import SqlUnitOfWorkFactory
+
+SECRET = "whsec_test_secret"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Rig:
+    uows: SqlUnitOfWorkFactory
+    stripe: StripeStandIn
+    card: StripeGateway
+    server: StripeWebhookServer
+
+
+@pytest.fixture
+async def rig(sqlite_uows: SqlUnitOfWorkFactory) -> AsyncIterator[Rig]:
+    await import_catalog(sqlite_uows, read_catalog(demo_catalog_path()))
+    server = StripeWebhookServer(stripe_routes(sqlite_uows, SECRET, now), "127.0.0.1", 0)
+    await server.start()
+    stripe = StripeStandIn(webhook_secret=SECRET)
+    await stripe.start()
+    stripe.webhook_url = server.url
+    card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
+    try:
+        yield Rig(sqlite_uows, stripe, card, server)
+    finally:
+        await card.close()
+        await stripe.stop()
+        await server.stop()
+
+
+async def _linked_order(rig: Rig, word: str = "tripod") -> tuple[Order, str]:
+    setup = PaymentSetup(stripe_links=True, shipping=read_rates(default_shipping_path()))
+    async with rig.uows() as uow:
+        [pid] = await uow.catalog.search_ids([word], 5)
+        product = await uow.catalog.product(pid)
+        assert product is not None
+        basket = await checkout.basket_for_variant(uow, product.variants[0].id)
+        started = await checkout.start(uow, 77, 77, basket, Delivery.PICKUP, setup, now())
+        assert started.order is not None and started.order.method == "stripe_link"
+        link = await stripe_payments.open_link(
+            uow, rig.card, started.order, "Phone Tripod", "https://t.me/shop_bot", now()
+        )
+        assert link is not None
+        await uow.commit()
+    session = rig.stripe.sessions[link.session_id]
+    assert session["status"] == "open"
+    return started.order, link.session_id
+
+
+async def _order(rig: Rig, order_id: int) -> Order:
+    async with rig.uows() as uow:
+        found = await uow.orders.get(order_id)
+    assert found is not None
+    return found
+
+
+async def _stock(rig: Rig, word: str = "tripod") -> int:
+    async with rig.uows() as uow:
+        [pid] = await uow.catalog.search_ids([word], 5)
+        product = await uow.catalog.product(pid, fresh=True)
+    assert product is not None
+    return product.variants[0].stock
+
+
+async def test_link_authorises_then_captures_and_events_apply_once(rig: Rig) -> None:
+    order, session_id = await _linked_order(rig)
+    assert await _stock(rig) == 59  # held while the buyer is on Stripe's page
+    [created] = rig.stripe.requests_to("/v1/checkout/sessions", "POST")
+    assert created.params["payment_intent_data"]["capture_method"] == "manual"
+    assert created.params["metadata"]["order_id"] == str(order.id)
+    assert created.idempotency_key == f"storefront-order-{order.id}-link"
+
+    rig.stripe.complete_session(session_id)
+    await rig.stripe.wait_deliveries()
+    [delivery] = rig.stripe.deliveries
+    assert delivery.status == 200
+    authorised = await _order(rig, order.id)
+    assert authorised.status is OrderStatus.AUTHORIZED
+    assert authorised.stripe_payment_intent
+    assert await _stock(rig) == 59
+
+    # Replayed: accepted (Stripe must stop retrying) but changes nothing.
+    event = rig.stripe.events_of("checkout.session.completed")[0]
+    assert await rig.stripe.deliver(event) == 200
+    assert (await _order(rig, order.id)).status is OrderStatus.AUTHORIZED
+
+    async with rig.uows() as uow:
+        assert await stripe_payments.capture(uow, rig.card, order.id, now())
+        await uow.commit()
+    intent = rig.stripe.payment_intents[authorised.stripe_payment_intent]
+    assert intent["status"] == "succeeded"
+    assert (await _order(rig, order.id)).status is OrderStatus.PAID
+
+
+async def test_bad_or_missing_signatures_get_400_and_change_nothing(rig: Rig) -> None:
+    order, session_id = await _linked_order(rig)
+    rig.stripe.webhook_url = None
+    rig.stripe.complete_session(session_id)
+    event = rig.stripe.events_of("checkout.session.completed")[0]
+    assert await rig.stripe.deliver(event, url=rig.server.url, secret="whsec_wrong") == 400
+    old = int(now().timestamp()) - 3600
+    assert await rig.stripe.deliver(event, url=rig.server.url, timestamp=old) == 400
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.post(rig.server.url, json=event) as reply:
+        assert reply.status == 400
+    assert (await _order(rig, order.id)).status is OrderStatus.PENDING
+    # The genuine delivery still works afterwards: the refused ones claimed nothing.
+    assert await rig.stripe.deliver(event, url=rig.server.url) == 200
+    assert (await _order(rig, order.id)).status is OrderStatus.AUTHORIZED
+
+
+async def test_a_cancelled_authorisation_cancels_the_order_and_returns_the_stock(
+    rig: Rig,
+) -> None:
+    order, session_id = await _linked_order(rig)
+    rig.stripe.complete_session(session_id)
+    await rig.stripe.wait_deliveries()
+    intent = (await _order(rig, order.id)).stripe_payment_intent
+    assert intent is not None
+    await rig.card.cancel_authorization(intent, key="test-cancel")
+    await rig.stripe.wait_deliveries()
+    cancelled = await _order(rig, order.id)
+    assert cancelled.status is OrderStatus.CANCELLED
+    assert await _stock(rig) == 60
+
+
+async def test_a_refund_made_in_the_stripe_dashboard_is_recorded(rig: Rig) -> None:
+    order, session_id = await _linked_order(rig)
+    rig.stripe.complete_session(session_id)
+    await rig.stripe.wait_deliveries()
+    async with rig.uows() as uow:
+        await stripe_payments.capture(uow, rig.card, order.id, now())
+        await uow.commit()
+    intent = (await _order(rig, order.id)).stripe_payment_intent
+    await rig.card.refund(
+        charge_id=None, payment_intent=intent, amount=Money(500, "USD"), key="dashboard-1"
+    )
+    await rig.stripe.wait_deliveries()
+    refunded = await _order(rig, order.id)
+    assert refunded.refunded == Money(500, "USD")
+    assert refunded.status is OrderStatus.PARTIALLY_REFUNDED

@@ -116,6 +116,22 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import SchemaBehind, build_app
+    from bot.merchant_cli import run_coupons, run_orders
+
+    try:
+        app = await build_app(settings)
+    except SchemaBehind as exc:
+        return _fail(str(exc))
+    try:
+        if args.command == "coupons":
+            return await run_coupons(app, args)
+        return await run_orders(app, args)
+    finally:
+        await app.close()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storefront", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +149,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="database URL (default: a fresh SQLite file in a temp folder)",
     )
+    from bot.merchant_cli import add_parsers
+
+    add_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -165,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=args.database,
                 )
             )
+        if args.command in ("coupons", "orders"):
+            return asyncio.run(_merchant(settings, args))
         if args.command == "bench":
             from bench.updates import run_bench
 

@@ -59,3 +59,34 @@ def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
     result = storefront("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "set BOT_TOKEN" in result.stderr and "storefront sandbox" in result.stderr
+
+
+def test_merchant_coupons_and_orders_commands(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    assert storefront("migrate", cwd=tmp_path, DATABASE_URL=db).returncode == 0
+    made = storefront(
+        "coupons",
+        "add",
+        "welcome5",
+        "--amount",
+        "5.00",
+        "--limit",
+        "10",
+        cwd=tmp_path,
+        DATABASE_URL=db,
+    )
+    assert made.returncode == 0 and "c_WELCOME5" in made.stdout
+    again = storefront(
+        "coupons", "add", "WELCOME5", "--percent", "5", cwd=tmp_path, DATABASE_URL=db
+    )
+    assert again.returncode == 1 and "already exists" in again.stdout
+    bad = storefront("coupons", "add", "no way", "--percent", "5", cwd=tmp_path, DATABASE_URL=db)
+    assert bad.returncode == 2
+    listed = storefront("coupons", "list", cwd=tmp_path, DATABASE_URL=db)
+    assert "WELCOME5" in listed.stdout and "used 0/10 on" in listed.stdout
+    assert (
+        storefront("coupons", "disable", "welcome5", cwd=tmp_path, DATABASE_URL=db).returncode == 0
+    )
+    assert "off" in storefront("coupons", "list", cwd=tmp_path, DATABASE_URL=db).stdout
+    missing = storefront("orders", "ship", "42", cwd=tmp_path, DATABASE_URL=db)
+    assert missing.returncode == 1 and "not_found" in missing.stdout

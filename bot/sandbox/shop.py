@@ -118,7 +118,13 @@ async def open_shop(
         await standin.start(host="127.0.0.1", port=0)
         stack.push_async_callback(standin.stop)
 
-        app = await build_app(settings.model_copy(update={"database_url": database_url}))
+        # The stand-in takes any provider token, so the sandbox can walk through checkout.
+        token = settings.payment_provider_token or "sandbox:stripe-test-provider"
+        app = await build_app(
+            settings.model_copy(
+                update={"database_url": database_url, "payment_provider_token": token}
+            )
+        )
         stack.push_async_callback(app.close)
 
         bot = make_polling(

@@ -94,9 +94,7 @@ class StandInState:
     webhook: WebhookDelivery | None = None
     #: Called with (provider charge id, amount, currency) when a provider (Stripe) payment
     #: succeeds, so a Stripe stand-in can know the charge Telegram's provider created.
-    provider_charge_listeners: list[Callable[[str, int, str], None]] = field(
-        default_factory=list
-    )
+    provider_charge_listeners: list[Callable[[str, int, str], None]] = field(default_factory=list)
 
     @property
     def bot_id(self) -> int:

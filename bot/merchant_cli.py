@@ -1,0 +1,161 @@
+"""``storefront coupons …`` and ``storefront orders …``: the merchant's tools until the
+in-chat console exists. They change the database and queue notices and refunds; the running
+bot sends them (within half a minute)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from bot.bootstrap import App
+from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
+from bot.domain.money import parse_major
+from bot.domain.orders import OrderStatus
+from bot.services import orders, stripe_payments
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    coupons = sub.add_parser("coupons", help="create, list and disable coupons")
+    csub = coupons.add_subparsers(dest="coupons_command", required=True)
+    add = csub.add_parser("add", help="create a coupon")
+    add.add_argument("code")
+    kind = add.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--percent", type=int, help="percent off (1-100)")
+    kind.add_argument("--amount", help="fixed amount off, e.g. 5.00")
+    kind.add_argument("--free-shipping", action="store_true")
+    add.add_argument("--currency", default=None, help="for --amount and --min (default CURRENCY)")
+    add.add_argument("--min", dest="minimum", help="minimum subtotal, e.g. 20.00")
+    add.add_argument("--limit", type=int, help="uses in total")
+    add.add_argument("--per-buyer", type=int, help="uses per buyer")
+    add.add_argument("--first-order", action="store_true")
+    add.add_argument("--stacks", action="store_true", help="also on sale/group prices")
+    add.add_argument("--products", help="only these product ids, comma-separated")
+    add.add_argument("--categories", help="only these category ids, comma-separated")
+    add.add_argument("--starts", help="ISO date/time (UTC)")
+    add.add_argument("--expires", help="ISO date/time (UTC)")
+    csub.add_parser("list", help="coupons with their use counts")
+    disable = csub.add_parser("disable", help="switch a coupon off")
+    disable.add_argument("code")
+
+    order = sub.add_parser("orders", help="list, ship, deliver and refund orders")
+    osub = order.add_subparsers(dest="orders_command", required=True)
+    listing = osub.add_parser("list")
+    listing.add_argument("--status", choices=[s.value for s in OrderStatus], default=None)
+    ship = osub.add_parser("ship", help="mark shipped (captures an authorised card first)")
+    ship.add_argument("id", type=int)
+    ship.add_argument("--tracking", default=None)
+    deliver = osub.add_parser("deliver", help="mark delivered")
+    deliver.add_argument("id", type=int)
+    refund = osub.add_parser("refund", help="refund all that is left, or --amount")
+    refund.add_argument("id", type=int)
+    refund.add_argument("--amount", default=None)
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _ids(text: str | None) -> frozenset[int]:
+    return frozenset(int(x) for x in (text or "").split(",") if x.strip())
+
+
+def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
+    code = normalise_code(args.code)
+    if code is None:
+        raise ValueError("a code is 2-32 letters, digits, - or _")
+    cur = args.currency or currency
+    scope = CouponScope.ALL
+    ids: frozenset[int] = frozenset()
+    if args.products:
+        scope, ids = CouponScope.PRODUCTS, _ids(args.products)
+    elif args.categories:
+        scope, ids = CouponScope.CATEGORIES, _ids(args.categories)
+    if args.percent is not None:
+        kind = CouponKind.PERCENT
+    elif args.amount is not None:
+        kind = CouponKind.FIXED
+    else:
+        kind = CouponKind.FREE_SHIPPING
+    return Coupon(
+        id=0,
+        code=code,
+        kind=kind,
+        percent=args.percent or 0,
+        amount=parse_major(args.amount, cur) if args.amount else None,
+        min_subtotal=parse_major(args.minimum, cur) if args.minimum else None,
+        scope=scope,
+        scope_ids=ids,
+        starts_at=_when(args.starts),
+        expires_at=_when(args.expires),
+        usage_limit=args.limit,
+        per_buyer_limit=args.per_buyer,
+        first_order_only=args.first_order,
+        stacks_with_promotions=args.stacks,
+    )
+
+
+async def run_coupons(app: App, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    async with app.uows() as uow:
+        if args.coupons_command == "add":
+            try:
+                coupon = _coupon(args, app.settings.currency)
+            except ValueError as exc:
+                print(f"storefront: {exc}")
+                return 2
+            if await uow.coupons.by_code(coupon.code) is not None:
+                print(f"storefront: coupon {coupon.code} already exists")
+                return 1
+            await uow.coupons.create(coupon, now)
+            print(f"Coupon {coupon.code} created. Deep link payload: c_{coupon.code}")
+        elif args.coupons_command == "list":
+            for stats in await uow.coupons.all():
+                c = stats.coupon
+                limit = c.usage_limit if c.usage_limit is not None else "∞"
+                state = "on" if c.active else "off"
+                print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}")
+        elif not await uow.coupons.set_active(args.code.strip().upper(), False):
+            print(f"storefront: no coupon {args.code}")
+            return 1
+        await uow.commit()
+    return 0
+
+
+async def run_orders(app: App, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    command = args.orders_command
+    async with app.uows() as uow:
+        if command == "list":
+            wanted = (
+                frozenset({OrderStatus(args.status)}) if args.status else frozenset(OrderStatus)
+            )
+            for o in await uow.orders.recent(wanted, 50):
+                print(
+                    f"#{o.id:<6} {o.status.value:<18} {o.total.major_str():>10} {o.currency} "
+                    f"user {o.user_id} {o.created_at:%Y-%m-%d %H:%M}"
+                )
+            return 0
+        if command == "ship":
+            order = await uow.orders.get(args.id)
+            if order is not None and order.status is OrderStatus.AUTHORIZED:
+                if app.card is None:
+                    print("storefront: capturing needs STRIPE_API_KEY")
+                    return 1
+                await stripe_payments.capture(uow, app.card, order.id, now)
+            outcome = await orders.mark_shipped(uow, args.id, args.tracking, now)
+        elif command == "deliver":
+            outcome = await orders.mark_delivered(uow, args.id, now)
+        else:
+            found = await uow.orders.get(args.id)
+            amount = parse_major(args.amount, found.currency) if args.amount and found else None
+            outcome = await orders.merchant_refund(uow, args.id, amount, now)
+        if outcome.refused is not None:
+            status = outcome.order.status.value if outcome.order else "missing"
+            print(f"storefront: order #{args.id} refused ({outcome.refused.value}; {status})")
+            return 1
+        await uow.commit()
+    print(f"Order #{args.id}: done. The running bot tells the buyer.")
+    return 0

@@ -23,6 +23,7 @@ Sandbox keys (everything else is sent to the bot as a message):
   3.2          press button 2 of message #3
   :say TEXT    send TEXT as it is, e.g. ":say 2" when the bot asks for a quantity
   :sticker     send a sticker
+  :pay         pay the latest invoice (a test card and a US address)
   :show        show the latest message with buttons again
   :help        this list
   /quit, :q    leave (Ctrl-D and Ctrl-C work too)"""

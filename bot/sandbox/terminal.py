@@ -169,6 +169,8 @@ class Session:
         elif key.name == "sticker":
             self.console.echo(line, note="sent a sticker")
             await self._settle(self.chat.send_sticker())
+        elif key.name == "pay":
+            await self._pay()
         elif key.name == "show":
             message = self.chat.last_keyboard_message()
             shown = message_lines(message) if message else ["\u00bb No message has buttons yet."]
@@ -179,6 +181,29 @@ class Session:
                 f"send it to the bot, type :say {line.strip()}",
                 "",
             )
+
+    async def _pay(self) -> None:
+        """Play Telegram's payment sheet for the latest invoice: a test address in the US,
+        the first shipping option, confirm."""
+        invoice = next((m for m in reversed(self.chat.messages()) if "invoice" in m), None)
+        if invoice is None:
+            self.console.say("\u00bb No invoice yet: press Buy now or Checkout first.", "")
+            return
+        address = {
+            "country_code": "US",
+            "state": "CA",
+            "city": "San Francisco",
+            "street_line1": "1 Market St",
+            "street_line2": "",
+            "post_code": "94105",
+        }
+        info = {"name": "Sandbox Buyer", "phone_number": "+15550100", "shipping_address": address}
+        await self._settle(self.chat.pay(invoice, order_info=info))
+        for _ in range(20):  # the pre-checkout and the payment follow as their own updates
+            await asyncio.sleep(0.1)
+            more = self.feed.drain()
+            if more:
+                self.console.show([*more, ""])
 
     async def _settle(self, update: dict[str, object]) -> None:
         """Wait until the bot is done with ``update`` (or the timeout), then show the changes."""

@@ -350,6 +350,14 @@ async def take_stock_and_coupon(uow: UnitOfWork, order: Order) -> PreCheckoutRef
     return None
 
 
+async def keep_or_take_stock(uow: UnitOfWork, order: Order) -> bool:
+    """Money came in for ``order``: keep its hold (ending it), or, if the hold lapsed, take its
+    stock and coupon again. False when they are gone meanwhile."""
+    if order.held_until is not None and await uow.orders.end_hold(order.id):
+        return True
+    return await take_stock_and_coupon(uow, order) is None
+
+
 async def give_back_stock_and_coupon(uow: UnitOfWork, order: Order) -> None:
     await uow.stock.give_back([(ln.variant_id, ln.quantity) for ln in order.lines])
     if order.coupon_id is not None:
@@ -426,12 +434,10 @@ async def payment_received(
     }
     open_states = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED})
     matches = facts.currency == order.currency and facts.total_amount == order.total.amount
-    if matches and order.status in open_states:
-        held = order.held_until is not None and await uow.orders.end_hold(order.id)
-        if held or await take_stock_and_coupon(uow, order) is None:
-            await uow.orders.move(order.id, OrderStatus.PAID, open_states, now, **ids)
-            await after_paid(uow, order, now)
-            return PaymentOutcome(PaymentResult.PAID, await uow.orders.get(order.id))
+    if matches and order.status in open_states and await keep_or_take_stock(uow, order):
+        await uow.orders.move(order.id, OrderStatus.PAID, open_states, now, **ids)
+        await after_paid(uow, order, now)
+        return PaymentOutcome(PaymentResult.PAID, await uow.orders.get(order.id))
     # Not honourable: replaced and sold out meanwhile, cancelled, or an amount we did not ask.
     moved = await uow.orders.move(
         order.id, OrderStatus.CANCELLED, open_states, now, closed_at=now, **ids

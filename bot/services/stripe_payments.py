@@ -16,6 +16,7 @@ from bot.domain.orders import REFUNDABLE, OrderStatus, status_after_refund
 from bot.services.checkout import (
     after_paid,
     give_back_stock_and_coupon,
+    keep_or_take_stock,
     take_stock_and_coupon,
 )
 from bot.services.order_ports import Order
@@ -98,13 +99,11 @@ async def _session_completed(uow: UnitOfWork, session: dict[str, Any], now: date
     captured = session.get("payment_status") == "paid"
     new = OrderStatus.PAID if captured else OrderStatus.AUTHORIZED
     fields = {"stripe_payment_intent": intent, "paid_at": now}
-    if order.status in _OPEN:
-        held = order.held_until is not None and await uow.orders.end_hold(order.id)
-        if held or await take_stock_and_coupon(uow, order) is None:
-            await uow.orders.move(order.id, new, _OPEN, now, **fields)
-            await after_paid(uow, order, now)
-            await notify(uow, order, "order_paid", now)
-            return
+    if order.status in _OPEN and await keep_or_take_stock(uow, order):
+        await uow.orders.move(order.id, new, _OPEN, now, **fields)
+        await after_paid(uow, order, now)
+        await notify(uow, order, "order_paid", now)
+        return
     # Paid for an order we can no longer honour: release the card and say so.
     await uow.orders.move(order.id, OrderStatus.CANCELLED, _OPEN, now, closed_at=now, **fields)
     method = "card" if captured else "authorization"

@@ -257,9 +257,8 @@ async def shipping(turn: Turn, event: ShippingQuery) -> None:
     turn.replies.append(AnswerShipping(event.query_id, options))
 
 
-async def pre_checkout(turn: Turn, event: PreCheckout) -> None:
-    """Telegram's ``pre_checkout_query``: re-check and hold, within the 10 seconds."""
-    facts = PaymentFacts(
+def _facts(event: PreCheckout | PaymentDone) -> PaymentFacts:
+    return PaymentFacts(
         event.person.id,
         event.payload,
         event.currency,
@@ -267,6 +266,11 @@ async def pre_checkout(turn: Turn, event: PreCheckout) -> None:
         event.shipping_option_id,
         event.order_info,
     )
+
+
+async def pre_checkout(turn: Turn, event: PreCheckout) -> None:
+    """Telegram's ``pre_checkout_query``: re-check and hold, within the 10 seconds."""
+    facts = _facts(event)
     refusal = await checkout.pre_checkout(turn.uow, facts, turn.config.payments, turn.now)
     error = None if refusal is None else turn.tx.label(f"precheckout.{refusal.value}")
     if refusal is not None:
@@ -278,14 +282,7 @@ async def pre_checkout(turn: Turn, event: PreCheckout) -> None:
 
 async def paid(turn: Turn, event: PaymentDone) -> None:
     """``successful_payment``: one paid order, a receipt (or a refund and an apology)."""
-    facts = PaymentFacts(
-        event.person.id,
-        event.payload,
-        event.currency,
-        event.total_amount,
-        event.shipping_option_id,
-        event.order_info,
-    )
+    facts = _facts(event)
     outcome = await checkout.payment_received(
         turn.uow,
         facts,

@@ -47,6 +47,7 @@ def payment_setup(settings: Settings) -> PaymentSetup:
         shipping=read_rates(path),
         hold=timedelta(minutes=settings.checkout_hold_minutes),
         return_window=timedelta(days=settings.return_window_days),
+        group_authorize=settings.group_buy_authorize and bool(settings.stripe_api_key),
     )
 
 
@@ -72,6 +73,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         cart_reminder_after=(
             timedelta(hours=settings.cart_reminder_hours) if settings.cart_reminder_hours else None
         ),
+        group_leaders_only=settings.group_buy_leaders_only,
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)

@@ -118,6 +118,7 @@ async def _run(settings: Settings) -> int:
 
 async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bootstrap import SchemaBehind, build_app
+    from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
 
     try:
@@ -127,6 +128,10 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.command == "coupons":
             return await run_coupons(app, args)
+        if args.command == "groupbuy":
+            return await run_groupbuy(app, args)
+        if args.command == "leaders":
+            return await run_leaders(app, args)
         return await run_orders(app, args)
     finally:
         await app.close()
@@ -149,9 +154,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="database URL (default: a fresh SQLite file in a temp folder)",
     )
+    from bot.group_cli import add_parsers as add_group_parsers
     from bot.merchant_cli import add_parsers
 
     add_parsers(sub)
+    add_group_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -184,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=args.database,
                 )
             )
-        if args.command in ("coupons", "orders"):
+        if args.command in ("coupons", "orders", "groupbuy", "leaders"):
             return asyncio.run(_merchant(settings, args))
         if args.command == "bench":
             from bench.updates import run_bench

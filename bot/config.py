@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     return_window_days: int = Field(default=7, ge=0, le=365)
     #: One reminder for a cart left alone this long; 0 turns reminders off.
     cart_reminder_hours: int = Field(default=24, ge=0, le=24 * 30)
+    #: Only leaders the merchant appointed (`storefront leaders add`) may open group buys.
+    group_buy_leaders_only: bool = False
+    #: Group-buy seats authorise the card with a Stripe link and capture when the team fills
+    #: (needs STRIPE_API_KEY); otherwise seats are paid through Telegram and refunded if the
+    #: team does not fill.
+    group_buy_authorize: bool = False
     webhook_url: str | None = None
     webhook_secret: str | None = None
     default_locale: Literal["en", "zh"] = "en"

@@ -11,7 +11,7 @@ from bot.bootstrap import App
 from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
 from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
-from bot.services import orders, stripe_payments
+from bot.services import orders, stripe_payments, team_seats
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,6 +140,9 @@ async def run_orders(app: App, args: argparse.Namespace) -> int:
             return 0
         if command == "ship":
             order = await uow.orders.get(args.id)
+            if order is not None and await team_seats.awaiting_team(uow, order):
+                print(f"storefront: order #{args.id} is a seat in a group buy still filling")
+                return 1
             if order is not None and order.status is OrderStatus.AUTHORIZED:
                 if app.card is None:
                     print("storefront: capturing needs STRIPE_API_KEY")

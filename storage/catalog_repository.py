@@ -201,6 +201,9 @@ class SqlCatalogRepository:
         variant = product.variant(variant_id)
         return (variant, product) if variant else None
 
+    async def variant_by_sku(self, sku: str) -> int | None:
+        return await self._s.scalar(select(VariantRow.id).where(VariantRow.sku == sku))  # type: ignore[arg-type]
+
     async def remember_file_id(self, media_id: int, file_id: str) -> None:
         await self._s.execute(
             update(MediaRow).where(MediaRow.id == media_id).values(file_id=file_id)  # type: ignore[arg-type]

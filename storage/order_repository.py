@@ -67,6 +67,7 @@ def _to_order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         paid_at=row.paid_at,
         shipped_at=row.shipped_at,
         delivered_at=row.delivered_at,
+        team_id=row.team_id,
     )
 
 
@@ -149,6 +150,7 @@ class SqlOrderRepository:
             delivery=new.delivery,
             method=new.method,
             from_cart=new.from_cart,
+            team_id=new.team_id,
             created_at=now,
             updated_at=now,
         )

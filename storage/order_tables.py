@@ -113,6 +113,8 @@ class OrderRow(SQLModel, table=True):
     shipped_at: datetime | None = Field(default=None, sa_column=_when())
     delivered_at: datetime | None = Field(default=None, sa_column=_when())
     closed_at: datetime | None = Field(default=None, sa_column=_when())
+    #: The group-buy team this order holds a seat in.
+    team_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
 
 
 class OrderLineRow(SQLModel, table=True):

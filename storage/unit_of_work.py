@@ -13,6 +13,7 @@ from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.coupon_repository import SqlCouponRepository
 from storage.engine import make_sessionmaker
+from storage.group_repository import SqlGroupBuyRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     stripe_events: SqlStripeEventLog
     notices: SqlNoticeOutbox
     prefs: SqlCheckoutPrefs
+    groups: SqlGroupBuyRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.stripe_events = SqlStripeEventLog(session)
         self.notices = SqlNoticeOutbox(session)
         self.prefs = SqlCheckoutPrefs(session)
+        self.groups = SqlGroupBuyRepository(session)
         return self
 
     async def __aexit__(

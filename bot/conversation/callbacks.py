@@ -52,6 +52,12 @@ class Action(StrEnum):
     ORDER_CANCEL_YES = "oy"  # order
     ORDER_RETURN = "or"  # order: request a return
     PAY_AGAIN = "pa"  # variant (0 = the cart): a fresh invoice
+    GROUP_START = "gs"  # variant: open a group-buy team for it
+    GROUP_JOIN = "gj"  # team: take a seat (an invoice at the group price)
+    GROUP_QR = "gq"  # team: the invite link as a QR code image
+    GROUP_DELIVERY = "gd"  # ship|pickup, team: how a seat's goods reach the member
+    GROUP_PICKUPS = "gp"  # team: the leader's pickup list
+    GROUP_COLLECTED = "gc"  # order: the leader handed the parcel over
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -83,6 +89,12 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.ORDER_CANCEL_YES: ("int",),
     Action.ORDER_RETURN: ("int",),
     Action.PAY_AGAIN: ("int",),
+    Action.GROUP_START: ("int",),
+    Action.GROUP_JOIN: ("int",),
+    Action.GROUP_QR: ("int",),
+    Action.GROUP_DELIVERY: ("delivery", "int"),
+    Action.GROUP_PICKUPS: ("int",),
+    Action.GROUP_COLLECTED: ("int",),
 }
 
 Arg = int | str

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.conversation.replies import (
     AnswerCallback,
+    AnswerInline,
     AnswerPreCheckout,
     AnswerShipping,
     DeleteMessage,
@@ -111,6 +112,7 @@ class Sender(Protocol):
     async def send_invoice(self, invoice: SendInvoice) -> Sent: ...
     async def answer_shipping(self, answer: AnswerShipping) -> None: ...
     async def answer_pre_checkout(self, query_id: str, error: str | None) -> None: ...
+    async def answer_inline(self, answer: AnswerInline) -> None: ...
 
 
 FileIdSink = Callable[[int, str], Awaitable[None]]
@@ -140,6 +142,8 @@ async def _send(reply: Reply, sender: Sender) -> Sent | None:
             await sender.answer_shipping(reply)
         case AnswerPreCheckout(query_id, error):
             await sender.answer_pre_checkout(query_id, error)
+        case AnswerInline():
+            await sender.answer_inline(reply)
     return None
 
 
@@ -211,7 +215,14 @@ async def _deliver_one(
             log.warning("%s failed: %s (%s)", type(reply).__name__, exc.failure, exc.description)
             return
         media = _media_of(reply)
-        if sent and sent.file_id and media and remember and media.file_id != sent.file_id:
+        if (
+            sent
+            and sent.file_id
+            and media
+            and media.media_id > 0
+            and remember
+            and media.file_id != sent.file_id
+        ):
             await remember(media.media_id, sent.file_id)
         return
 

@@ -126,4 +126,25 @@ class PaymentDone:
     order_info: dict[str, object] = field(default_factory=dict)
 
 
-Event = Command | Text | Unsupported | ButtonPress | ShippingQuery | PreCheckout | PaymentDone
+@dataclass(frozen=True, slots=True)
+class InlineQuery:
+    """``@bot words`` typed in any chat (or a Share button that typed it)."""
+
+    update_id: int
+    person: Person
+    query_id: str
+    query: str
+    offset: str = ""
+    chat: Chat | None = None
+
+
+Event = (
+    Command
+    | Text
+    | Unsupported
+    | ButtonPress
+    | ShippingQuery
+    | PreCheckout
+    | PaymentDone
+    | InlineQuery
+)

@@ -16,6 +16,7 @@ from bot.conversation.callbacks import Action, cb
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.storefront import Storefront
+from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
 from bot.domain.money import Money
 from bot.services.order_ports import Notice
@@ -42,6 +43,13 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
         keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
     if notice.kind == "cart_reminder":
         keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
+    variant = p.get("variant")
+    if notice.kind == "group_failed" and isinstance(variant, int):
+        # The team did not fill: the same item at its regular price, one tap away.
+        regular = Button(
+            tx.label("notice.btn_regular"), cb(Action.BUY_VARIANT, variant, "p", 0, 0)
+        )
+        keyboard = ((regular,), *(keyboard or ()))
     return text, keyboard
 
 
@@ -53,6 +61,10 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         storefront.on_outbox.append(self.kick)
+        config = storefront.config
+        self.board = TeamBoard(
+            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
+        )
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""
@@ -86,6 +98,8 @@ class OutboxWorker:
     async def drain(self) -> None:
         await self.refunds.run_due()
         await self.flush_notices()
+        if self.sender is not None:
+            await self.board.refresh(self.sender)
 
     async def flush_notices(self) -> int:
         if self.sender is None:
@@ -110,6 +124,9 @@ class OutboxWorker:
 
     async def _send(self, notice: Notice) -> bool | None:
         assert self.sender is not None
+        team = notice.params.get("team")
+        if notice.kind == "group_card" and isinstance(team, int):
+            return await self.board.post(self.sender, notice.chat_id, team)
         tx = await self._texts_for(notice.chat_id)
         text, keyboard = render(tx, notice)
         try:

@@ -17,6 +17,9 @@ class Button:
     url: str | None = None
     #: The Pay button of an invoice (must be the first button of an invoice's keyboard).
     pay: bool = False
+    #: Share: Telegram lets the person pick a chat and types ``@bot <share>`` there
+    #: (``switch_inline_query``), which the bot answers with a card to post.
+    share: str | None = None
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -34,6 +37,9 @@ class MediaRef:
     media_id: int
     source: str
     file_id: str | None = None
+    #: Bytes made on the fly (a QR code): uploaded as ``filename``; nothing to remember.
+    data: bytes | None = None
+    filename: str = "image.png"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,28 @@ class AnswerPreCheckout:
     error: str | None = None  # None: go ahead
 
 
+@dataclass(frozen=True, slots=True)
+class InlineArticle:
+    """One inline result: a text card posted into the chat the person picked."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInline:
+    """``answerInlineQuery``: every inline query is answered, with no results if need be."""
+
+    query_id: str
+    results: tuple[InlineArticle, ...] = ()
+    #: Seconds Telegram may cache the answer; live progress wants it short.
+    cache_time: int = 5
+    personal: bool = False
+
+
 Reply = (
     SendText
     | SendMedia
@@ -144,4 +172,5 @@ Reply = (
     | SendInvoice
     | AnswerShipping
     | AnswerPreCheckout
+    | AnswerInline
 )

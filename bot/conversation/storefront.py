@@ -18,6 +18,7 @@ from bot.conversation.events import (
     ButtonPress,
     Command,
     Event,
+    InlineQuery,
     PaymentDone,
     PreCheckout,
     ShippingQuery,
@@ -26,6 +27,7 @@ from bot.conversation.events import (
 )
 from bot.conversation.replies import (
     AnswerCallback,
+    AnswerInline,
     AnswerPreCheckout,
     AnswerShipping,
     DeleteMessage,
@@ -34,7 +36,7 @@ from bot.conversation.replies import (
     SendMedia,
     SendText,
 )
-from bot.conversation.screens import browse, cart, checkout, general, orders
+from bot.conversation.screens import browse, cart, checkout, general, group_buys, orders
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
 from bot.services.payment_port import CardGateway
@@ -52,6 +54,7 @@ _NOT_IDEMPOTENT = (SendText, SendMedia, DeleteMessage, SendInvoice)
 _PAYMENT_ATTEMPTS = 3
 _COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
 _ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
+_GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
 
 _BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
 _CART_ACTIONS = {
@@ -70,6 +73,14 @@ _CHECKOUT_ACTIONS = {
     Action.PAY_AGAIN,
     Action.COUPON_ASK,
     Action.COUPON_REMOVE,
+}
+_GROUP_ACTIONS = {
+    Action.GROUP_START,
+    Action.GROUP_JOIN,
+    Action.GROUP_QR,
+    Action.GROUP_DELIVERY,
+    Action.GROUP_PICKUPS,
+    Action.GROUP_COLLECTED,
 }
 _ORDER_ACTIONS = {
     Action.ORDERS,
@@ -172,6 +183,8 @@ class Storefront:
             await checkout.pre_checkout(turn, event)
         elif isinstance(event, PaymentDone):
             await checkout.paid(turn, event)
+        elif isinstance(event, InlineQuery):
+            await group_buys.inline(turn, event)
 
     async def _command(self, turn: Turn, event: Command) -> None:
         if event.name != "cancel":
@@ -195,13 +208,18 @@ class Storefront:
             await orders.show_list(turn)
         elif name == "coupon":
             await checkout.coupon_command(turn, event.args)
+        elif name == "leader":
+            await group_buys.leader_command(turn, event.args)
         else:
             general.unknown_command(turn, name)
 
     async def _start(self, turn: Turn, payload: str) -> None:
         coupon = _COUPON_LINK.match(payload)
         order = _ORDER_LINK.match(payload)
-        if coupon:
+        team = _GROUP_LINK.match(payload)
+        if team:
+            await group_buys.show(turn, int(team.group(1)))
+        elif coupon:
             await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
         elif order:
             await orders.show_order(turn, int(order.group(1)))
@@ -244,6 +262,8 @@ class Storefront:
             await checkout.apply_button(turn, call.int_arg(0))
         elif call.action in _ORDER_ACTIONS:
             await orders.on_press(turn, call)
+        elif call.action in _GROUP_ACTIONS:
+            await group_buys.on_press(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
         else:  # NOOP: a label
@@ -257,6 +277,8 @@ class Storefront:
             return [AnswerPreCheckout(event.query_id, tx.label("precheckout.error"))]
         if isinstance(event, ShippingQuery):
             return [AnswerShipping(event.query_id, error=tx.label("precheckout.error"))]
+        if isinstance(event, InlineQuery):
+            return [AnswerInline(event.query_id)]
         if isinstance(event, PaymentDone) and event.chat is not None:
             return [SendText(event.chat.id, tx.t("error.payment"))]
         if event.chat is not None and event.chat.id == event.person.id:

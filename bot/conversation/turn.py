@@ -32,6 +32,8 @@ class ShopConfig:
     admin_ids: tuple[int, ...] = ()
     #: An untouched cart gets one reminder after this long (None: never).
     cart_reminder_after: timedelta | None = timedelta(hours=24)
+    #: Only leaders the merchant appointed may open group buys (else anyone may).
+    group_leaders_only: bool = False
 
 
 @dataclass(slots=True)

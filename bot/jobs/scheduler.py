@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
 from bot.services.checkout import release_due_holds
+from bot.services.group_buys import settle_due
 from bot.services.housekeeping import forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
@@ -37,6 +38,24 @@ async def release_holds(uows: UnitOfWorkFactory) -> None:
         await uow.commit()
     if released:
         log.info("released %d expired checkout holds", released)
+
+
+async def settle_teams(worker: OutboxWorker) -> int:
+    """Group buys whose deadline passed: each is claimed by one process and settled once (its
+    members' refunds queued in the same transaction), then the outbox sends the refunds."""
+    storefront = worker.storefront
+    total = 0
+    while True:
+        async with storefront.uows() as uow:
+            settled = await settle_due(uow, storefront.clock())
+            await uow.commit()
+        total += settled
+        if not settled:
+            break
+    if total:
+        log.info("settled %d expired group buys", total)
+        worker.kick()
+    return total
 
 
 async def work_outbox(worker: OutboxWorker) -> None:
@@ -80,6 +99,18 @@ def make_scheduler(
             args=[worker],
             id="work_outbox",
             misfire_grace_time=30,
+            **common,
+        )
+        # Deadlines live in the team rows: every process looks often, and once right at
+        # start-up, so a deadline that passed while the bot was down settles at once.
+        scheduler.add_job(
+            settle_teams,
+            "interval",
+            seconds=15,
+            args=[worker],
+            id="settle_teams",
+            misfire_grace_time=15,
+            next_run_time=utc_now(),
             **common,
         )
         after = worker.storefront.config.cart_reminder_after

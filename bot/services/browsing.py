@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.catalog import Product
+from bot.domain.group_buys import GroupDeal
 from bot.services.ports import CategorySummary, UnitOfWork
 
 SEARCH_LIMIT = 50
@@ -35,6 +36,8 @@ class CardPage:
     list_id: int
     #: What the list is, for the caption: a category name, the search words, a product name.
     label: str
+    #: The product's group-buy deal, if it has one (a Start group buy button).
+    group: GroupDeal | None = None
 
     @property
     def next_index(self) -> int:
@@ -75,7 +78,8 @@ async def _page(
     product = await uow.catalog.product(ids[index])
     if product is None:
         return None
-    return CardPage(product, index, len(ids), kind, list_id, label)
+    deals = await uow.groups.deals_for_product(product.id)
+    return CardPage(product, index, len(ids), kind, list_id, label, deals[0] if deals else None)
 
 
 async def category_page(uow: UnitOfWork, category_id: int, index: int) -> CardPage | None:

@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.coupons import Coupon, CouponRefusal, Discount, PricedLine, evaluate
+from bot.domain.group_buys import Team
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.pricing import quote
 from bot.domain.shipping import ShippingRates
+from bot.services import team_seats
 from bot.services.order_ports import NewOrder, Order, OrderLine, ShippingChoice
 from bot.services.ports import UnitOfWork
 
@@ -57,10 +59,14 @@ class PaymentSetup:
     #: How long a pre-checkout holds stock and a coupon use for the payment to arrive.
     hold: timedelta = timedelta(minutes=15)
     return_window: timedelta = timedelta(days=7)
+    #: Group-buy seats authorise the card now and capture when the team fills (Stripe links).
+    group_authorize: bool = False
 
-    def method_for(self, currency: str) -> str | None:
+    def method_for(self, currency: str, *, team: bool = False) -> str | None:
         if currency == STARS:
             return "stars"
+        if team and self.group_authorize:
+            return "stripe_link"
         if self.provider_token:
             return "telegram"
         if self.stripe_links:
@@ -95,6 +101,10 @@ class Basket:
     #: The item a problem is about (for "X is sold out").
     name: str = ""
     from_cart: bool = True
+    #: A seat in this group-buy team, at the team's price.
+    team_id: int | None = None
+    #: The team leader's pickup point replaces the shop's.
+    team_pickup: bool = False
 
 
 async def basket_from_cart(uow: UnitOfWork, user_id: int) -> Basket:
@@ -135,6 +145,19 @@ async def basket_for_variant(uow: UnitOfWork, variant_id: int, quantity: int = 1
         variant.id, prod.id, prod.category_id, name, variant.price, quantity, prod.digital
     )
     return Basket((line,), from_cart=False)
+
+
+async def basket_for_team(uow: UnitOfWork, team: Team) -> Basket:
+    """One unit of the team's variant at the group price."""
+    found = await uow.catalog.variant(team.variant_id)
+    if found is None or not found[0].active:
+        return Basket(problem=Problem.UNAVAILABLE, from_cart=False)
+    variant, prod = found
+    name = _name(prod.name, variant.name)
+    if variant.available < 1:
+        return Basket(problem=Problem.OUT_OF_STOCK, name=name, from_cart=False)
+    line = OrderLine(variant.id, prod.id, prod.category_id, name, team.price, 1, prod.digital)
+    return Basket((line,), from_cart=False, team_id=team.id, team_pickup=team.pickup is not None)
 
 
 def _name(product: str, variant: str) -> str:
@@ -188,11 +211,11 @@ class CheckoutStart:
     coupon: CouponCheck = field(default_factory=CouponCheck)
 
 
-def delivery_options(setup: PaymentSetup) -> list[Delivery]:
+def delivery_options(setup: PaymentSetup, basket: Basket | None = None) -> list[Delivery]:
     options = []
     if setup.shipping.ships:
         options.append(Delivery.SHIP)
-    if setup.shipping.pickup is not None:
+    if setup.shipping.pickup is not None or (basket is not None and basket.team_pickup):
         options.append(Delivery.PICKUP)
     return options
 
@@ -210,7 +233,7 @@ async def start(
         return CheckoutStart(problem=basket.problem, name=basket.name)
     lines = basket.lines
     currency = lines[0].unit_price.currency
-    method = setup.method_for(currency)
+    method = setup.method_for(currency, team=basket.team_id is not None)
     if method is None:
         return CheckoutStart(problem=Problem.NO_PAYMENT)
     digital_only = all(ln.digital for ln in lines)
@@ -219,7 +242,7 @@ async def start(
     if digital_only:
         delivery = Delivery.DIGITAL
     else:
-        offered = delivery_options(setup)
+        offered = delivery_options(setup, basket)
         if not offered:
             return CheckoutStart(problem=Problem.NO_DELIVERY)
         if delivery is None or delivery not in offered:
@@ -230,7 +253,8 @@ async def start(
         if delivery is None:
             return CheckoutStart(ask_delivery=True)
         await uow.prefs.set_delivery(user_id, delivery.value)
-    check = await coupon_for(uow, user_id, lines, now)
+    # The group price is the promotion: no coupon on top of it.
+    check = CouponCheck() if basket.team_id else await coupon_for(uow, user_id, lines, now)
     price = quote(priced(lines), check.discount, None)
     await uow.orders.expire_unheld(user_id, now)
     order = await uow.orders.create(
@@ -247,6 +271,7 @@ async def start(
             delivery=delivery.value,
             method=method,
             from_cart=basket.from_cart,
+            team_id=basket.team_id,
         ),
         now,
     )
@@ -288,6 +313,7 @@ class PreCheckoutRefusal(StrEnum):
     SOLD_OUT = "sold_out"
     COUPON_GONE = "coupon_gone"  # the coupon's last use went meanwhile, or it expired
     NO_SHIPPING = "no_shipping"  # shipping option or country not valid
+    GROUP_CLOSED = "group_closed"  # the group buy filled, expired, or has no seat left
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,29 +365,41 @@ async def _prices_still_hold(uow: UnitOfWork, order: Order) -> bool:
     return True
 
 
-async def take_stock_and_coupon(uow: UnitOfWork, order: Order) -> PreCheckoutRefusal | None:
-    """Take the order's units and coupon use, both or neither."""
+async def take_stock_and_coupon(
+    uow: UnitOfWork, order: Order, now: datetime
+) -> PreCheckoutRefusal | None:
+    """Take the order's units, coupon use and group-buy seat: all or none."""
     units = [(ln.variant_id, ln.quantity) for ln in order.lines]
     if not await uow.stock.take(units):
         return PreCheckoutRefusal.SOLD_OUT
     if order.coupon_id is not None and not await uow.coupons.take(order.coupon_id, order.user_id):
         await uow.stock.give_back(units)
         return PreCheckoutRefusal.COUPON_GONE
+    if not await team_seats.take(uow, order, now):
+        await uow.stock.give_back(units)
+        if order.coupon_id is not None:
+            await uow.coupons.give_back(order.coupon_id, order.user_id)
+        return PreCheckoutRefusal.GROUP_CLOSED
     return None
 
 
-async def keep_or_take_stock(uow: UnitOfWork, order: Order) -> bool:
+async def keep_or_take_stock(uow: UnitOfWork, order: Order, now: datetime) -> bool:
     """Money came in for ``order``: keep its hold (ending it), or, if the hold lapsed, take its
-    stock and coupon again. False when they are gone meanwhile."""
+    stock, coupon and seat again. False when they are gone meanwhile."""
+    if not await team_seats.still_open(uow, order, now):
+        if order.held_until is not None and await uow.orders.end_hold(order.id):
+            await give_back_stock_and_coupon(uow, order)
+        return False
     if order.held_until is not None and await uow.orders.end_hold(order.id):
         return True
-    return await take_stock_and_coupon(uow, order) is None
+    return await take_stock_and_coupon(uow, order, now) is None
 
 
 async def give_back_stock_and_coupon(uow: UnitOfWork, order: Order) -> None:
     await uow.stock.give_back([(ln.variant_id, ln.quantity) for ln in order.lines])
     if order.coupon_id is not None:
         await uow.coupons.give_back(order.coupon_id, order.user_id)
+    await team_seats.release(uow, order)
 
 
 async def pre_checkout(
@@ -387,7 +425,7 @@ async def pre_checkout(
         if coupon is None or isinstance(evaluate(coupon, priced(order.lines), now), CouponRefusal):
             return PreCheckoutRefusal.COUPON_GONE
     if await uow.orders.start_hold(order.id, now + setup.hold):
-        refusal = await take_stock_and_coupon(uow, order)
+        refusal = await take_stock_and_coupon(uow, order, now)
         if refusal is not None:
             await uow.orders.end_hold(order.id)
             return refusal
@@ -434,7 +472,7 @@ async def payment_received(
     }
     open_states = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED})
     matches = facts.currency == order.currency and facts.total_amount == order.total.amount
-    if matches and order.status in open_states and await keep_or_take_stock(uow, order):
+    if matches and order.status in open_states and await keep_or_take_stock(uow, order, now):
         await uow.orders.move(order.id, OrderStatus.PAID, open_states, now, **ids)
         await after_paid(uow, order, now)
         return PaymentOutcome(PaymentResult.PAID, await uow.orders.get(order.id))
@@ -507,6 +545,7 @@ async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
                 await uow.carts.set_quantity(line_id, left, now)
     if order.coupon_id is not None and await uow.prefs.coupon_of(order.user_id) == order.coupon_id:
         await uow.prefs.set_coupon(order.user_id, None)
+    await team_seats.paid(uow, order, now)
 
 
 async def release_due_holds(uow: UnitOfWork, now: datetime, limit: int = 50) -> int:

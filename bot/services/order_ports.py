@@ -63,6 +63,8 @@ class Order:
     paid_at: datetime | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
+    #: The group-buy team this order is a seat in.
+    team_id: int | None = None
 
     @property
     def currency(self) -> str:
@@ -91,6 +93,7 @@ class NewOrder:
     delivery: str
     method: str
     from_cart: bool
+    team_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

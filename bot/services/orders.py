@@ -13,6 +13,7 @@ from bot.domain.orders import REFUNDABLE, VISIBLE, OrderStatus, can_cancel, retu
 from bot.services.checkout import give_back_stock_and_coupon, refund_method
 from bot.services.order_ports import Order
 from bot.services.ports import UnitOfWork
+from bot.services.team_seats import awaiting_team
 
 #: Orders /orders shows at most (newest first).
 LIST_LIMIT = 10
@@ -23,6 +24,7 @@ class Refused(StrEnum):
     NOT_ALLOWED = "not_allowed"  # not in a status that allows it (already shipped...)
     WINDOW_CLOSED = "window_closed"  # the return window has passed
     TOO_MUCH = "too_much"  # a refund larger than what is left
+    GROUP_OPEN = "group_open"  # a group-buy seat whose team has not filled yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ async def mark_shipped(
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
+    if await awaiting_team(uow, order):
+        return Outcome(order, Refused.GROUP_OPEN)
     fields: dict[str, object] = {"shipped_at": now}
     if tracking:
         fields["tracking"] = tracking.strip()[:128]
@@ -108,6 +112,8 @@ async def mark_delivered(uow: UnitOfWork, order_id: int, now: datetime) -> Outco
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
+    if await awaiting_team(uow, order):
+        return Outcome(order, Refused.GROUP_OPEN)
     expected = _SHIPPABLE | {OrderStatus.SHIPPED}
     if not await uow.orders.move(order.id, OrderStatus.DELIVERED, expected, now, delivered_at=now):
         return Outcome(order, Refused.NOT_ALLOWED)
@@ -128,7 +134,7 @@ async def merchant_refund(
     pending = sum(
         task.amount.amount
         for task, status in await uow.refunds.for_order(order.id)
-        if status in ("pending", "retrying")
+        if status in ("pending", "retrying") and task.method != "capture"
     )
     left = order.refundable.amount - pending
     wanted = left if amount is None else amount.amount

@@ -16,6 +16,7 @@ from typing import Protocol, Self
 from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
+from bot.services.group_ports import GroupBuyRepository
 from bot.services.order_ports import (
     CheckoutPrefs,
     CouponRepository,
@@ -63,6 +64,7 @@ class CatalogRepository(Protocol):
     async def search_ids(self, words: list[str], limit: int) -> list[int]: ...
     async def similar_ids(self, product: Product, limit: int) -> list[int]: ...
     async def variant(self, variant_id: int) -> tuple[Variant, Product] | None: ...
+    async def variant_by_sku(self, sku: str) -> int | None: ...
     async def remember_file_id(self, media_id: int, file_id: str) -> None: ...
 
 
@@ -126,6 +128,7 @@ class UnitOfWork(Protocol):
     stripe_events: StripeEventLog
     notices: NoticeOutbox
     prefs: CheckoutPrefs
+    groups: GroupBuyRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -1,5 +1,8 @@
 """Sending refunds from the outbox: after the change that decided them has committed.
 
+The same outbox carries captures of authorised cards (a group buy that filled): the money moves
+the other way, with the same claim, idempotency key, retries and report to the merchant.
+
 Each refund row is claimed for one attempt with a conditional update (two processes never send
 the same refund together), sent with its row id as the idempotency key (a retry after a lost
 answer refunds once at Stripe), and on failure retried with back-off; a refund that keeps
@@ -18,6 +21,7 @@ from bot.domain.orders import OrderStatus
 from bot.services.order_ports import Order, RefundTask
 from bot.services.payment_port import CardGateway, PaymentError, StarsGateway
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.team_seats import reverse_commission
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +88,13 @@ class RefundSender:
             return None
         if self.card is None:
             raise PaymentError("STRIPE_API_KEY is not configured", retryable=True)
-        if task.method == "authorization":
-            assert order.stripe_payment_intent is not None
-            await self.card.cancel_authorization(order.stripe_payment_intent, key=key)
+        if task.method in ("authorization", "capture"):
+            if not order.stripe_payment_intent:
+                raise PaymentError("the order has no Stripe payment to settle", retryable=False)
+            if task.method == "capture":
+                await self.card.capture(order.stripe_payment_intent, key=key)
+            else:
+                await self.card.cancel_authorization(order.stripe_payment_intent, key=key)
             return None
         charge = order.provider_charge_id
         intent = order.stripe_payment_intent
@@ -101,8 +109,12 @@ class RefundSender:
 
     async def _succeeded(self, task: RefundTask, order: Order, external: str | None) -> None:
         now = self.clock()
+        if task.method == "capture":
+            await self._captured(task, order)
+            return
         async with self.uows() as uow:
             await uow.refunds.finish(task.id, external, now)
+            await reverse_commission(uow, order, task.amount, now)
             updated = await uow.orders.add_refunded(order.id, task.amount, now)
             if updated.status is not OrderStatus.CANCELLED:
                 full = updated.refunded.amount >= updated.total.amount
@@ -131,6 +143,16 @@ class RefundSender:
             await uow.commit()
         log.info("refund %s for order %s sent (%s)", task.id, order.id, task.method)
 
+    async def _captured(self, task: RefundTask, order: Order) -> None:
+        now = self.clock()
+        async with self.uows() as uow:
+            await uow.refunds.finish(task.id, None, now)
+            await uow.orders.move(
+                order.id, OrderStatus.PAID, frozenset({OrderStatus.AUTHORIZED}), now
+            )
+            await uow.commit()
+        log.info("capture %s for order %s done", task.id, order.id)
+
     async def _failed(
         self, task: RefundTask, error: str, *, retry: bool, order: Order | None = None
     ) -> None:
@@ -143,8 +165,11 @@ class RefundSender:
                 params = {"refund": task.id, "error": error[:200]}
                 if order is not None:
                     params.update(_money_params(order, task.amount))
+                kind = (
+                    "capture_failed_admin" if task.method == "capture" else "refund_failed_admin"
+                )
                 for admin in self.admin_ids:
-                    await uow.notices.add(admin, "refund_failed_admin", params, now)
+                    await uow.notices.add(admin, kind, params, now)
             await uow.commit()
 
 

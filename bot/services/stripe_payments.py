@@ -43,7 +43,7 @@ async def open_link(
     authorises the card (``capture_method=manual``). None when the stock is gone."""
     if not await uow.orders.start_hold(order.id, now + LINK_LIFETIME + timedelta(minutes=5)):
         return None
-    if await take_stock_and_coupon(uow, order) is not None:
+    if await take_stock_and_coupon(uow, order, now) is not None:
         await uow.orders.end_hold(order.id)
         return None
     link = await card.create_checkout_link(
@@ -99,7 +99,7 @@ async def _session_completed(uow: UnitOfWork, session: dict[str, Any], now: date
     captured = session.get("payment_status") == "paid"
     new = OrderStatus.PAID if captured else OrderStatus.AUTHORIZED
     fields = {"stripe_payment_intent": intent, "paid_at": now}
-    if order.status in _OPEN and await keep_or_take_stock(uow, order):
+    if order.status in _OPEN and await keep_or_take_stock(uow, order, now):
         await uow.orders.move(order.id, new, _OPEN, now, **fields)
         await after_paid(uow, order, now)
         await notify(uow, order, "order_paid", now)
@@ -143,7 +143,7 @@ async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetim
     ours = sum(
         task.amount.amount
         for task, status in await uow.refunds.for_order(order.id)
-        if status != "failed"
+        if status != "failed" and task.method != "capture"
     )
     extra = refunded - ours
     if extra <= 0:

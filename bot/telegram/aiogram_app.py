@@ -22,12 +22,16 @@ from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BotCommandScopeDefault,
+    BufferedInputFile,
     CallbackQuery,
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
     InputMediaPhoto,
     InputMediaVideo,
+    InputTextMessageContent,
     LabeledPrice,
     Message,
     PreCheckoutQuery,
@@ -38,11 +42,12 @@ from aiogram.types import (
 
 from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
 from bot.conversation.events import Event
-from bot.conversation.replies import Keyboard, MediaRef
+from bot.conversation.replies import AnswerInline, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
 from bot.telegram.sending import HTML, BotApiSender, media_source
 from bot.telegram.translate import (
+    inline_event,
     message_event,
     pre_checkout_event,
     press_event,
@@ -68,6 +73,7 @@ _METHODS_USED = (
     methods.AnswerShippingQuery,
     methods.AnswerPreCheckoutQuery,
     methods.RefundStarPayment,
+    methods.AnswerInlineQuery,
 )
 _pinned_response_models: list[type] = []
 
@@ -97,7 +103,11 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=b.text, callback_data=b.callback, url=b.url, pay=b.pay or None
+                    text=b.text,
+                    callback_data=b.callback,
+                    url=b.url,
+                    pay=b.pay or None,
+                    switch_inline_query=b.share,
                 )
                 for b in row
             ]
@@ -106,7 +116,9 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def _file(media: MediaRef) -> str | FSInputFile:
+def _file(media: MediaRef) -> str | FSInputFile | BufferedInputFile:
+    if media.data is not None:
+        return BufferedInputFile(media.data, filename=media.filename)
     source = media_source(media)
     return FSInputFile(source) if isinstance(source, Path) else source
 
@@ -141,6 +153,20 @@ class AiogramSender(BotApiSender):
 
     def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any:
         return ShippingOption(id=option_id, title=title, prices=prices)
+
+    def _inline_results(self, answer: AnswerInline) -> list[Any]:
+        return [
+            InlineQueryResultArticle(
+                id=r.id,
+                title=r.title,
+                input_message_content=InputTextMessageContent(
+                    message_text=r.text, parse_mode=HTML
+                ),
+                reply_markup=_markup(r.keyboard),
+                description=r.description,
+            )
+            for r in answer.results
+        ]
 
 
 async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
@@ -184,6 +210,12 @@ def build_router(storefront: Storefront) -> Router:
     async def on_pre_checkout(query: PreCheckoutQuery, bot: Bot, event_update: Update) -> None:
         update_id = event_update.update_id
         await _run(storefront, bot, update_id, pre_checkout_event(update_id, query))
+
+    @router.inline_query()
+    async def on_inline(query: InlineQuery, bot: Bot, event_update: Update) -> None:
+        await _bot_username(bot, storefront)
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, inline_event(update_id, query))
 
     return router
 

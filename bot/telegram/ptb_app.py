@@ -18,8 +18,11 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputFile,
     InputMediaPhoto,
     InputMediaVideo,
+    InputTextMessageContent,
     LabeledPrice,
     ShippingOption,
     Update,
@@ -30,6 +33,7 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
     ShippingQueryHandler,
@@ -38,11 +42,12 @@ from telegram.ext import filters as ptb_filters
 
 from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
 from bot.conversation.events import Event
-from bot.conversation.replies import Keyboard, MediaRef
+from bot.conversation.replies import AnswerInline, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
 from bot.telegram.sending import HTML, BotApiSender, media_source
 from bot.telegram.translate import (
+    inline_event,
     message_event,
     pre_checkout_event,
     press_event,
@@ -61,7 +66,11 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
         [
             [
                 InlineKeyboardButton(
-                    b.text, callback_data=b.callback, url=b.url, pay=b.pay or None
+                    b.text,
+                    callback_data=b.callback,
+                    url=b.url,
+                    pay=b.pay or None,
+                    switch_inline_query=b.share,
                 )
                 for b in row
             ]
@@ -96,10 +105,16 @@ class PtbSender(BotApiSender):
         return _markup(keyboard)
 
     def _file(self, media: MediaRef) -> Any:
+        if media.data is not None:
+            return InputFile(media.data, filename=media.filename)
         return media_source(media)
 
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
+        if media.data is not None:
+            return kind(
+                media=media.data, caption=caption, parse_mode=HTML, filename=media.filename
+            )
         file = media_source(media)
         if isinstance(file, Path):
             # PTB reads a path inside InputMedia as a local-mode file:// URI; upload the bytes.
@@ -113,6 +128,18 @@ class PtbSender(BotApiSender):
 
     def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any:
         return ShippingOption(option_id, title, prices)
+
+    def _inline_results(self, answer: AnswerInline) -> list[Any]:
+        return [
+            InlineQueryResultArticle(
+                r.id,
+                r.title,
+                InputTextMessageContent(r.text, parse_mode=HTML),
+                reply_markup=_markup(r.keyboard),
+                description=r.description,
+            )
+            for r in answer.results
+        ]
 
 
 def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
@@ -155,8 +182,15 @@ def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None
         event = pre_checkout_event(update.update_id, query) if query else None
         await _run(storefront, context.bot, update.update_id, event)
 
+    async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        _bot_username(context.bot, storefront)
+        event = inline_event(update.update_id, query) if query else None
+        await _run(storefront, context.bot, update.update_id, event)
+
     return [
         MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),
+        InlineQueryHandler(on_inline),
         CallbackQueryHandler(on_callback),
         ShippingQueryHandler(on_shipping),
         PreCheckoutQueryHandler(on_pre_checkout),

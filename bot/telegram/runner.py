@@ -18,7 +18,13 @@ from bot.telegram.sending import BotApiSender
 log = logging.getLogger(__name__)
 
 #: The update types the storefront handles (sent as ``allowed_updates``).
-ALLOWED_UPDATES = ["message", "callback_query", "shipping_query", "pre_checkout_query"]
+ALLOWED_UPDATES = [
+    "message",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "inline_query",
+]
 
 Framework = Literal["aiogram", "ptb"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation.delivery import DeliveryError, Failure, Sent
-from bot.conversation.replies import AnswerShipping, Keyboard, MediaRef, SendInvoice
+from bot.conversation.replies import AnswerInline, AnswerShipping, Keyboard, MediaRef, SendInvoice
 from bot.domain.catalog import MediaKind
 from bot.services.payment_port import PaymentError
 from bot.telegram.translate import sent_of
@@ -57,6 +57,10 @@ class BotApiSender(ABC):
 
     @abstractmethod
     def _shipping_option(self, option_id: str, title: str, prices: list[Any]) -> Any: ...
+
+    @abstractmethod
+    def _inline_results(self, answer: AnswerInline) -> list[Any]:
+        """The framework's InlineQueryResultArticle list."""
 
     async def _sent(self, call: Awaitable[Any]) -> Sent:
         sent = sent_of(await self._call(call))
@@ -185,6 +189,16 @@ class BotApiSender(ABC):
         await self._call(
             self.bot.answer_pre_checkout_query(
                 pre_checkout_query_id=query_id, ok=error is None, error_message=error
+            )
+        )
+
+    async def answer_inline(self, answer: AnswerInline) -> None:
+        await self._call(
+            self.bot.answer_inline_query(
+                inline_query_id=answer.query_id,
+                results=self._inline_results(answer),
+                cache_time=answer.cache_time,
+                is_personal=answer.personal or None,
             )
         )
 

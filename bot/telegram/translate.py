@@ -15,6 +15,7 @@ from bot.conversation.events import (
     ChatKind,
     Command,
     Event,
+    InlineQuery,
     MessageKind,
     PaymentDone,
     Person,
@@ -155,6 +156,16 @@ def shipping_event(update_id: int, query: Any) -> ShippingQuery:
         str(query.id),
         query.invoice_payload,
         str(query.shipping_address.country_code or ""),
+    )
+
+
+def inline_event(update_id: int, query: Any) -> InlineQuery:
+    return InlineQuery(
+        update_id,
+        person_of(query.from_user),
+        str(query.id),
+        (query.query or "")[:256],
+        query.offset or "",
     )
 
 

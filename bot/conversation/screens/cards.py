@@ -85,6 +85,16 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
                 ),
             )
         )
+    deal = page.group
+    if deal is not None and product.available > 0:
+        rows.append(
+            (
+                Button(
+                    tx.label("group.btn_start", price=tx.money(deal.price), size=deal.team_size),
+                    cb(Action.GROUP_START, deal.variant_id),
+                ),
+            )
+        )
     if page.total > 1:
         rows.append(
             (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Protocol
 
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.events import PaymentDone, PreCheckout, ShippingQuery
@@ -19,9 +20,11 @@ from bot.conversation.replies import (
     Keyboard,
     SendInvoice,
 )
+from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.coupons import CouponKind, CouponRefusal
+from bot.domain.group_buys import Team, TeamStatus
 from bot.domain.money import Money
 from bot.services import checkout, coupons, stripe_payments
 from bot.services.checkout import (
@@ -51,7 +54,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def _basket(turn: Turn, variant_id: int) -> Basket:
+class _Place(Protocol):
+    name: str
+    address: str
+
+
+async def _basket(turn: Turn, variant_id: int, team: Team | None) -> Basket:
+    if team is not None:
+        return await checkout.basket_for_team(turn.uow, team)
     if variant_id:
         return await checkout.basket_for_variant(turn.uow, variant_id)
     return await checkout.basket_from_cart(turn.uow, turn.person.id)
@@ -66,10 +76,16 @@ async def buy_product(turn: Turn, product_id: int) -> None:
     await begin(turn, product.sellable_variants[0].id)
 
 
-async def begin(turn: Turn, variant_id: int, delivery: Delivery | None = None) -> None:
-    """Checkout of one variant (Buy now) or of the cart (``variant_id`` 0)."""
+async def begin(
+    turn: Turn, variant_id: int, delivery: Delivery | None = None, team: Team | None = None
+) -> None:
+    """Checkout of one variant (Buy now), of the cart (``variant_id`` 0), or of a seat in a
+    group-buy ``team`` at its price."""
     if not turn.in_private:
-        link = turn.deep_link(f"p_{variant_id}") if variant_id else turn.deep_link("cart")
+        if team is not None:
+            link = turn.deep_link(f"g_{team.id}")
+        else:
+            link = turn.deep_link(f"p_{variant_id}") if variant_id else turn.deep_link("cart")
         turn.answer(turn.tx.t("checkout.private_only"), alert=link is None)
         if link:
             turn.say(
@@ -78,7 +94,7 @@ async def begin(turn: Turn, variant_id: int, delivery: Delivery | None = None) -
             )
         return
     tx = turn.tx
-    basket = await _basket(turn, variant_id)
+    basket = await _basket(turn, variant_id, team)
     started = await checkout.start(
         turn.uow,
         turn.person.id,
@@ -94,7 +110,7 @@ async def begin(turn: Turn, variant_id: int, delivery: Delivery | None = None) -
         return
     if started.ask_delivery:
         turn.answer()
-        turn.say(tx.t("checkout.ask_delivery"), _delivery_keyboard(turn, variant_id))
+        turn.say(tx.t("checkout.ask_delivery"), _delivery_keyboard(turn, variant_id, team))
         return
     order = started.order
     assert order is not None
@@ -103,25 +119,42 @@ async def begin(turn: Turn, variant_id: int, delivery: Delivery | None = None) -
     if order.method == "stripe_link":
         await _send_link(turn, order)
         return
-    turn.replies.append(_invoice(turn, order, variant_id))
+    turn.replies.append(_invoice(turn, order, variant_id, team))
 
 
 def _problem_text(tx: Texts, problem: Problem, name: str) -> str:
     return tx.t(f"checkout.problem.{problem.value}", name=name)
 
 
-def _delivery_keyboard(turn: Turn, variant_id: int) -> Keyboard:
+def pickup_place(turn: Turn, team: Team | None) -> _Place | None:
+    """Where goods are collected: a group-buy leader's point, else the shop's."""
+    if team is not None and team.pickup is not None:
+        return team.pickup
+    return turn.config.payments.shipping.pickup
+
+
+def _delivery_callback(how: Delivery, variant_id: int, team: Team | None) -> str:
+    if team is not None:
+        return cb(Action.GROUP_DELIVERY, how.value, team.id)
+    return cb(Action.DELIVERY, how.value, variant_id)
+
+
+def _delivery_keyboard(turn: Turn, variant_id: int, team: Team | None) -> Keyboard:
     tx = turn.tx
     rows: list[tuple[Button, ...]] = [
-        (Button(tx.label("checkout.btn_ship"), cb(Action.DELIVERY, "ship", variant_id)),)
+        (
+            Button(
+                tx.label("checkout.btn_ship"), _delivery_callback(Delivery.SHIP, variant_id, team)
+            ),
+        )
     ]
-    pickup = turn.config.payments.shipping.pickup
+    pickup = pickup_place(turn, team)
     if pickup is not None:
         rows.append(
             (
                 Button(
                     tx.label("checkout.btn_pickup", place=pickup.name),
-                    cb(Action.DELIVERY, "pickup", variant_id),
+                    _delivery_callback(Delivery.PICKUP, variant_id, team),
                 ),
             )
         )
@@ -140,7 +173,7 @@ def _title(turn: Turn, order: Order) -> str:
     return _clip(turn.tx.label("checkout.title", shop=turn.config.shop_name), _TITLE_MAX)
 
 
-def _invoice(turn: Turn, order: Order, variant_id: int) -> SendInvoice:
+def _invoice(turn: Turn, order: Order, variant_id: int, team: Team | None) -> SendInvoice:
     tx = turn.tx
     stars = order.method == "stars"
     items = [(f"{ln.name} × {ln.quantity}", ln.total.amount) for ln in order.lines]
@@ -163,17 +196,20 @@ def _invoice(turn: Turn, order: Order, variant_id: int) -> SendInvoice:
     person = order.delivery in (Delivery.SHIP, Delivery.PICKUP)
     pay = Button(tx.label("checkout.btn_pay", total=tx.money(order.total)), pay=True)
     rows: list[tuple[Button, ...]] = [(pay,)]
-    extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
-    if order.coupon_code:
-        extra.append(
-            Button(tx.label("checkout.btn_coupon_remove"), cb(Action.COUPON_REMOVE, variant_id))
-        )
-    rows.append(tuple(extra))
-    pickup = turn.config.payments.shipping.pickup
+    if team is None:  # the group price is the promotion: no coupon on a seat
+        extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
+        if order.coupon_code:
+            extra.append(
+                Button(
+                    tx.label("checkout.btn_coupon_remove"), cb(Action.COUPON_REMOVE, variant_id)
+                )
+            )
+        rows.append(tuple(extra))
+    pickup = pickup_place(turn, team)
     if person and pickup is not None and turn.config.payments.shipping.ships:
         other = Delivery.PICKUP if ship else Delivery.SHIP
         key = "checkout.btn_switch_pickup" if ship else "checkout.btn_switch_ship"
-        rows.append((Button(tx.label(key), cb(Action.DELIVERY, other.value, variant_id)),))
+        rows.append((Button(tx.label(key), _delivery_callback(other, variant_id, team)),))
     return SendInvoice(
         chat_id=turn.chat_id,
         title=_title(turn, order),
@@ -297,9 +333,31 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
     turn.outbox_dirty = True
     if outcome.result is PaymentResult.REFUNDING or order is None:
         amount = Money(event.total_amount, event.currency)
-        turn.say(tx.t("checkout.not_honoured", total=tx.money(amount)))
+        key = "checkout.not_honoured_group" if order and order.team_id else "checkout.not_honoured"
+        turn.say(tx.t(key, total=tx.money(amount)))
         return
     turn.say(await receipt(turn, order), _after_keyboard(tx))
+    if order.team_id is not None:
+        await _seat_note(turn, order.team_id)
+
+
+async def _seat_note(turn: Turn, team_id: int) -> None:
+    """After paying a seat: which seat, how long is left, and the invite to share."""
+    tx = turn.tx
+    team = await turn.uow.groups.team(team_id)
+    seat = await turn.uow.groups.seat_of(team_id, turn.person.id)
+    if team is None or seat is None:
+        return
+    if team.status is TeamStatus.FILLED:
+        turn.say(tx.t("group.seat_filled", team=team.id))
+        return
+    left = left_text(tx, team.remaining(turn.now))
+    lines = [tx.t("group.seat", seat=seat.number, size=team.size, team=team.id, left=left)]
+    link = invite_link(turn.config.bot_username, team)
+    if link:
+        lines.append(tx.t("group.invite", link=link))
+    keyboard = private_keyboard(tx, team, turn.now, turn.config.bot_username, member=True)
+    turn.say("\n".join(lines), keyboard or None)
 
 
 def _after_keyboard(tx: Texts) -> Keyboard:
@@ -320,7 +378,7 @@ async def receipt(turn: Turn, order: Order) -> str:
     ]
     lines.append("")
     lines += money_summary(tx, order)
-    lines.append(delivery_text(turn, order))
+    lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
     contents = [
         content
         for ln in order.lines
@@ -356,12 +414,20 @@ def money_summary(tx: Texts, order: Order) -> list[str]:
     return lines
 
 
-def delivery_text(turn: Turn, order: Order) -> str:
+async def team_pickup(turn: Turn, order: Order) -> _Place | None:
+    """The group-buy leader's pickup point for a seat's order collected there."""
+    if order.team_id is None or order.delivery != Delivery.PICKUP:
+        return None
+    team = await turn.uow.groups.team(order.team_id)
+    return team.pickup if team is not None else None
+
+
+def delivery_text(turn: Turn, order: Order, place: _Place | None = None) -> str:
     tx = turn.tx
     if order.delivery == Delivery.DIGITAL:
         return tx.t("receipt.delivery_digital")
     if order.delivery == Delivery.PICKUP:
-        pickup = turn.config.payments.shipping.pickup
+        pickup = place or turn.config.payments.shipping.pickup
         return tx.t(
             "receipt.delivery_pickup",
             place=pickup.name if pickup else "",

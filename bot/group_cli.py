@@ -1,0 +1,129 @@
+"""``storefront groupbuy …`` and ``storefront leaders …``: group-buy deals, settling due teams,
+and the people who lead groups."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+from bot.bootstrap import App
+from bot.domain.group_buys import DealError, GroupDeal, PickupPoint
+from bot.domain.money import parse_major
+from bot.jobs.scheduler import settle_teams
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = sub.add_parser("groupbuy", help="group-buy deals and their teams")
+    gsub = group.add_subparsers(dest="groupbuy_command", required=True)
+    deal = gsub.add_parser("set", help="make a variant group-buyable (or change its deal)")
+    deal.add_argument("sku")
+    deal.add_argument("--price", required=True, help="group price, e.g. 3.49")
+    deal.add_argument("--size", type=int, required=True, help="members per team (2-100)")
+    deal.add_argument("--hours", type=float, required=True, help="time limit of a team")
+    deal.add_argument("--max-teams", type=int, default=None, help="open teams at once")
+    deal.add_argument("--commission", type=int, default=0, help="leader's percent (0-50)")
+    off = gsub.add_parser("off", help="stop new teams for a variant (open ones run on)")
+    off.add_argument("sku")
+    gsub.add_parser("list", help="deals")
+    gsub.add_parser("settle", help="settle teams whose deadline passed, send their refunds")
+
+    leaders = sub.add_parser("leaders", help="group-buy leaders and their pickup points")
+    lsub = leaders.add_subparsers(dest="leaders_command", required=True)
+    add = lsub.add_parser("add", help="make a Telegram user a leader")
+    add.add_argument("user_id", type=int)
+    add.add_argument("--pickup", default=None, help="pickup point name")
+    add.add_argument("--address", default="", help="pickup point address")
+    add.add_argument("--pickup-hours", type=int, default=72, help="parcels kept this long")
+    remove = lsub.add_parser("remove", help="take the leader role away")
+    remove.add_argument("user_id", type=int)
+    lsub.add_parser("list")
+
+
+async def run_groupbuy(app: App, args: argparse.Namespace) -> int:
+    command = args.groupbuy_command
+    if command == "settle":
+        settled = await settle_teams(app.worker)
+        await app.worker.refunds.run_due()
+        print(f"Settled {settled} group buys.")
+        return 0
+    async with app.uows() as uow:
+        if command == "list":
+            for d in await uow.groups.all_deals():
+                state = "on" if d.active else "off"
+                hours = d.time_limit.total_seconds() / 3600
+                cap = d.max_teams if d.max_teams is not None else "∞"
+                print(
+                    f"variant {d.variant_id:<6} {d.price.major_str():>9} {d.price.currency} "
+                    f"team {d.team_size} · {hours:g} h · max {cap} · {d.commission_percent}% "
+                    f"{state}"
+                )
+            return 0
+        variant_id = await uow.catalog.variant_by_sku(args.sku)
+        found = await uow.catalog.variant(variant_id) if variant_id else None
+        if variant_id is None or found is None:
+            print(f"storefront: no variant with SKU {args.sku}")
+            return 1
+        if command == "off":
+            current = await uow.groups.deal(variant_id)
+            if current is None:
+                print(f"storefront: {args.sku} has no group deal")
+                return 1
+            await uow.groups.set_deal(
+                GroupDeal(
+                    current.variant_id,
+                    current.price,
+                    current.team_size,
+                    current.time_limit,
+                    current.max_teams,
+                    current.commission_percent,
+                    active=False,
+                )
+            )
+        else:
+            variant = found[0]
+            try:
+                deal = GroupDeal(
+                    variant_id,
+                    parse_major(args.price, variant.price.currency),
+                    args.size,
+                    timedelta(hours=args.hours),
+                    args.max_teams,
+                    args.commission,
+                )
+            except (DealError, ValueError) as exc:
+                print(f"storefront: {exc}")
+                return 2
+            if deal.price >= variant.price:
+                print("storefront: the group price must be below the regular price")
+                return 2
+            await uow.groups.set_deal(deal)
+        await uow.commit()
+    print(f"Group deal for {args.sku}: {'off' if command == 'off' else 'saved'}.")
+    return 0
+
+
+async def run_leaders(app: App, args: argparse.Namespace) -> int:
+    command = args.leaders_command
+    async with app.uows() as uow:
+        if command == "list":
+            for user_id, pickup in await uow.groups.leaders():
+                where = f"{pickup.name}, {pickup.address} ({pickup.hours} h)" if pickup else "—"
+                print(f"{user_id:<14} pickup: {where}")
+            return 0
+        if command == "remove":
+            if not await uow.groups.remove_leader(args.user_id):
+                print(f"storefront: {args.user_id} is not a leader")
+                return 1
+        else:
+            if not 1 <= args.pickup_hours <= 720:
+                print("storefront: --pickup-hours is 1 to 720")
+                return 2
+            pickup = (
+                PickupPoint(args.pickup[:128], args.address[:256], args.pickup_hours)
+                if args.pickup
+                else None
+            )
+            await uow.groups.set_leader(args.user_id, pickup)
+        await uow.commit()
+    print(f"Leader {args.user_id}: {command} done.")
+    return 0

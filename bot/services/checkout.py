@@ -358,9 +358,13 @@ class _Refused(Exception):
 
 
 async def _prices_still_hold(uow: UnitOfWork, order: Order) -> bool:
+    """The catalog prices are still those invoiced (a group-buy seat keeps its team's price,
+    fixed when the team opened)."""
     for line in order.lines:
         found = await uow.catalog.variant(line.variant_id)
-        if found is None or not found[0].active or found[0].price != line.unit_price:
+        if found is None or not found[0].active:
+            return False
+        if order.team_id is None and found[0].price != line.unit_price:
             return False
     return True
 

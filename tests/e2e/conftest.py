@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import RunningShop, start_shop, stop_shop
+from tests.e2e.harness import RunningShop, ShopClock, start_shop, stop_shop
 
 
 @pytest.fixture(params=["aiogram", "ptb"])
 async def shop(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RunningShop]:
     """The whole shop on one framework; every test using it runs on both."""
-    running = await start_shop(request.param, tmp_path)
+    running = await start_shop(request.param, tmp_path, clock=ShopClock())
     try:
         yield running
     finally:

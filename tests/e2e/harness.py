@@ -8,9 +8,9 @@ replies for exactly that update, and return the Bot API calls it made meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,19 @@ SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-
 TOKEN = "123456:E2E-TOKEN"
 PROVIDER_TOKEN = "284685063:TEST:stripe-e2e"
 ADMIN_ID = 9000
+
+
+class ShopClock:
+    """The shop's time: now, plus whatever a test moved it forward (deadlines, holds)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
 
 
 def load_spec() -> BotApiSpec:
@@ -64,7 +77,7 @@ class RunningShop:
         )
 
     def now(self) -> datetime:
-        return utc_now()
+        return self.storefront.clock()
 
     def _finished(self, update_id: int) -> None:
         self._handled.add(update_id)
@@ -132,16 +145,30 @@ class RunningShop:
 
 
 async def start_shop(
-    framework: Framework, tmp_path: Path, *, catalog: Path | None = None
+    framework: Framework,
+    tmp_path: Path,
+    *,
+    catalog: Path | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    database_url: str | None = None,
+    fresh: bool = True,
+    standin: BotApiStandIn | None = None,
+    stripe: StripeStandIn | None = None,
 ) -> RunningShop:
-    standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
-    await standin.start()
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / f'{framework}.db'}")
+    """The whole shop on ``framework``. ``fresh=False`` starts it again on a database that
+    already holds a shop, and ``standin``/``stripe`` keep Telegram and Stripe of the shop that
+    ran before (a restart: stop it with ``keep_servers=True``)."""
+    if standin is None:
+        standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
+        await standin.start()
+    engine = make_engine(database_url or f"sqlite+aiosqlite:///{tmp_path / f'{framework}.db'}")
     await upgrade(engine)
     uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(catalog or demo_catalog_path()))
-    stripe = StripeStandIn()
-    await stripe.start()
+    if fresh:
+        await import_catalog(uows, read_catalog(catalog or demo_catalog_path()))
+    if stripe is None:
+        stripe = StripeStandIn()
+        await stripe.start()
     # Telegram's Stripe provider creates the charge; the Stripe stand-in learns of it.
     standin.state.provider_charge_listeners.append(
         lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
@@ -151,13 +178,13 @@ async def start_shop(
     )
     config = ShopConfig(shop_name="E2E Shop", payments=setup, admin_ids=(ADMIN_ID,))
     card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
-    storefront = Storefront(uows, config, card=card)
-    worker = OutboxWorker(storefront, RefundSender(uows, card, None, utc_now, (ADMIN_ID,)))
+    storefront = Storefront(uows, config, clock=clock, card=card)
+    worker = OutboxWorker(storefront, RefundSender(uows, card, None, clock, (ADMIN_ID,)))
     bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
     shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker)
     storefront.on_update_done.append(shop._finished)
     queue = standin.state.updates
-    push = queue.push
+    push = queue.__dict__.setdefault("_unrecorded_push", queue.push)
 
     def recording_push(update: dict[str, object]) -> dict[str, object]:
         stored = push(update)
@@ -172,13 +199,16 @@ async def start_shop(
     return shop
 
 
-async def stop_shop(shop: RunningShop) -> None:
+async def stop_shop(shop: RunningShop, *, keep_servers: bool = False) -> None:
+    """Stop the bot process; the stand-ins too unless ``keep_servers`` (a restart follows) or
+    they belong to another shop."""
     await shop.worker.idle()
     await shop.bot.stop()
     await shop.card.close()
-    await shop.stripe.stop()
     await shop.uows.dispose()
-    await shop.standin.stop()
+    if not keep_servers:
+        await shop.stripe.stop()
+        await shop.standin.stop()
 
 
 def only(calls: list[RecordedCall], method: str) -> list[RecordedCall]:

@@ -71,7 +71,7 @@ def _invite(turn: Turn, team: Team, *, with_qr: bool) -> None:
     tx = turn.tx
     link = _link(turn, team)
     text = card_text(tx, team, turn.now, link)
-    keyboard = private_keyboard(tx, team, turn.now, turn.config.bot_username)
+    keyboard = private_keyboard(tx, team, turn.now, turn.config.bot_username) or None
     if with_qr and link:
         turn.replies.append(SendMedia(turn.chat_id, _qr(link), text, keyboard))
     else:

@@ -197,8 +197,14 @@ class SqlGroupBuyRepository:
         )
         if seat is None:
             return False
+        team_open = (
+            select(_TEAM.id)
+            .where(_TEAM.id == team_id, _TEAM.status == TeamStatus.OPEN.value)
+            .exists()
+        )
+        # A settled team keeps its seats: they are the record of who was in it.
         gone = await self._s.execute(
-            delete(TeamSeatRow.__table__).where(_SEAT.id == seat.id)  # type: ignore[attr-defined]
+            delete(TeamSeatRow.__table__).where(_SEAT.id == seat.id, team_open)  # type: ignore[attr-defined]
         )
         if not gone.rowcount:  # type: ignore[attr-defined]
             return False

@@ -161,9 +161,7 @@ async def test_a_team_fills_every_member_is_told_and_the_leader_earns(
 
     carol = shop.standin.private_chat(4003, "Carol")
     calls = await _join_and_pay(shop, carol, team_id)
-    assert any(
-        "Your seat completed group" in c.params["text"] for c in only(calls, "sendMessage")
-    )
+    assert any("Your seat completed group" in c.params["text"] for c in only(calls, "sendMessage"))
     await shop.settle()
     for chat in (ann, bob, carol):
         assert any(
@@ -234,7 +232,9 @@ async def test_the_deadline_refunds_every_member_once_and_a_late_payment_too(
         told = chat.last_message()
         assert told is not None
         assert "didn't fill in time" in told["text"] or "Refund of $8.48" in told["text"]
-        assert any("⚡ Buy at the regular price" in keyboard_texts(m) for m in chat.messages()[-3:])
+        assert any(
+            "⚡ Buy at the regular price" in keyboard_texts(m) for m in chat.messages()[-3:]
+        )
     assert any("closed with 2 of 3" in m.get("text", "") for m in ann.messages())
 
     # The invoice Eve opened before the deadline: Telegram's sheet now refuses the seat...
@@ -257,7 +257,9 @@ async def test_the_deadline_refunds_every_member_once_and_a_late_payment_too(
         {"message": {**late, "from": user, "chat": eve.chat, "successful_payment": paid_info}}
     )
     await shop.settle()
-    assert any("the group buy closed before it arrived" in m.get("text", "") for m in eve.messages())
+    assert any(
+        "the group buy closed before it arrived" in m.get("text", "") for m in eve.messages()
+    )
     refunds = shop.stripe.requests_to("/v1/refunds", "POST")
     assert [r.params["charge"] for r in refunds].count("ch_late_charge") == 1
     await shop.send(eve, f"/start g_{team_id}")
@@ -340,7 +342,11 @@ async def test_pickup_at_the_leaders_point_and_the_pickup_list(shop: RunningShop
     await _join_and_pay(shop, bob, team_id, pickup=True)
     cyd = shop.standin.private_chat(4033, "Cyd")
     calls = await _join_and_pay(shop, cyd, team_id, pickup=True)
-    receipt = [c.params["text"] for c in only(calls, "sendMessage") if "Payment received" in c.params["text"]]
+    receipt = [
+        c.params["text"]
+        for c in only(calls, "sendMessage")
+        if "Payment received" in c.params["text"]
+    ]
     assert receipt and "Corner Shop" in receipt[0]
     await shop.settle()
 

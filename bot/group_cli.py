@@ -43,8 +43,10 @@ async def run_groupbuy(app: App, args: argparse.Namespace) -> int:
     command = args.groupbuy_command
     if command == "settle":
         settled = await settle_teams(app.worker)
-        await app.worker.refunds.run_due()
-        print(f"Settled {settled} group buys.")
+        await app.worker.idle()
+        while await app.worker.refunds.run_due():  # every refund due now, in batches
+            pass
+        print(f"Settled {settled} group buys; their refunds are sent.")
         return 0
     async with app.uows() as uow:
         if command == "list":

@@ -5,21 +5,17 @@ once, and two settlers racing over the same due teams refund each member once.""
 from __future__ import annotations
 
 import asyncio
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.group_buys import TeamStatus
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
-from bot.services import team_seats
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
-from bot.services.checkout import take_stock_and_coupon
 from bot.services.group_buys import settle_due
 from bot.services.group_ports import NewTeam
-from bot.services.order_ports import NewOrder, OrderLine
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.group_helpers import NOW, paid_team
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 USD = "USD"
 
 
@@ -104,43 +100,10 @@ async def test_two_settlers_over_the_same_due_teams_refund_each_member_once(
         found = await uow.catalog.variant(variant_id or 0)
     assert variant_id is not None and found is not None
     product = found[1]
-    teams = []
-    for t in range(6):
-        team_id = await _team(uows, size=3, deadline=NOW + timedelta(minutes=5))
-        teams.append(team_id)
-        for m in range(2):  # two of three seats paid: the team will not fill
-            user = 10_000 + t * 10 + m
-            async with uows() as uow:
-                line = OrderLine(variant_id, product.id, None, "Jelly", Money(349, USD), 1)
-                order = await uow.orders.create(
-                    NewOrder(
-                        user,
-                        user,
-                        secrets.token_hex(8),
-                        (line,),
-                        Money(349, USD),
-                        Money(0, USD),
-                        Money(349, USD),
-                        None,
-                        False,
-                        "pickup",
-                        "telegram",
-                        False,
-                        team_id,
-                    ),
-                    NOW,
-                )
-                assert await take_stock_and_coupon(uow, order, NOW) is None
-                await uow.orders.move(
-                    order.id,
-                    OrderStatus.PAID,
-                    frozenset({OrderStatus.PENDING}),
-                    NOW,
-                    telegram_charge_id=f"tg-{user}",
-                    provider_charge_id=f"ch_{user}",
-                )
-                assert await team_seats.paid(uow, order, NOW) == m + 1
-                await uow.commit()
+    teams = [
+        await paid_team(uows, variant_id, product.id, size=3, paid=2, first_user=10_000 + t * 10)
+        for t in range(6)
+    ]
 
     later = NOW + timedelta(minutes=10)
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.group_buys import GroupDeal, Team
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.payments.stripe_gateway import StripeGateway
 from bot.payments.stripe_webhook import StripeWebhookServer, stripe_routes
-from bot.services import checkout, stripe_payments
+from bot.services import checkout, group_buys, stripe_payments
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.checkout import Delivery, PaymentSetup
 from bot.services.order_ports import Order
+from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
 from bot.standin.stripe_standin import StripeStandIn
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -165,3 +167,68 @@ async def test_a_refund_made_in_the_stripe_dashboard_is_recorded(rig: Rig) -> No
     refunded = await _order(rig, order.id)
     assert refunded.refunded == Money(500, "USD")
     assert refunded.status is OrderStatus.PARTIALLY_REFUNDED
+
+
+async def _group_seat(rig: Rig, team: Team, user: int, setup: PaymentSetup) -> Order:
+    """A member joins with a Stripe link (authorise now) and completes Stripe's page."""
+    async with rig.uows() as uow:
+        basket = await checkout.basket_for_team(uow, team)
+        started = await checkout.start(uow, user, user, basket, Delivery.PICKUP, setup, now())
+        assert started.order is not None and started.order.method == "stripe_link"
+        link = await stripe_payments.open_link(
+            uow, rig.card, started.order, team.name, "https://t.me/shop_bot", now()
+        )
+        assert link is not None
+        await uow.commit()
+    rig.stripe.complete_session(link.session_id)
+    await rig.stripe.wait_deliveries()
+    seat = await _order(rig, started.order.id)
+    assert seat.status is OrderStatus.AUTHORIZED and seat.team_id == team.id
+    return seat
+
+
+async def _group_team(rig: Rig, size: int) -> Team:
+    async with rig.uows() as uow:
+        variant_id = await uow.catalog.variant_by_sku("KJ-10")
+        assert variant_id is not None
+        deal = GroupDeal(variant_id, Money(349, "USD"), size, timedelta(hours=24))
+        await uow.groups.set_deal(deal)
+        opened = await group_buys.open_team(uow, 70, variant_id, now())
+        await uow.commit()
+    assert opened.team is not None
+    return opened.team
+
+
+GROUP_SETUP = PaymentSetup(group_authorize=True, shipping=read_rates(default_shipping_path()))
+
+
+async def test_group_seats_are_authorised_and_captured_when_the_team_fills(rig: Rig) -> None:
+    team = await _group_team(rig, size=2)
+    first = await _group_seat(rig, team, 81, GROUP_SETUP)
+    intent = rig.stripe.payment_intents[first.stripe_payment_intent or ""]
+    assert intent["status"] == "requires_capture"  # nothing charged while the team fills
+    second = await _group_seat(rig, team, 82, GROUP_SETUP)
+    sender = RefundSender(rig.uows, rig.card, None, now)
+    assert await sender.run_due() == 2
+    for seat in (first, second):
+        assert (await _order(rig, seat.id)).status is OrderStatus.PAID
+        intent = rig.stripe.payment_intents[seat.stripe_payment_intent or ""]
+        assert intent["status"] == "succeeded"
+    captures = rig.stripe.requests_to("/v1/payment_intents", "POST")
+    keys = sorted(r.idempotency_key or "" for r in captures if r.path.endswith("/capture"))
+    assert len(keys) == 2 and all(k.startswith("storefront-refund-") for k in keys)
+    assert await sender.run_due() == 0  # captured once
+
+
+async def test_group_authorisations_are_released_when_the_deadline_passes(rig: Rig) -> None:
+    team = await _group_team(rig, size=3)
+    seat = await _group_seat(rig, team, 83, GROUP_SETUP)
+    later = now() + timedelta(hours=25)
+    async with rig.uows() as uow:
+        assert await group_buys.settle_due(uow, later) == 1
+        await uow.commit()
+    assert await RefundSender(rig.uows, rig.card, None, lambda: later).run_due() == 1
+    intent = rig.stripe.payment_intents[seat.stripe_payment_intent or ""]
+    assert intent["status"] == "canceled"
+    assert not rig.stripe.requests_to("/v1/refunds", "POST")  # released, not refunded
+    assert (await _order(rig, seat.id)).status is OrderStatus.CANCELLED

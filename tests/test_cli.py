@@ -90,3 +90,92 @@ def test_merchant_coupons_and_orders_commands(tmp_path: Path) -> None:
     assert "off" in storefront("coupons", "list", cwd=tmp_path, DATABASE_URL=db).stdout
     missing = storefront("orders", "ship", "42", cwd=tmp_path, DATABASE_URL=db)
     assert missing.returncode == 1 and "not_found" in missing.stdout
+
+
+def test_merchant_group_buy_and_leader_commands(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    env = {"DATABASE_URL": db}
+    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
+    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
+    made = storefront(
+        "groupbuy",
+        "set",
+        "KJ-10",
+        "--price",
+        "3.49",
+        "--size",
+        "3",
+        "--hours",
+        "24",
+        "--commission",
+        "10",
+        cwd=tmp_path,
+        **env,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    listed = storefront("groupbuy", "list", cwd=tmp_path, **env)
+    assert "3.49 USD team 3 · 24 h · max ∞ · 10% on" in listed.stdout
+    too_dear = storefront(
+        "groupbuy",
+        "set",
+        "KJ-10",
+        "--price",
+        "5.00",
+        "--size",
+        "3",
+        "--hours",
+        "24",
+        cwd=tmp_path,
+        **env,
+    )
+    assert too_dear.returncode == 2 and "below the regular price" in too_dear.stdout
+    alone = storefront(
+        "groupbuy",
+        "set",
+        "KJ-10",
+        "--price",
+        "3",
+        "--size",
+        "1",
+        "--hours",
+        "24",
+        cwd=tmp_path,
+        **env,
+    )
+    assert alone.returncode == 2 and "2 to 100" in alone.stdout
+    missing = storefront(
+        "groupbuy",
+        "set",
+        "NOPE",
+        "--price",
+        "3",
+        "--size",
+        "3",
+        "--hours",
+        "1",
+        cwd=tmp_path,
+        **env,
+    )
+    assert missing.returncode == 1 and "no variant with SKU NOPE" in missing.stdout
+    assert storefront("groupbuy", "off", "KJ-10", cwd=tmp_path, **env).returncode == 0
+    assert "off" in storefront("groupbuy", "list", cwd=tmp_path, **env).stdout
+    settled = storefront("groupbuy", "settle", cwd=tmp_path, **env)
+    assert settled.returncode == 0 and "Settled 0 group buys" in settled.stdout
+
+    added = storefront(
+        "leaders",
+        "add",
+        "555",
+        "--pickup",
+        "Corner Shop",
+        "--address",
+        "5 Elm St",
+        cwd=tmp_path,
+        **env,
+    )
+    assert added.returncode == 0
+    assert "555" in (listing := storefront("leaders", "list", cwd=tmp_path, **env).stdout)
+    assert "Corner Shop, 5 Elm St (72 h)" in listing
+    assert storefront("leaders", "remove", "555", cwd=tmp_path, **env).returncode == 0
+    again = storefront("leaders", "remove", "555", cwd=tmp_path, **env)
+    assert again.returncode == 1 and "not a leader" in again.stdout

@@ -184,6 +184,10 @@ async def test_a_team_fills_every_member_is_told_and_the_leader_earns(
     assert len(only(shop.standin.calls, "sendMessage")) > 0
     assert len([m for m in group.messages() if "Group buy" in m.get("text", "")]) == 1
 
+    await shop.send(bob, f"/start o_{orders[1].id}")
+    details = bob.last_message()
+    assert details is not None and f"Group #{team_id}: ✅ Complete" in details["text"]
+    assert "Storefront Studio" in details["text"]  # no leader point: the shop's pickup
     calls = await shop.send(ann, "/leader")
     [text] = [c.params["text"] for c in only(calls, "sendMessage")]
     assert f"#{team_id} Spicy Konjac Jelly (10 pack): ✅ Complete" in text

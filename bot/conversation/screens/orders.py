@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens.checkout import delivery_text, money_summary
-from bot.conversation.texts import Texts
+from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
+from bot.conversation.screens.team_text import status_text
+from bot.conversation.texts import Raw, Texts
 from bot.conversation.turn import Turn
 from bot.domain.orders import can_cancel, return_open
 from bot.services import orders
@@ -57,7 +58,7 @@ def _details_keyboard(turn: Turn, order: Order) -> Keyboard:
     return tuple(rows)
 
 
-def details_text(turn: Turn, order: Order) -> str:
+async def details_text(turn: Turn, order: Order) -> str:
     tx = turn.tx
     lines = [
         tx.t("orders.details_title", order=order.id, status=status_label(tx, order)),
@@ -70,7 +71,12 @@ def details_text(turn: Turn, order: Order) -> str:
     ]
     lines.append("")
     lines += money_summary(tx, order)
-    lines.append(delivery_text(turn, order))
+    lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
+    team = await turn.uow.groups.team(order.team_id) if order.team_id else None
+    if team is not None:
+        lines.append(
+            tx.t("group.order_line", team=team.id, status=Raw(status_text(tx, team, turn.now)))
+        )
     if order.tracking:
         lines.append(tx.t("orders.tracking", tracking=order.tracking))
     return "\n".join(lines)
@@ -82,7 +88,7 @@ async def show_order(turn: Turn, order_id: int) -> None:
         turn.answer(turn.tx.t("orders.not_found"), alert=True)
         return
     turn.answer()
-    turn.show(details_text(turn, order), _details_keyboard(turn, order))
+    turn.show(await details_text(turn, order), _details_keyboard(turn, order))
 
 
 async def ask_cancel(turn: Turn, order_id: int) -> None:
@@ -148,7 +154,7 @@ async def request_return(turn: Turn, order_id: int) -> None:
         )
     turn.outbox_dirty = True
     turn.answer()
-    turn.show(details_text(turn, outcome.order), _details_keyboard(turn, outcome.order))
+    turn.show(await details_text(turn, outcome.order), _details_keyboard(turn, outcome.order))
     turn.say(tx.t("orders.return_requested", order=order_id))
 
 

@@ -33,6 +33,19 @@ SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-
 TOKEN = "123456:E2E-TOKEN"
 PROVIDER_TOKEN = "284685063:TEST:stripe-e2e"
 ADMIN_ID = 9000
+#: A buyer's details as Telegram's payment sheet sends them (OrderInfo).
+US = {
+    "name": "Ann Lee",
+    "phone_number": "+15550100",
+    "shipping_address": {
+        "country_code": "US",
+        "state": "CA",
+        "city": "San Francisco",
+        "street_line1": "1 Market St",
+        "street_line2": "",
+        "post_code": "94105",
+    },
+}
 
 
 class ShopClock:

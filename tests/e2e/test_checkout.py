@@ -12,20 +12,7 @@ from bot.domain.orders import OrderStatus
 from bot.standin import SimChat
 from storage.order_tables import OrderRow
 from storage.tables import VariantRow
-from tests.e2e.harness import PROVIDER_TOKEN, RunningShop, keyboard_texts, only
-
-US = {
-    "name": "Ann Lee",
-    "phone_number": "+15550100",
-    "shipping_address": {
-        "country_code": "US",
-        "state": "CA",
-        "city": "San Francisco",
-        "street_line1": "1 Market St",
-        "street_line2": "",
-        "post_code": "94105",
-    },
-}
+from tests.e2e.harness import PROVIDER_TOKEN, US, RunningShop, keyboard_texts, only
 
 
 async def _product_id(shop: RunningShop, slug_word: str) -> int:

@@ -24,6 +24,7 @@ from storage.group_tables import CommissionRow, TeamRow
 from storage.order_tables import OrderRow
 from storage.tables import VariantRow
 from tests.e2e.harness import (
+    US,
     RunningShop,
     ShopClock,
     keyboard_texts,
@@ -32,18 +33,6 @@ from tests.e2e.harness import (
     stop_shop,
 )
 
-US = {
-    "name": "Ann Lee",
-    "phone_number": "+15550100",
-    "shipping_address": {
-        "country_code": "US",
-        "state": "CA",
-        "city": "San Francisco",
-        "street_line1": "1 Market St",
-        "street_line2": "",
-        "post_code": "94105",
-    },
-}
 START = "👥 Group price $3.49 · team of 3"
 JOIN = "💳 Join for $3.49"
 

@@ -329,11 +329,11 @@ class SqlGroupBuyRepository:
             .values(board_edited_at=now, board_dirty=False)
         )
 
-    async def touch_board(self, team_id: int) -> None:
+    async def drop_board(self, team_id: int) -> None:
         await self._s.execute(
             update(TeamRow.__table__)  # type: ignore[attr-defined]
             .where(_TEAM.id == team_id)
-            .values(board_dirty=True)
+            .values(board_chat_id=None, board_message_id=None, board_dirty=False)
         )
 
     # Leaders and their ledger ------------------------------------------------------------

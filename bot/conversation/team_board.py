@@ -79,10 +79,17 @@ class TeamBoard:
                 if exc.failure is Failure.RETRY_AFTER:
                     log.info("board edits throttled by Telegram; next run continues")
                     return edited
-                if exc.failure not in (Failure.NOT_MODIFIED, Failure.NETWORK):
-                    log.warning("team %s board not edited: %s", team.id, exc)
                 if exc.failure is Failure.NETWORK:
                     continue
+                if exc.failure in (Failure.MESSAGE_GONE, Failure.FORBIDDEN):
+                    # Deleted, or the bot left the group: nothing to keep up to date.
+                    log.info("team %s board is gone (%s); no more edits", team.id, exc.failure)
+                    async with self.uows() as uow:
+                        await uow.groups.drop_board(team.id)
+                        await uow.commit()
+                    continue
+                if exc.failure is not Failure.NOT_MODIFIED:
+                    log.warning("team %s board not edited: %s", team.id, exc)
             async with self.uows() as uow:
                 await uow.groups.board_edited(team.id, now)
                 await uow.commit()

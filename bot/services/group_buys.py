@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.group_buys import JoinRefusal, PickupPoint, Team, TeamStatus, join_refusal
+from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.services.checkout import give_back_stock_and_coupon, refund_method
 from bot.services.group_ports import NewTeam, Seat
@@ -162,7 +163,7 @@ LEADER_TEAMS = 10
 @dataclass(frozen=True, slots=True)
 class LeaderView:
     teams: list[Team]
-    earned: list[object]
+    earned: list[Money]
     pickup: PickupPoint | None
     is_leader: bool
 
@@ -175,7 +176,7 @@ async def leader_view(uow: UnitOfWork, user_id: int) -> LeaderView | None:
         return None
     return LeaderView(
         teams,
-        list(await uow.groups.ledger_totals(user_id)),
+        await uow.groups.ledger_totals(user_id),
         await uow.groups.leader_pickup(user_id),
         is_leader,
     )

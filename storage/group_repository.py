@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -11,6 +12,7 @@ from bot.domain.group_buys import GroupDeal, PickupPoint, Team, TeamStatus, boar
 from bot.domain.money import Money
 from bot.services.group_ports import CommissionEntry, NewTeam, Seat
 from storage.group_tables import CommissionRow, GroupDealRow, LeaderRow, TeamRow, TeamSeatRow
+from storage.read_cache import ReadCache
 from storage.repositories import dialect_insert
 from storage.tables import VariantRow
 
@@ -63,8 +65,15 @@ def _team(row: TeamRow) -> Team:
 
 
 class SqlGroupBuyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        cache: ReadCache | None = None,
+        after_commit: list[Callable[[], None]] | None = None,
+    ) -> None:
         self._s = session
+        self._cache = cache
+        self._after_commit = after_commit if after_commit is not None else []
 
     # Deals -------------------------------------------------------------------------------
 
@@ -73,6 +82,12 @@ class SqlGroupBuyRepository:
         return _deal(row) if row is not None else None
 
     async def deals_for_product(self, product_id: int) -> list[GroupDeal]:
+        """Every card shows its deal: read through the process's short read cache (like the
+        card itself); opening a team reads the deal from the database."""
+        key = ("group_deals", product_id)
+        cached = self._cache.get(key) if self._cache is not None else None
+        if cached is not None:
+            return list(cached)
         rows = (
             await self._s.execute(
                 select(GroupDealRow)
@@ -81,7 +96,10 @@ class SqlGroupBuyRepository:
                 .order_by(VariantRow.position, VariantRow.id)
             )
         ).scalars()
-        return [_deal(r) for r in rows]
+        deals = [_deal(r) for r in rows]
+        if self._cache is not None:
+            self._cache.put(key, tuple(deals))
+        return deals
 
     async def set_deal(self, deal: GroupDeal) -> None:
         values = {
@@ -98,6 +116,8 @@ class SqlGroupBuyRepository:
             index_elements=["variant_id"], set_=values
         )
         await self._s.execute(stmt)
+        if self._cache is not None and self._cache.clear not in self._after_commit:
+            self._after_commit.append(self._cache.clear)
 
     async def all_deals(self) -> list[GroupDeal]:
         rows = (await self._s.execute(select(GroupDealRow))).scalars()

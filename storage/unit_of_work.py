@@ -68,7 +68,7 @@ class SqlUnitOfWork:
         self.stripe_events = SqlStripeEventLog(session)
         self.notices = SqlNoticeOutbox(session)
         self.prefs = SqlCheckoutPrefs(session)
-        self.groups = SqlGroupBuyRepository(session)
+        self.groups = SqlGroupBuyRepository(session, factory.cache, self._after_commit)
         return self
 
     async def __aexit__(

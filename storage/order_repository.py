@@ -68,6 +68,7 @@ def _to_order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         shipped_at=row.shipped_at,
         delivered_at=row.delivered_at,
         team_id=row.team_id,
+        claim_id=row.claim_id,
     )
 
 
@@ -151,6 +152,7 @@ class SqlOrderRepository:
             method=new.method,
             from_cart=new.from_cart,
             team_id=new.team_id,
+            claim_id=new.claim_id,
             created_at=now,
             updated_at=now,
         )

@@ -115,6 +115,8 @@ class OrderRow(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_when())
     #: The group-buy team this order holds a seat in.
     team_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
+    #: The flash-sale claim (reservation) this order pays for.
+    claim_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
 
 
 class OrderLineRow(SQLModel, table=True):

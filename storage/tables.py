@@ -169,4 +169,4 @@ class ConversationStateRow(SQLModel, table=True):
 
 
 # The commerce tables share this metadata (and refer to the tables above).
-from storage import group_tables, order_tables  # noqa: E402, F401
+from storage import group_tables, order_tables, sale_tables  # noqa: E402, F401

@@ -24,6 +24,7 @@ from storage.repositories import (
     SqlUiStateStore,
     SqlUpdateLog,
 )
+from storage.sale_repository import SqlSaleRepository
 
 
 class SqlUnitOfWork:
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     notices: SqlNoticeOutbox
     prefs: SqlCheckoutPrefs
     groups: SqlGroupBuyRepository
+    sales: SqlSaleRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.notices = SqlNoticeOutbox(session)
         self.prefs = SqlCheckoutPrefs(session)
         self.groups = SqlGroupBuyRepository(session, factory.cache, self._after_commit)
+        self.sales = SqlSaleRepository(session, factory.cache)
         return self
 
     async def __aexit__(

@@ -65,6 +65,8 @@ class Order:
     delivered_at: datetime | None = None
     #: The group-buy team this order is a seat in.
     team_id: int | None = None
+    #: The flash-sale reservation this order pays for.
+    claim_id: int | None = None
 
     @property
     def currency(self) -> str:
@@ -94,6 +96,7 @@ class NewOrder:
     method: str
     from_cart: bool
     team_id: int | None = None
+    claim_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

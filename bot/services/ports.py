@@ -26,6 +26,7 @@ from bot.services.order_ports import (
     StockRepository,
     StripeEventLog,
 )
+from bot.services.sale_ports import SaleRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ class UnitOfWork(Protocol):
     notices: NoticeOutbox
     prefs: CheckoutPrefs
     groups: GroupBuyRepository
+    sales: SaleRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -1,0 +1,85 @@
+"""The port for flash sales: sales, claims (reservations), per-buyer counts and watchers.
+
+``storage`` takes a claim in single conditional writes (the sale's ``claimed < stock``, the
+buyer's ``count < per_buyer``, the variant's ``stock >= 1``), all or none, so 10,000 buyers
+racing for 100 units get exactly 100 reservations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.flash_sales import FlashSale
+from bot.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class NewSale:
+    variant_id: int
+    product_id: int
+    name: str
+    price: Money
+    regular_price: Money
+    stock: int
+    per_buyer: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: int
+    sale_id: int
+    user_id: int
+    #: reserved (waiting for payment), paid, expired (window passed) or cancelled.
+    status: str
+    expires_at: datetime
+    order_id: int | None = None
+
+
+class SaleRepository(Protocol):
+    async def create(self, new: NewSale, now: datetime) -> FlashSale: ...
+    async def sale(self, sale_id: int) -> FlashSale | None: ...
+    async def current_for_product(self, product_id: int, now: datetime) -> FlashSale | None:
+        """The upcoming or live sale a product's card shows (read through a short cache)."""
+        ...
+
+    async def recent(self, limit: int) -> list[FlashSale]: ...
+    async def set_stock(self, sale_id: int, stock: int) -> bool: ...
+    async def stop(self, sale_id: int) -> bool: ...
+    async def claim(
+        self, sale_id: int, user_id: int, now: datetime, until: datetime
+    ) -> int | None:
+        """Reserve one unit; the claim id, or None when the sale is not live, sold out, or the
+        buyer reached the limit (nothing changed then)."""
+        ...
+
+    async def buyer_count(self, sale_id: int, user_id: int) -> int: ...
+    async def claim_of(self, claim_id: int) -> Claim | None: ...
+    async def attach_order(self, claim_id: int, order_id: int) -> None: ...
+    async def pay(self, claim_id: int) -> bool:
+        """reserved -> paid; False if the reservation lapsed (or was paid) meanwhile."""
+        ...
+
+    async def retake(self, claim_id: int, now: datetime) -> bool:
+        """A lapsed reservation paid after all: take its unit again if one is left."""
+        ...
+
+    async def release(self, claim_id: int, status: str, now: datetime) -> bool:
+        """reserved or paid -> ``status`` (expired, cancelled), the unit back to the variant
+        and the sale, the buyer's count back; False if another caller did it first."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[int]: ...
+    async def watch(self, sale_id: int, user_id: int, kind: str, now: datetime) -> bool: ...
+    async def take_watchers(self, sale_id: int, kind: str, limit: int) -> list[int]:
+        """Watchers of ``kind`` to tell now; each is told once (their watch is used up)."""
+        ...
+
+    async def alerts_due(self, now: datetime, lead_seconds: int, limit: int) -> list[int]:
+        """Sales whose "starts soon" or "live now" alert has not gone out yet."""
+        ...
+
+    async def mark_alert(self, sale_id: int, kind: str) -> bool: ...

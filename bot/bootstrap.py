@@ -74,6 +74,8 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
             timedelta(hours=settings.cart_reminder_hours) if settings.cart_reminder_hours else None
         ),
         group_leaders_only=settings.group_buy_leaders_only,
+        claim_window=timedelta(minutes=settings.flash_claim_minutes),
+        sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)

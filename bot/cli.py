@@ -120,6 +120,7 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bootstrap import SchemaBehind, build_app
     from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
+    from bot.sale_cli import run_sales
 
     try:
         app = await build_app(settings)
@@ -132,6 +133,8 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
             return await run_groupbuy(app, args)
         if args.command == "leaders":
             return await run_leaders(app, args)
+        if args.command == "sales":
+            return await run_sales(app, args)
         return await run_orders(app, args)
     finally:
         await app.close()
@@ -159,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     add_group_parsers(sub)
+    from bot.sale_cli import add_parsers as add_sale_parsers
+
+    add_sale_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=args.database,
                 )
             )
-        if args.command in ("coupons", "orders", "groupbuy", "leaders"):
+        if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales"):
             return asyncio.run(_merchant(settings, args))
         if args.command == "bench":
             from bench.updates import run_bench

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     #: (needs STRIPE_API_KEY); otherwise seats are paid through Telegram and refunded if the
     #: team does not fill.
     group_buy_authorize: bool = False
+    #: A flash-sale reservation waits this long for its payment, then goes back to the sale.
+    flash_claim_minutes: int = Field(default=10, ge=1, le=60)
+    #: Watchers hear this long before a flash sale starts (and again at the start).
+    flash_alert_minutes: int = Field(default=10, ge=0, le=24 * 60)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     default_locale: Literal["en", "zh"] = "en"

@@ -264,6 +264,14 @@ class SqlSaleRepository:
         stmt = stmt.on_conflict_do_nothing(index_elements=["sale_id", "user_id", "kind"])  # type: ignore[attr-defined]
         return bool((await self._s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
+    async def watchers(self, sale_id: int, kind: str) -> list[int]:
+        rows = await self._s.execute(
+            select(_WATCH.user_id)
+            .where(_WATCH.sale_id == sale_id, _WATCH.kind == kind)
+            .order_by(_WATCH.user_id)
+        )
+        return [int(r[0]) for r in rows]
+
     async def take_watchers(self, sale_id: int, kind: str, limit: int) -> list[int]:
         some = (
             select(_WATCH.user_id)

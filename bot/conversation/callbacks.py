@@ -58,6 +58,10 @@ class Action(StrEnum):
     GROUP_DELIVERY = "gd"  # ship|pickup, team: how a seat's goods reach the member
     GROUP_PICKUPS = "gp"  # team: the leader's pickup list
     GROUP_COLLECTED = "gc"  # order: the leader handed the parcel over
+    FLASH_CLAIM = "fs"  # sale: reserve one unit and get the invoice
+    FLASH_WATCH = "fw"  # sale: tell me before and when it starts
+    FLASH_RESTOCK = "fr"  # sale: tell me if a unit comes back
+    FLASH_DELIVERY = "fd"  # ship|pickup, claim: how a reserved unit reaches the buyer
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -95,6 +99,10 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.GROUP_DELIVERY: ("delivery", "int"),
     Action.GROUP_PICKUPS: ("int",),
     Action.GROUP_COLLECTED: ("int",),
+    Action.FLASH_CLAIM: ("int",),
+    Action.FLASH_WATCH: ("int",),
+    Action.FLASH_RESTOCK: ("int",),
+    Action.FLASH_DELIVERY: ("delivery", "int"),
 }
 
 Arg = int | str

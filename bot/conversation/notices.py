@@ -43,6 +43,10 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
         keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
     if notice.kind == "cart_reminder":
         keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
+    sale = p.get("sale")
+    if notice.kind in ("sale_live", "sale_restock") and isinstance(sale, int):
+        grab = Button(tx.label("sale.btn_grab_now"), cb(Action.FLASH_CLAIM, sale))
+        keyboard = ((grab,),)
     variant = p.get("variant")
     if notice.kind == "group_failed" and isinstance(variant, int):
         # The team did not fill: the same item at its regular price, one tap away.

@@ -36,7 +36,15 @@ from bot.conversation.replies import (
     SendMedia,
     SendText,
 )
-from bot.conversation.screens import browse, cart, checkout, general, group_buys, orders
+from bot.conversation.screens import (
+    browse,
+    cart,
+    checkout,
+    flash_sales,
+    general,
+    group_buys,
+    orders,
+)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
 from bot.services.payment_port import CardGateway
@@ -55,6 +63,13 @@ _PAYMENT_ATTEMPTS = 3
 _COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
 _ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
 _GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
+_SALE_LINK = re.compile(r"^s_([1-9][0-9]{0,17})$")
+_SALE_ACTIONS = {
+    Action.FLASH_CLAIM,
+    Action.FLASH_WATCH,
+    Action.FLASH_RESTOCK,
+    Action.FLASH_DELIVERY,
+}
 
 _BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
 _CART_ACTIONS = {
@@ -217,7 +232,10 @@ class Storefront:
         coupon = _COUPON_LINK.match(payload)
         order = _ORDER_LINK.match(payload)
         team = _GROUP_LINK.match(payload)
-        if team:
+        sale = _SALE_LINK.match(payload)
+        if sale:
+            await flash_sales.open_sale(turn, int(sale.group(1)))
+        elif team:
             await group_buys.show(turn, int(team.group(1)))
         elif coupon:
             await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
@@ -264,6 +282,8 @@ class Storefront:
             await orders.on_press(turn, call)
         elif call.action in _GROUP_ACTIONS:
             await group_buys.on_press(turn, call)
+        elif call.action in _SALE_ACTIONS:
+            await flash_sales.on_press(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
         else:  # NOOP: a label

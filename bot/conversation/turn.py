@@ -34,6 +34,10 @@ class ShopConfig:
     cart_reminder_after: timedelta | None = timedelta(hours=24)
     #: Only leaders the merchant appointed may open group buys (else anyone may).
     group_leaders_only: bool = False
+    #: How long a flash-sale reservation waits for its payment.
+    claim_window: timedelta = timedelta(minutes=10)
+    #: How long before a flash sale starts its watchers get the "starts soon" alert.
+    sale_alert_lead: timedelta = timedelta(minutes=10)
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
 from bot.services.checkout import release_due_holds
+from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
 from bot.services.housekeeping import forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
@@ -56,6 +57,19 @@ async def settle_teams(worker: OutboxWorker) -> int:
         log.info("settled %d expired group buys", total)
         worker.kick()
     return total
+
+
+async def flash_sale_timers(worker: OutboxWorker) -> None:
+    """Unpaid reservations give their units back; "starts soon" and "live now" alerts go out.
+    The rows are the truth (a claim's expiry, a sale's start), each change claimed once."""
+    storefront = worker.storefront
+    async with storefront.uows() as uow:
+        now = storefront.clock()
+        released = await release_due(uow, now)
+        alerted = await send_alerts(uow, now, storefront.config.sale_alert_lead)
+        await uow.commit()
+    if released or alerted:
+        worker.kick()
 
 
 async def work_outbox(worker: OutboxWorker) -> None:
@@ -110,6 +124,16 @@ def make_scheduler(
             args=[worker],
             id="settle_teams",
             misfire_grace_time=15,
+            next_run_time=utc_now(),
+            **common,
+        )
+        scheduler.add_job(
+            flash_sale_timers,
+            "interval",
+            seconds=20,
+            args=[worker],
+            id="flash_sale_timers",
+            misfire_grace_time=20,
             next_run_time=utc_now(),
             **common,
         )

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.catalog import Product
+from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import GroupDeal
 from bot.services.ports import CategorySummary, UnitOfWork
 
@@ -38,6 +39,9 @@ class CardPage:
     label: str
     #: The product's group-buy deal, if it has one (a Start group buy button).
     group: GroupDeal | None = None
+    #: Its upcoming or live flash sale, and the moment the page was read (for the countdown).
+    sale: FlashSale | None = None
+    at: datetime | None = None
 
     @property
     def next_index(self) -> int:
@@ -66,7 +70,13 @@ async def categories(uow: UnitOfWork) -> list[CategorySummary]:
 
 
 async def _page(
-    uow: UnitOfWork, ids: list[int], index: int, kind: ListKind, list_id: int, label: str
+    uow: UnitOfWork,
+    ids: list[int],
+    index: int,
+    kind: ListKind,
+    list_id: int,
+    label: str,
+    now: datetime | None,
 ) -> CardPage | None:
     """The card at ``index``, skipping products that vanished since the list was read.
 
@@ -79,15 +89,19 @@ async def _page(
     if product is None:
         return None
     deals = await uow.groups.deals_for_product(product.id)
-    return CardPage(product, index, len(ids), kind, list_id, label, deals[0] if deals else None)
+    sale = await uow.sales.current_for_product(product.id, now) if now is not None else None
+    deal = deals[0] if deals else None
+    return CardPage(product, index, len(ids), kind, list_id, label, deal, sale, now)
 
 
-async def category_page(uow: UnitOfWork, category_id: int, index: int) -> CardPage | None:
+async def category_page(
+    uow: UnitOfWork, category_id: int, index: int, now: datetime | None = None
+) -> CardPage | None:
     category = await uow.catalog.category(category_id)
     if category is None:
         return None
     ids = await uow.catalog.product_ids(category_id)
-    return await _page(uow, ids, index, ListKind.CATEGORY, category_id, category.name)
+    return await _page(uow, ids, index, ListKind.CATEGORY, category_id, category.name, now)
 
 
 async def start_search(uow: UnitOfWork, user_id: int, query: str, now: datetime) -> int:
@@ -95,7 +109,9 @@ async def start_search(uow: UnitOfWork, user_id: int, query: str, now: datetime)
     return await uow.searches.save(user_id, " ".join(query.split()), now)
 
 
-async def search_page(uow: UnitOfWork, search_id: int, index: int) -> CardPage | None:
+async def search_page(
+    uow: UnitOfWork, search_id: int, index: int, now: datetime | None = None
+) -> CardPage | None:
     saved = await uow.searches.get(search_id)
     if saved is None:
         return None
@@ -104,26 +120,32 @@ async def search_page(uow: UnitOfWork, search_id: int, index: int) -> CardPage |
     if not words:
         return None
     ids = await uow.catalog.search_ids(words, SEARCH_LIMIT)
-    return await _page(uow, ids, index, ListKind.SEARCH, search_id, query)
+    return await _page(uow, ids, index, ListKind.SEARCH, search_id, query, now)
 
 
-async def similar_page(uow: UnitOfWork, product_id: int, index: int) -> CardPage | None:
+async def similar_page(
+    uow: UnitOfWork, product_id: int, index: int, now: datetime | None = None
+) -> CardPage | None:
     product = await uow.catalog.product(product_id)
     if product is None:
         return None
     ids = await uow.catalog.similar_ids(product, SIMILAR_LIMIT)
-    return await _page(uow, ids, index, ListKind.SIMILAR, product_id, product.name)
+    return await _page(uow, ids, index, ListKind.SIMILAR, product_id, product.name, now)
 
 
-async def single_page(uow: UnitOfWork, product_id: int) -> CardPage | None:
-    return await _page(uow, [product_id], 0, ListKind.SINGLE, product_id, "")
+async def single_page(
+    uow: UnitOfWork, product_id: int, now: datetime | None = None
+) -> CardPage | None:
+    return await _page(uow, [product_id], 0, ListKind.SINGLE, product_id, "", now)
 
 
-async def page(uow: UnitOfWork, kind: ListKind, list_id: int, index: int) -> CardPage | None:
+async def page(
+    uow: UnitOfWork, kind: ListKind, list_id: int, index: int, now: datetime | None = None
+) -> CardPage | None:
     if kind is ListKind.CATEGORY:
-        return await category_page(uow, list_id, index)
+        return await category_page(uow, list_id, index, now)
     if kind is ListKind.SEARCH:
-        return await search_page(uow, list_id, index)
+        return await search_page(uow, list_id, index, now)
     if kind is ListKind.SIMILAR:
-        return await similar_page(uow, list_id, index)
-    return await single_page(uow, list_id)
+        return await similar_page(uow, list_id, index, now)
+    return await single_page(uow, list_id, now)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.coupons import Coupon, CouponRefusal, Discount, PricedLine, evaluate
+from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
@@ -105,6 +106,8 @@ class Basket:
     team_id: int | None = None
     #: The team leader's pickup point replaces the shop's.
     team_pickup: bool = False
+    #: The flash-sale reservation this basket pays for, at the sale price.
+    claim_id: int | None = None
 
 
 async def basket_from_cart(uow: UnitOfWork, user_id: int) -> Basket:
@@ -158,6 +161,16 @@ async def basket_for_team(uow: UnitOfWork, team: Team) -> Basket:
         return Basket(problem=Problem.OUT_OF_STOCK, name=name, from_cart=False)
     line = OrderLine(variant.id, prod.id, prod.category_id, name, team.price, 1, prod.digital)
     return Basket((line,), from_cart=False, team_id=team.id, team_pickup=team.pickup is not None)
+
+
+async def basket_for_claim(uow: UnitOfWork, sale: FlashSale, claim_id: int) -> Basket:
+    """The reserved unit at the sale price (the claim already took it from stock)."""
+    found = await uow.catalog.variant(sale.variant_id)
+    if found is None or not found[0].active:
+        return Basket(problem=Problem.UNAVAILABLE, from_cart=False)
+    variant, prod = found
+    line = OrderLine(variant.id, prod.id, prod.category_id, sale.name, sale.price, 1, prod.digital)
+    return Basket((line,), from_cart=False, claim_id=claim_id)
 
 
 def _name(product: str, variant: str) -> str:
@@ -253,8 +266,9 @@ async def start(
         if delivery is None:
             return CheckoutStart(ask_delivery=True)
         await uow.prefs.set_delivery(user_id, delivery.value)
-    # The group price is the promotion: no coupon on top of it.
-    check = CouponCheck() if basket.team_id else await coupon_for(uow, user_id, lines, now)
+    # The group or sale price is the promotion: no coupon on top of it.
+    promoted = basket.team_id is not None or basket.claim_id is not None
+    check = CouponCheck() if promoted else await coupon_for(uow, user_id, lines, now)
     price = quote(priced(lines), check.discount, None)
     await uow.orders.expire_unheld(user_id, now)
     order = await uow.orders.create(
@@ -272,9 +286,12 @@ async def start(
             method=method,
             from_cart=basket.from_cart,
             team_id=basket.team_id,
+            claim_id=basket.claim_id,
         ),
         now,
     )
+    if basket.claim_id is not None:
+        await uow.sales.attach_order(basket.claim_id, order.id)
     return CheckoutStart(order=order, coupon=check)
 
 
@@ -314,6 +331,7 @@ class PreCheckoutRefusal(StrEnum):
     COUPON_GONE = "coupon_gone"  # the coupon's last use went meanwhile, or it expired
     NO_SHIPPING = "no_shipping"  # shipping option or country not valid
     GROUP_CLOSED = "group_closed"  # the group buy filled, expired, or has no seat left
+    CLAIM_EXPIRED = "claim_expired"  # the flash-sale reservation's window passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +390,12 @@ async def _prices_still_hold(uow: UnitOfWork, order: Order) -> bool:
 async def take_stock_and_coupon(
     uow: UnitOfWork, order: Order, now: datetime
 ) -> PreCheckoutRefusal | None:
-    """Take the order's units, coupon use and group-buy seat: all or none."""
+    """Take the order's units, coupon use and group-buy seat: all or none. A flash-sale
+    order's unit is its reservation, which must still stand."""
+    if order.claim_id is not None:
+        claim = await uow.sales.claim_of(order.claim_id)
+        ok = claim is not None and claim.status == "reserved" and claim.expires_at > now
+        return None if ok else PreCheckoutRefusal.CLAIM_EXPIRED
     units = [(ln.variant_id, ln.quantity) for ln in order.lines]
     if not await uow.stock.take(units):
         return PreCheckoutRefusal.SOLD_OUT
@@ -390,16 +413,24 @@ async def take_stock_and_coupon(
 async def keep_or_take_stock(uow: UnitOfWork, order: Order, now: datetime) -> bool:
     """Money came in for ``order``: keep its hold (ending it), or, if the hold lapsed, take its
     stock, coupon and seat again. False when they are gone meanwhile."""
+    if order.claim_id is not None:
+        if order.held_until is not None:
+            await uow.orders.end_hold(order.id)
+        # The reservation, or (its window lapsed) a unit taken again if one is left.
+        return await uow.sales.pay(order.claim_id) or await uow.sales.retake(order.claim_id, now)
     if not await team_seats.still_open(uow, order, now):
         if order.held_until is not None and await uow.orders.end_hold(order.id):
-            await give_back_stock_and_coupon(uow, order)
+            await give_back_stock_and_coupon(uow, order, now)
         return False
     if order.held_until is not None and await uow.orders.end_hold(order.id):
         return True
     return await take_stock_and_coupon(uow, order, now) is None
 
 
-async def give_back_stock_and_coupon(uow: UnitOfWork, order: Order) -> None:
+async def give_back_stock_and_coupon(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    if order.claim_id is not None:  # the reserved (or bought) unit goes back with its claim
+        await uow.sales.release(order.claim_id, "cancelled", now)
+        return
     await uow.stock.give_back([(ln.variant_id, ln.quantity) for ln in order.lines])
     if order.coupon_id is not None:
         await uow.coupons.give_back(order.coupon_id, order.user_id)
@@ -559,6 +590,6 @@ async def release_due_holds(uow: UnitOfWork, now: datetime, limit: int = 50) -> 
         order = await uow.orders.get(order_id)
         if order is None or not await uow.orders.end_hold(order_id):
             continue  # another process released it first
-        await give_back_stock_and_coupon(uow, order)
+        await give_back_stock_and_coupon(uow, order, now)
         released += 1
     return released

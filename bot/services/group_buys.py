@@ -136,7 +136,7 @@ async def _give_back(uow: UnitOfWork, team: Team, order: Order, now: datetime) -
     method = refund_method(order)  # decided before the status moves (authorised or charged)
     if not await uow.orders.move(order.id, OrderStatus.CANCELLED, _TAKEN, now, closed_at=now):
         return False  # cancelled by the buyer meanwhile: already refunded
-    await give_back_stock_and_coupon(uow, order)
+    await give_back_stock_and_coupon(uow, order, now)
     if order.refundable.amount > 0:
         await uow.refunds.add(order.id, order.refundable, method, "group_expired", now)
     await uow.notices.add(

@@ -62,7 +62,7 @@ async def cancel(uow: UnitOfWork, user_id: int, order_id: int, now: datetime) ->
     )
     if not moved:  # changed meanwhile (shipped a second ago)
         return Outcome(order, Refused.NOT_ALLOWED)
-    await give_back_stock_and_coupon(uow, order)
+    await give_back_stock_and_coupon(uow, order, now)
     amount = order.refundable
     if amount.amount > 0:
         await uow.refunds.add(order.id, amount, refund_method(order), "buyer_cancelled", now)

@@ -116,7 +116,7 @@ async def _session_expired(uow: UnitOfWork, session: dict[str, Any], now: dateti
     if order is None or order.status not in _OPEN:
         return
     if order.held_until is not None and await uow.orders.end_hold(order.id):
-        await give_back_stock_and_coupon(uow, order)
+        await give_back_stock_and_coupon(uow, order, now)
     await uow.orders.move(order.id, OrderStatus.EXPIRED, _OPEN, now, closed_at=now)
 
 
@@ -127,7 +127,7 @@ async def _intent_canceled(uow: UnitOfWork, intent: dict[str, Any], now: datetim
     if await uow.orders.move(
         order.id, OrderStatus.CANCELLED, frozenset({OrderStatus.AUTHORIZED}), now, closed_at=now
     ):
-        await give_back_stock_and_coupon(uow, order)
+        await give_back_stock_and_coupon(uow, order, now)
         await notify(uow, order, "order_cancelled", now)
 
 

@@ -29,7 +29,7 @@ async def catalog(turn: Turn) -> None:
 
 
 async def open_category(turn: Turn, category_id: int) -> None:
-    page = await browsing.category_page(turn.uow, category_id, 0)
+    page = await browsing.category_page(turn.uow, category_id, 0, turn.now)
     if page is None:
         category = await turn.uow.catalog.category(category_id)
         if category is None:
@@ -42,7 +42,7 @@ async def open_category(turn: Turn, category_id: int) -> None:
 
 
 async def navigate(turn: Turn, kind: ListKind, list_id: int, index: int) -> None:
-    page = await browsing.page(turn.uow, kind, list_id, index)
+    page = await browsing.page(turn.uow, kind, list_id, index, turn.now)
     if page is None:
         turn.answer(turn.tx.t("card.list_empty"), alert=True)
         return
@@ -54,7 +54,7 @@ async def more_like_this(turn: Turn, product_id: int) -> None:
     if await turn.uow.catalog.product(product_id) is None:
         turn.answer(turn.tx.t("card.product_gone"), alert=True)
         return
-    page = await browsing.similar_page(turn.uow, product_id, 0)
+    page = await browsing.similar_page(turn.uow, product_id, 0, turn.now)
     if page is None:
         turn.answer(turn.tx.t("card.no_similar"))
         return
@@ -76,9 +76,9 @@ async def pick_or_add(turn: Turn, call: Callback) -> bool:
         return False
     sellable = [v for v in product.sellable_variants if v.available > 0]
     if len(product.sellable_variants) > 1 and sellable:
-        page = await browsing.page(turn.uow, kind, list_id, index)
+        page = await browsing.page(turn.uow, kind, list_id, index, turn.now)
         if page is None or page.product.id != product_id:
-            page = await browsing.single_page(turn.uow, product_id)
+            page = await browsing.single_page(turn.uow, product_id, turn.now)
         assert page is not None
         show_variant_picker(turn, page, buy=call.action is Action.BUY)
         return False
@@ -95,7 +95,7 @@ async def search(turn: Turn, query: str) -> None:
         turn.tell(turn.tx.t("search.prompt"))
         return
     search_id = await browsing.start_search(turn.uow, turn.person.id, query, turn.now)
-    page = await browsing.search_page(turn.uow, search_id, 0)
+    page = await browsing.search_page(turn.uow, search_id, 0, turn.now)
     if page is None:
         turn.tell(turn.tx.t("search.none", query=" ".join(query.split())))
         return
@@ -104,7 +104,7 @@ async def search(turn: Turn, query: str) -> None:
 
 async def open_product(turn: Turn, product_id: int) -> bool:
     """A deep link ``p_<id>``; False when the product does not exist (any more)."""
-    page = await browsing.single_page(turn.uow, product_id)
+    page = await browsing.single_page(turn.uow, product_id, turn.now)
     if page is None:
         return False
     show_card(turn, page, replace=False)

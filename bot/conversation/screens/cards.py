@@ -20,6 +20,7 @@ from bot.conversation.replies import (
     SendMedia,
     SendText,
 )
+from bot.conversation.screens.sale_text import sale_button, sale_line
 from bot.conversation.texts import Texts, escape
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind, Product, StockLevel, stock_hint
@@ -50,6 +51,8 @@ def _price_line(tx: Texts, product: Product) -> str:
 def caption(tx: Texts, page: CardPage) -> str:
     product = page.product
     parts = [f"<b>{escape(product.name)}</b>", _price_line(tx, product)]
+    if page.sale is not None and page.at is not None:
+        parts.append(sale_line(tx, page.sale, page.at))
     if product.description:
         text = product.description
         if len(text) > _DESCRIPTION_CHARS:
@@ -85,6 +88,11 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
                 ),
             )
         )
+    sale = page.sale
+    if sale is not None and page.at is not None:
+        button = sale_button(tx, sale, page.at)
+        if button is not None:
+            rows.append((button,))
     deal = page.group
     if deal is not None and product.available > 0:
         rows.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.conversation.callbacks import Action, Callback, cb
@@ -24,6 +25,7 @@ from bot.conversation.screens.team_text import invite_link, left_text, private_k
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.coupons import CouponKind, CouponRefusal
+from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team, TeamStatus
 from bot.domain.money import Money
 from bot.services import checkout, coupons, stripe_payments
@@ -59,7 +61,19 @@ class _Place(Protocol):
     address: str
 
 
-async def _basket(turn: Turn, variant_id: int, team: Team | None) -> Basket:
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    """A flash-sale unit the buyer holds, to invoice at the sale price."""
+
+    sale: FlashSale
+    claim_id: int
+
+
+async def _basket(
+    turn: Turn, variant_id: int, team: Team | None, reserved: Reserved | None = None
+) -> Basket:
+    if reserved is not None:
+        return await checkout.basket_for_claim(turn.uow, reserved.sale, reserved.claim_id)
     if team is not None:
         return await checkout.basket_for_team(turn.uow, team)
     if variant_id:
@@ -77,12 +91,18 @@ async def buy_product(turn: Turn, product_id: int) -> None:
 
 
 async def begin(
-    turn: Turn, variant_id: int, delivery: Delivery | None = None, team: Team | None = None
+    turn: Turn,
+    variant_id: int,
+    delivery: Delivery | None = None,
+    team: Team | None = None,
+    reserved: Reserved | None = None,
 ) -> None:
     """Checkout of one variant (Buy now), of the cart (``variant_id`` 0), or of a seat in a
     group-buy ``team`` at its price."""
     if not turn.in_private:
-        if team is not None:
+        if reserved is not None:
+            link = turn.deep_link(f"s_{reserved.sale.id}")
+        elif team is not None:
             link = turn.deep_link(f"g_{team.id}")
         else:
             link = turn.deep_link(f"p_{variant_id}") if variant_id else turn.deep_link("cart")
@@ -94,7 +114,7 @@ async def begin(
             )
         return
     tx = turn.tx
-    basket = await _basket(turn, variant_id, team)
+    basket = await _basket(turn, variant_id, team, reserved)
     started = await checkout.start(
         turn.uow,
         turn.person.id,
@@ -110,7 +130,9 @@ async def begin(
         return
     if started.ask_delivery:
         turn.answer()
-        turn.say(tx.t("checkout.ask_delivery"), _delivery_keyboard(turn, variant_id, team))
+        turn.say(
+            tx.t("checkout.ask_delivery"), _delivery_keyboard(turn, variant_id, team, reserved)
+        )
         return
     order = started.order
     assert order is not None
@@ -119,7 +141,7 @@ async def begin(
     if order.method == "stripe_link":
         await _send_link(turn, order)
         return
-    turn.replies.append(_invoice(turn, order, variant_id, team))
+    turn.replies.append(_invoice(turn, order, variant_id, team, reserved))
 
 
 def _problem_text(tx: Texts, problem: Problem, name: str) -> str:
@@ -133,18 +155,25 @@ def pickup_place(turn: Turn, team: Team | None) -> _Place | None:
     return turn.config.payments.shipping.pickup
 
 
-def _delivery_callback(how: Delivery, variant_id: int, team: Team | None) -> str:
+def _delivery_callback(
+    how: Delivery, variant_id: int, team: Team | None, reserved: Reserved | None = None
+) -> str:
+    if reserved is not None:
+        return cb(Action.FLASH_DELIVERY, how.value, reserved.claim_id)
     if team is not None:
         return cb(Action.GROUP_DELIVERY, how.value, team.id)
     return cb(Action.DELIVERY, how.value, variant_id)
 
 
-def _delivery_keyboard(turn: Turn, variant_id: int, team: Team | None) -> Keyboard:
+def _delivery_keyboard(
+    turn: Turn, variant_id: int, team: Team | None, reserved: Reserved | None = None
+) -> Keyboard:
     tx = turn.tx
     rows: list[tuple[Button, ...]] = [
         (
             Button(
-                tx.label("checkout.btn_ship"), _delivery_callback(Delivery.SHIP, variant_id, team)
+                tx.label("checkout.btn_ship"),
+                _delivery_callback(Delivery.SHIP, variant_id, team, reserved),
             ),
         )
     ]
@@ -154,7 +183,7 @@ def _delivery_keyboard(turn: Turn, variant_id: int, team: Team | None) -> Keyboa
             (
                 Button(
                     tx.label("checkout.btn_pickup", place=pickup.name),
-                    _delivery_callback(Delivery.PICKUP, variant_id, team),
+                    _delivery_callback(Delivery.PICKUP, variant_id, team, reserved),
                 ),
             )
         )
@@ -173,7 +202,13 @@ def _title(turn: Turn, order: Order) -> str:
     return _clip(turn.tx.label("checkout.title", shop=turn.config.shop_name), _TITLE_MAX)
 
 
-def _invoice(turn: Turn, order: Order, variant_id: int, team: Team | None) -> SendInvoice:
+def _invoice(
+    turn: Turn,
+    order: Order,
+    variant_id: int,
+    team: Team | None,
+    reserved: Reserved | None = None,
+) -> SendInvoice:
     tx = turn.tx
     stars = order.method == "stars"
     items = [(f"{ln.name} × {ln.quantity}", ln.total.amount) for ln in order.lines]
@@ -196,7 +231,7 @@ def _invoice(turn: Turn, order: Order, variant_id: int, team: Team | None) -> Se
     person = order.delivery in (Delivery.SHIP, Delivery.PICKUP)
     pay = Button(tx.label("checkout.btn_pay", total=tx.money(order.total)), pay=True)
     rows: list[tuple[Button, ...]] = [(pay,)]
-    if team is None:  # the group price is the promotion: no coupon on a seat
+    if team is None and reserved is None:  # the group or sale price is the promotion
         extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
         if order.coupon_code:
             extra.append(
@@ -209,7 +244,8 @@ def _invoice(turn: Turn, order: Order, variant_id: int, team: Team | None) -> Se
     if person and pickup is not None and turn.config.payments.shipping.ships:
         other = Delivery.PICKUP if ship else Delivery.SHIP
         key = "checkout.btn_switch_pickup" if ship else "checkout.btn_switch_ship"
-        rows.append((Button(tx.label(key), _delivery_callback(other, variant_id, team)),))
+        switch = _delivery_callback(other, variant_id, team, reserved)
+        rows.append((Button(tx.label(key), switch),))
     return SendInvoice(
         chat_id=turn.chat_id,
         title=_title(turn, order),

@@ -1,0 +1,107 @@
+"""Flash sales in the chat: the sale line and button on a card, Grab it (a reservation and its
+invoice), Notify me, Notify me if stock returns, and ``s_<sale>`` links."""
+
+from __future__ import annotations
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens import browse
+from bot.conversation.screens import checkout as checkout_screen
+from bot.conversation.texts import Texts
+from bot.conversation.turn import Turn
+from bot.domain.flash_sales import ClaimRefusal, FlashSale
+from bot.services import flash_sales
+from bot.services.checkout import Delivery
+
+
+async def grab(turn: Turn, sale_id: int) -> None:
+    """Grab it: reserve a unit (one conditional write decides races), then the invoice."""
+    tx = turn.tx
+    if not turn.in_private:
+        link = turn.deep_link(f"s_{sale_id}")
+        turn.answer(tx.t("checkout.private_only"), alert=link is None)
+        if link:
+            turn.say(
+                tx.t("checkout.private_only"),
+                ((Button(tx.label("cart.btn_open_private"), url=link),),),
+            )
+        return
+    window = turn.config.claim_window
+    result = await flash_sales.claim(turn.uow, sale_id, turn.person.id, turn.now, window)
+    sale = result.sale
+    if result.refusal is not None or result.claim_id is None or sale is None:
+        refusal = result.refusal or ClaimRefusal.NOT_FOUND
+        turn.answer()
+        turn.say(
+            tx.t(f"sale.refusal.{refusal.value}", n=result.mine), _after_refusal(tx, sale, refusal)
+        )
+        return
+    turn.answer()
+    minutes = int(window.total_seconds() // 60)
+    turn.say(tx.t("sale.reserved", name=sale.name, minutes=minutes))
+    reserved = checkout_screen.Reserved(sale, result.claim_id)
+    await checkout_screen.begin(turn, sale.variant_id, reserved=reserved)
+
+
+def _after_refusal(tx: Texts, sale: FlashSale | None, refusal: ClaimRefusal) -> Keyboard | None:
+    if sale is None:
+        return None
+    if refusal is ClaimRefusal.SOLD_OUT:
+        return ((Button(tx.label("sale.btn_restock"), cb(Action.FLASH_RESTOCK, sale.id)),),)
+    if refusal is ClaimRefusal.NOT_STARTED:
+        return ((Button(tx.label("sale.btn_notify"), cb(Action.FLASH_WATCH, sale.id)),),)
+    return None
+
+
+async def choose_delivery(turn: Turn, how: Delivery, claim_id: int) -> None:
+    """Delivery or pickup for a reserved unit (the button carries only the claim's id)."""
+    tx = turn.tx
+    claim = await turn.uow.sales.claim_of(claim_id)
+    sale = await turn.uow.sales.sale(claim.sale_id) if claim is not None else None
+    if claim is None or sale is None or claim.user_id != turn.person.id:
+        turn.answer(tx.t("stale_button"), alert=True)
+        return
+    if claim.status != "reserved" or claim.expires_at <= turn.now:
+        turn.answer()
+        turn.say(tx.t("sale.refusal.expired_claim"), _again(tx, sale))
+        return
+    reserved = checkout_screen.Reserved(sale, claim.id)
+    await checkout_screen.begin(turn, sale.variant_id, how, reserved=reserved)
+
+
+def _again(tx: Texts, sale: FlashSale) -> Keyboard:
+    return (
+        (
+            Button(
+                tx.label("sale.btn_claim", price=tx.money(sale.price)),
+                cb(Action.FLASH_CLAIM, sale.id),
+            ),
+        ),
+    )
+
+
+async def open_sale(turn: Turn, sale_id: int) -> None:
+    """``s_<sale>``: the sale's product card (with its line and button)."""
+    sale = await turn.uow.sales.sale(sale_id)
+    if sale is None or not await browse.open_product(turn, sale.product_id):
+        turn.say(turn.tx.t("sale.refusal.not_found"))
+
+
+async def watch(turn: Turn, sale_id: int, kind: str) -> None:
+    tx = turn.tx
+    if not await flash_sales.watch(turn.uow, sale_id, turn.person.id, kind, turn.now):
+        turn.answer(tx.t("sale.refusal.not_found"), alert=True)
+        return
+    turn.answer(tx.t("sale.watching" if kind == "start" else "sale.watching_restock"))
+
+
+async def on_press(turn: Turn, call: Callback) -> None:
+    action = call.action
+    if action is Action.FLASH_CLAIM:
+        await grab(turn, call.int_arg(0))
+    elif action is Action.FLASH_WATCH:
+        await watch(turn, call.int_arg(0), "start")
+    elif action is Action.FLASH_RESTOCK:
+        await watch(turn, call.int_arg(0), "restock")
+    elif action is Action.FLASH_DELIVERY:
+        await choose_delivery(turn, Delivery(call.str_arg(0)), call.int_arg(1))

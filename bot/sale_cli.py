@@ -1,0 +1,87 @@
+"""``storefront sales …``: schedule flash sales, change their stock, stop them."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+
+from bot.bootstrap import App
+from bot.domain.flash_sales import SaleError
+from bot.domain.money import parse_major
+from bot.services import flash_sales
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sales = sub.add_parser("sales", help="flash sales")
+    ssub = sales.add_subparsers(dest="sales_command", required=True)
+    add = ssub.add_parser("add", help="schedule a flash sale of one variant")
+    add.add_argument("sku")
+    add.add_argument("--price", required=True, help="sale price, e.g. 2.99")
+    add.add_argument("--stock", type=int, required=True, help="units on sale")
+    add.add_argument("--per-buyer", type=int, default=1)
+    when = add.add_mutually_exclusive_group(required=True)
+    when.add_argument("--starts", help="ISO date/time (UTC)")
+    when.add_argument("--in", dest="in_minutes", type=float, help="starts in this many minutes")
+    add.add_argument("--minutes", type=float, required=True, help="how long it runs")
+    ssub.add_parser("list", help="recent sales")
+    stock = ssub.add_parser("stock", help="change a sale's units (running sales too)")
+    stock.add_argument("id", type=int)
+    stock.add_argument("units", type=int)
+    stop = ssub.add_parser("stop", help="end a sale now")
+    stop.add_argument("id", type=int)
+
+
+def _start(args: argparse.Namespace, now: datetime) -> datetime:
+    if args.in_minutes is not None:
+        return now + timedelta(minutes=args.in_minutes)
+    value = datetime.fromisoformat(args.starts)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def run_sales(app: App, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    command = args.sales_command
+    async with app.uows() as uow:
+        if command == "list":
+            for s in await uow.sales.recent(30):
+                print(
+                    f"#{s.id:<5} {s.state(now).value:<9} {s.name[:30]:<30} "
+                    f"{s.price.major_str()} {s.price.currency} {s.claimed}/{s.stock} "
+                    f"{s.starts_at:%Y-%m-%d %H:%M}–{s.ends_at:%H:%M} UTC"
+                )
+            return 0
+        if command == "stock":
+            if args.units < 0 or not await uow.sales.set_stock(args.id, args.units):
+                print(f"storefront: no sale #{args.id} (or a negative number of units)")
+                return 1
+        elif command == "stop":
+            if not await uow.sales.stop(args.id):
+                print(f"storefront: no running sale #{args.id}")
+                return 1
+        else:
+            variant_id = await uow.catalog.variant_by_sku(args.sku)
+            found = await uow.catalog.variant(variant_id) if variant_id else None
+            if variant_id is None or found is None:
+                print(f"storefront: no variant with SKU {args.sku}")
+                return 1
+            starts = _start(args, now)
+            try:
+                price = parse_major(args.price, found[0].price.currency)
+                sale = await flash_sales.schedule(
+                    uow,
+                    variant_id,
+                    price,
+                    args.stock,
+                    args.per_buyer,
+                    starts,
+                    starts + timedelta(minutes=args.minutes),
+                    now,
+                )
+            except (SaleError, ValueError) as exc:
+                print(f"storefront: {exc}")
+                return 2
+            print(f"Flash sale #{sale.id} scheduled. Share it as t.me/<bot>?start=s_{sale.id}")
+        await uow.commit()
+    if command != "add":
+        print(f"Sale #{args.id}: {command} done.")
+    return 0

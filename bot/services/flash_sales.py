@@ -1,0 +1,164 @@
+"""Flash sales: scheduling, claiming a unit for a short payment window, releasing unpaid
+reservations, and the alerts for people who asked to be told.
+
+The claim is the reservation: it takes the unit from the variant's stock and counts it against
+the sale and the buyer in one transaction (``SaleRepository.claim``). Checkout then invoices the
+claim at the sale price; its pre-checkout takes no stock (the claim holds it), and the payment
+marks the claim paid, or takes a unit again if the window lapsed and one is left, or refunds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.flash_sales import ClaimRefusal, FlashSale, check_sale, claim_refusal
+from bot.domain.money import Money
+from bot.domain.orders import OrderStatus
+from bot.services.ports import UnitOfWork
+from bot.services.sale_ports import NewSale
+
+log = logging.getLogger(__name__)
+
+_BATCH = 100
+#: Watchers told per transaction (each alert row is written in one go).
+_WATCH_BATCH = 500
+
+
+async def schedule(
+    uow: UnitOfWork,
+    variant_id: int,
+    price: Money,
+    stock: int,
+    per_buyer: int,
+    starts: datetime,
+    ends: datetime,
+    now: datetime,
+) -> FlashSale:
+    """A new sale (``SaleError`` says what is wrong with it)."""
+    found = await uow.catalog.variant(variant_id)
+    if found is None:
+        raise LookupError(variant_id)
+    variant, product = found
+    check_sale(price, variant.price, stock, per_buyer, starts, ends)
+    name = f"{product.name} ({variant.name})" if variant.name else product.name
+    return await uow.sales.create(
+        NewSale(
+            variant.id, product.id, name, price, variant.price, stock, per_buyer, starts, ends
+        ),
+        now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    sale: FlashSale | None
+    claim_id: int | None = None
+    refusal: ClaimRefusal | None = None
+    #: Units this buyer holds in the sale (for "you already have 1").
+    mine: int = 0
+
+
+async def claim(
+    uow: UnitOfWork, sale_id: int, user_id: int, now: datetime, window: timedelta
+) -> ClaimResult:
+    """Reserve one unit for ``window``; the loser of a race is told at once why."""
+    sale = await uow.sales.sale(sale_id)
+    refusal = claim_refusal(sale, now)
+    mine = await uow.sales.buyer_count(sale_id, user_id) if sale is not None else 0
+    if sale is not None and refusal is None and mine >= sale.per_buyer:
+        refusal = ClaimRefusal.LIMIT
+    if refusal is not None:
+        return ClaimResult(sale, refusal=refusal, mine=mine)
+    assert sale is not None
+    claim_id = await uow.sales.claim(sale_id, user_id, now, now + window)
+    if claim_id is not None:
+        return ClaimResult(sale, claim_id, mine=mine + 1)
+    # Lost a race: for the last unit, or with oneself in another chat.
+    fresh = await uow.sales.sale(sale_id)
+    mine = await uow.sales.buyer_count(sale_id, user_id)
+    if fresh is not None and mine >= fresh.per_buyer:
+        refusal = ClaimRefusal.LIMIT
+    else:
+        refusal = claim_refusal(fresh, now) or ClaimRefusal.SOLD_OUT
+    return ClaimResult(fresh, refusal=refusal, mine=mine)
+
+
+async def watch(uow: UnitOfWork, sale_id: int, user_id: int, kind: str, now: datetime) -> bool:
+    """Notify me (``start``) or Notify me if stock returns (``restock``)."""
+    if await uow.sales.sale(sale_id) is None:
+        return False
+    await uow.sales.watch(sale_id, user_id, kind, now)
+    return True
+
+
+async def release_due(uow: UnitOfWork, now: datetime, limit: int = _BATCH) -> int:
+    """Reservations whose window passed unpaid: each unit goes back (to the sale and the
+    variant), the invoice is expired, and people waiting for stock are told."""
+    released = 0
+    returned: set[int] = set()
+    for claim_id in await uow.sales.due(now, limit):
+        found = await uow.sales.claim_of(claim_id)
+        if found is None or not await uow.sales.release(claim_id, "expired", now):
+            continue  # paid at the last second, or another process released it
+        released += 1
+        returned.add(found.sale_id)
+        if found.order_id is not None:
+            await uow.orders.move(
+                found.order_id, OrderStatus.EXPIRED, frozenset({OrderStatus.PENDING}), now
+            )
+    for sale_id in returned:
+        await _tell(uow, sale_id, "restock", "sale_restock", now)
+    if released:
+        log.info("released %d unpaid flash-sale reservations", released)
+    return released
+
+
+async def send_alerts(uow: UnitOfWork, now: datetime, lead: timedelta) -> int:
+    """ "Starts soon" (``lead`` before) and "live now" to the people who asked; each alert is
+    claimed once per sale, so several processes send it once."""
+    sent = 0
+    for sale_id in await uow.sales.alerts_due(now, int(lead.total_seconds()), _BATCH):
+        sale = await uow.sales.sale(sale_id)
+        if sale is None:
+            continue
+        if sale.starts_at <= now:
+            await uow.sales.mark_alert(sale_id, "soon")  # too late for "soon": just "live"
+            if await uow.sales.mark_alert(sale_id, "start"):
+                sent += await _tell(uow, sale_id, "start", "sale_live", now)
+        elif await uow.sales.mark_alert(sale_id, "soon"):
+            sent += await _notify_watchers(uow, sale, "start", "sale_soon", now)
+    return sent
+
+
+async def _tell(uow: UnitOfWork, sale_id: int, kind: str, notice: str, now: datetime) -> int:
+    """Tell every watcher of ``kind`` once (their watch is used up)."""
+    sale = await uow.sales.sale(sale_id)
+    if sale is None:
+        return 0
+    told = 0
+    while watchers := await uow.sales.take_watchers(sale_id, kind, _WATCH_BATCH):
+        for user_id in watchers:
+            await uow.notices.add(user_id, notice, _params(sale), now)
+        told += len(watchers)
+    return told
+
+
+async def _notify_watchers(
+    uow: UnitOfWork, sale: FlashSale, kind: str, notice: str, now: datetime
+) -> int:
+    """Tell watchers without using their watch up (they hear again at the start)."""
+    watchers = await uow.sales.watchers(sale.id, kind)
+    for user_id in watchers:
+        await uow.notices.add(user_id, notice, _params(sale), now)
+    return len(watchers)
+
+
+def _params(sale: FlashSale) -> dict[str, object]:
+    return {
+        "sale": sale.id,
+        "name": sale.name,
+        "amount": sale.price.amount,
+        "currency": sale.price.currency,
+    }

@@ -166,9 +166,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_sale_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
-    bench.add_argument("name", choices=["updates"])
+    bench.add_argument("name", choices=["updates", "flash-sale"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
     bench.add_argument("--updates", type=int, default=2000)
+    bench.add_argument("--database", default=None, help="flash-sale: database URL (SQLite)")
+    bench.add_argument("--buyers", type=int, default=10_000)
+    bench.add_argument("--units", type=int, default=100)
+    bench.add_argument("--workers", type=int, default=1, help="flash-sale: processes")
+    bench.add_argument("--concurrency", type=int, default=40, help="flash-sale: per process")
     return parser
 
 
@@ -199,6 +204,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales"):
             return asyncio.run(_merchant(settings, args))
+        if args.command == "bench" and args.name == "flash-sale":
+            from bench.flash_sale import run_flash_bench
+
+            return asyncio.run(
+                run_flash_bench(
+                    args.database, args.buyers, args.units, args.workers, args.concurrency
+                )
+            )
         if args.command == "bench":
             from bench.updates import run_bench
 

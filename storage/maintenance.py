@@ -32,3 +32,37 @@ async def forget_telegram_file_ids(engine: AsyncEngine) -> None:
 def printable_url(url: str) -> str:
     """A database URL with its password masked, for banners and logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+async def raw_sale_claim(engine: AsyncEngine, sale_id: int) -> bool:
+    """The bare conditional write a flash-sale claim rests on, in its own transaction: the
+    baseline ``storefront bench flash-sale`` measures the service against."""
+    from storage.sale_tables import FlashSaleRow
+
+    sale = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+            .where(sale.id == sale_id, sale.claimed < sale.stock)
+            .values(claimed=sale.claimed + 1)
+        )
+        return bool(result.rowcount)
+
+
+async def reset_sale(engine: AsyncEngine, sale_id: int) -> None:
+    """Put a benchmark's sale back to nothing claimed."""
+    from storage.sale_tables import FlashSaleRow
+
+    sale = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(FlashSaleRow.__table__).where(sale.id == sale_id).values(claimed=0)  # type: ignore[attr-defined]
+        )
+
+
+async def set_variant_stock(engine: AsyncEngine, sku: str, stock: int) -> None:
+    """Set a variant's stock outright (benchmarks and tools; the shop itself never does)."""
+    from storage.tables import VariantRow
+
+    async with engine.begin() as conn:
+        await conn.execute(update(VariantRow).where(VariantRow.sku == sku).values(stock=stock))  # type: ignore[arg-type]

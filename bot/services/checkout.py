@@ -377,12 +377,13 @@ class _Refused(Exception):
 
 async def _prices_still_hold(uow: UnitOfWork, order: Order) -> bool:
     """The catalog prices are still those invoiced (a group-buy seat keeps its team's price,
-    fixed when the team opened)."""
+    fixed when the team opened; a flash-sale unit its sale's price)."""
+    promoted = order.team_id is not None or order.claim_id is not None
     for line in order.lines:
         found = await uow.catalog.variant(line.variant_id)
         if found is None or not found[0].active:
             return False
-        if order.team_id is None and found[0].price != line.unit_price:
+        if not promoted and found[0].price != line.unit_price:
             return False
     return True
 

@@ -66,12 +66,12 @@ async def claim(
     """Reserve one unit for ``window``; the loser of a race is told at once why."""
     sale = await uow.sales.sale(sale_id)
     refusal = claim_refusal(sale, now)
-    mine = await uow.sales.buyer_count(sale_id, user_id) if sale is not None else 0
-    if sale is not None and refusal is None and mine >= sale.per_buyer:
-        refusal = ClaimRefusal.LIMIT
-    if refusal is not None:
-        return ClaimResult(sale, refusal=refusal, mine=mine)
+    if refusal is not None:  # the common answer once a sale sells out: one read
+        return ClaimResult(sale, refusal=refusal)
     assert sale is not None
+    mine = await uow.sales.buyer_count(sale_id, user_id)
+    if mine >= sale.per_buyer:
+        return ClaimResult(sale, refusal=ClaimRefusal.LIMIT, mine=mine)
     claim_id = await uow.sales.claim(sale_id, user_id, now, now + window)
     if claim_id is not None:
         return ClaimResult(sale, claim_id, mine=mine + 1)

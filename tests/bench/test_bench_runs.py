@@ -19,3 +19,13 @@ async def test_updates_benchmark_runs_on_both_frameworks(
         echo, browse = float(row[1]), float(row[2])
         assert echo > 0 and browse > 0
     assert "target: browse >= 70% of echo" in out
+
+
+async def test_flash_sale_benchmark_runs_and_oversells_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench.flash_sale import run_flash_bench
+
+    assert await run_flash_bench(None, buyers=300, units=10) == 0
+    out = capsys.readouterr().out
+    assert "oversold units: 0" in out and "service / bare UPDATE" in out

@@ -179,3 +179,66 @@ def test_merchant_group_buy_and_leader_commands(tmp_path: Path) -> None:
     assert storefront("leaders", "remove", "555", cwd=tmp_path, **env).returncode == 0
     again = storefront("leaders", "remove", "555", cwd=tmp_path, **env)
     assert again.returncode == 1 and "not a leader" in again.stdout
+
+
+def test_merchant_flash_sale_commands(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"}
+    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
+    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
+    made = storefront(
+        "sales",
+        "add",
+        "KJ-10",
+        "--price",
+        "2.99",
+        "--stock",
+        "100",
+        "--per-buyer",
+        "2",
+        "--in",
+        "30",
+        "--minutes",
+        "60",
+        cwd=tmp_path,
+        **env,
+    )
+    assert made.returncode == 0 and "start=s_1" in made.stdout, made.stdout + made.stderr
+    listed = storefront("sales", "list", cwd=tmp_path, **env).stdout
+    assert "#1" in listed and "upcoming" in listed and "0/100" in listed
+    dear = storefront(
+        "sales",
+        "add",
+        "KJ-10",
+        "--price",
+        "9.99",
+        "--stock",
+        "5",
+        "--in",
+        "0",
+        "--minutes",
+        "10",
+        cwd=tmp_path,
+        **env,
+    )
+    assert dear.returncode == 2 and "below the regular price" in dear.stdout
+    backwards = storefront(
+        "sales",
+        "add",
+        "KJ-10",
+        "--price",
+        "1",
+        "--stock",
+        "5",
+        "--in",
+        "0",
+        "--minutes",
+        "-5",
+        cwd=tmp_path,
+        **env,
+    )
+    assert backwards.returncode == 2 and "end after it starts" in backwards.stdout
+    assert storefront("sales", "stock", "1", "40", cwd=tmp_path, **env).returncode == 0
+    assert "0/40" in storefront("sales", "list", cwd=tmp_path, **env).stdout
+    assert storefront("sales", "stop", "1", cwd=tmp_path, **env).returncode == 0
+    again = storefront("sales", "stop", "1", cwd=tmp_path, **env)
+    assert again.returncode == 1 and "no running sale" in again.stdout

@@ -116,6 +116,10 @@ class UserRow(SQLModel, table=True):
     delivery: str | None = Field(default=None, max_length=8)
     #: When the abandoned-cart reminder went out (one per cart).
     cart_reminded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: /stop: no drops (broadcasts) until /start again.
+    drops_off: bool = False
+    #: Telegram answered 403 (the person blocked the bot): no drops.
+    blocked: bool = False
 
 
 class CartLineRow(SQLModel, table=True):
@@ -169,4 +173,4 @@ class ConversationStateRow(SQLModel, table=True):
 
 
 # The commerce tables share this metadata (and refer to the tables above).
-from storage import group_tables, order_tables, sale_tables  # noqa: E402, F401
+from storage import drop_tables, group_tables, order_tables, sale_tables  # noqa: E402, F401

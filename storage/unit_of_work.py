@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.coupon_repository import SqlCouponRepository
+from storage.drop_repository import SqlDropRepository
 from storage.engine import make_sessionmaker
 from storage.group_repository import SqlGroupBuyRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     prefs: SqlCheckoutPrefs
     groups: SqlGroupBuyRepository
     sales: SqlSaleRepository
+    drops: SqlDropRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.prefs = SqlCheckoutPrefs(session)
         self.groups = SqlGroupBuyRepository(session, factory.cache, self._after_commit)
         self.sales = SqlSaleRepository(session, factory.cache)
+        self.drops = SqlDropRepository(session)
         return self
 
     async def __aexit__(

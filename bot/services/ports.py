@@ -16,6 +16,7 @@ from typing import Protocol, Self
 from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
+from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
 from bot.services.order_ports import (
     CheckoutPrefs,
@@ -131,6 +132,7 @@ class UnitOfWork(Protocol):
     prefs: CheckoutPrefs
     groups: GroupBuyRepository
     sales: SaleRepository
+    drops: DropRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

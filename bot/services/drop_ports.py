@@ -1,0 +1,87 @@
+"""The port for drops: the drop, its outbox of deliveries (one per chat), and who said /stop.
+
+A delivery is claimed for one attempt with a lease (a conditional UPDATE), so several senders
+(processes) never send the same row; rows whose lease lapsed while ``sending`` were in flight
+when a sender died and become ``unconfirmed`` instead of being sent again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.drops import Audience, DeliveryStatus, DropContent, DropStatus, Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    id: int
+    content: DropContent
+    audience: Audience
+    status: DropStatus
+    created_at: datetime
+    #: ``allow_paid_broadcast``: up to 1,000 messages a second, paid in Stars by the merchant.
+    paid: bool = False
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    reason: str | None = None
+    #: The merchant's progress messages: chat id -> message id.
+    progress_messages: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    drop_id: int
+    chat_id: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    delivery_id: int
+    status: DeliveryStatus
+    #: When to try again (status PENDING), with the attempt counted or not (a 429 is not).
+    next_at: datetime | None = None
+    counted: bool = True
+    error: str | None = None
+
+
+class DropRepository(Protocol):
+    async def create(
+        self, content: DropContent, audience: Audience, paid: bool, now: datetime
+    ) -> int: ...
+    async def get(self, drop_id: int) -> Drop | None: ...
+    async def recent(self, limit: int) -> list[Drop]: ...
+    async def fan_out(self, drop_id: int, audience: Audience, per_day: int, now: datetime) -> int:
+        """One pending delivery per recipient (idempotent); recipients who already had
+        ``per_day`` drops in the last 24 hours get a ``capped`` row. How many rows."""
+        ...
+
+    async def start(self, drop_id: int, now: datetime) -> bool: ...
+    async def sending(self) -> list[int]: ...
+    async def claim(
+        self, drop_id: int, now: datetime, limit: int, lease_until: datetime
+    ) -> list[Delivery]: ...
+    async def lapse(self, drop_id: int, now: datetime) -> int:
+        """Leases that ran out while ``sending`` (the sender died): unconfirmed, not resent."""
+        ...
+
+    async def record(self, results: list[DeliveryResult], now: datetime) -> None: ...
+    async def progress(self, drop_id: int) -> Progress: ...
+    async def finish(
+        self, drop_id: int, status: DropStatus, now: datetime, reason: str | None = None
+    ) -> bool: ...
+    async def set_source(self, drop_id: int, file_id: str) -> None:
+        """Telegram's file_id for the drop's media, reused for every later recipient."""
+        ...
+
+    async def set_progress_message(self, drop_id: int, chat_id: int, message_id: int) -> None: ...
+    async def stop_drops(self, user_id: int, stop: bool) -> None:
+        """/stop (True) and /start again (False)."""
+        ...
+
+    async def mark_blocked(self, chat_ids: list[int]) -> None:
+        """403: the person blocked the bot (or it left the group): no more drops there."""
+        ...

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
+from bot.conversation.drop_sender import DropSender
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
@@ -30,10 +31,12 @@ class App:
     uows: SqlUnitOfWorkFactory
     storefront: Storefront
     worker: OutboxWorker
+    drops: DropSender
     card: StripeGateway | None = None
 
     async def close(self) -> None:
         await self.worker.idle()
+        await self.drops.idle()
         if self.card is not None:
             await self.card.close()
         await self.uows.dispose()
@@ -84,4 +87,5 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     )
     storefront = Storefront(uows, config, card=card)
     refunds = RefundSender(uows, card, None, utc_now, tuple(settings.admin_ids))
-    return App(settings, uows, storefront, OutboxWorker(storefront, refunds), card)
+    drops = DropSender(uows, utc_now, settings.default_locale, tuple(settings.admin_ids))
+    return App(settings, uows, storefront, OutboxWorker(storefront, refunds), drops, card)

@@ -78,7 +78,7 @@ async def _run(settings: Settings) -> int:
         app = await build_app(settings)
     except SchemaBehind as exc:
         return _fail(str(exc))
-    scheduler = make_scheduler(app.uows, app.worker)
+    scheduler = make_scheduler(app.uows, app.worker, app.drops)
     webhooks = None
     try:
         poller = make_polling(
@@ -87,6 +87,7 @@ async def _run(settings: Settings) -> int:
         await poller.start()
         sender = poller.sender()
         app.worker.attach(sender, sender)
+        app.drops.attach(sender)
         if settings.stripe_webhook_secret:
             from bot.payments.stripe_webhook import StripeWebhookServer, stripe_routes
 
@@ -118,6 +119,7 @@ async def _run(settings: Settings) -> int:
 
 async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bootstrap import SchemaBehind, build_app
+    from bot.drop_cli import run_drops
     from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
     from bot.sale_cli import run_sales
@@ -135,6 +137,8 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
             return await run_leaders(app, args)
         if args.command == "sales":
             return await run_sales(app, args)
+        if args.command == "drops":
+            return await run_drops(app, args)
         return await run_orders(app, args)
     finally:
         await app.close()
@@ -165,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.sale_cli import add_parsers as add_sale_parsers
 
     add_sale_parsers(sub)
+    from bot.drop_cli import add_parsers as add_drop_parsers
+
+    add_drop_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates", "flash-sale"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=args.database,
                 )
             )
-        if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales"):
+        if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales", "drops"):
             return asyncio.run(_merchant(settings, args))
         if args.command == "bench" and args.name == "flash-sale":
             from bench.flash_sale import run_flash_bench

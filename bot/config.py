@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     flash_claim_minutes: int = Field(default=10, ge=1, le=60)
     #: Watchers hear this long before a flash sale starts (and again at the start).
     flash_alert_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    #: Drops one buyer gets at most in 24 hours (0: no cap).
+    drops_per_day: int = Field(default=2, ge=0, le=50)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     default_locale: Literal["en", "zh"] = "en"

@@ -225,10 +225,15 @@ class Storefront:
             await checkout.coupon_command(turn, event.args)
         elif name == "leader":
             await group_buys.leader_command(turn, event.args)
+        elif name == "stop" and turn.in_private:
+            await turn.uow.drops.stop_drops(turn.person.id, True)
+            turn.say(turn.tx.t("drops.stopped"))
         else:
             general.unknown_command(turn, name)
 
     async def _start(self, turn: Turn, payload: str) -> None:
+        if turn.in_private:  # /start again after /stop (or after unblocking the bot)
+            await turn.uow.drops.stop_drops(turn.person.id, False)
         coupon = _COUPON_LINK.match(payload)
         order = _ORDER_LINK.match(payload)
         team = _GROUP_LINK.match(payload)

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.conversation.drop_sender import DropSender
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
 from bot.services.checkout import release_due_holds
@@ -81,8 +82,18 @@ async def remind_carts(worker: OutboxWorker, after: timedelta) -> None:
         worker.kick()
 
 
+async def work_drops(drops: DropSender) -> None:
+    """Drops that are sending and not running in this process start here (a new drop, or one
+    a stopped process left half-sent)."""
+    started = await drops.resume_all()
+    if started:
+        log.info("sending drops %s", started)
+
+
 def make_scheduler(
-    uows: UnitOfWorkFactory, worker: OutboxWorker | None = None
+    uows: UnitOfWorkFactory,
+    worker: OutboxWorker | None = None,
+    drops: DropSender | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     # Missed runs are worth running late, but never twice in a row, never two at once.
@@ -105,6 +116,17 @@ def make_scheduler(
         misfire_grace_time=60,
         **common,
     )
+    if drops is not None:
+        scheduler.add_job(
+            work_drops,
+            "interval",
+            seconds=5,
+            args=[drops],
+            id="work_drops",
+            misfire_grace_time=5,
+            next_run_time=utc_now(),
+            **common,
+        )
     if worker is not None:
         scheduler.add_job(
             work_outbox,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.conversation.drop_sender import DropSender
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
@@ -76,6 +77,7 @@ class RunningShop:
     stripe: StripeStandIn
     card: StripeGateway
     worker: OutboxWorker
+    drops: DropSender
     _done: dict[int, asyncio.Event] = field(default_factory=dict)
     _handled: set[int] = field(default_factory=set)
     _pushed: list[int] = field(default_factory=list)
@@ -194,7 +196,8 @@ async def start_shop(
     storefront = Storefront(uows, config, clock=clock, card=card)
     worker = OutboxWorker(storefront, RefundSender(uows, card, None, clock, (ADMIN_ID,)))
     bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
-    shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker)
+    drops = DropSender(uows, clock, "en", (ADMIN_ID,))
+    shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker, drops)
     storefront.on_update_done.append(shop._finished)
     queue = standin.state.updates
     push = queue.__dict__.setdefault("_unrecorded_push", queue.push)
@@ -209,6 +212,7 @@ async def start_shop(
     await bot.start()
     sender = bot.sender()
     worker.attach(sender, sender)
+    drops.attach(sender)
     return shop
 
 
@@ -216,6 +220,7 @@ async def stop_shop(shop: RunningShop, *, keep_servers: bool = False) -> None:
     """Stop the bot process; the stand-ins too unless ``keep_servers`` (a restart follows) or
     they belong to another shop."""
     await shop.worker.idle()
+    await shop.drops.idle()
     await shop.bot.stop()
     await shop.card.close()
     await shop.uows.dispose()

@@ -1,0 +1,320 @@
+"""Sending a drop: its outbox rows, at Telegram's pace, with the merchant watching.
+
+- **Pace.** About 30 messages a second overall (1,000 with ``allow_paid_broadcast``), one a
+  second per chat, 20 a minute per group (``Pace``). A 429 puts that row back for its
+  ``retry_after``; a 403 marks the person as blocked (no more drops); network errors and 5xx
+  are retried with back-off, five times; a chat Telegram refuses (400) fails; a photo or video
+  that Telegram refuses before anyone got the drop halts it, and the merchant is told.
+- **Once.** Rows are claimed in batches with a lease and their outcome recorded per batch. A
+  sender that dies (kill -9) leaves its claimed rows ``sending``; when the drop is resumed they
+  become ``unconfirmed`` and are not sent again: nobody gets a drop twice, and the report says
+  how many might not have arrived (at most one batch).
+- **Progress.** The merchant's message is edited every few seconds: a bar, sent, failed, left,
+  and the time left; then a final report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.conversation.callbacks import Action, cb
+from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.replies import Button, Keyboard, MediaRef
+from bot.conversation.texts import Texts, texts
+from bot.domain.catalog import MediaKind as CardMedia
+from bot.domain.drops import ButtonKind, DeliveryStatus, DropStatus, MediaKind, Progress
+from bot.services.drop_ports import Delivery, DeliveryResult, Drop
+from bot.services.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+FREE_RATE = 30.0
+PAID_RATE = 1000.0
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+_PROGRESS_EVERY = 3.0
+
+
+class Pace:
+    """Telegram's broadcast limits as a schedule of send slots (all in one process)."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / per_second
+        self._clock = clock
+        self._next = clock()
+        self._chat_next: dict[int, float] = {}
+
+    def slot(self, chat_id: int) -> float:
+        """Seconds to wait before sending into ``chat_id`` (the slot is taken)."""
+        now = self._clock()
+        start = max(self._next, now)
+        self._next = start + self.interval
+        gap = 3.0 if chat_id < 0 else 1.0  # groups: 20 a minute; people: 1 a second
+        chat_at = max(start, self._chat_next.get(chat_id, 0.0))
+        self._chat_next[chat_id] = chat_at + gap
+        if len(self._chat_next) > 100_000:
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        return max(chat_at - now, 0.0)
+
+
+class DropSender:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Callable[[], datetime],
+        locale: str,
+        admin_ids: tuple[int, ...],
+        *,
+        parallel: int = 16,
+        rates: tuple[float, float] = (FREE_RATE, PAID_RATE),
+    ) -> None:
+        self.uows = uows
+        self.clock = clock
+        self.locale = locale
+        self.admin_ids = admin_ids
+        self.parallel = parallel
+        self.rates = rates
+        self.sender: Sender | None = None
+        self._running: dict[int, asyncio.Task[Progress | None]] = {}
+
+    def attach(self, sender: Sender) -> None:
+        self.sender = sender
+
+    async def resume_all(self) -> list[int]:
+        """Start (in the background) every drop that is sending and not running here."""
+        async with self.uows() as uow:
+            ids = await uow.drops.sending()
+        started = []
+        for drop_id in ids:
+            task = self._running.get(drop_id)
+            if task is None or task.done():
+                self._running[drop_id] = asyncio.get_running_loop().create_task(self.run(drop_id))
+                started.append(drop_id)
+        return started
+
+    async def idle(self) -> None:
+        for task in list(self._running.values()):
+            with contextlib.suppress(Exception):
+                await task
+
+    async def run(self, drop_id: int) -> Progress | None:
+        """Send the drop's pending rows until none is left (or it is halted or cancelled)."""
+        if self.sender is None:
+            return None
+        async with self.uows() as uow:
+            drop = await uow.drops.get(drop_id)
+            if drop is None or drop.status is not DropStatus.SENDING:
+                return None
+            lapsed = await uow.drops.lapse(drop_id, self.clock())
+            await uow.commit()
+        if lapsed:
+            log.warning("drop %s: %d sends were in flight when a sender stopped", drop_id, lapsed)
+        pace = Pace(self.rates[1] if drop.paid else self.rates[0])
+        tx = texts(self.locale)
+        keyboard = _keyboard(tx, drop)
+        state = _RunState(drop, keyboard, time.monotonic())
+        await self._report(state, final=False)
+        while True:
+            async with self.uows() as uow:
+                current = await uow.drops.get(drop_id)
+                if current is None or current.status is not DropStatus.SENDING:
+                    return await self._progress(drop_id)
+                batch = await uow.drops.claim(
+                    drop_id, self.clock(), self.parallel * 4, self.clock() + LEASE
+                )
+                await uow.commit()
+            if not batch:
+                progress = await self._progress(drop_id)
+                if progress.pending == 0:
+                    async with self.uows() as uow:
+                        await uow.drops.finish(drop_id, DropStatus.DONE, self.clock())
+                        await uow.commit()
+                    await self._report(state, final=True)
+                    return progress
+                await asyncio.sleep(0.5)  # only retries are left, waiting for their time
+                await self._maybe_report(state)
+                continue
+            results = await self._send_batch(state, batch, pace)
+            async with self.uows() as uow:
+                await uow.drops.record(results, self.clock())
+                blocked = [
+                    d.chat_id
+                    for d, r in zip(batch, results, strict=True)
+                    if r.status is DeliveryStatus.BLOCKED
+                ]
+                await uow.drops.mark_blocked(blocked)
+                if state.halt is not None:
+                    await uow.drops.finish(drop_id, DropStatus.HALTED, self.clock(), state.halt)
+                await uow.commit()
+            if state.halt is not None:
+                await self._report(state, final=True)
+                return await self._progress(drop_id)
+            await self._maybe_report(state)
+
+    async def _send_batch(
+        self, state: _RunState, batch: list[Delivery], pace: Pace
+    ) -> list[DeliveryResult]:
+        gate = asyncio.Semaphore(self.parallel)
+
+        async def one(delivery: Delivery) -> DeliveryResult:
+            async with gate:
+                wait = pace.slot(delivery.chat_id)
+                if wait:
+                    await asyncio.sleep(wait)
+                return await self._send_one(state, delivery)
+
+        return list(await asyncio.gather(*(one(d) for d in batch)))
+
+    async def _send_one(self, state: _RunState, delivery: Delivery) -> DeliveryResult:
+        assert self.sender is not None
+        drop = state.drop
+        text = html.escape(drop.content.text, quote=False)
+        try:
+            if drop.content.media is MediaKind.NONE:
+                await self.sender.send_text(delivery.chat_id, text, state.keyboard)
+            else:
+                sent = await self.sender.send_media(
+                    delivery.chat_id, state.media(), text, state.keyboard
+                )
+                if sent.file_id and state.file_id is None:
+                    state.file_id = sent.file_id
+                    async with self.uows() as uow:
+                        await uow.drops.set_source(drop.id, sent.file_id)
+                        await uow.commit()
+        except DeliveryError as exc:
+            return self._failure(state, delivery, exc)
+        state.sent_any = True
+        return DeliveryResult(delivery.id, DeliveryStatus.SENT)
+
+    def _failure(self, state: _RunState, delivery: Delivery, exc: DeliveryError) -> DeliveryResult:
+        now = self.clock()
+        if exc.failure is Failure.FORBIDDEN:
+            return DeliveryResult(delivery.id, DeliveryStatus.BLOCKED, error=exc.description)
+        if exc.failure is Failure.RETRY_AFTER:
+            wait = timedelta(seconds=exc.retry_after or 1)
+            return DeliveryResult(
+                delivery.id, DeliveryStatus.PENDING, now + wait, counted=False, error="429"
+            )
+        if exc.failure is Failure.NETWORK and delivery.attempts + 1 < MAX_ATTEMPTS:
+            wait = timedelta(seconds=2 ** (delivery.attempts + 1))
+            return DeliveryResult(
+                delivery.id, DeliveryStatus.PENDING, now + wait, error=exc.description
+            )
+        media = state.drop.content.media is not MediaKind.NONE
+        if exc.failure is Failure.BAD_REQUEST and media and not state.sent_any:
+            # Telegram refuses the drop's own photo or video: every send would fail alike.
+            state.halt = exc.description[:300] or "the media was refused"
+            return DeliveryResult(
+                delivery.id, DeliveryStatus.PENDING, now, counted=False, error=state.halt
+            )
+        return DeliveryResult(delivery.id, DeliveryStatus.FAILED, error=exc.description)
+
+    async def _progress(self, drop_id: int) -> Progress:
+        async with self.uows() as uow:
+            return await uow.drops.progress(drop_id)
+
+    async def _maybe_report(self, state: _RunState) -> None:
+        if time.monotonic() - state.reported_at >= _PROGRESS_EVERY:
+            await self._report(state, final=False)
+
+    async def _report(self, state: _RunState, *, final: bool) -> None:
+        """The merchant's progress message, sent once and then edited in place."""
+        if self.sender is None or not self.admin_ids:
+            return
+        progress = await self._progress(state.drop.id)
+        elapsed = max(time.monotonic() - state.started, 0.001)
+        tx = texts(self.locale)
+        text = _progress_text(tx, state, progress, progress.sent / elapsed, final)
+        state.reported_at = time.monotonic()
+        for admin in self.admin_ids:
+            message_id = state.messages.get(admin)
+            try:
+                if message_id is None:
+                    sent = await self.sender.send_text(admin, text, None)
+                    state.messages[admin] = sent.message_id
+                    async with self.uows() as uow:
+                        await uow.drops.set_progress_message(state.drop.id, admin, sent.message_id)
+                        await uow.commit()
+                else:
+                    await self.sender.edit_text(admin, message_id, text, None)
+            except DeliveryError as exc:
+                if exc.failure is not Failure.NOT_MODIFIED:
+                    log.info("drop %s progress not shown to %s: %s", state.drop.id, admin, exc)
+
+
+class _RunState:
+    def __init__(self, drop: Drop, keyboard: Keyboard | None, started: float) -> None:
+        self.drop = drop
+        self.keyboard = keyboard
+        self.started = started
+        self.reported_at = 0.0
+        self.messages: dict[int, int] = dict(drop.progress_messages)
+        self.sent_any = False
+        self.halt: str | None = None
+        self.source = drop.content.source or ""
+        #: Telegram's file_id once the first send uploaded the media (reused for the rest).
+        self.file_id: str | None = None if _is_file(self.source) else self.source
+
+    def media(self) -> MediaRef:
+        kind = CardMedia.VIDEO if self.drop.content.media is MediaKind.VIDEO else CardMedia.PHOTO
+        return MediaRef(kind, 0, self.source, file_id=self.file_id)
+
+
+def _is_file(source: str) -> bool:
+    """A URL or a local path, rather than a Telegram file_id."""
+    return source.startswith(("http://", "https://")) or "/" in source or "." in source
+
+
+def _keyboard(tx: Texts, drop: Drop) -> Keyboard | None:
+    rows: list[tuple[Button, ...]] = []
+    for button in drop.content.buttons:
+        if button.kind is ButtonKind.BUY:
+            rows.append(
+                (
+                    Button(
+                        tx.label("drop.btn_buy"), cb(Action.BUY_VARIANT, button.target, "p", 0, 0)
+                    ),
+                )
+            )
+        elif button.kind is ButtonKind.SALE:
+            rows.append(
+                (Button(tx.label("drop.btn_sale"), cb(Action.FLASH_CLAIM, button.target)),)
+            )
+        else:
+            rows.append(
+                (Button(tx.label("drop.btn_coupon"), cb(Action.COUPON_APPLY, button.target)),)
+            )
+    return tuple(rows) or None
+
+
+def _progress_text(
+    tx: Texts, state: _RunState, progress: Progress, rate: float, final: bool
+) -> str:
+    drop = state.drop
+    if final and state.halt:
+        return tx.t("drop.halted", drop=drop.id, reason=state.halt, sent=progress.sent)
+    if final:
+        return tx.t(
+            "drop.done",
+            drop=drop.id,
+            sent=progress.sent,
+            failed=progress.failed,
+            total=progress.total,
+        )
+    eta = progress.eta_seconds(rate)
+    return tx.t(
+        "drop.progress",
+        drop=drop.id,
+        bar=progress.bar(),
+        sent=progress.sent,
+        total=progress.total,
+        failed=progress.failed,
+        left=progress.pending,
+        eta="—" if eta is None else f"{eta} s",
+    )

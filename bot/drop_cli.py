@@ -1,0 +1,79 @@
+"""``storefront drops …``: compose a drop, preview it, send it, follow it, cancel it. The
+running bot does the sending (within a few seconds), at Telegram's pace."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from bot.bootstrap import App
+from bot.domain.drops import DropError, DropStatus, MediaKind
+from bot.services import drops
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    drop = sub.add_parser("drops", help="broadcasts to subscribers, groups and channels")
+    dsub = drop.add_subparsers(dest="drops_command", required=True)
+    create = dsub.add_parser("create", help="compose a drop (a draft)")
+    create.add_argument("--text", required=True)
+    media = create.add_mutually_exclusive_group()
+    media.add_argument("--photo", help="URL, file or Telegram file_id")
+    media.add_argument("--video", help="URL, file or Telegram file_id")
+    create.add_argument(
+        "--button", action="append", default=[], help="buy:SKU, sale:ID or coupon:CODE"
+    )
+    create.add_argument("--audience", default="all", help="all, lang:zh, tag:spicy, chats:ID,ID")
+    create.add_argument(
+        "--paid", action="store_true", help="allow_paid_broadcast: up to 1,000/s, paid in Stars"
+    )
+    for name, text in (
+        ("preview", "send it to ADMIN_IDS only"),
+        ("send", "send it to its audience"),
+        ("cancel", "stop sending it"),
+    ):
+        dsub.add_parser(name, help=text).add_argument("id", type=int)
+    dsub.add_parser("list", help="recent drops with their progress")
+
+
+async def run_drops(app: App, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    command = args.drops_command
+    async with app.uows() as uow:
+        try:
+            if command == "create":
+                kind = MediaKind.PHOTO if args.photo else MediaKind.VIDEO if args.video else None
+                drop_id = await drops.compose(
+                    uow,
+                    args.text,
+                    kind or MediaKind.NONE,
+                    args.photo or args.video,
+                    args.button,
+                    args.audience,
+                    args.paid,
+                    now,
+                )
+                message = f"Drop #{drop_id} saved as a draft: `storefront drops preview {drop_id}`"
+            elif command == "preview":
+                copy = await drops.preview(uow, args.id, tuple(app.settings.admin_ids), now)
+                message = f"Preview sent as drop #{copy} to ADMIN_IDS."
+            elif command == "send":
+                started = await drops.send(uow, args.id, app.settings.drops_per_day, now)
+                message = f"Drop #{args.id} is going to {started.recipients} chats."
+            elif command == "cancel":
+                if not await uow.drops.finish(args.id, DropStatus.CANCELLED, now):
+                    raise DropError(f"drop #{args.id} is not sending")
+                message = f"Drop #{args.id} cancelled; what was sent stays sent."
+            else:
+                for d in await uow.drops.recent(20):
+                    p = await uow.drops.progress(d.id)
+                    print(
+                        f"#{d.id:<5} {d.status.value:<9} {str(d.audience)[:24]:<24} "
+                        f"sent {p.sent}/{p.total} · not delivered {p.failed} · left {p.pending}"
+                    )
+                return 0
+        except DropError as exc:
+            print(f"storefront: {exc}")
+            return 2
+        await uow.commit()
+    print(message)
+    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.order_tables import _minor, _when
@@ -76,4 +76,29 @@ class SaleWatchRow(SQLModel, table=True):
     )
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     kind: str = Field(primary_key=True, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class SalePostRow(SQLModel, table=True):
+    """A sale's card posted in a group or channel, kept up to date by editing it: the units
+    left as last shown (an edit is due when they differ) and when it was last edited (the
+    countdown's pace and Telegram's per-chat limits)."""
+
+    __tablename__ = "sale_post"
+    __table_args__ = (
+        UniqueConstraint("sale_id", "chat_id", name="uq_sale_post_chat"),
+        Index("ix_sale_post_due", "closed", "edited_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(
+        sa_column=Column(ForeignKey("flash_sale.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shown_left: int = 0
+    #: The phase last shown: upcoming, live or over (the card is final once over).
+    shown_phase: str = Field(default="upcoming", max_length=10)
+    closed: bool = False
+    edited_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

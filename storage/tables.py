@@ -173,4 +173,10 @@ class ConversationStateRow(SQLModel, table=True):
 
 
 # The commerce tables share this metadata (and refer to the tables above).
-from storage import drop_tables, group_tables, order_tables, sale_tables  # noqa: E402, F401
+from storage import (  # noqa: E402, F401
+    drop_tables,
+    group_tables,
+    live_tables,
+    order_tables,
+    sale_tables,
+)

@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime, timedelta
 
 from bot.bootstrap import App
-from bot.domain.flash_sales import SaleError
+from bot.domain.flash_sales import SaleError, SaleState
 from bot.domain.money import parse_major
 from bot.services import flash_sales
 
@@ -29,6 +29,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     stock.add_argument("units", type=int)
     stop = ssub.add_parser("stop", help="end a sale now")
     stop.add_argument("id", type=int)
+    post = ssub.add_parser(
+        "post", help="post a sale's live card (units left, countdown) in a group or channel"
+    )
+    post.add_argument("id", type=int)
+    post.add_argument(
+        "--chat", type=int, required=True, help="the group's or channel's id, e.g. -100123…"
+    )
 
 
 def _start(args: argparse.Namespace, now: datetime) -> datetime:
@@ -58,6 +65,14 @@ async def run_sales(app: App, args: argparse.Namespace) -> int:
             if not await uow.sales.stop(args.id):
                 print(f"storefront: no running sale #{args.id}")
                 return 1
+        elif command == "post":
+            sale = await uow.sales.sale(args.id)
+            if sale is None or sale.state(now) is SaleState.ENDED:
+                print(f"storefront: no upcoming or running sale #{args.id}")
+                return 1
+            # The running bot posts it (within a few seconds) and keeps it up to date; if it
+            # cannot post there, ADMIN_IDS are told why.
+            await uow.notices.add(args.chat, "sale_card", {"sale": sale.id}, now)
         else:
             variant_id = await uow.catalog.variant_by_sku(args.sku)
             found = await uow.catalog.variant(variant_id) if variant_id else None
@@ -80,8 +95,13 @@ async def run_sales(app: App, args: argparse.Namespace) -> int:
             except (SaleError, ValueError) as exc:
                 print(f"storefront: {exc}")
                 return 2
-            print(f"Flash sale #{sale.id} scheduled. Share it as t.me/<bot>?start=s_{sale.id}")
+            print(
+                f"Flash sale #{sale.id} scheduled. Share it as t.me/<bot>?start=s_{sale.id}; "
+                f"t.me/<bot>?startgroup=s_{sale.id} posts its live card in a group, "
+                f"`storefront sales post {sale.id} --chat ID` in a channel."
+            )
         await uow.commit()
     if command != "add":
-        print(f"Sale #{args.id}: {command} done.")
+        done = "queued: the running bot posts it" if command == "post" else "done"
+        print(f"Sale #{args.id}: {command} {done}.")
     return 0

@@ -25,6 +25,7 @@ from storage.repositories import (
     SqlUiStateStore,
     SqlUpdateLog,
 )
+from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
 
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     prefs: SqlCheckoutPrefs
     groups: SqlGroupBuyRepository
     sales: SqlSaleRepository
+    sale_posts: SqlSalePostRepository
     drops: SqlDropRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.prefs = SqlCheckoutPrefs(session)
         self.groups = SqlGroupBuyRepository(session, factory.cache, self._after_commit)
         self.sales = SqlSaleRepository(session, factory.cache)
+        self.sale_posts = SqlSalePostRepository(session)
         self.drops = SqlDropRepository(session)
         return self
 

@@ -15,6 +15,7 @@ import logging
 from bot.conversation.callbacks import Action, cb
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.replies import Button, Keyboard
+from bot.conversation.sale_board import SaleBoard
 from bot.conversation.storefront import Storefront
 from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
@@ -69,6 +70,13 @@ class OutboxWorker:
         self.board = TeamBoard(
             storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
         )
+        self.sale_board = SaleBoard(
+            storefront.uows,
+            storefront.clock,
+            config.default_locale,
+            lambda: config.bot_username,
+            config.admin_ids,
+        )
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""
@@ -105,6 +113,14 @@ class OutboxWorker:
         if self.sender is not None:
             await self.board.refresh(self.sender)
 
+    async def refresh_sale_posts(self) -> int:
+        """Sale cards queued for groups and channels go out, and the posted ones are edited
+        as their units and countdowns change (the scheduler runs this every few seconds)."""
+        if self.sender is None:
+            return 0
+        await self.flush_notices()
+        return await self.sale_board.refresh(self.sender)
+
     async def flush_notices(self) -> int:
         if self.sender is None:
             return 0
@@ -131,6 +147,9 @@ class OutboxWorker:
         team = notice.params.get("team")
         if notice.kind == "group_card" and isinstance(team, int):
             return await self.board.post(self.sender, notice.chat_id, team)
+        sale = notice.params.get("sale")
+        if notice.kind == "sale_card" and isinstance(sale, int):
+            return await self.sale_board.post(self.sender, notice.chat_id, sale)
         tx = await self._texts_for(notice.chat_id)
         text, keyboard = render(tx, notice)
         try:

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
+from bot.conversation.delivery import Sender
 from bot.conversation.replies import Keyboard
 from bot.conversation.screens.team_text import card_text, invite_link, public_keyboard
 from bot.conversation.texts import texts
@@ -53,12 +54,11 @@ class TeamBoard:
         now = self.clock()
         text, keyboard = self.render(team, now)
         try:
-            sent = await sender.send_text(chat_id, text, keyboard)
-        except DeliveryError as exc:
-            if exc.failure in (Failure.RETRY_AFTER, Failure.NETWORK):
-                return None
-            log.warning("team %s card not posted to %s: %s", team_id, chat_id, exc)
+            sent = await post_board(sender, chat_id, text, keyboard, f"team {team_id} card")
+        except PostFailed:
             return False
+        if sent is None:
+            return None
         async with self.uows() as uow:
             await uow.groups.set_board(team_id, chat_id, sent.message_id, now)
             await uow.commit()
@@ -73,23 +73,19 @@ class TeamBoard:
         for team in due:
             assert team.board_chat_id is not None and team.board_message_id is not None
             text, keyboard = self.render(team, now)
-            try:
-                await sender.edit_text(team.board_chat_id, team.board_message_id, text, keyboard)
-            except DeliveryError as exc:
-                if exc.failure is Failure.RETRY_AFTER:
-                    log.info("board edits throttled by Telegram; next run continues")
-                    return edited
-                if exc.failure is Failure.NETWORK:
-                    continue
-                if exc.failure in (Failure.MESSAGE_GONE, Failure.FORBIDDEN):
-                    # Deleted, or the bot left the group: nothing to keep up to date.
-                    log.info("team %s board is gone (%s); no more edits", team.id, exc.failure)
-                    async with self.uows() as uow:
-                        await uow.groups.drop_board(team.id)
-                        await uow.commit()
-                    continue
-                if exc.failure is not Failure.NOT_MODIFIED:
-                    log.warning("team %s board not edited: %s", team.id, exc)
+            what = f"team {team.id} board"
+            outcome = await edit_board(
+                sender, team.board_chat_id, team.board_message_id, text, keyboard, what
+            )
+            if outcome is Edit.THROTTLED:
+                return edited
+            if outcome is Edit.LATER:
+                continue
+            if outcome is Edit.GONE:
+                async with self.uows() as uow:
+                    await uow.groups.drop_board(team.id)
+                    await uow.commit()
+                continue
             async with self.uows() as uow:
                 await uow.groups.board_edited(team.id, now)
                 await uow.commit()

@@ -93,3 +93,67 @@ def claim_refusal(sale: FlashSale | None, now: datetime) -> ClaimRefusal | None:
     if sale.left <= 0:
         return ClaimRefusal.SOLD_OUT
     return None
+
+
+class PostPhase(StrEnum):
+    """What a sale card posted in a group or channel shows (its button follows from it)."""
+
+    UPCOMING = "upcoming"  # the countdown to the start; Notify me
+    LIVE = "live"  # units left and the countdown to the end; Grab it
+    SOLD_OUT = "sold_out"  # live, every unit taken (some may come back); Notify me if...
+    OVER = "over"  # ended, stopped: the card's last edit
+
+
+def post_phase(sale: FlashSale, now: datetime) -> PostPhase:
+    state = sale.state(now)
+    if state is SaleState.UPCOMING:
+        return PostPhase.UPCOMING
+    if state is SaleState.ENDED:
+        return PostPhase.OVER
+    return PostPhase.LIVE if sale.left > 0 else PostPhase.SOLD_OUT
+
+
+@dataclass(frozen=True, slots=True)
+class SalePost:
+    """A sale's card in a group or channel, and what it showed when last edited."""
+
+    id: int
+    sale_id: int
+    chat_id: int
+    message_id: int
+    shown_left: int
+    shown_phase: PostPhase
+    edited_at: datetime
+
+
+#: The least time between two edits of one posted card. A group takes about 20 messages a
+#: minute from a bot; the sender also edits at most one card per chat per round, so a group
+#: showing several sales stays inside the limit however fast units go.
+POST_MIN_GAP = timedelta(seconds=6)
+
+
+def countdown_interval(left: timedelta) -> timedelta:
+    """How stale a posted countdown may get: a minute in the last hour (it shows minutes),
+    five minutes in the last day, half an hour before."""
+    if left <= timedelta(hours=1):
+        return timedelta(minutes=1)
+    if left <= timedelta(days=1):
+        return timedelta(minutes=5)
+    return timedelta(minutes=30)
+
+
+def post_edit_due(post: SalePost, sale: FlashSale, now: datetime) -> bool:
+    """Whether the posted card should be edited now: the phase or the units left changed, or
+    the countdown went stale; never sooner than ``POST_MIN_GAP`` after the last edit."""
+    since = now - post.edited_at
+    if since < POST_MIN_GAP:
+        return False
+    phase = post_phase(sale, now)
+    if phase is not post.shown_phase:
+        return True
+    if phase is PostPhase.OVER:
+        return False
+    if phase is PostPhase.LIVE and sale.left != post.shown_left:
+        return True
+    target = sale.starts_at if phase is PostPhase.UPCOMING else sale.ends_at
+    return since >= countdown_interval(target - now)

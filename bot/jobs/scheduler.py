@@ -77,6 +77,12 @@ async def work_outbox(worker: OutboxWorker) -> None:
     await worker.drain()
 
 
+async def refresh_sale_posts(worker: OutboxWorker) -> None:
+    """Sale cards in groups and channels follow their units and countdowns (the posts' rows
+    say what each showed; the domain says when an edit is due)."""
+    await worker.refresh_sale_posts()
+
+
 async def remind_carts(worker: OutboxWorker, after: timedelta) -> None:
     if await remind_abandoned_carts(worker.storefront.uows, utc_now(), after):
         worker.kick()
@@ -135,6 +141,15 @@ def make_scheduler(
             args=[worker],
             id="work_outbox",
             misfire_grace_time=30,
+            **common,
+        )
+        scheduler.add_job(
+            refresh_sale_posts,
+            "interval",
+            seconds=5,
+            args=[worker],
+            id="refresh_sale_posts",
+            misfire_grace_time=5,
             **common,
         )
         # Deadlines live in the team rows: every process looks often, and once right at

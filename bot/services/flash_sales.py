@@ -13,7 +13,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.flash_sales import ClaimRefusal, FlashSale, check_sale, claim_refusal
+from bot.domain.flash_sales import (
+    POST_MIN_GAP,
+    ClaimRefusal,
+    FlashSale,
+    SalePost,
+    check_sale,
+    claim_refusal,
+    post_edit_due,
+)
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.services.ports import UnitOfWork
@@ -162,3 +170,23 @@ def _params(sale: FlashSale) -> dict[str, object]:
         "amount": sale.price.amount,
         "currency": sale.price.currency,
     }
+
+
+async def posts_due(
+    uow: UnitOfWork, now: datetime, limit: int
+) -> list[tuple[SalePost, FlashSale]]:
+    """Posted sale cards to edit now: the units or the phase changed, or the countdown went
+    stale; at most one per chat a round, so a group showing several sales is edited at
+    Telegram's pace however fast its units go."""
+    chats: set[int] = set()
+    due: list[tuple[SalePost, FlashSale]] = []
+    # Candidates are the least recently edited; the window is wide enough that cards which
+    # are merely not due yet cannot crowd out the ones that are.
+    for post, sale in await uow.sale_posts.candidates(now, POST_MIN_GAP, limit * 10):
+        if post.chat_id in chats or not post_edit_due(post, sale, now):
+            continue
+        chats.add(post.chat_id)
+        due.append((post, sale))
+        if len(due) >= limit:
+            break
+    return due

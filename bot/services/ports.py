@@ -27,7 +27,7 @@ from bot.services.order_ports import (
     StockRepository,
     StripeEventLog,
 )
-from bot.services.sale_ports import SaleRepository
+from bot.services.sale_ports import SalePostRepository, SaleRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,7 @@ class UnitOfWork(Protocol):
     prefs: CheckoutPrefs
     groups: GroupBuyRepository
     sales: SaleRepository
+    sale_posts: SalePostRepository
     drops: DropRepository
 
     async def __aenter__(self) -> Self: ...

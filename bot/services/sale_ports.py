@@ -8,10 +8,10 @@ racing for 100 units get exactly 100 reservations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain.flash_sales import FlashSale
+from bot.domain.flash_sales import FlashSale, PostPhase, SalePost
 from bot.domain.money import Money
 
 
@@ -84,3 +84,30 @@ class SaleRepository(Protocol):
         ...
 
     async def mark_alert(self, sale_id: int, kind: str) -> bool: ...
+
+
+class SalePostRepository(Protocol):
+    """Sale cards posted in groups and channels, edited as units go and the countdown runs."""
+
+    async def record(
+        self, sale_id: int, chat_id: int, message_id: int, shown: SalePostShown, now: datetime
+    ) -> None:
+        """The card posted in ``chat_id`` (a second post in one chat replaces the first)."""
+        ...
+
+    async def candidates(
+        self, now: datetime, min_gap: timedelta, limit: int
+    ) -> list[tuple[SalePost, FlashSale]]:
+        """Open posts not edited for ``min_gap``, oldest edit first, with their sales."""
+        ...
+
+    async def shown(self, post_id: int, shown: SalePostShown, now: datetime) -> None: ...
+    async def close(self, post_id: int) -> None:
+        """No more edits: the sale is over, or the message (or the bot) left the chat."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SalePostShown:
+    left: int
+    phase: PostPhase

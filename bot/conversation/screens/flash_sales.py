@@ -81,8 +81,14 @@ def _again(tx: Texts, sale: FlashSale) -> Keyboard:
 
 
 async def open_sale(turn: Turn, sale_id: int) -> None:
-    """``s_<sale>``: the sale's product card (with its line and button)."""
+    """``s_<sale>``: in private, the sale's product card (with its line and button); in a group
+    (``?startgroup=s_<sale>``), the sale's card, kept up to date as units go."""
     sale = await turn.uow.sales.sale(sale_id)
+    if sale is not None and not turn.in_private:
+        # Queued, so the outbox worker can record the message it posts and edit it later.
+        await turn.uow.notices.add(turn.chat_id, "sale_card", {"sale": sale.id}, turn.now)
+        turn.outbox_dirty = True
+        return
     if sale is None or not await browse.open_product(turn, sale.product_id):
         turn.say(turn.tx.t("sale.refusal.not_found"))
 

@@ -1,0 +1,127 @@
+"""A flash sale's card in a group or channel: posted once, then edited in place as units go
+and the countdown runs ("37 left · ends in 12 min"), and a last time when the sale is over.
+
+Its buttons are links into the private chat (``s_<sale>``): a reservation and its invoice are
+personal, so Grab it and Notify me happen there. Edits are paced by the domain
+(``post_edit_due``: no sooner than every few seconds per card, at most one card per chat a
+round) to stay inside Telegram's 20 messages a minute per group.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
+from bot.conversation.delivery import Sender
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens.sale_text import sale_line
+from bot.conversation.texts import Texts, texts
+from bot.domain.flash_sales import FlashSale, PostPhase, post_phase
+from bot.services.flash_sales import posts_due
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.sale_ports import SalePostShown
+
+log = logging.getLogger(__name__)
+
+_BATCH = 20
+
+
+def board_text(tx: Texts, sale: FlashSale, now: datetime) -> str:
+    lines = [tx.t("saleboard.title", name=sale.name)]
+    if post_phase(sale, now) is PostPhase.OVER:
+        lines.append(tx.t("saleboard.over", sold=sale.claimed, units=sale.stock))
+    else:
+        lines.append(sale_line(tx, sale, now))
+    return "\n".join(lines)
+
+
+def board_keyboard(
+    tx: Texts, sale: FlashSale, now: datetime, bot_username: str | None
+) -> Keyboard | None:
+    if not bot_username:
+        return None
+    phase = post_phase(sale, now)
+    link = f"https://t.me/{bot_username}?start=s_{sale.id}"
+    if phase is PostPhase.LIVE:
+        label = tx.label("sale.btn_claim", price=tx.money(sale.price))
+    elif phase is PostPhase.UPCOMING:
+        label = tx.label("sale.btn_notify")
+    elif phase is PostPhase.SOLD_OUT:
+        label = tx.label("sale.btn_restock")
+    else:
+        label = tx.label("saleboard.btn_product")
+        link = f"https://t.me/{bot_username}?start=p_{sale.product_id}"
+    return ((Button(label, url=link),),)
+
+
+class SaleBoard:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Callable[[], datetime],
+        locale: str,
+        bot_username: Callable[[], str | None],
+        admin_ids: tuple[int, ...] = (),
+    ) -> None:
+        self.uows = uows
+        self.clock = clock
+        self.locale = locale
+        self.bot_username = bot_username
+        self.admin_ids = admin_ids
+
+    def render(self, sale: FlashSale, now: datetime) -> tuple[str, Keyboard | None]:
+        tx = texts(self.locale)
+        return board_text(tx, sale, now), board_keyboard(tx, sale, now, self.bot_username())
+
+    async def post(self, sender: Sender, chat_id: int, sale_id: int) -> bool | None:
+        """Post the sale's card into ``chat_id`` and keep it up to date. True when posted,
+        False when it cannot be (no such sale; the bot may not post there: the shop's admins
+        are told why), None to try again later."""
+        async with self.uows() as uow:
+            sale = await uow.sales.sale(sale_id)
+        if sale is None:
+            return False
+        now = self.clock()
+        text, keyboard = self.render(sale, now)
+        try:
+            sent = await post_board(sender, chat_id, text, keyboard, f"sale {sale_id} card")
+        except PostFailed as failed:
+            async with self.uows() as uow:
+                for admin in self.admin_ids:
+                    params = {"sale": sale_id, "chat": chat_id, "reason": failed.reason[:200]}
+                    await uow.notices.add(admin, "sale_post_failed_admin", params, now)
+                await uow.commit()
+            return False
+        if sent is None:
+            return None
+        shown = SalePostShown(sale.left, post_phase(sale, now))
+        async with self.uows() as uow:
+            await uow.sale_posts.record(sale_id, chat_id, sent.message_id, shown, now)
+            await uow.commit()
+        return True
+
+    async def refresh(self, sender: Sender) -> int:
+        """Edit the posted cards that are due; how many were edited."""
+        now = self.clock()
+        async with self.uows() as uow:
+            due = await posts_due(uow, now, _BATCH)
+        edited = 0
+        for post, sale in due:
+            text, keyboard = self.render(sale, now)
+            what = f"sale {sale.id} card in {post.chat_id}"
+            outcome = await edit_board(sender, post.chat_id, post.message_id, text, keyboard, what)
+            if outcome is Edit.THROTTLED:
+                break
+            if outcome is Edit.LATER:
+                continue
+            async with self.uows() as uow:
+                if outcome is Edit.GONE:
+                    await uow.sale_posts.close(post.id)
+                else:
+                    shown = SalePostShown(sale.left, post_phase(sale, now))
+                    await uow.sale_posts.shown(post.id, shown, now)
+                    edited += 1
+                await uow.commit()
+        return edited

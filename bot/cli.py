@@ -110,6 +110,8 @@ async def _run(settings: Settings) -> int:
     print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
     await stop.wait()
     scheduler.shutdown(wait=False)
+    # Drops first, while the bot session is open: the sends in flight finish and are recorded.
+    await app.drops.stop()
     if webhooks is not None:
         await webhooks.stop()
     await poller.stop()

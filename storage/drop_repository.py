@@ -208,6 +208,17 @@ class SqlDropRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def renew(self, delivery_ids: list[int], lease_until: datetime) -> None:
+        for start in range(0, len(delivery_ids), _CHUNK):
+            await self._s.execute(
+                update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+                .where(
+                    _D.id.in_(delivery_ids[start : start + _CHUNK]),
+                    _D.status == DeliveryStatus.SENDING.value,
+                )
+                .values(lease_until=lease_until)
+            )
+
     async def record(self, results: list[DeliveryResult], now: datetime) -> None:
         final: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         for result in results:
@@ -252,6 +263,7 @@ class SqlDropRepository:
             failed=sum(counts.get(s, 0) for s in _FAILED),
             pending=counts.get(DeliveryStatus.PENDING.value, 0)
             + counts.get(DeliveryStatus.SENDING.value, 0),
+            unconfirmed=counts.get(DeliveryStatus.UNCONFIRMED.value, 0),
         )
 
     async def finish(

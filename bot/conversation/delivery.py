@@ -86,9 +86,18 @@ class Sent:
 
 
 class Sender(Protocol):
-    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent: ...
+    # ``paid``: ``allow_paid_broadcast`` (drops sent at up to 1,000/s, paid in Stars).
+    async def send_text(
+        self, chat_id: int, text: str, keyboard: Keyboard | None, *, paid: bool = False
+    ) -> Sent: ...
     async def send_media(
-        self, chat_id: int, media: MediaRef, caption: str, keyboard: Keyboard | None
+        self,
+        chat_id: int,
+        media: MediaRef,
+        caption: str,
+        keyboard: Keyboard | None,
+        *,
+        paid: bool = False,
     ) -> Sent: ...
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None

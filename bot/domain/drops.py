@@ -128,6 +128,8 @@ class Progress:
     sent: int = 0
     failed: int = 0  # failed, blocked, capped and unconfirmed
     pending: int = 0
+    #: Of ``failed``: in flight when a sender died, so maybe arrived (never sent again).
+    unconfirmed: int = 0
 
     @property
     def done(self) -> int:

@@ -32,6 +32,11 @@ def media_source(media: MediaRef) -> str | Path:
     return Path(media.source)
 
 
+def _paid(paid: bool) -> dict[str, bool]:
+    """``allow_paid_broadcast`` only when asked for: every other call stays as it was."""
+    return {"allow_paid_broadcast": True} if paid else {}
+
+
 class BotApiSender(ABC):
     def __init__(self, bot: Any) -> None:
         self.bot = bot
@@ -67,21 +72,34 @@ class BotApiSender(ABC):
         assert sent is not None, "send methods return the message"
         return sent
 
-    async def send_text(self, chat_id: int, text: str, keyboard: Keyboard | None) -> Sent:
+    async def send_text(
+        self, chat_id: int, text: str, keyboard: Keyboard | None, *, paid: bool = False
+    ) -> Sent:
         return await self._sent(
             self.bot.send_message(
-                chat_id=chat_id, text=text, parse_mode=HTML, reply_markup=self._markup(keyboard)
+                chat_id=chat_id,
+                text=text,
+                parse_mode=HTML,
+                reply_markup=self._markup(keyboard),
+                **_paid(paid),
             )
         )
 
     async def send_media(
-        self, chat_id: int, media: MediaRef, caption: str, keyboard: Keyboard | None
+        self,
+        chat_id: int,
+        media: MediaRef,
+        caption: str,
+        keyboard: Keyboard | None,
+        *,
+        paid: bool = False,
     ) -> Sent:
         common = {
             "chat_id": chat_id,
             "caption": caption,
             "parse_mode": HTML,
             "reply_markup": self._markup(keyboard),
+            **_paid(paid),
         }
         if media.kind is MediaKind.VIDEO:
             return await self._sent(self.bot.send_video(video=self._file(media), **common))

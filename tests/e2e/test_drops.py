@@ -131,3 +131,21 @@ async def test_a_drop_nobody_is_in_and_a_video_telegram_refuses(shop: RunningSho
     assert "wrong file identifier" in (halted.reason or "").lower()
     assert any("Telegram refused its content" in m.get("text", "") for m in owner.messages())
     assert _got(ann) == 0
+
+
+async def test_a_paid_drop_asks_for_allow_paid_broadcast(shop: RunningShop) -> None:
+    ann = shop.standin.private_chat(6021, "Ann")
+    await shop.send(ann, "/start")
+    async with shop.uows() as uow:
+        now = datetime.now(UTC)
+        paid = await drops.compose(uow, TEXT, MediaKind.NONE, None, [], "all", True, now)
+        free = await drops.compose(uow, TEXT, MediaKind.NONE, None, [], "all", False, now)
+        await uow.commit()
+    mark = len(shop.standin.calls)
+    await _send(shop, paid)
+    await _send(shop, free)
+    sends = [
+        c for c in only(shop.standin.calls[mark:], "sendMessage") if c.params["chat_id"] == ann.id
+    ]
+    assert [c.params.get("allow_paid_broadcast") for c in sends] == [True, None]
+    assert not shop.standin.violations

@@ -239,6 +239,12 @@ def test_merchant_flash_sale_commands(tmp_path: Path) -> None:
     assert backwards.returncode == 2 and "end after it starts" in backwards.stdout
     assert storefront("sales", "stock", "1", "40", cwd=tmp_path, **env).returncode == 0
     assert "0/40" in storefront("sales", "list", cwd=tmp_path, **env).stdout
+    posted = storefront("sales", "post", "1", "--chat", "-1001234567890", cwd=tmp_path, **env)
+    assert posted.returncode == 0 and "queued" in posted.stdout, posted.stdout + posted.stderr
+    unknown = storefront("sales", "post", "77", "--chat", "-100123", cwd=tmp_path, **env)
+    assert unknown.returncode == 1 and "no upcoming or running sale #77" in unknown.stdout
+    bad_chat = storefront("sales", "post", "1", "--chat", "my-channel", cwd=tmp_path, **env)
+    assert bad_chat.returncode == 2 and "invalid int value" in bad_chat.stderr
     assert storefront("sales", "stop", "1", cwd=tmp_path, **env).returncode == 0
     again = storefront("sales", "stop", "1", cwd=tmp_path, **env)
     assert again.returncode == 1 and "no running sale" in again.stdout

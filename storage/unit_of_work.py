@@ -15,6 +15,7 @@ from storage.coupon_repository import SqlCouponRepository
 from storage.drop_repository import SqlDropRepository
 from storage.engine import make_sessionmaker
 from storage.group_repository import SqlGroupBuyRepository
+from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     sales: SqlSaleRepository
     sale_posts: SqlSalePostRepository
     drops: SqlDropRepository
+    live: SqlLiveRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.sales = SqlSaleRepository(session, factory.cache)
         self.sale_posts = SqlSalePostRepository(session)
         self.drops = SqlDropRepository(session)
+        self.live = SqlLiveRepository(session)
         return self
 
     async def __aexit__(

@@ -14,8 +14,10 @@ import logging
 
 from bot.conversation.callbacks import Action, cb
 from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.live_desk import LiveDesk
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.sale_board import SaleBoard
+from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.storefront import Storefront
 from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
@@ -68,6 +70,9 @@ class OutboxWorker:
         storefront.on_outbox.append(self.kick)
         config = storefront.config
         self.board = TeamBoard(
+            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
+        )
+        self.live = LiveDesk(
             storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
         )
         self.sale_board = SaleBoard(
@@ -147,6 +152,8 @@ class OutboxWorker:
         team = notice.params.get("team")
         if notice.kind == "group_card" and isinstance(team, int):
             return await self.board.post(self.sender, notice.chat_id, team)
+        if notice.kind == LIVE_NOTICE:
+            return await self.live.run(self.sender, notice)
         sale = notice.params.get("sale")
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)

@@ -43,6 +43,7 @@ from bot.conversation.screens import (
     flash_sales,
     general,
     group_buys,
+    live,
     orders,
 )
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
@@ -225,6 +226,8 @@ class Storefront:
             await checkout.coupon_command(turn, event.args)
         elif name == "leader":
             await group_buys.leader_command(turn, event.args)
+        elif name == "live":
+            await live.live_command(turn, event.args)
         elif name == "stop" and turn.in_private:
             await turn.uow.drops.stop_drops(turn.person.id, True)
             turn.say(turn.tx.t("drops.stopped"))

@@ -18,6 +18,7 @@ from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
+from bot.services.live_ports import LiveRepository
 from bot.services.order_ports import (
     CheckoutPrefs,
     CouponRepository,
@@ -134,6 +135,7 @@ class UnitOfWork(Protocol):
     sales: SaleRepository
     sale_posts: SalePostRepository
     drops: DropRepository
+    live: LiveRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -53,6 +53,8 @@ class ChatRecord:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     pinned: list[int] = field(default_factory=list)
+    #: False when the bot is not an admin allowed to pin (``deny_pins``): pins answer 400.
+    bot_can_pin: bool = True
     chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
 
     @property

@@ -18,6 +18,7 @@ from bot.standin.errors import (
     MESSAGE_TO_EDIT_NOT_FOUND,
     NO_CAPTION_TO_EDIT,
     NO_MEDIA_TO_EDIT,
+    NO_PIN_RIGHTS,
     NO_TEXT_TO_EDIT,
     bad_request,
 )
@@ -202,8 +203,10 @@ def delete_messages(state: StandInState, params: dict[str, object]) -> object:
 
 
 def pin_chat_message(state: StandInState, params: dict[str, object]) -> object:
-    """pinChatMessage: the message must exist."""
+    """pinChatMessage: the message must exist, and the bot must have the right to pin."""
     record = state.chats.resolve(params.get("chat_id"))
+    if not record.bot_can_pin:
+        raise bad_request(NO_PIN_RIGHTS)
     message_id = req_int(params, "message_id")
     if message_id not in record.messages:
         raise bad_request("message to pin not found")
@@ -216,6 +219,8 @@ def pin_chat_message(state: StandInState, params: dict[str, object]) -> object:
 def unpin_chat_message(state: StandInState, params: dict[str, object]) -> object:
     """unpinChatMessage: a given message, or the most recent pin."""
     record = state.chats.resolve(params.get("chat_id"))
+    if not record.bot_can_pin:
+        raise bad_request(NO_PIN_RIGHTS)
     message_id = opt_int(params, "message_id")
     if message_id is None:
         if record.pinned:

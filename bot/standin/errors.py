@@ -36,6 +36,7 @@ POLL_CONFLICT = (
 BLOCKED_BY_USER = "Forbidden: bot was blocked by the user"
 KICKED_FROM_GROUP = "Forbidden: bot was kicked from the group chat"
 NOT_IN_CHANNEL = "Forbidden: bot is not a member of the channel chat"
+NO_PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
 
 
 class ApiError(Exception):

@@ -318,6 +318,11 @@ class BotApiStandIn:
             times=times,
         )
 
+    def deny_pins(self, chat_id: int | str, denied: bool = True) -> None:
+        """The bot loses (or, ``denied=False``, gets back) the right to pin in this chat:
+        pinChatMessage and unpinChatMessage answer "not enough rights" meanwhile."""
+        self.state.chats.resolve(chat_id).bot_can_pin = not denied
+
     def block_chat(self, chat_id: int | str) -> None:
         """Every send into this chat now answers 403 (the person blocked the bot)."""
         self.faults.block_chat(chat_id)

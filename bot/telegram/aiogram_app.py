@@ -74,6 +74,9 @@ _METHODS_USED = (
     methods.AnswerPreCheckoutQuery,
     methods.RefundStarPayment,
     methods.AnswerInlineQuery,
+    methods.PinChatMessage,
+    methods.UnpinChatMessage,
+    methods.GetChat,
 )
 _pinned_response_models: list[type] = []
 

@@ -220,6 +220,20 @@ class BotApiSender(ABC):
             )
         )
 
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        await self._call(
+            self.bot.pin_chat_message(
+                chat_id=chat_id, message_id=message_id, disable_notification=True
+            )
+        )
+
+    async def unpin(self, chat_id: int, message_id: int) -> None:
+        await self._call(self.bot.unpin_chat_message(chat_id=chat_id, message_id=message_id))
+
+    async def resolve_chat(self, chat_ref: str) -> int:
+        chat = await self._call(self.bot.get_chat(chat_id=chat_ref))
+        return int(chat.id)
+
     async def refund_stars(self, user_id: int, telegram_charge_id: str) -> None:
         """``refundStarPayment`` (the Stars side of the refund outbox)."""
         try:

@@ -51,7 +51,10 @@ async def start(turn: Turn, payload: str) -> None:
 
 
 def help_(turn: Turn) -> None:
-    turn.say(turn.tx.t("help.text"))
+    text = turn.tx.t("help.text")
+    if turn.person.id in turn.config.admin_ids:
+        text += "\n\n" + turn.tx.t("help.admin")
+    turn.say(text)
 
 
 def choose_language(turn: Turn) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.standin import RecordedCall
-from tests.e2e.harness import RunningShop, start_shop, stop_shop
+from tests.e2e.harness import ADMIN_ID, RunningShop, start_shop, stop_shop
 
 _VOLATILE = {"callback_query_id"}
 
@@ -56,6 +56,16 @@ async def _scenario(shop: RunningShop) -> list[tuple[str, Any]]:
     await shop.press(ann, ann.last_message(), "简体中文")  # type: ignore[arg-type]
     await shop.send(ann, "nothing-like-this")
     await shop.push(ann.send_sticker())
+    # A live show: pinned in a group, swapped (edited, then replaced), ended; and a channel's.
+    group = shop.standin.group_chat(-100_3100, "Live")
+    owner = shop.standin.private_chat(ADMIN_ID, "Owner")
+    shop.standin.channel_chat(-100_3200, "Channel", username="same_live")
+    for chat, args in [(group, a) for a in ("KJ-10", "DM-250", "PT-1", "end")] + [
+        (owner, "@same_live EB-1"),
+        (owner, "@same_live end"),
+    ]:
+        await shop.send(chat, f"/live {args}", from_user=owner.default_user)
+        await shop.settle()
     calls = [c for c in shop.standin.calls[mark:] if c.method != "getUpdates"]
     file_ids = {
         str(c.response[k]["file_id"])  # type: ignore[index]
@@ -85,3 +95,5 @@ async def test_aiogram_and_ptb_make_the_same_calls(tmp_path: Path) -> None:
     for (method, a), (_, p) in zip(aiogram, ptb, strict=True):
         assert a == p, method
     assert len(aiogram) > 20
+    methods = {m for m, _ in aiogram}
+    assert {"pinChatMessage", "unpinChatMessage", "getChat", "editMessageMedia"} <= methods

@@ -16,9 +16,12 @@ from bot.services.browsing import ListKind
 
 #: Telegram's limit on ``callback_data``.
 MAX_BYTES = 64
-_INT = re.compile(r"^(0|[1-9][0-9]{0,18})$")
+_INT = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 _LOCALE = re.compile(r"^[a-z]{2}$")
-_MAX_INT = 2**63 - 1
+#: The largest id a button or a deep link can name: the shop's rows (products, orders, teams,
+#: sales...) have 32-bit INTEGER keys on PostgreSQL, which refuses a larger value outright
+#: instead of finding nothing; such an id is forged, and is treated as one.
+MAX_ROW_ID = 2**31 - 1
 _LIST_KINDS = frozenset(k.value for k in ListKind)
 
 
@@ -135,6 +138,13 @@ class Callback:
         return str(self.args[index])
 
 
+def row_id(digits: str) -> int:
+    """An id typed or linked by a person (``t.me/bot?start=s_12``): the number, or 0, which
+    names no row, when it is beyond ``MAX_ROW_ID`` (so a forged id is simply not found)."""
+    value = int(digits)
+    return value if value <= MAX_ROW_ID else 0
+
+
 def cb(action: Action, *args: Arg) -> str:
     """Build and encode callback data in one go (what screens use for buttons)."""
     return Callback(action, tuple(args)).encode()
@@ -142,7 +152,7 @@ def cb(action: Action, *args: Arg) -> str:
 
 def _parse_arg(kind: str, token: str) -> Arg | None:
     if kind == "int":
-        if not _INT.match(token) or int(token) > _MAX_INT:
+        if not _INT.match(token) or int(token) > MAX_ROW_ID:
             return None
         return int(token)
     if kind == "ctx":

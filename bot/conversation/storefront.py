@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.conversation.callbacks import Action, decode
+from bot.conversation.callbacks import Action, decode, row_id
 from bot.conversation.events import (
     ButtonPress,
     Command,
@@ -242,13 +242,13 @@ class Storefront:
         team = _GROUP_LINK.match(payload)
         sale = _SALE_LINK.match(payload)
         if sale:
-            await flash_sales.open_sale(turn, int(sale.group(1)))
+            await flash_sales.open_sale(turn, row_id(sale.group(1)))
         elif team:
-            await group_buys.show(turn, int(team.group(1)))
+            await group_buys.show(turn, row_id(team.group(1)))
         elif coupon:
             await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
         elif order:
-            await orders.show_order(turn, int(order.group(1)))
+            await orders.show_order(turn, row_id(order.group(1)))
         else:
             await general.start(turn, payload)
 

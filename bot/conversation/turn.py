@@ -93,9 +93,9 @@ class Turn:
         else:
             self.say(text, keyboard)
 
-    def tell(self, text: str) -> None:
-        """A short notice: a toast for a button press, a message for anything else."""
+    def tell(self, text: str, *, alert: bool = False) -> None:
+        """A short notice: a toast (or an alert) for a button press, a message otherwise."""
         if isinstance(self.event, ButtonPress):
-            self.answer(text)
+            self.answer(text, alert=alert)
         else:
             self.say(text)

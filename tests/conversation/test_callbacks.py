@@ -5,11 +5,13 @@ from hypothesis import strategies as st
 from bot.conversation.callbacks import (
     _ARGS,
     MAX_BYTES,
+    MAX_ROW_ID,
     Action,
     Callback,
     CallbackTooLong,
     cb,
     decode,
+    row_id,
 )
 
 
@@ -21,8 +23,8 @@ def test_round_trip() -> None:
 
 @pytest.mark.parametrize("action", list(Action))
 def test_every_button_fits_64_bytes_even_with_the_largest_ids(action: Action) -> None:
-    """Ids are 64-bit; the largest possible button of each action still fits Telegram's limit."""
-    largest = {"int": 2**63 - 1, "ctx": "s", "locale": "zh", "delivery": "pickup"}
+    """The largest possible button of each action still fits Telegram's limit."""
+    largest = {"int": MAX_ROW_ID, "ctx": "s", "locale": "zh", "delivery": "pickup"}
     args = tuple(largest[kind] for kind in _ARGS[action])
     raw = Callback(action, args).encode()
     assert len(raw.encode()) <= MAX_BYTES
@@ -53,6 +55,8 @@ def test_encode_refuses_over_64_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
         "ci:1:2",
         "ci:abc",
         "ci:99999999999999999999",
+        f"ci:{MAX_ROW_ID + 1}",  # no row has it; PostgreSQL would refuse to look it up
+        "fs:9223372036854775807",
         "lg:EN",
         "lg:english",
         "ci:1 ",
@@ -64,6 +68,11 @@ def test_encode_refuses_over_64_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_forged_or_stale_data_decodes_to_none(raw: str) -> None:
     assert decode(raw) is None
+
+
+def test_linked_ids_beyond_the_rows_name_nothing() -> None:
+    assert row_id("42") == 42 and row_id(str(MAX_ROW_ID)) == MAX_ROW_ID
+    assert row_id(str(MAX_ROW_ID + 1)) == 0 and row_id("9" * 18) == 0
 
 
 @given(st.text(max_size=80))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.replies import Button
 from bot.conversation.screens import browse, cart
 from bot.conversation.texts import NATIVE_NAMES, SUPPORTED, texts
@@ -41,7 +41,7 @@ async def start(turn: Turn, payload: str) -> None:
     payload = payload.strip()
     match = _PRODUCT_LINK.match(payload)
     if match:
-        if await browse.open_product(turn, int(match.group(1))):
+        if await browse.open_product(turn, row_id(match.group(1))):
             return
         turn.say(turn.tx.t("card.product_gone"))
     elif payload == "cart":

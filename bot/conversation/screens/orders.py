@@ -84,8 +84,8 @@ async def details_text(turn: Turn, order: Order) -> str:
 
 async def show_order(turn: Turn, order_id: int) -> None:
     order = await orders.buyer_order(turn.uow, turn.person.id, order_id)
-    if order is None:
-        turn.answer(turn.tx.t("orders.not_found"), alert=True)
+    if order is None:  # someone else's, or a forged ``o_`` link or button
+        turn.tell(turn.tx.t("orders.not_found"), alert=True)
         return
     turn.answer()
     turn.show(await details_text(turn, order), _details_keyboard(turn, order))

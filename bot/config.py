@@ -48,8 +48,13 @@ class Settings(BaseSettings):
     flash_alert_minutes: int = Field(default=10, ge=0, le=24 * 60)
     #: Drops one buyer gets at most in 24 hours (0: no cap).
     drops_per_day: int = Field(default=2, ge=0, le=50)
+    #: `storefront webhook`: the public HTTPS URL Telegram posts updates to (its path is the
+    #: path the server answers on), and the secret Telegram sends with each of them.
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    #: Where `storefront webhook` listens (behind the HTTPS proxy that WEBHOOK_URL names).
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

@@ -1,8 +1,10 @@
 """The storefront: one entry point that turns any event into replies.
 
 Per update: claim its ``update_id`` (a redelivery stops here), remember the buyer, pick their
-language, route to a screen, and commit everything in one unit of work. It never raises: a
-failure rolls back and the person gets an apology instead of silence.
+language, route to a screen, and commit everything in one unit of work. A failure rolls back
+and the person gets an apology instead of silence, with one exception: in webhook mode
+(``redelivered``) an unreachable database (``StorageUnavailable``) is raised, so the webhook
+answers 500 and Telegram delivers the update again; the claim makes it count once.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ from bot.conversation.screens import (
 )
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
+from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import StorageUnavailable, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +121,13 @@ class Storefront:
         config: ShopConfig | None = None,
         clock: Clock = utc_now,
         card: CardGateway | None = None,
+        *,
+        redelivered: bool = False,
     ) -> None:
         self.uows = uows
+        #: Telegram sends an update again if handling it fails (webhook mode): an update that
+        #: failed because the database was unreachable is raised, not apologised for.
+        self.redelivered = redelivered
         self.config = config or ShopConfig()
         self.clock = clock
         self.card = card
@@ -134,11 +142,19 @@ class Storefront:
             listener(update_id)
 
     async def handle(self, event: Event) -> list[Reply]:
+        bind_update(event.update_id, event.chat.id if event.chat is not None else None)
         attempts = _PAYMENT_ATTEMPTS if isinstance(event, PaymentDone) else 1
         for attempt in range(1, attempts + 1):
             try:
                 return await self._handle(event)
-            except Exception:
+            except Exception as exc:
+                if self.redelivered and isinstance(exc, StorageUnavailable):
+                    log.warning(
+                        "update %s not handled, Telegram will deliver it again: %s",
+                        event.update_id,
+                        exc,
+                    )
+                    raise
                 log.exception(
                     "update %s failed (attempt %d of %d); rolled back",
                     event.update_id,

@@ -31,6 +31,14 @@ from bot.services.order_ports import (
 from bot.services.sale_ports import SalePostRepository, SaleRepository
 
 
+class StorageUnavailable(Exception):
+    """The database could not be reached (connection refused or lost, server restarting).
+
+    Storage raises it in place of its driver's error; nothing of the update was committed, so
+    where Telegram will deliver the update again (webhook mode) handling it again is right.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class CategorySummary:
     category: Category

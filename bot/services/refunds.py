@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
+from bot.logs import order_context
 from bot.services.order_ports import Order, RefundTask
 from bot.services.payment_port import CardGateway, PaymentError, StarsGateway
 from bot.services.ports import UnitOfWorkFactory
@@ -44,6 +45,8 @@ class RefundSender:
     clock: Callable[[], datetime]
     #: The shop's owners, told when a refund fails for good.
     admin_ids: tuple[int, ...] = ()
+    #: Told ``(method, outcome)`` after each attempt; outcome: sent, retrying or failed.
+    on_outcome: list[Callable[[str, str], None]] = field(default_factory=list)
 
     async def run_due(self, limit: int = 20) -> int:
         """Send every due refund once; how many went through."""
@@ -54,7 +57,8 @@ class RefundSender:
             await uow.commit()
         done = 0
         for task in claimed:
-            done += await self._send(task)
+            with order_context(task.order_id):
+                done += await self._send(task)
         return done
 
     async def _send(self, task: RefundTask) -> int:
@@ -142,6 +146,7 @@ class RefundSender:
             )
             await uow.commit()
         log.info("refund %s for order %s sent (%s)", task.id, order.id, task.method)
+        self._tell(task.method, "sent")
 
     async def _captured(self, task: RefundTask, order: Order) -> None:
         now = self.clock()
@@ -152,6 +157,11 @@ class RefundSender:
             )
             await uow.commit()
         log.info("capture %s for order %s done", task.id, order.id)
+        self._tell(task.method, "sent")
+
+    def _tell(self, method: str, outcome: str) -> None:
+        for listener in self.on_outcome:
+            listener(method, outcome)
 
     async def _failed(
         self, task: RefundTask, error: str, *, retry: bool, order: Order | None = None
@@ -171,6 +181,7 @@ class RefundSender:
                 for admin in self.admin_ids:
                     await uow.notices.add(admin, kind, params, now)
             await uow.commit()
+        self._tell(task.method, "failed" if final else "retrying")
 
 
 def _money_params(order: Order, amount: Money) -> dict[str, object]:

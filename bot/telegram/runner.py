@@ -98,6 +98,8 @@ class AiogramPolling:
 
 class PtbPolling:
     framework: Framework = "ptb"
+    #: Whether the Application gets an Updater (long polling) or none (webhook mode).
+    polls = True
 
     def __init__(
         self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
@@ -110,15 +112,17 @@ class PtbPolling:
         from bot.telegram.ptb_app import install
 
         self.storefront = storefront
-        self.application: Any = (
+        builder = (
             Application.builder()
             .token(token)
             .base_url(f"{api_base}/bot")
             .base_file_url(f"{api_base}/file/bot")
             # Handle updates concurrently, as aiogram does: a slow update never blocks others.
             .concurrent_updates(True)
-            .build()
         )
+        if not self.polls:  # webhook mode: the webhook server feeds process_update
+            builder = builder.updater(None)
+        self.application: Any = builder.build()
         install(self.application, storefront)
         self.poll_timeout = poll_timeout
 

@@ -1,5 +1,6 @@
 """A running shop for end-to-end tests: the local Bot API stand-in, a real framework client
-polling it over HTTP, the storefront on SQLite with the demo catalog.
+polling it over HTTP (or, with ``webhook=True``, the webhook server the stand-in posts updates
+to), the storefront on SQLite with the demo catalog.
 
 ``send``/``press`` push an update the way Telegram would, wait until the bot has delivered its
 replies for exactly that update, and return the Bot API calls it made meanwhile.
@@ -21,11 +22,14 @@ from bot.conversation.turn import ShopConfig
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.checkout import PaymentSetup
+from bot.services.housekeeping import health
 from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
 from bot.standin import BotApiSpec, BotApiStandIn, RecordedCall, SimChat
 from bot.standin.stripe_standin import StripeStandIn
+from bot.telegram.metrics import ShopMetrics
 from bot.telegram.runner import Framework, PollingBot, make_polling
+from bot.telegram.webhook import WebhookBot, WebhookServer, make_webhook_bot
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -34,6 +38,8 @@ SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-
 TOKEN = "123456:E2E-TOKEN"
 PROVIDER_TOKEN = "284685063:TEST:stripe-e2e"
 ADMIN_ID = 9000
+WEBHOOK_SECRET = "e2e-webhook-secret_0123456789"
+WEBHOOK_PATH = "/telegram/updates"
 #: A buyer's details as Telegram's payment sheet sends them (OrderInfo).
 US = {
     "name": "Ann Lee",
@@ -73,7 +79,7 @@ class RunningShop:
     standin: BotApiStandIn
     storefront: Storefront
     uows: SqlUnitOfWorkFactory
-    bot: PollingBot
+    bot: PollingBot | WebhookBot
     stripe: StripeStandIn
     card: StripeGateway
     worker: OutboxWorker
@@ -82,6 +88,9 @@ class RunningShop:
     _handled: set[int] = field(default_factory=set)
     _pushed: list[int] = field(default_factory=list)
     pushed_updates: list[dict[str, Any]] = field(default_factory=list)
+    #: Webhook mode: the server the stand-in posts updates to, and its metrics.
+    server: WebhookServer | None = None
+    metrics: ShopMetrics | None = None
 
     def last_payment(self) -> dict[str, Any]:
         """The last ``successful_payment`` message Telegram sent the bot."""
@@ -169,10 +178,12 @@ async def start_shop(
     fresh: bool = True,
     standin: BotApiStandIn | None = None,
     stripe: StripeStandIn | None = None,
+    webhook: bool = False,
 ) -> RunningShop:
     """The whole shop on ``framework``. ``fresh=False`` starts it again on a database that
     already holds a shop, and ``standin``/``stripe`` keep Telegram and Stripe of the shop that
-    ran before (a restart: stop it with ``keep_servers=True``)."""
+    ran before (a restart: stop it with ``keep_servers=True``). ``webhook=True`` serves updates
+    by webhook (``storefront webhook``'s server, on a free port) instead of long polling."""
     if standin is None:
         standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
         await standin.start()
@@ -195,7 +206,13 @@ async def start_shop(
     card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
     storefront = Storefront(uows, config, clock=clock, card=card)
     worker = OutboxWorker(storefront, RefundSender(uows, card, None, clock, (ADMIN_ID,)))
-    bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
+    bot: PollingBot | WebhookBot
+    hook: WebhookBot | None = None
+    if webhook:
+        storefront.redelivered = True
+        bot = hook = make_webhook_bot(framework, storefront, TOKEN, standin.base_url)
+    else:
+        bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
     drops = DropSender(uows, clock, "en", (ADMIN_ID,))
     shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker, drops)
     storefront.on_update_done.append(shop._finished)
@@ -213,7 +230,28 @@ async def start_shop(
     sender = bot.sender()
     worker.attach(sender, sender)
     drops.attach(sender)
+    if hook is not None:
+        await _serve_webhook(shop, hook, clock)
     return shop
+
+
+async def _serve_webhook(
+    shop: RunningShop, bot: WebhookBot, clock: Callable[[], datetime]
+) -> None:
+    """What ``storefront webhook`` does after starting the bot: metrics, the server, setWebhook."""
+    metrics = ShopMetrics()
+    shop.worker.refunds.on_outcome.append(metrics.refund)
+    shop.drops.attach(metrics.counting(bot.sender()))
+    server = WebhookServer(
+        bot,
+        WEBHOOK_SECRET,
+        path=WEBHOOK_PATH,
+        health=lambda: health(shop.uows, clock()),
+        metrics=metrics,
+    )
+    await server.start()
+    shop.server, shop.metrics = server, metrics
+    await bot.set_webhook(server.local_url + WEBHOOK_PATH, WEBHOOK_SECRET)
 
 
 async def stop_shop(shop: RunningShop, *, keep_servers: bool = False) -> None:
@@ -221,6 +259,8 @@ async def stop_shop(shop: RunningShop, *, keep_servers: bool = False) -> None:
     they belong to another shop."""
     await shop.worker.idle()
     await shop.drops.idle()
+    if shop.server is not None:
+        await shop.server.stop()
     await shop.bot.stop()
     await shop.card.close()
     await shop.uows.dispose()

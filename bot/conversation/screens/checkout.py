@@ -28,6 +28,7 @@ from bot.domain.coupons import CouponKind, CouponRefusal
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team, TeamStatus
 from bot.domain.money import Money
+from bot.logs import bind_order
 from bot.services import checkout, coupons, stripe_payments
 from bot.services.checkout import (
     Basket,
@@ -363,6 +364,7 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
     )
     tx = turn.tx
     order = outcome.order
+    bind_order(order.id if order is not None else None)
     if outcome.result is PaymentResult.DUPLICATE:
         log.info("successful_payment for charge already recorded (order %s)", order and order.id)
         return

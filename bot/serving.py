@@ -1,0 +1,53 @@
+"""What every bot process runs beside its updates, whether they come by long polling
+(`storefront run`) or by webhook (`storefront webhook`): the outbox worker (refunds, notices),
+the drop sender, the scheduler, and the Stripe webhook routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.bootstrap import App
+from bot.conversation.storefront import utc_now
+from bot.jobs.scheduler import make_scheduler
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.telegram.metrics import ShopMetrics
+
+
+def stripe_routes_for(app: App) -> list[web.RouteDef]:
+    """Stripe's webhook route, when STRIPE_WEBHOOK_SECRET is set (else none)."""
+    secret = app.settings.stripe_webhook_secret
+    if not secret:
+        return []
+    from bot.payments.stripe_webhook import stripe_routes
+
+    return stripe_routes(app.uows, secret, utc_now, app.worker.kick)
+
+
+class Background:
+    """The outbox worker, the drop sender and the scheduler of one bot process."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.scheduler = make_scheduler(app.uows, app.worker, app.drops)
+
+    def attach(self, sender: Any, metrics: ShopMetrics | None = None) -> None:
+        """Once the bot runs: notices, refunds in Stars and drops go out through ``sender``."""
+        app = self.app
+        app.worker.attach(sender, sender)
+        if metrics is not None:
+            app.worker.refunds.on_outcome.append(metrics.refund)
+            sender = metrics.counting(sender)
+        app.drops.attach(sender)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.app.worker.kick()  # whatever was queued while the bot was down
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        # Drops first, while the bot session is open: the sends in flight finish and are
+        # recorded.
+        await self.app.drops.stop()

@@ -1,0 +1,307 @@
+"""Webhook mode: an aiohttp server that Telegram POSTs updates to, on either framework.
+
+- ``POST <path>``: the ``X-Telegram-Bot-Api-Secret-Token`` header must equal the secret given
+  to ``setWebhook`` (401 otherwise, nothing read); the body is bounded (413) and must be an
+  update (400). The update is handled before the answer: 200 once its replies are delivered,
+  500 if it could not be handled (the database unreachable), so Telegram sends it again; its
+  ``update_id`` claim makes the second delivery count once.
+- ``GET /healthz``: 200 with the database reachable and the outbox backlog, 503 without it.
+- ``GET /metrics``: Prometheus text (``ShopMetrics``).
+- Whatever other routes the composition root mounts (Stripe's webhook).
+
+Stopping stops accepting, waits (bounded) for the updates in flight, then closes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.conversation.storefront import Storefront
+from bot.logs import log_context
+from bot.services.ports import StorageUnavailable
+from bot.telegram.metrics import ShopMetrics
+from bot.telegram.runner import ALLOWED_UPDATES, AiogramPolling, Framework, PtbPolling
+from bot.telegram.sending import BotApiSender
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Updates are a few kilobytes; a megabyte is generous and bounds what a stranger can send.
+MAX_UPDATE_BYTES = 1024 * 1024
+#: How long a stop waits for updates in flight (Telegram waits about a minute for an answer).
+DRAIN_SECONDS = 25.0
+
+Health = Callable[[], Awaitable[dict[str, object]]]
+
+
+class WebhookBot(Protocol):
+    framework: Framework
+
+    async def start(self) -> None:
+        """Connect (getMe, the command menu) and get ready to process updates."""
+        ...
+
+    async def set_webhook(self, url: str, secret: str) -> None: ...
+    async def process(self, update: dict[str, Any]) -> None:
+        """Handle one update; raises if it was not handled (Telegram should resend it)."""
+        ...
+
+    async def stop(self) -> None: ...
+    def sender(self) -> BotApiSender: ...
+
+
+class AiogramWebhook(AiogramPolling):
+    """The same Bot, Dispatcher and router as long polling, fed by the webhook server."""
+
+    async def start(self) -> None:
+        from bot.telegram.aiogram_app import set_commands
+
+        me = await self.bot.me()
+        self.storefront.config.bot_username = me.username
+        await set_commands(self.bot, self.storefront)
+        log.info("aiogram webhook bot @%s", me.username)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def process(self, update: dict[str, Any]) -> None:
+        from aiogram.types import Update
+
+        parsed = Update.model_validate(update, context={"bot": self.bot})
+        # feed_update, not feed_webhook_update: the latter answers after 55 s whether or not
+        # the update was handled, and swallows the failure that should make Telegram resend.
+        await self.dispatcher.feed_update(self.bot, parsed)
+
+    async def stop(self) -> None:
+        await self.bot.session.close()
+
+
+class PtbWebhook(PtbPolling):
+    """The same Application and handlers as long polling, without an Updater; the webhook
+    server calls ``process_update``, and an error handler hands the failure back to it."""
+
+    polls = False
+
+    def __init__(self, storefront: Storefront, token: str, api_base: str) -> None:
+        super().__init__(storefront, token, api_base)
+        self._failures: dict[int, list[BaseException]] = {}
+        self.application.add_error_handler(self._record_failure)
+
+    async def _record_failure(self, update: object, context: Any) -> None:
+        failures = self._failures.get(id(update))
+        if failures is not None and context.error is not None:
+            failures.append(context.error)
+        elif context.error is not None:  # not an update of ours (a job): log it
+            log.error("python-telegram-bot error", exc_info=context.error)
+
+    async def start(self) -> None:
+        from bot.telegram.ptb_app import set_commands
+
+        app = self.application
+        await app.initialize()
+        self.storefront.config.bot_username = app.bot.username
+        await set_commands(app.bot, self.storefront)
+        await app.start()
+        log.info("python-telegram-bot webhook bot @%s", app.bot.username)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.application.bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def process(self, update: dict[str, Any]) -> None:
+        from telegram import Update
+
+        app = self.application
+        parsed = Update.de_json(update, app.bot)
+        failures: list[BaseException] = []
+        self._failures[id(parsed)] = failures
+        try:
+            await app.process_update(parsed)
+        finally:
+            del self._failures[id(parsed)]
+        if failures:
+            raise failures[0]
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+def make_webhook_bot(
+    framework: Framework, storefront: Storefront, token: str, api_base: str
+) -> WebhookBot:
+    if framework == "aiogram":
+        return AiogramWebhook(storefront, token, api_base)
+    if framework == "ptb":
+        return PtbWebhook(storefront, token, api_base)
+    raise ValueError(f"BOT_FRAMEWORK must be 'aiogram' or 'ptb', not {framework!r}")
+
+
+def update_kind(update: dict[str, Any]) -> str:
+    """The update's type (``message``, ``callback_query``...), for metrics."""
+    for key in update:
+        if key != "update_id":
+            return key if key in ALLOWED_UPDATES else "other"
+    return "other"
+
+
+def _chat_id(update: dict[str, Any]) -> int | None:
+    body = next((v for k, v in update.items() if k != "update_id"), None)
+    if not isinstance(body, dict):
+        return None
+    message = body.get("message") if "data" in body else body
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+        return int(chat["id"])
+    sender = body.get("from")
+    if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+        return int(sender["id"])  # queries come from a person, in no chat
+    return None
+
+
+class WebhookServer:
+    def __init__(
+        self,
+        bot: WebhookBot,
+        secret: str,
+        *,
+        path: str = "/telegram",
+        health: Health | None = None,
+        metrics: ShopMetrics | None = None,
+        routes: Sequence[web.RouteDef] = (),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        drain_seconds: float = DRAIN_SECONDS,
+    ) -> None:
+        if not secret:
+            raise ValueError("a webhook needs a secret")
+        self.bot = bot
+        self._secret = secret.encode()
+        self.path = path or "/"
+        self.health = health
+        self.metrics = metrics or ShopMetrics()
+        self.host, self.port = host, port
+        self.drain_seconds = drain_seconds
+        #: Updates being handled now (what a stop waits for).
+        self.in_flight = 0
+        self.app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+        self.app.add_routes(
+            [
+                web.post(self.path, self._update),
+                web.get("/healthz", self._healthz),
+                web.get("/metrics", self._metrics),
+                *routes,
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+        self._errors: logging.Handler | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=self.drain_seconds
+        )
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self._errors = self.metrics.error_counter()
+        logging.getLogger().addHandler(self._errors)
+        log.info("webhook server on %s (updates at %s)", self.local_url, self.path)
+
+    @property
+    def local_url(self) -> str:
+        """``http://host:port`` the server listens on (port 0 picks a free one)."""
+        assert self._runner is not None
+        host, port = self._runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop accepting, let the updates in flight finish (at most ``drain_seconds``)."""
+        if self._runner is None:
+            return
+        runner, self._runner = self._runner, None
+        waiting = self.in_flight
+        await runner.cleanup()
+        if waiting:
+            log.info("webhook stopped after %d update(s) in flight finished", waiting)
+        if self.in_flight:
+            log.warning("webhook stopped with %d update(s) unfinished", self.in_flight)
+        if self._errors is not None:
+            logging.getLogger().removeHandler(self._errors)
+            self._errors = None
+
+    def _refuse(self, status: int, reason: str) -> web.Response:
+        self.metrics.refused.labels(reason).inc()
+        return web.json_response({"ok": False, "error": reason}, status=status)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook request without the right secret token refused")
+            return self._refuse(401, "unauthorized")
+        if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
+            return self._refuse(413, "too_large")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._refuse(413, "too_large")
+        try:
+            update = json.loads(body)
+        except ValueError:
+            return self._refuse(400, "bad_request")
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return self._refuse(400, "bad_request")
+        kind = update_kind(update)
+        started = time.perf_counter()
+        self.in_flight += 1
+        with log_context(update["update_id"], _chat_id(update)):
+            try:
+                await self.bot.process(update)
+            except StorageUnavailable as exc:
+                log.warning("update not handled (%s); answering 500 so Telegram resends", exc)
+                self.metrics.updates.labels(kind, "unavailable").inc()
+                return web.json_response({"ok": False}, status=500)
+            except Exception:
+                log.exception("update not handled; answering 500 so Telegram resends")
+                self.metrics.updates.labels(kind, "error").inc()
+                return web.json_response({"ok": False}, status=500)
+            finally:
+                self.in_flight -= 1
+                self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+        self.metrics.updates.labels(kind, "ok").inc()
+        message = update.get("message")
+        payment = message.get("successful_payment") if isinstance(message, dict) else None
+        if isinstance(payment, dict) and isinstance(payment.get("total_amount"), int):
+            self.metrics.payment(str(payment.get("currency")), payment["total_amount"])
+        return web.json_response({"ok": True})
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        if self.health is None:
+            return web.json_response({"ok": True})
+        try:
+            report = await self.health()
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+        return web.json_response({"ok": True, "database": "ok", **report})
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        return web.Response(
+            body=self.metrics.render(), headers={"Content-Type": ShopMetrics.content_type}
+        )

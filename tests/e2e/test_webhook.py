@@ -1,0 +1,176 @@
+"""Webhook mode end to end, on aiogram and on python-telegram-bot: the Bot API stand-in posts
+each update over HTTP to the real webhook server (``storefront webhook``'s), with the secret
+header, and redelivers while the answer is not 2xx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.telegram.webhook import SECRET_HEADER
+from tests.e2e.harness import (
+    US,
+    WEBHOOK_PATH,
+    WEBHOOK_SECRET,
+    RunningShop,
+    ShopClock,
+    keyboard_texts,
+    only,
+    start_shop,
+    stop_shop,
+)
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def hook_shop(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RunningShop]:
+    running = await start_shop(request.param, tmp_path, clock=ShopClock(), webhook=True)
+    try:
+        yield running
+    finally:
+        await stop_shop(running)
+    assert running.standin.violations == [], running.standin.violations
+
+
+def _url(shop: RunningShop, path: str = WEBHOOK_PATH) -> str:
+    assert shop.server is not None
+    return shop.server.local_url + path
+
+
+async def _post(shop: RunningShop, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(_url(shop), data=body, headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def _get(shop: RunningShop, path: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(_url(shop, path)) as response:
+        return response.status, await response.text()
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        head, _, value = line.rpartition(" ")
+        sample = head.split("{", 1)
+        if sample[0] != name:
+            continue
+        found = (
+            dict(part.split("=", 1) for part in sample[1].rstrip("}").split(",") if part)
+            if len(sample) > 1
+            else {}
+        )
+        if all(found.get(k) == json.dumps(v) for k, v in labels.items()):
+            return float(value)
+    return 0.0
+
+
+async def test_setwebhook_with_the_secret_and_the_updates_the_shop_handles(
+    hook_shop: RunningShop,
+) -> None:
+    [call] = [c for c in hook_shop.standin.calls if c.method == "setWebhook"]
+    assert call.params["secret_token"] == WEBHOOK_SECRET
+    assert call.params["url"] == _url(hook_shop)
+    assert call.params["allowed_updates"] == [
+        "message",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "inline_query",
+    ]
+    assert call.params.get("drop_pending_updates") in (None, False)
+    assert not [c for c in hook_shop.standin.calls if c.method in ("deleteWebhook", "getUpdates")]
+
+
+async def test_browse_and_add_to_cart_through_the_webhook(hook_shop: RunningShop) -> None:
+    shop = hook_shop
+    ann = shop.standin.private_chat(1001, "Ann", language_code="en")
+    [welcome] = only(await shop.send(ann, "/start"), "sendMessage")
+    assert "Welcome to" in welcome.params["text"]
+    await shop.send(ann, "/catalog")
+    listing = ann.last_message()
+    assert listing is not None
+    await shop.press(ann, listing, "Snacks (2)")
+    card = ann.last_message()
+    assert card is not None and keyboard_texts(card)[0] == "🛒 Add to cart"
+    [answer] = only(await shop.press(ann, card, "🛒 Add to cart"), "answerCallbackQuery")
+    assert "Added: Spicy Konjac Jelly (10 pack) × 1" in answer.params["text"]
+    await shop.send(ann, "/cart")
+    cart = ann.last_message()
+    assert cart is not None and "Total: $4.99" in cart["text"]
+    await shop.standin.wait_until_confirmed(shop._pushed[-1])
+    assert shop.standin.pending_updates == 0
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
+    hook_shop: RunningShop,
+) -> None:
+    shop = hook_shop
+    update = {
+        "update_id": 777001,
+        "message": {
+            "message_id": 1,
+            "date": 1,
+            "chat": {"id": 4242, "type": "private", "first_name": "Eve"},
+            "from": {"id": 4242, "is_bot": False, "first_name": "Eve"},
+            "text": "/start",
+        },
+    }
+    body = json.dumps(update).encode()
+    calls = len(shop.standin.calls)
+    for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: WEBHOOK_SECRET + "x"}):
+        status, _ = await _post(shop, body, {"Content-Type": "application/json", **headers})
+        assert status == 401
+    assert len(shop.standin.calls) == calls  # no reply sent
+    async with shop.uows() as uow:
+        assert await uow.buyers.profile(4242) is None  # nobody was even remembered
+    _, metrics = await _get(shop, "/metrics")
+    assert _metric(metrics, "storefront_webhook_refused_total", reason="unauthorized") == 3
+
+
+async def test_garbage_gets_400_and_an_oversized_body_413(hook_shop: RunningShop) -> None:
+    headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
+    for garbage in (b"not json", b"[1, 2]", b'{"no": "update_id"}', b"\xff\xfe"):
+        status, _ = await _post(hook_shop, garbage, headers)
+        assert status == 400, garbage
+    status, _ = await _post(hook_shop, b"{" + b" " * (2 * 1024 * 1024) + b"}", headers)
+    assert status == 413
+
+
+async def test_healthz_and_metrics_count_updates_and_a_payment(hook_shop: RunningShop) -> None:
+    shop = hook_shop
+    status, text = await _get(shop, "/healthz")
+    assert status == 200
+    health = json.loads(text)
+    assert health["ok"] is True and health["database"] == "ok"
+    assert health["refunds_due"] == 0 and health["notices_pending"] == 0
+
+    ann = shop.standin.private_chat(3001, "Ann")
+    async with shop.uows() as uow:
+        [pid] = await uow.catalog.search_ids(["konjac"], 5)
+    await shop.send(ann, f"/start p_{pid}")
+    await shop.press(ann, ann.last_message(), "⚡ Buy now")  # type: ignore[arg-type]
+    await shop.press(ann, ann.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
+    invoice = ann.last_message()
+    assert invoice is not None and "invoice" in invoice
+    calls = await shop.pay(ann, invoice, order_info=US, shipping_option_id="us-express")
+    assert "Payment received" in only(calls, "sendMessage")[-1].params["text"]
+
+    status, text = await _get(shop, "/metrics")
+    assert status == 200
+    assert _metric(text, "storefront_updates_total", type="message", outcome="ok") == 2
+    assert _metric(text, "storefront_updates_total", type="callback_query", outcome="ok") == 2
+    assert _metric(text, "storefront_updates_total", type="shipping_query", outcome="ok") == 1
+    assert _metric(text, "storefront_updates_total", type="pre_checkout_query", outcome="ok") == 1
+    assert _metric(text, "storefront_payments_total", currency="USD") == 1
+    assert _metric(text, "storefront_payment_amount_minor_total", currency="USD") == 1998
+    assert _metric(text, "storefront_update_seconds_count", type="callback_query") == 2
+    assert "storefront_refunds_total" in text and "storefront_broadcast_messages_total" in text

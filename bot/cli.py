@@ -175,14 +175,20 @@ def _parser() -> argparse.ArgumentParser:
 
     add_drop_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
-    bench.add_argument("name", choices=["updates", "flash-sale"])
+    bench.add_argument("name", choices=["updates", "flash-sale", "broadcast"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
     bench.add_argument("--updates", type=int, default=2000)
-    bench.add_argument("--database", default=None, help="flash-sale: database URL (SQLite)")
+    bench.add_argument(
+        "--database", default=None, help="flash-sale, broadcast: database URL (SQLite)"
+    )
     bench.add_argument("--buyers", type=int, default=10_000)
     bench.add_argument("--units", type=int, default=100)
     bench.add_argument("--workers", type=int, default=1, help="flash-sale: processes")
     bench.add_argument("--concurrency", type=int, default=40, help="flash-sale: per process")
+    bench.add_argument("--recipients", type=int, default=10_000, help="broadcast: chats")
+    bench.add_argument(
+        "--rate", type=float, default=1000.0, help="broadcast: the Bot API's limit, per second"
+    )
     return parser
 
 
@@ -220,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
                 run_flash_bench(
                     args.database, args.buyers, args.units, args.workers, args.concurrency
                 )
+            )
+        if args.command == "bench" and args.name == "broadcast":
+            from bench.broadcast import run_broadcast_bench
+
+            return asyncio.run(
+                run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
             )
         if args.command == "bench":
             from bench.updates import run_bench

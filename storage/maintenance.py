@@ -66,3 +66,38 @@ async def set_variant_stock(engine: AsyncEngine, sku: str, stock: int) -> None:
 
     async with engine.begin() as conn:
         await conn.execute(update(VariantRow).where(VariantRow.sku == sku).values(stock=stock))  # type: ignore[arg-type]
+
+
+async def drop_delivery_counts(
+    engine: AsyncEngine, drop_id: int, first_user: int, end_user: int
+) -> dict[str, int]:
+    """A drop's deliveries by status, and ``blocked_users``: buyers with ids in
+    ``[first_user, end_user)`` marked as having blocked the bot (``bench broadcast``)."""
+    from storage.drop_tables import DropDeliveryRow
+    from storage.tables import UserRow
+
+    d = DropDeliveryRow.__table__.c  # type: ignore[attr-defined]
+    u = UserRow.__table__.c  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(d.status, func.count()).where(d.drop_id == drop_id).group_by(d.status)
+        )
+        counts = {str(status): int(n) for status, n in rows}
+        blocked = await conn.scalar(
+            select(func.count()).where(u.id >= first_user, u.id < end_user, u.blocked.is_(True))
+        )
+    return {**counts, "blocked_users": int(blocked or 0)}
+
+
+async def unblock_users(engine: AsyncEngine, first_user: int, end_user: int) -> None:
+    """Buyers with ids in ``[first_user, end_user)`` take drops again (a benchmark's own
+    buyers, before a rerun on the same database)."""
+    from storage.tables import UserRow
+
+    u = UserRow.__table__.c  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(UserRow.__table__)  # type: ignore[attr-defined]
+            .where(u.id >= first_user, u.id < end_user)
+            .values(blocked=False, drops_off=False)
+        )

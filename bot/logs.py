@@ -130,3 +130,16 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     # Each framework logs every poll at INFO; keep the shop's own lines readable.
     for noisy in ("aiogram.event", "httpx", "apscheduler.executors.default", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Their debug lines quote whole requests and answers (a receipt with the buyer's address,
+    # the update with their phone number): never below INFO, even with LOG_LEVEL=DEBUG.
+    for chatty in (
+        "telegram",
+        "aiogram",
+        "httpcore",
+        "aiohttp",
+        "sqlalchemy",
+        "aiosqlite",
+        "asyncpg",
+    ):
+        if logging.getLogger(chatty).getEffectiveLevel() < logging.INFO:
+            logging.getLogger(chatty).setLevel(logging.INFO)

@@ -285,6 +285,7 @@ class WebhookServer:
                 self.in_flight -= 1
                 self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
         self.metrics.updates.labels(kind, "ok").inc()
+        log.debug("%s handled in %.1f ms", kind, (time.perf_counter() - started) * 1000)
         message = update.get("message")
         payment = message.get("successful_payment") if isinstance(message, dict) else None
         if isinstance(payment, dict) and isinstance(payment.get("total_amount"), int):

@@ -4,6 +4,7 @@ header, and redelivers while the answer is not 2xx."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -174,3 +175,118 @@ async def test_healthz_and_metrics_count_updates_and_a_payment(hook_shop: Runnin
     assert _metric(text, "storefront_payment_amount_minor_total", currency="USD") == 1998
     assert _metric(text, "storefront_update_seconds_count", type="callback_query") == 2
     assert "storefront_refunds_total" in text and "storefront_broadcast_messages_total" in text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+async def test_the_database_goes_away_mid_update_500_then_redelivered_and_counted_once(
+    framework: str, postgres_server_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import func, select, text
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import make_engine
+    from storage.tables import CartLineRow, ProcessedUpdateRow
+    from tests.e2e.db_proxy import DbProxy
+
+    url = make_url(postgres_server_url)
+    direct = make_engine(postgres_server_url)
+    async with direct.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    proxy = DbProxy(url.host or "127.0.0.1", url.port or 5432)
+    port = await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    shop = await start_shop(framework, tmp_path, database_url=through_proxy, webhook=True)  # type: ignore[arg-type]
+    try:
+        ann = shop.standin.private_chat(5001, "Ann")
+        async with shop.uows() as uow:
+            [pid] = await uow.catalog.search_ids(["konjac"], 5)
+        await shop.send(ann, f"/start p_{pid}")
+        card = ann.last_message()
+        assert card is not None
+        calls = len(shop.standin.calls)
+
+        proxy.arm(b"INSERT INTO cart_line")
+        update = ann.press(card, "🛒 Add to cart")
+        await asyncio.wait_for(proxy.went_down.wait(), 10)
+        webhook = shop.standin.state.webhook
+        assert webhook is not None
+        while webhook.failures < 3:  # Telegram keeps trying while the database is away
+            await asyncio.sleep(0.02)
+        assert "500" in (shop.standin.webhook_info().get("last_error_message") or "")
+        status, _ = await _get(shop, "/healthz")
+        assert status == 503
+        proxy.up()
+        await shop.standin.wait_until_confirmed(int(update["update_id"]), timeout=15)
+        await shop.settle()
+
+        replies = [c for c in shop.standin.calls[calls:] if c.method != "getUpdates"]
+        [answer] = only(replies, "answerCallbackQuery")  # no apology, one answer
+        assert "Added: Spicy Konjac Jelly (10 pack) × 1" in answer.params["text"]
+        async with direct.connect() as conn:
+            lines = (
+                await conn.execute(
+                    select(CartLineRow.quantity).where(CartLineRow.user_id == 5001)  # type: ignore[arg-type]
+                )
+            ).all()
+            claims = await conn.scalar(
+                select(func.count()).where(
+                    ProcessedUpdateRow.update_id == int(update["update_id"])  # type: ignore[arg-type]
+                )
+            )
+        assert [tuple(r) for r in lines] == [(1,)] and claims == 1
+        _, metrics = await _get(shop, "/metrics")
+        assert (
+            _metric(
+                metrics, "storefront_updates_total", type="callback_query", outcome="unavailable"
+            )
+            >= 3
+        )
+        assert (
+            _metric(metrics, "storefront_updates_total", type="callback_query", outcome="ok") == 1
+        )
+        status, _ = await _get(shop, "/healthz")
+        assert status == 200
+    finally:
+        await stop_shop(shop)
+        await proxy.stop()
+        await direct.dispose()
+    assert shop.standin.violations == []
+
+
+async def test_json_logs_name_the_update_and_chat_and_never_the_buyers_phone_or_address(
+    hook_shop: RunningShop, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from bot.logs import configure_logging
+
+    shop = hook_shop
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("DEBUG", "json")  # as LOG_LEVEL=DEBUG LOG_FORMAT=json would
+    try:
+        ann = shop.standin.private_chat(3002, "Ann")
+        async with shop.uows() as uow:
+            [pid] = await uow.catalog.search_ids(["konjac"], 5)
+        await shop.send(ann, f"/start p_{pid}")
+        await shop.press(ann, ann.last_message(), "⚡ Buy now")  # type: ignore[arg-type]
+        await shop.press(ann, ann.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
+        invoice = ann.last_message()
+        assert invoice is not None
+        await shop.pay(ann, invoice, order_info=US, shipping_option_id="us-express")
+        logging.getLogger("bot.test").info(
+            "a careless line: %s", {"phone_number": "+15550100", "street_line1": "1 Market St"}
+        )
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines, "nothing was logged"
+    text = json.dumps(lines, ensure_ascii=False)
+    for personal in ("+15550100", "15550100", "1 Market St", "94105", "Ann Lee"):
+        assert personal not in text, [x for x in lines if personal in json.dumps(x)]
+    handled = [line for line in lines if line.get("chat_id") == 3002 and "update_id" in line]
+    assert handled, lines
+    ordered = [line for line in lines if "order_id" in line]
+    assert ordered, "the payment's lines name its order"

@@ -374,6 +374,7 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
         key = "checkout.not_honoured_group" if order and order.team_id else "checkout.not_honoured"
         turn.say(tx.t(key, total=tx.money(amount)))
         return
+    log.info("payment recorded: order %s, %s %s", order.id, event.total_amount, event.currency)
     turn.say(await receipt(turn, order), _after_keyboard(tx))
     if order.team_id is not None:
         await _seat_note(turn, order.team_id)

@@ -1,4 +1,4 @@
-"""The ``storefront`` command: run, migrate, catalog import, sandbox, bench."""
+"""The ``storefront`` command: run, webhook, migrate, catalog import, sandbox, bench."""
 
 from __future__ import annotations
 
@@ -65,8 +65,7 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
 
 async def _run(settings: Settings) -> int:
     from bot.bootstrap import SchemaBehind, build_app
-    from bot.conversation.storefront import utc_now
-    from bot.jobs.scheduler import make_scheduler
+    from bot.serving import Background, stripe_routes_for
     from bot.telegram.runner import make_polling
 
     if not settings.bot_token:
@@ -78,22 +77,18 @@ async def _run(settings: Settings) -> int:
         app = await build_app(settings)
     except SchemaBehind as exc:
         return _fail(str(exc))
-    scheduler = make_scheduler(app.uows, app.worker, app.drops)
+    background = Background(app)
     webhooks = None
     try:
         poller = make_polling(
             settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
         )
         await poller.start()
-        sender = poller.sender()
-        app.worker.attach(sender, sender)
-        app.drops.attach(sender)
-        if settings.stripe_webhook_secret:
-            from bot.payments.stripe_webhook import StripeWebhookServer, stripe_routes
+        background.attach(poller.sender())
+        routes = stripe_routes_for(app)
+        if routes:
+            from bot.payments.stripe_webhook import StripeWebhookServer
 
-            routes = stripe_routes(
-                app.uows, settings.stripe_webhook_secret, utc_now, app.worker.kick
-            )
             webhooks = StripeWebhookServer(
                 routes, settings.stripe_webhook_host, settings.stripe_webhook_port
             )
@@ -101,17 +96,14 @@ async def _run(settings: Settings) -> int:
     except Exception as exc:
         await app.close()
         return _fail(f"could not start the bot: {exc}")
-    scheduler.start()
-    app.worker.kick()  # whatever was queued while the bot was down
+    background.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
     await stop.wait()
-    scheduler.shutdown(wait=False)
-    # Drops first, while the bot session is open: the sends in flight finish and are recorded.
-    await app.drops.stop()
+    await background.stop()  # drops first, while the bot session is open
     if webhooks is not None:
         await webhooks.stop()
     await poller.stop()
@@ -150,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storefront", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
+    sub.add_parser(
+        "webhook",
+        help="serve Telegram's updates and Stripe's events by webhook "
+        "(needs BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)",
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     catalog = sub.add_parser("catalog", help="manage the catalog")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -201,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         if args.command == "run":
             return asyncio.run(_run(settings))
+        if args.command == "webhook":
+            from bot.webhook_cli import run_webhook
+
+            return asyncio.run(run_webhook(settings))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "catalog":

@@ -3,6 +3,12 @@
 ``arm(trigger)``: the moment a client sends bytes containing ``trigger`` (a statement's text,
 say ``INSERT INTO cart_line``), every connection is cut and new ones are closed on arrival,
 until ``up()``. The database really goes away mid-update; nothing in the shop is mocked.
+
+``hold(trigger, then=None)``: the one connection that sends ``trigger`` (or, with ``then``, the
+first ``then`` it sends after ``trigger``, e.g. ``b"COMMIT"``) is stopped there: those bytes and
+whatever follows never reach the server, which keeps the transaction open, and ``held`` is set.
+When the client goes away (killed), the server connection is closed too and PostgreSQL rolls
+the transaction back, as it would for a process that died mid-transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ class DbProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.went_down = asyncio.Event()
+        self._hold: tuple[bytes, bytes | None] | None = None
+        self._hold_armed = False
+        self.held = asyncio.Event()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
@@ -33,6 +42,23 @@ class DbProxy:
 
     def arm(self, trigger: bytes) -> None:
         self._trigger = trigger
+
+    def hold(self, trigger: bytes, then: bytes | None = None) -> None:
+        self._hold, self._hold_armed = (trigger, then), False
+        self.held.clear()
+
+    def _stops(self, data: bytes, armed: bool) -> tuple[bool, bool]:
+        """(stop here, this connection is armed) for a chunk a client sent."""
+        if self._hold is None:
+            return False, False
+        trigger, then = self._hold
+        if not armed and not self._hold_armed and trigger in data:
+            after = data[data.index(trigger) :]
+            if then is None or then in after:
+                return True, True
+            self._hold_armed = True
+            return False, True
+        return bool(armed and then is not None and then in data), armed
 
     def up(self) -> None:
         self.down = False
@@ -61,8 +87,17 @@ class DbProxy:
         self._writers.update((writer, up_writer))
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, watch: bool) -> None:
+            armed = False
             with contextlib.suppress(OSError, asyncio.IncompleteReadError):
                 while data := await src.read(65536):
+                    if watch:
+                        stop, armed = self._stops(data, armed)
+                        if stop:
+                            self._hold = None
+                            self.held.set()
+                            while await src.read(65536):  # nothing more reaches the server
+                                pass
+                            break
                     if watch and self._trigger is not None and self._trigger in data:
                         self._go_down()
                         return

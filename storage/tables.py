@@ -179,4 +179,5 @@ from storage import (  # noqa: E402, F401
     live_tables,
     order_tables,
     sale_tables,
+    trust_tables,
 )

@@ -28,6 +28,7 @@ from storage.repositories import (
 )
 from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
+from storage.trust_repository import SqlTrustRepository
 
 
 class SqlUnitOfWork:
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     sale_posts: SqlSalePostRepository
     drops: SqlDropRepository
     live: SqlLiveRepository
+    trust: SqlTrustRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.sale_posts = SqlSalePostRepository(session)
         self.drops = SqlDropRepository(session)
         self.live = SqlLiveRepository(session)
+        self.trust = SqlTrustRepository(session, factory.cache, self._after_commit)
         return self
 
     async def __aexit__(

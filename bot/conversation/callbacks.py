@@ -65,6 +65,11 @@ class Action(StrEnum):
     FLASH_WATCH = "fw"  # sale: tell me before and when it starts
     FLASH_RESTOCK = "fr"  # sale: tell me if a unit comes back
     FLASH_DELIVERY = "fd"  # ship|pickup, claim: how a reserved unit reaches the buyer
+    CREATOR_ACCEPT = "ka"  # creator invitation: accept it (only whoever opened the link)
+    CREATOR_POST = "kp"  # product (0 = the shop): a ready teaser carrying the creator's link
+    CREATOR_CHART = "kc"  # the creator's chart over the last weeks (a PNG)
+    CREATOR_PAYOUT = "ko"  # ask for the settled commission not asked for yet
+    REVIEW_RATE = "rr"  # order, product, stars (1-5): a verified review
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -106,6 +111,11 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.FLASH_WATCH: ("int",),
     Action.FLASH_RESTOCK: ("int",),
     Action.FLASH_DELIVERY: ("delivery", "int"),
+    Action.CREATOR_ACCEPT: ("int",),
+    Action.CREATOR_POST: ("int",),
+    Action.CREATOR_CHART: (),
+    Action.CREATOR_PAYOUT: (),
+    Action.REVIEW_RATE: ("int", "int", "int"),
 }
 
 Arg = int | str

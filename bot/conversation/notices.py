@@ -18,6 +18,7 @@ from bot.conversation.live_desk import LiveDesk
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.sale_board import SaleBoard
 from bot.conversation.screens.live import LIVE_NOTICE
+from bot.conversation.screens.reviews import stars_keyboard
 from bot.conversation.storefront import Storefront
 from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
@@ -46,6 +47,9 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
         keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
     if notice.kind == "cart_reminder":
         keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
+    product = p.get("product")
+    if notice.kind == "review_ask" and isinstance(order, int) and isinstance(product, int):
+        keyboard = stars_keyboard(tx, order, product)
     sale = p.get("sale")
     if notice.kind in ("sale_live", "sale_restock") and isinstance(sale, int):
         grab = Button(tx.label("sale.btn_grab_now"), cb(Action.FLASH_CLAIM, sale))

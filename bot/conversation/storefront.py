@@ -42,14 +42,19 @@ from bot.conversation.screens import (
     browse,
     cart,
     checkout,
+    creators,
     flash_sales,
     general,
     group_buys,
+    invites,
     live,
     orders,
+    reviews,
 )
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
+from bot.domain import creators as creator_rules
+from bot.domain import invites as invite_rules
 from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
 from bot.services.ports import StorageUnavailable, UnitOfWorkFactory
@@ -68,6 +73,12 @@ _COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
 _ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
 _GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
 _SALE_LINK = re.compile(r"^s_([1-9][0-9]{0,17})$")
+_CREATOR_ACTIONS = {
+    Action.CREATOR_ACCEPT,
+    Action.CREATOR_POST,
+    Action.CREATOR_CHART,
+    Action.CREATOR_PAYOUT,
+}
 _SALE_ACTIONS = {
     Action.FLASH_CLAIM,
     Action.FLASH_WATCH,
@@ -244,6 +255,10 @@ class Storefront:
             await group_buys.leader_command(turn, event.args)
         elif name == "live":
             await live.live_command(turn, event.args)
+        elif name == "creator":
+            await creators.command(turn, event.args)
+        elif name == "invite":
+            await invites.command(turn)
         elif name == "stop" and turn.in_private:
             await turn.uow.drops.stop_drops(turn.person.id, True)
             turn.say(turn.tx.t("drops.stopped"))
@@ -257,7 +272,20 @@ class Storefront:
         order = _ORDER_LINK.match(payload)
         team = _GROUP_LINK.match(payload)
         sale = _SALE_LINK.match(payload)
-        if sale:
+        creator_shop = creator_rules.SHOP_LINK.match(payload)
+        creator_product = creator_rules.PRODUCT_LINK.match(payload)
+        creator_invite = creator_rules.INVITE_LINK.match(payload)
+        friend = invite_rules.LINK.match(payload)
+        if creator_product:
+            product = row_id(creator_product.group(2))
+            await creators.opened_link(turn, creator_product.group(1), product)
+        elif creator_shop:
+            await creators.opened_link(turn, creator_shop.group(1), None)
+        elif creator_invite:
+            await creators.open_invitation(turn, creator_invite.group(1))
+        elif friend:
+            await invites.opened(turn, friend.group(1))
+        elif sale:
             await flash_sales.open_sale(turn, row_id(sale.group(1)))
         elif team:
             await group_buys.show(turn, row_id(team.group(1)))
@@ -276,6 +304,9 @@ class Storefront:
         if state is not None and state.state == checkout.ASK_COUPON:
             then = int(state.data.get("variant", 0)) if state.data.get("checkout") else None
             await checkout.apply_typed(turn, event.text, then_checkout=then)
+            return
+        if state is not None and state.state == reviews.ASK_TEXT:
+            await reviews.text_typed(turn, state, event.text)
             return
         if turn.in_private or event.replies_to_bot:
             await browse.search(turn, event.text)
@@ -308,6 +339,10 @@ class Storefront:
             await group_buys.on_press(turn, call)
         elif call.action in _SALE_ACTIONS:
             await flash_sales.on_press(turn, call)
+        elif call.action in _CREATOR_ACTIONS:
+            await creators.on_press(turn, call)
+        elif call.action is Action.REVIEW_RATE:
+            await reviews.rate(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
         else:  # NOOP: a label

@@ -38,6 +38,8 @@ class ShopConfig:
     claim_window: timedelta = timedelta(minutes=10)
     #: How long before a flash sale starts its watchers get the "starts soon" alert.
     sale_alert_lead: timedelta = timedelta(minutes=10)
+    #: How long after a click on a creator's link an order still earns that creator.
+    creator_window: timedelta = timedelta(days=7)
 
 
 @dataclass(slots=True)

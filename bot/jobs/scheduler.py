@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.conversation.drop_sender import DropSender
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
+from bot.services import creators, invites
 from bot.services.checkout import release_due_holds
 from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
@@ -71,6 +72,22 @@ async def flash_sale_timers(worker: OutboxWorker) -> None:
         await uow.commit()
     if released or alerted:
         worker.kick()
+
+
+async def settle_trust(worker: OutboxWorker) -> int:
+    """Creators' commissions and friends' invite rewards whose order's return window closed:
+    each row is claimed by a conditional UPDATE, so it settles (or rewards) once."""
+    storefront = worker.storefront
+    window = storefront.config.payments.return_window
+    async with storefront.uows() as uow:
+        now = storefront.clock()
+        done = await creators.settle_due(uow, now, window)
+        done += await invites.reward_due(uow, now, window)
+        await uow.commit()
+    if done:
+        log.info("settled %d commissions and invite rewards", done)
+        worker.kick()
+    return done
 
 
 async def work_outbox(worker: OutboxWorker) -> None:
@@ -171,6 +188,16 @@ def make_scheduler(
             args=[worker],
             id="flash_sale_timers",
             misfire_grace_time=20,
+            next_run_time=utc_now(),
+            **common,
+        )
+        scheduler.add_job(
+            settle_trust,
+            "interval",
+            minutes=5,
+            args=[worker],
+            id="settle_trust",
+            misfire_grace_time=300,
             next_run_time=utc_now(),
             **common,
         )

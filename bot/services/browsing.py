@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.domain.catalog import Product
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import GroupDeal
+from bot.domain.reviews import ProductStanding
 from bot.services.ports import CategorySummary, UnitOfWork
 
 SEARCH_LIMIT = 50
@@ -42,6 +43,8 @@ class CardPage:
     #: Its upcoming or live flash sale, and the moment the page was read (for the countdown).
     sale: FlashSale | None = None
     at: datetime | None = None
+    #: Its verified reviews' rating and the units sold ("★ 4.8 · 126 sold").
+    standing: ProductStanding | None = None
 
     @property
     def next_index(self) -> int:
@@ -91,7 +94,8 @@ async def _page(
     deals = await uow.groups.deals_for_product(product.id)
     sale = await uow.sales.current_for_product(product.id, now) if now is not None else None
     deal = deals[0] if deals else None
-    return CardPage(product, index, len(ids), kind, list_id, label, deal, sale, now)
+    standing = await uow.trust.standing(product.id)
+    return CardPage(product, index, len(ids), kind, list_id, label, deal, sale, now, standing)
 
 
 async def category_page(

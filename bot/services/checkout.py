@@ -26,7 +26,7 @@ from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.pricing import quote
 from bot.domain.shipping import ShippingRates
-from bot.services import team_seats
+from bot.services import creators, invites, team_seats
 from bot.services.order_ports import NewOrder, Order, OrderLine, ShippingChoice
 from bot.services.ports import UnitOfWork
 
@@ -570,7 +570,8 @@ async def _refund_orphan(
 
 
 async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    """Paid: what was bought leaves the cart, and the applied coupon is used up."""
+    """Paid: what was bought leaves the cart, the applied coupon is used up, and the buyer's
+    last creator click (within its window) earns that creator a pending commission."""
     if order.from_cart:
         bought = {ln.variant_id: ln.quantity for ln in order.lines}
         for line_id, line in await uow.carts.lines(order.user_id):
@@ -582,6 +583,8 @@ async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
     if order.coupon_id is not None and await uow.prefs.coupon_of(order.user_id) == order.coupon_id:
         await uow.prefs.set_coupon(order.user_id, None)
     await team_seats.paid(uow, order, now)
+    await creators.attribute(uow, order, now)
+    await invites.on_paid(uow, order)
 
 
 async def release_due_holds(uow: UnitOfWork, now: datetime, limit: int = 50) -> int:

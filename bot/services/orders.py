@@ -13,6 +13,7 @@ from bot.domain.orders import REFUNDABLE, VISIBLE, OrderStatus, can_cancel, retu
 from bot.services.checkout import give_back_stock_and_coupon, refund_method
 from bot.services.order_ports import Order
 from bot.services.ports import UnitOfWork
+from bot.services.reviews import ask_after_delivery
 from bot.services.team_seats import awaiting_team
 
 #: Orders /orders shows at most (newest first).
@@ -118,6 +119,7 @@ async def mark_delivered(uow: UnitOfWork, order_id: int, now: datetime) -> Outco
     if not await uow.orders.move(order.id, OrderStatus.DELIVERED, expected, now, delivered_at=now):
         return Outcome(order, Refused.NOT_ALLOWED)
     await notify(uow, order, "order_delivered", now)
+    await ask_after_delivery(uow, order, now)  # once: the move to delivered happens once
     return Outcome(await uow.orders.get(order.id))
 
 

@@ -29,6 +29,7 @@ from bot.services.order_ports import (
     StripeEventLog,
 )
 from bot.services.sale_ports import SalePostRepository, SaleRepository
+from bot.services.trust_ports import TrustRepository
 
 
 class StorageUnavailable(Exception):
@@ -144,6 +145,7 @@ class UnitOfWork(Protocol):
     sale_posts: SalePostRepository
     drops: DropRepository
     live: LiveRepository
+    trust: TrustRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.logs import order_context
+from bot.services import creators, invites
 from bot.services.order_ports import Order, RefundTask
 from bot.services.payment_port import CardGateway, PaymentError, StarsGateway
 from bot.services.ports import UnitOfWorkFactory
@@ -119,7 +120,10 @@ class RefundSender:
         async with self.uows() as uow:
             await uow.refunds.finish(task.id, external, now)
             await reverse_commission(uow, order, task.amount, now)
+            await creators.reverse(uow, order, task.amount, now)
             updated = await uow.orders.add_refunded(order.id, task.amount, now)
+            if updated.refunded.amount >= updated.total.amount:
+                await invites.refused_by_refund(uow, order, now)
             if updated.status is not OrderStatus.CANCELLED:
                 full = updated.refunded.amount >= updated.total.amount
                 new = OrderStatus.REFUNDED if full else OrderStatus.PARTIALLY_REFUNDED

@@ -21,13 +21,16 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.screens.sale_text import sale_button, sale_line
-from bot.conversation.texts import Texts, escape
+from bot.conversation.texts import Raw, Texts, escape
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind, Product, StockLevel, stock_hint
+from bot.domain.reviews import ProductStanding
 from bot.services.browsing import CardPage, ListKind
 
 #: Telegram's caption limit is 1024 characters; leave room for the other lines.
 _DESCRIPTION_CHARS = 700
+#: The newest review's words on a card (the rest is in the buyer's own words elsewhere).
+_REVIEW_CHARS = 120
 
 
 def _price_line(tx: Texts, product: Product) -> str:
@@ -48,11 +51,30 @@ def _price_line(tx: Texts, product: Product) -> str:
     return f"<b>{shown}</b> · {stock}"
 
 
+def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
+    """"★ 4.8 · 126 sold" (or just "126 sold"), and the newest review's words, short."""
+    if standing is None or not (standing.reviews or standing.sold):
+        return []
+    sold = Raw(tx.t("card.sold", n=standing.sold))
+    average = standing.shown_average
+    lines = [tx.t("card.rating", rating=average, sold=sold) if average else sold]
+    latest = standing.latest
+    if latest is not None:
+        words = latest.text
+        if len(words) > _REVIEW_CHARS:
+            words = words[: _REVIEW_CHARS - 1].rstrip() + "…"
+        lines.append(
+            tx.t("card.review", stars="★" * latest.rating, text=words, name=latest.author)
+        )
+    return lines
+
+
 def caption(tx: Texts, page: CardPage) -> str:
     product = page.product
     parts = [f"<b>{escape(product.name)}</b>", _price_line(tx, product)]
     if page.sale is not None and page.at is not None:
         parts.append(sale_line(tx, page.sale, page.at))
+    parts += standing_lines(tx, page.standing)
     if product.description:
         text = product.description
         if len(text) > _DESCRIPTION_CHARS:

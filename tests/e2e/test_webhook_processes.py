@@ -250,3 +250,61 @@ async def test_a_process_sigkilled_mid_payment_the_redelivery_makes_one_order(
     assert await _refund_rows(uows) == Counter()
     assert fleet.stripe.requests_to("/v1/refunds", "POST") == []
     assert fleet.standin.violations == []
+
+
+async def _updates_ok(bot_url: str) -> float:
+    """The process's count of updates answered 200 (its /metrics)."""
+    import aiohttp
+
+    base = bot_url.rsplit("/", 1)[0]
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as response:
+        text = await response.text()
+    return sum(
+        float(line.rpartition(" ")[2])
+        for line in text.splitlines()
+        if line.startswith("storefront_updates_total{") and 'outcome="ok"' in line
+    )
+
+
+async def test_a_thousand_updates_each_delivered_to_both_processes_in_turn(
+    postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    """40 buyers, 26 updates each (start, catalog, category, 16 ▶ presses, add to cart, cart,
+    checkout, delivery, shipping query, pre-checkout, payment): each update goes to one
+    process, then again to the other (the first one taking turns), as a redelivery behind a
+    load balancer would. Every buyer gets the same messages, each once; one paid order each."""
+    uows = shop_db
+    fleet = await _fleet("ptb", postgres_server_url, tmp_path)
+    buyers = [fleet.standin.private_chat(9100 + i, f"D{i}") for i in range(40)]
+    try:
+        first, second = await fleet.spawn(), await fleet.spawn()
+        fleet.deliver_to([first, second], "in_turn")
+        standin = fleet.standin
+        pushed = standin.state.updates.pushed
+        await asyncio.gather(*(browse_and_pay(standin, chat, 16) for chat in buyers))
+        await wait_for(lambda: standin.pending_updates == 0, 60, "every update delivered")
+        updates = standin.state.updates.pushed - pushed
+        assert updates >= 1000
+        handled = [await _updates_ok(bot.url) for bot in (first, second)]
+        await fleet.stop(first)
+        await fleet.stop(second)
+    finally:
+        await _close(fleet)
+    standin = fleet.standin
+    webhook = standin.state.webhook
+    assert webhook is not None
+    print(
+        f"{updates} updates, each to both processes: {handled} answered 200 per process, "
+        f"{webhook.failures} deliveries retried"
+    )
+    assert all(n >= updates for n in handled), handled  # every update reached both
+    assert duplicates(standin) == []
+    per_chat = Counter(key[0] for key, n in sends(standin).items() for _ in range(n))
+    assert len({per_chat[c.id] for c in buyers}) == 1, per_chat  # the same for every buyer
+    assert [receipts(chat) for chat in buyers] == [1] * len(buyers)
+    answers = [c for c in standin.calls_named("answerPreCheckoutQuery") if c.ok]
+    assert len(answers) == len(buyers)
+    assert await _orders(uows, [c.id for c in buyers]) == {c.id: ["paid"] for c in buyers}
+    assert await _refund_rows(uows) == Counter()
+    assert fleet.stripe.requests_to("/v1/refunds", "POST") == []
+    assert standin.violations == []

@@ -3,12 +3,15 @@ outbox worker. Nothing at import."""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.conversation.drop_sender import DropSender
+from bot.conversation.drop_sender import DropSender, Pace
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
@@ -18,6 +21,7 @@ from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
 from storage.engine import make_engine
 from storage.migrate import schema_status
+from storage.redis_state import RedisState
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 
@@ -40,6 +44,11 @@ class App:
         if self.card is not None:
             await self.card.close()
         await self.uows.dispose()
+
+
+def runner_id() -> str:
+    """This process, as the holder of a drop's runner lease."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def payment_setup(settings: Settings) -> PaymentSetup:
@@ -66,7 +75,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
                 f"The database schema is at {status.current or 'nothing (empty database)'}, "
                 f"this bot needs {status.head}. Run `storefront migrate` first."
             )
-    uows = SqlUnitOfWorkFactory(engine)
+    # REDIS_URL: UI steps and the drop pace are shared by every process on that Redis.
+    redis = RedisState(settings.redis_url) if settings.redis_url else None
+    uows = SqlUnitOfWorkFactory(engine, redis=redis)
     config = ShopConfig(
         shop_name=settings.shop_name,
         default_locale=settings.default_locale,
@@ -87,5 +98,13 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     )
     storefront = Storefront(uows, config, card=card)
     refunds = RefundSender(uows, card, None, utc_now, tuple(settings.admin_ids))
-    drops = DropSender(uows, utc_now, settings.default_locale, tuple(settings.admin_ids))
+    drops = DropSender(
+        uows,
+        utc_now,
+        settings.default_locale,
+        tuple(settings.admin_ids),
+        # Without Redis every process paces itself: one at a time sends drops (a lease).
+        pacer=(lambda rate: redis.pacer(rate, Pace(rate))) if redis else None,
+        runner=None if redis else runner_id(),
+    )
     return App(settings, uows, storefront, OutboxWorker(storefront, refunds), drops, card)

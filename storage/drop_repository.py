@@ -172,6 +172,45 @@ class SqlDropRepository:
         )
         return [int(r[0]) for r in rows]
 
+    async def take_runner(self, drop_id: int, runner: str, now: datetime, until: datetime) -> bool:
+        sending = select(DropRow.id).where(DropRow.status == DropStatus.SENDING.value)  # type: ignore[arg-type]
+        if self._s.get_bind().dialect.name == "postgresql":
+            # Lease takers queue up here (SQLite has one writer anyway), so the check below
+            # sees a lease another process has just taken.
+            await self._s.execute(sending.order_by(DropRow.id).with_for_update())  # type: ignore[arg-type]
+        other = await self._s.scalar(
+            select(func.count())
+            .select_from(DropRow)
+            .where(
+                DropRow.runner.is_not(None),  # type: ignore[union-attr]
+                DropRow.runner != runner,  # type: ignore[arg-type]
+                DropRow.runner_until >= now,  # type: ignore[arg-type,operator]
+                DropRow.status == DropStatus.SENDING.value,  # type: ignore[arg-type]
+            )
+        )
+        if other:
+            return False
+        result = await self._s.execute(
+            update(DropRow)
+            .where(
+                DropRow.id == drop_id,  # type: ignore[arg-type]
+                or_(
+                    DropRow.runner.is_(None),  # type: ignore[union-attr]
+                    DropRow.runner == runner,  # type: ignore[arg-type]
+                    DropRow.runner_until < now,  # type: ignore[arg-type,operator]
+                ),
+            )
+            .values(runner=runner, runner_until=until)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_runner(self, drop_id: int, runner: str) -> None:
+        await self._s.execute(
+            update(DropRow)
+            .where(DropRow.id == drop_id, DropRow.runner == runner)  # type: ignore[arg-type]
+            .values(runner=None, runner_until=None)
+        )
+
     async def claim(
         self, drop_id: int, now: datetime, limit: int, lease_until: datetime
     ) -> list[Delivery]:
@@ -185,11 +224,14 @@ class SqlDropRepository:
             .order_by(_D.id)
             .limit(limit)
         )
+        ids: object = due.scalar_subquery()
         if self._s.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            # Locked and read first: PostgreSQL may run a LIMIT ... SKIP LOCKED subquery of an
+            # UPDATE once per row, and then claims far more than ``limit`` rows.
+            ids = list((await self._s.execute(due.with_for_update(skip_locked=True))).scalars())
         rows = await self._s.execute(
             update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
-            .where(_D.id.in_(due.scalar_subquery()), _D.status == DeliveryStatus.PENDING.value)
+            .where(_D.id.in_(ids), _D.status == DeliveryStatus.PENDING.value)
             .values(status=DeliveryStatus.SENDING.value, lease_until=lease_until)
             .returning(_D.id, _D.chat_id, _D.attempts)
         )

@@ -29,6 +29,10 @@ class DropRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     started_at: datetime | None = Field(default=None, sa_column=_when())
     finished_at: datetime | None = Field(default=None, sa_column=_when())
+    #: Without Redis: the process sending the drop (``take_runner``) and until when its lease
+    #: lasts; one process sends drops at a time.
+    runner: str | None = Field(default=None, max_length=64)
+    runner_until: datetime | None = Field(default=None, sa_column=_when())
 
 
 class DropDeliveryRow(SQLModel, table=True):

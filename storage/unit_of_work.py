@@ -19,6 +19,7 @@ from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
+from storage.redis_state import RedisState, RedisUiStateStore
 from storage.repositories import (
     SqlBuyerRepository,
     SqlCartRepository,
@@ -38,7 +39,7 @@ class SqlUnitOfWork:
     buyers: SqlBuyerRepository
     updates: SqlUpdateLog
     searches: SqlSearchLog
-    ui_states: SqlUiStateStore
+    ui_states: SqlUiStateStore | RedisUiStateStore
     coupons: SqlCouponRepository
     orders: SqlOrderRepository
     stock: SqlStockRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self._factory = factory
         self._session: AsyncSession | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self._ui_redis: RedisUiStateStore | None = None
 
     async def __aenter__(self) -> Self:
         factory = self._factory
@@ -71,6 +73,9 @@ class SqlUnitOfWork:
         self.updates = SqlUpdateLog(session)
         self.searches = SqlSearchLog(session)
         self.ui_states = SqlUiStateStore(session)
+        if factory.redis is not None:  # UI steps in Redis, the database as the fallback
+            self._ui_redis = RedisUiStateStore(factory.redis, self.ui_states)
+            self.ui_states = self._ui_redis
         self.coupons = SqlCouponRepository(session)
         self.orders = SqlOrderRepository(session)
         self.stock = SqlStockRepository(session)
@@ -98,6 +103,7 @@ class SqlUnitOfWork:
         finally:
             self._session = None
             self._after_commit.clear()
+            self._ui_redis = None
             if self._factory.writer_lock is not None:
                 self._factory.writer_lock.release()
 
@@ -105,7 +111,8 @@ class SqlUnitOfWork:
     def has_writes(self) -> bool:
         """Whether anything was written since the transaction began (or the last commit)."""
         assert self._session is not None
-        return bool(self._session.sync_session.info.get("wrote"))
+        ui = self._ui_redis
+        return bool(self._session.sync_session.info.get("wrote")) or bool(ui and ui.pending)
 
     async def commit(self) -> None:
         assert self._session is not None
@@ -113,11 +120,15 @@ class SqlUnitOfWork:
         for callback in self._after_commit:
             callback()
         self._after_commit.clear()
+        if self._ui_redis is not None:  # after the commit: a rolled-back update sets no step
+            await self._ui_redis.flush()
 
     async def rollback(self) -> None:
         assert self._session is not None
         await self._session.rollback()
         self._after_commit.clear()
+        if self._ui_redis is not None:
+            self._ui_redis.discard()
 
 
 class SqlUnitOfWorkFactory:
@@ -128,16 +139,28 @@ class SqlUnitOfWorkFactory:
     faster than SQLite's busy back-off. PostgreSQL needs no such lock.
     """
 
-    def __init__(self, engine: AsyncEngine, *, cache_ttl: float = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        cache_ttl: float = DEFAULT_TTL,
+        redis: RedisState | None = None,
+    ) -> None:
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
         self.cache = ReadCache(cache_ttl)
         self.recent_buyers = RecentBuyers(ttl=60.0 if cache_ttl > 0 else 0)
         is_sqlite = engine.dialect.name == "sqlite"
         self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite else None
+        #: With ``REDIS_URL``: UI steps live there (shared by the processes), not in SQL.
+        self.redis = redis
+        if redis is not None:
+            redis.bind(self.sessions, self.writer_lock)
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
 
     async def dispose(self) -> None:
+        if self.redis is not None:
+            await self.redis.close()
         await self.engine.dispose()

@@ -3,6 +3,7 @@
 PostgreSQL tests use a real server: ``POSTGRES_TEST_URL`` or, by default, the project's machines'
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``. Each test session creates its own
 database there and drops it afterwards; where no server answers, those tests skip and say why.
+Redis tests (the ``redis`` fixture) likewise use ``REDIS_TEST_URL`` or 127.0.0.1:6379.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -28,6 +31,7 @@ from storage.unit_of_work import SqlUnitOfWorkFactory
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SPEC = REPO.parent / "shared" / "telegram-bot-api.json"
 PG_URL = os.environ.get("POSTGRES_TEST_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
 
 def _reachable(url: str) -> str | None:
@@ -66,6 +70,37 @@ def postgres_server_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL tests skipped: cannot create a test database ({exc})")
     yield base.set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def redis(request: pytest.FixtureRequest) -> AsyncIterator[RedisTarget]:
+    """A real Redis (``REDIS_TEST_URL`` or 127.0.0.1:6379) and a key prefix of this test's own,
+    whose keys are deleted afterwards; skips, and says why, where no server answers."""
+    import redis.asyncio as aioredis
+
+    request.applymarker(pytest.mark.redis)
+    parsed = urlsplit(REDIS_TEST_URL)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 6379
+    client = aioredis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1.0)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        pytest.skip(f"Redis tests skipped: no Redis server at {host}:{port} ({exc})")
+    target = RedisTarget(REDIS_TEST_URL, f"storefront_test_{uuid.uuid4().hex[:10]}", host, port)
+    yield target
+    keys = [key async for key in client.scan_iter(match=f"{target.prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class RedisTarget:
+    url: str
+    prefix: str
+    host: str
+    port: int
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

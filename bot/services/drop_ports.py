@@ -48,6 +48,15 @@ class DeliveryResult:
     error: str | None = None
 
 
+class Pacer(Protocol):
+    """Telegram's broadcast limits as send slots: in one process (``Pace``) or shared by every
+    process on one Redis."""
+
+    async def slot(self, chat_id: int) -> float:
+        """Seconds to wait before sending into ``chat_id`` (the slot is reserved)."""
+        ...
+
+
 class DropRepository(Protocol):
     async def create(
         self, content: DropContent, audience: Audience, paid: bool, now: datetime
@@ -89,3 +98,11 @@ class DropRepository(Protocol):
     async def mark_blocked(self, chat_ids: list[int]) -> None:
         """403: the person blocked the bot (or it left the group): no more drops there."""
         ...
+
+    async def take_runner(self, drop_id: int, runner: str, now: datetime, until: datetime) -> bool:
+        """The drop's runner lease, for ``runner`` until ``until``: taken (or renewed) only if
+        no other runner holds a live lease on this or any other drop (one process sends drops
+        at a time when processes share no pace)."""
+        ...
+
+    async def release_runner(self, drop_id: int, runner: str) -> None: ...

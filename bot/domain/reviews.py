@@ -46,7 +46,7 @@ def clean_text(raw: str, limit: int = MAX_TEXT) -> str | ReviewRefusal:
         return ReviewRefusal.TOO_LONG
     text = _MD_LINK.sub(r"\1", raw)
     text = _TAG.sub("", text)
-    text = _MD_MARKS.sub("", text)
+    text = _MD_MARKS.sub("", text).replace("\t", " ").replace("\r", "")
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     text = _LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
     if not text:

@@ -36,7 +36,7 @@ from bot.conversation.replies import Button, Keyboard, MediaRef
 from bot.conversation.texts import Texts, texts
 from bot.domain.catalog import MediaKind as CardMedia
 from bot.domain.drops import ButtonKind, DeliveryStatus, DropStatus, MediaKind, Progress
-from bot.services.drop_ports import Delivery, DeliveryResult, Drop
+from bot.services.drop_ports import Delivery, DeliveryResult, Drop, Pacer
 from bot.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ def window(paid: bool) -> tuple[int, int]:
 
 
 class Pace:
-    """Telegram's broadcast limits as a schedule of send slots (all in one process)."""
+    """Telegram's broadcast limits as a schedule of send slots (all in one process): the
+    default ``Pacer``; with ``REDIS_URL`` the processes share one in Redis instead."""
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / per_second
@@ -70,7 +71,7 @@ class Pace:
         self._next = clock()
         self._chat_next: dict[int, float] = {}
 
-    def slot(self, chat_id: int) -> float:
+    async def slot(self, chat_id: int) -> float:
         """Seconds to wait before sending into ``chat_id`` (the slot is taken)."""
         now = self._clock()
         start = max(self._next, now)
@@ -83,6 +84,18 @@ class Pace:
         return max(chat_at - now, 0.0)
 
 
+def shared_paces() -> Callable[[float], Pacer]:
+    """One in-process ``Pace`` per rate, shared by the drops this sender runs at once."""
+    paces: dict[float, Pace] = {}
+
+    def pace(rate: float) -> Pace:
+        if rate not in paces:
+            paces[rate] = Pace(rate)
+        return paces[rate]
+
+    return pace
+
+
 class DropSender:
     def __init__(
         self,
@@ -93,6 +106,8 @@ class DropSender:
         *,
         parallel: int = 16,
         rates: tuple[float, float] = (FREE_RATE, PAID_RATE),
+        pacer: Callable[[float], Pacer] | None = None,
+        runner: str | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -100,6 +115,12 @@ class DropSender:
         self.admin_ids = admin_ids
         self.parallel = parallel
         self.rates = rates
+        #: A drop's pace from its rate (``Pace``: this process alone; Redis: shared).
+        self.pacer = pacer or shared_paces()
+        #: Without a shared pace, a runner lease on the drop (``take_runner``) makes one
+        #: process at a time send drops; None: any number may (their pace is shared).
+        self.runner = runner
+        self._lost: set[int] = set()  # drops whose runner lease this sender lost
         self.sender: Sender | None = None
         self._running: dict[int, asyncio.Task[Progress | None]] = {}
         self._stopping = asyncio.Event()
@@ -132,9 +153,49 @@ class DropSender:
         await self.idle()
 
     async def run(self, drop_id: int) -> Progress | None:
-        """Send the drop's pending rows until none is left (or it is halted or cancelled)."""
+        """Send the drop's pending rows until none is left (or it is halted or cancelled);
+        with a ``runner`` only while holding the drop's runner lease (None: another holds one)."""
         if self.sender is None:
             return None
+        if self.runner is None:
+            return await self._run(drop_id)
+        if not await self._lease(drop_id):
+            return None
+        keeper = asyncio.get_running_loop().create_task(self._keep_lease(drop_id))
+        try:
+            return await self._run(drop_id)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            self._lost.discard(drop_id)
+            async with self.uows() as uow:
+                await uow.drops.release_runner(drop_id, self.runner)
+                await uow.commit()
+
+    async def _lease(self, drop_id: int) -> bool:
+        assert self.runner is not None
+        async with self.uows() as uow:
+            now = self.clock()
+            taken = await uow.drops.take_runner(drop_id, self.runner, now, now + LEASE)
+            await uow.commit()
+        return taken
+
+    async def _keep_lease(self, drop_id: int) -> None:
+        """Renew the runner lease while the drop runs; once lost, claim nothing more."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                kept = await self._lease(drop_id)
+            except Exception:
+                log.exception("drop %s: the runner lease could not be renewed", drop_id)
+                continue  # it lasts LEASE; the next renewal may work
+            if not kept:
+                log.warning("drop %s: another process took over sending it", drop_id)
+                self._lost.add(drop_id)
+                return
+
+    async def _run(self, drop_id: int) -> Progress | None:
         async with self.uows() as uow:
             drop = await uow.drops.get(drop_id)
             if drop is None or drop.status is not DropStatus.SENDING:
@@ -143,7 +204,7 @@ class DropSender:
             await uow.commit()
         if lapsed:
             log.warning("drop %s: %d sends were in flight when a sender stopped", drop_id, lapsed)
-        pace = Pace(self.rates[1] if drop.paid else self.rates[0])
+        pace = self.pacer(self.rates[1] if drop.paid else self.rates[0])
         size, depth = window(drop.paid)
         tx = texts(self.locale)
         keyboard = _keyboard(tx, drop)
@@ -226,7 +287,8 @@ class DropSender:
     async def _still_sending(self, drop_id: int) -> bool:
         async with self.uows() as uow:
             current = await uow.drops.get(drop_id)
-        return current is not None and current.status is DropStatus.SENDING
+        sending = current is not None and current.status is DropStatus.SENDING
+        return sending and drop_id not in self._lost
 
     async def _write(
         self, state: _RunState, finished: list[_Sent], claim: int, renew: bool
@@ -261,7 +323,7 @@ class DropSender:
         done: asyncio.Queue[_Sent],
         state: _RunState,
         batch: list[Delivery],
-        pace: Pace,
+        pace: Pacer,
         gate: asyncio.Semaphore,
     ) -> None:
         try:
@@ -273,7 +335,7 @@ class DropSender:
         done.put_nowait((batch, results))
 
     async def _send_batch(
-        self, state: _RunState, batch: list[Delivery], pace: Pace, gate: asyncio.Semaphore
+        self, state: _RunState, batch: list[Delivery], pace: Pacer, gate: asyncio.Semaphore
     ) -> list[DeliveryResult]:
         async def one(delivery: Delivery) -> DeliveryResult:
             async with gate:
@@ -281,7 +343,7 @@ class DropSender:
                     return DeliveryResult(
                         delivery.id, DeliveryStatus.PENDING, self.clock(), counted=False
                     )
-                wait = pace.slot(delivery.chat_id)
+                wait = await pace.slot(delivery.chat_id)
                 if wait > _EARLY:
                     await asyncio.sleep(wait)
                 return await self._send_one(state, delivery)

@@ -117,6 +117,7 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
     from bot.sale_cli import run_sales
+    from bot.trust_cli import run_creators, run_reviews
 
     try:
         app = await build_app(settings)
@@ -133,6 +134,10 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
             return await run_sales(app, args)
         if args.command == "drops":
             return await run_drops(app, args)
+        if args.command == "creators":
+            return await run_creators(app, args)
+        if args.command == "reviews":
+            return await run_reviews(app, args)
         return await run_orders(app, args)
     finally:
         await app.close()
@@ -171,6 +176,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.drop_cli import add_parsers as add_drop_parsers
 
     add_drop_parsers(sub)
+    from bot.trust_cli import add_parsers as add_trust_parsers
+
+    add_trust_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates", "flash-sale", "broadcast"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -219,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales", "drops"):
+            return asyncio.run(_merchant(settings, args))
+        if args.command in ("creators", "reviews"):
             return asyncio.run(_merchant(settings, args))
         if args.command == "bench" and args.name == "flash-sale":
             from bench.flash_sale import run_flash_bench

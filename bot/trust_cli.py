@@ -1,0 +1,141 @@
+"""``storefront creators …`` and ``storefront reviews …``: the merchant's side of creators
+(invitations, rates, payouts) and of verified reviews (reply, hide: each written to the audit
+log). The running bot tells the people concerned (a payout paid, a reply)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.bootstrap import App
+from bot.domain.creators import CreatorError, check_rate
+from bot.domain.reviews import ReviewRefusal
+from bot.jobs.scheduler import settle_trust
+from bot.services import creators, reviews
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    creator = sub.add_parser("creators", help="creators (KOLs): invitations, rates, payouts")
+    csub = creator.add_subparsers(dest="creators_command", required=True)
+    invite = csub.add_parser("invite", help="an invitation link for one person (7 days)")
+    invite.add_argument("--percent", type=int, default=10, help="their commission (0-50)")
+    csub.add_parser("list", help="creators, their codes and earnings")
+    rate = csub.add_parser("rate", help="change a creator's commission")
+    rate.add_argument("user_id", type=int)
+    rate.add_argument("--percent", type=int, required=True)
+    product = csub.add_parser("product-rate", help="a product's own rate for every creator")
+    product.add_argument("sku")
+    product.add_argument("--percent", type=int, default=None, help="omit to remove it")
+    off = csub.add_parser("off", help="stop a creator's links crediting them")
+    off.add_argument("user_id", type=int)
+    payouts = csub.add_parser("payouts", help="payout requests (open ones; --all for every)")
+    payouts.add_argument("--all", action="store_true")
+    pay = csub.add_parser("pay", help="mark a payout request paid (you paid it outside)")
+    pay.add_argument("payout_id", type=int)
+    csub.add_parser("settle", help="settle commissions and invite rewards that are due now")
+
+    review = sub.add_parser("reviews", help="verified reviews: list, reply, hide")
+    rsub = review.add_subparsers(dest="reviews_command", required=True)
+    listing = rsub.add_parser("list")
+    listing.add_argument("--product", type=int, default=None)
+    listing.add_argument("--limit", type=int, default=30)
+    hide = rsub.add_parser("hide", help="hide an abusive review (audit-logged)")
+    hide.add_argument("review_id", type=int)
+    hide.add_argument("--reason", default="")
+    show = rsub.add_parser("show", help="show a hidden review again (audit-logged)")
+    show.add_argument("review_id", type=int)
+    reply = rsub.add_parser("reply", help="answer a review publicly (the buyer is told)")
+    reply.add_argument("review_id", type=int)
+    reply.add_argument("text")
+
+
+async def run_creators(app: App, args: argparse.Namespace) -> int:
+    command = args.creators_command
+    now = app.storefront.clock()
+    if command == "settle":
+        done = await settle_trust(app.worker)
+        print(f"Settled {done} commissions and invite rewards.")
+        return 0
+    async with app.uows() as uow:
+        if command == "invite":
+            try:
+                token = await creators.invite(uow, args.percent, now)
+            except CreatorError as exc:
+                print(f"storefront: {exc}")
+                return 1
+            await uow.commit()
+            print(f"Send this link to the creator: t.me/<your bot>?start=ki_{token}")
+            return 0
+        if command == "list":
+            for c in await uow.trust.creators():
+                earned = "; ".join(
+                    f"{s.currency} pending {s.pending} settled {s.settled} paid {s.paid_out}"
+                    for s in await uow.trust.creator_stats(c.user_id)
+                )
+                state = "" if c.active else " (off)"
+                print(f"{c.user_id:<12} {c.code} {c.rate_percent}% {c.name}{state} {earned}")
+            return 0
+        if command in ("rate", "product-rate"):
+            try:
+                if args.percent is not None:
+                    check_rate(args.percent)
+            except CreatorError as exc:
+                print(f"storefront: {exc}")
+                return 1
+        if command == "rate":
+            if not await uow.trust.set_creator_rate(args.user_id, args.percent):
+                print(f"storefront: {args.user_id} is not a creator")
+                return 1
+        elif command == "off":
+            if not await uow.trust.set_creator_active(args.user_id, False):
+                print(f"storefront: {args.user_id} is not a creator")
+                return 1
+        elif command == "product-rate":
+            variant_id = await uow.catalog.variant_by_sku(args.sku)
+            found = await uow.catalog.variant(variant_id) if variant_id else None
+            if found is None:
+                print(f"storefront: no variant with SKU {args.sku}")
+                return 1
+            await uow.trust.set_product_rate(found[1].id, args.percent)
+        elif command == "payouts":
+            for p in await uow.trust.payouts(None if args.all else "requested", 100):
+                print(
+                    f"#{p.id:<5} creator {p.creator_id:<12} {p.amount.major_str():>10} "
+                    f"{p.amount.currency} {p.status.value} {p.requested_at:%Y-%m-%d %H:%M}"
+                )
+            return 0
+        elif command == "pay":
+            payout = await creators.mark_paid(uow, args.payout_id, now)
+            if payout is None:
+                print(f"storefront: no open payout request #{args.payout_id}")
+                return 1
+            print(f"Payout #{payout.id} marked paid; the creator will be told.")
+        await uow.commit()
+    return 0
+
+
+async def run_reviews(app: App, args: argparse.Namespace) -> int:
+    command = args.reviews_command
+    now = app.storefront.clock()
+    async with app.uows() as uow:
+        if command == "list":
+            for r in await uow.trust.reviews(args.product, args.limit):
+                reply = f" | reply: {r.reply}" if r.reply else ""
+                print(
+                    f"#{r.id:<5} product {r.product_id:<5} {'★' * r.rating:<5} "
+                    f"{r.status.value:<7} {r.author}: {r.text}{reply}"
+                )
+            return 0
+        if command in ("hide", "show"):
+            visible = command == "show"
+            reason = getattr(args, "reason", "")
+            if not await reviews.set_visible(uow, args.review_id, visible, "cli", reason, now):
+                print(f"storefront: no review #{args.review_id}")
+                return 1
+        else:
+            result = await reviews.reply(uow, args.review_id, "cli", args.text, now)
+            if isinstance(result, ReviewRefusal):
+                print(f"storefront: cannot reply to review #{args.review_id}: {result.value}")
+                return 1
+        await uow.commit()
+    print("Done.")
+    return 0

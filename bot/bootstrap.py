@@ -90,6 +90,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         group_leaders_only=settings.group_buy_leaders_only,
         claim_window=timedelta(minutes=settings.flash_claim_minutes),
         sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
+        creator_window=timedelta(days=settings.creator_window_days),
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)

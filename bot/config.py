@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     flash_claim_minutes: int = Field(default=10, ge=1, le=60)
     #: Watchers hear this long before a flash sale starts (and again at the start).
     flash_alert_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    #: An order paid this long after a click on a creator's link still earns that creator.
+    creator_window_days: int = Field(default=7, ge=1, le=90)
     #: Drops one buyer gets at most in 24 hours (0: no cap).
     drops_per_day: int = Field(default=2, ge=0, le=50)
     #: `storefront webhook`: the public HTTPS URL Telegram posts updates to (its path is the

@@ -180,11 +180,16 @@ def _parser() -> argparse.ArgumentParser:
 
     add_trust_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
-    bench.add_argument("name", choices=["updates", "flash-sale", "broadcast"])
+    bench.add_argument("name", choices=["updates", "flash-sale", "broadcast", "webhook"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
-    bench.add_argument("--updates", type=int, default=2000)
     bench.add_argument(
-        "--database", default=None, help="flash-sale, broadcast: database URL (SQLite)"
+        "--updates", type=int, default=None, help="updates: 2000 (default); webhook: 500 a run"
+    )
+    bench.add_argument(
+        "--database",
+        default=None,
+        help="flash-sale, broadcast: database URL (SQLite); webhook: a PostgreSQL server URL "
+        "(it makes and drops a database of its own there)",
     )
     bench.add_argument("--buyers", type=int, default=10_000)
     bench.add_argument("--units", type=int, default=100)
@@ -244,10 +249,16 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(
                 run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
             )
+        if args.command == "bench" and args.name == "webhook":
+            from bench.webhook import run_webhook_bench
+
+            return asyncio.run(
+                run_webhook_bench(args.framework, args.updates or 500, args.database)
+            )
         if args.command == "bench":
             from bench.updates import run_bench
 
-            return asyncio.run(run_bench(args.framework, args.updates))
+            return asyncio.run(run_bench(args.framework, args.updates or 2000))
     return 130
 
 

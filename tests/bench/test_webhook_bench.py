@@ -1,0 +1,27 @@
+"""``storefront bench webhook`` runs end to end (tiny counts): echo, one and two real
+``storefront webhook`` processes on PostgreSQL, every update answered 200. No timing is
+asserted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.webhook import run_webhook_bench
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+async def test_webhook_benchmark_runs_and_every_update_gets_a_200(
+    postgres_server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_webhook_bench("both", 40, postgres_server_url) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("aiogram ", "ptb "))]
+    bots = [" ".join(r[1:4]) for r in rows if "processes /" not in " ".join(r)]
+    assert [r[0] for r in rows] == ["aiogram"] * 4 + ["ptb"] * 4
+    assert len(bots) == 6
+    for row in rows:
+        if row[1] == "two":
+            continue
+        assert row[-1] == "0", row  # no POST answered otherwise than 200
+    assert "updates without a 200: 0" in out

@@ -120,6 +120,7 @@ async def run_reviews(app: App, args: argparse.Namespace) -> int:
         if command == "list":
             for r in await uow.trust.reviews(args.product, args.limit):
                 reply = f" | reply: {r.reply}" if r.reply else ""
+                reply = (" [photo]" if r.photo else "") + reply
                 print(
                     f"#{r.id:<5} product {r.product_id:<5} {'★' * r.rating:<5} "
                     f"{r.status.value:<7} {r.author}: {r.text}{reply}"

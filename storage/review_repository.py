@@ -46,6 +46,7 @@ def _review(row: ReviewRow, author: str = "") -> Review:
         row.created_at,
         author,
         row.reply,
+        row.photo_file_id,
     )
 
 
@@ -194,6 +195,9 @@ class SqlInviteReviewQueries:
     async def set_review_text(self, review_id: int, text: str) -> None:
         await self._update(review_id, text=text)
 
+    async def set_review_photo(self, review_id: int, file_id: str) -> None:
+        await self._update(review_id, photo_file_id=file_id[:256])
+
     async def set_review_status(self, review_id: int, status: ReviewStatus) -> bool:
         return await self._update(review_id, status=status.value)
 
@@ -243,7 +247,7 @@ class SqlInviteReviewQueries:
             await self._s.execute(
                 select(ReviewRow, _USER.first_name)
                 .join(UserRow, _USER.id == _REV.user_id, isouter=True)
-                .where(visible, _REV.text != "")
+                .where(visible, or_(_REV.text != "", _REV.photo_file_id.is_not(None)))
                 .order_by(_REV.id.desc())
                 .limit(1)
             )

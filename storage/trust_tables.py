@@ -136,6 +136,8 @@ class ReviewRow(SQLModel, table=True):
     order_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     rating: int
     text: str = Field(default="", max_length=500)
+    #: The buyer's photo (Telegram's ``file_id``), if they sent one.
+    photo_file_id: str | None = Field(default=None, max_length=256)
     status: str = Field(default="visible", max_length=16)
     reply: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

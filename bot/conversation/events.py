@@ -63,12 +63,15 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Unsupported:
-    """A sticker, a voice note, a location...: something the shop cannot read yet."""
+    """A sticker, a voice note, a location...: something the shop cannot read yet (except a
+    photo for a review, which carries its ``file_id`` and caption)."""
 
     update_id: int
     person: Person
     chat: Chat
     what: str
+    file_id: str | None = None
+    caption: str = ""
 
 
 @dataclass(frozen=True, slots=True)

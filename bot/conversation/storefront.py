@@ -219,7 +219,7 @@ class Storefront:
         elif isinstance(event, ButtonPress):
             await self._press(turn, event)
         elif isinstance(event, Unsupported):
-            general.unsupported(turn, event.what)
+            await self._unsupported(turn, event)
         elif isinstance(event, ShippingQuery):
             await checkout.shipping(turn, event)
         elif isinstance(event, PreCheckout):
@@ -295,6 +295,14 @@ class Storefront:
             await orders.show_order(turn, row_id(order.group(1)))
         else:
             await general.start(turn, payload)
+
+    async def _unsupported(self, turn: Turn, event: Unsupported) -> None:
+        if event.what == "photo" and event.file_id and turn.in_private:
+            state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+            if state is not None and state.state == reviews.ASK_TEXT:
+                await reviews.photo_sent(turn, state, event.file_id, event.caption)
+                return
+        general.unsupported(turn, event.what)
 
     async def _text(self, turn: Turn, event: Text) -> None:
         state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)

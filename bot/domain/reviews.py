@@ -72,6 +72,8 @@ class Review:
     created_at: datetime
     author: str = ""
     reply: str | None = None
+    #: Telegram's ``file_id`` of the buyer's photo.
+    photo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,27 @@ async def add_text(uow: UnitOfWork, user_id: int, review_id: int, raw: str) -> s
     return text
 
 
+async def add_photo(
+    uow: UnitOfWork, user_id: int, review_id: int, file_id: str, caption: str
+) -> str | ReviewRefusal:
+    """A photo instead of (or with, as its caption) the words; once per review."""
+    review = await uow.trust.review(review_id)
+    if review is None or review.user_id != user_id:
+        return ReviewRefusal.NOT_BOUGHT
+    if review.photo:
+        return ReviewRefusal.ALREADY
+    text = ""
+    if caption.strip() and not review.text:
+        cleaned = clean_text(caption)
+        if cleaned is ReviewRefusal.TOO_LONG:
+            return cleaned
+        if isinstance(cleaned, str):  # a caption of markup alone: the photo speaks
+            text = cleaned
+            await uow.trust.set_review_text(review_id, text)
+    await uow.trust.set_review_photo(review_id, file_id)
+    return text
+
+
 async def set_visible(
     uow: UnitOfWork, review_id: int, visible: bool, actor: str, reason: str, now: datetime
 ) -> bool:

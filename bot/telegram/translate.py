@@ -92,6 +92,9 @@ def message_event(update_id: int, message: Any, bot_username: str | None) -> Eve
             and (reply.from_user.username or "").lower() == bot_username.lower()
         )
         return Text(update_id, person, chat, text, replies_to_bot=to_bot)
+    if getattr(message, "photo", None):  # the largest size; a review may be a photo
+        file_id = str(message.photo[-1].file_id)
+        return Unsupported(update_id, person, chat, "photo", file_id, message.caption or "")
     for field in _UNSUPPORTED:
         if getattr(message, field, None):
             return Unsupported(update_id, person, chat, field)

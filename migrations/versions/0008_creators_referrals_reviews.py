@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-01 08:25:03.146370
+Create Date: 2026-12-01 08:40:05.292830
 """
 
 from collections.abc import Sequence
@@ -131,6 +131,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("photo_file_id", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("reply", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),

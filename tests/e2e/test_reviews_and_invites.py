@@ -137,6 +137,23 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
         audit = (await conn.execute(select(ReviewAuditRow.action))).scalars().all()  # type: ignore[call-overload]
     assert audit == ["hide", "reply"]
 
+    # A photo is a review too (its caption, plain, as the words); outside a review it is not.
+    await _deliver(shop, await _buy(shop, bo, "konjac"))
+    calls = await shop.press(bo, _last(bo), "4★")
+    assert "or a photo" in str(calls)
+    photo = bo.send_photo(caption="Looks <b>exactly</b> like this")
+    await shop.push(photo)
+    assert "review is up" in _last(bo)["text"]
+    async with shop.uows.engine.connect() as conn:
+        row = (await conn.execute(select(ReviewRow).where(ReviewRow.user_id == 4202))).one()  # type: ignore[arg-type, call-overload]
+    assert row.photo_file_id and row.text == "Looks exactly like this" and row.rating == 4
+    card = await _card(shop, ann, "konjac")
+    assert "★ 4.0 · 2 sold" in _caption(card)
+    assert "★★★★ 📷 “Looks exactly like this” — Bo" in _caption(card)
+    photo = bo.send_photo()
+    calls = await shop.push(photo)
+    assert "review is up" not in str(calls)
+
 
 def _code(text: str) -> str:
     found = re.search(r"start=f_([A-Za-z0-9]+)", text)

@@ -52,7 +52,7 @@ def _price_line(tx: Texts, product: Product) -> str:
 
 
 def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
-    """"★ 4.8 · 126 sold" (or just "126 sold"), and the newest review's words, short."""
+    """ "★ 4.8 · 126 sold" (or just "126 sold"), and the newest review's words, short."""
     if standing is None or not (standing.reviews or standing.sold):
         return []
     sold = Raw(tx.t("card.sold", n=standing.sold))
@@ -63,9 +63,11 @@ def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
         words = latest.text
         if len(words) > _REVIEW_CHARS:
             words = words[: _REVIEW_CHARS - 1].rstrip() + "…"
-        lines.append(
-            tx.t("card.review", stars="★" * latest.rating, text=words, name=latest.author)
-        )
+        stars = "★" * latest.rating + (" 📷" if latest.photo else "")
+        if words:
+            lines.append(tx.t("card.review", stars=stars, text=words, name=latest.author))
+        else:
+            lines.append(tx.t("card.review_photo", stars=stars, name=latest.author))
     return lines
 
 

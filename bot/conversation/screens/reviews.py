@@ -39,6 +39,20 @@ async def rate(turn: Turn, call: Callback) -> None:
     turn.show(tx.t("review.ask_text", stars="★" * stars, max=MAX_TEXT))
 
 
+async def photo_sent(turn: Turn, state: UiState, file_id: str, caption: str) -> None:
+    tx = turn.tx
+    review_id = int(state.data.get("review", 0))
+    result = await reviews.add_photo(turn.uow, turn.person.id, review_id, file_id, caption)
+    if result is ReviewRefusal.TOO_LONG:
+        turn.say(tx.t("review.refusal.too_long", max=MAX_TEXT))
+        return
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    if isinstance(result, ReviewRefusal):
+        turn.say(tx.t(f"review.refusal.{result.value}", max=MAX_TEXT))
+        return
+    turn.say(tx.t("review.saved"))
+
+
 async def text_typed(turn: Turn, state: UiState, text: str) -> None:
     tx = turn.tx
     review_id = int(state.data.get("review", 0))

@@ -152,13 +152,17 @@ async def measure(
     *,
     shop_processes: int = 0,
     database_url: str = "",
+    first_user: int = 30_000,
 ) -> Result:
-    """``shop_processes=0``: the echo bot; else that many ``storefront webhook`` processes."""
+    """``shop_processes=0``: the echo bot; else that many ``storefront webhook`` processes
+    (buyers ``first_user`` on: runs on one database use buyers of their own)."""
     procs = _Processes(folder)
     async with BotApiStandIn(spec, token=TOKEN) as standin:
         webhook = standin.state.webhook
         assert webhook is not None
         webhook.parallel = IN_FLIGHT
+        # Update ids of this run's own: the database remembers those it handled before.
+        standin.state.updates._next_id = first_user * 1000
         ports = [_free_port() for _ in range(max(shop_processes, 1))]
         webhook.targets = [f"http://127.0.0.1:{port}/hook" for port in ports]
         try:
@@ -187,7 +191,7 @@ async def measure(
                 procs,
                 "the bot processes to set the webhook",
             )
-            chats = [standin.private_chat(30_000 + u, f"U{u}") for u in range(USERS)]
+            chats = [standin.private_chat(first_user + u, f"U{u}") for u in range(USERS)]
             cards: list[int] = []
             if shop_processes:  # not timed: each buyer opens the category, leaving one card
                 for chat in chats:
@@ -256,9 +260,9 @@ async def run_webhook_bench(which: str, updates: int, server_url: str | None = N
             folder = Path(tmp) / framework
             folder.mkdir()
             results = [await measure(framework, updates, spec, folder)]
-            for count in (1, 2):
-                async with fresh_database(server, folder) as url:
-                    await prepare_database(url, folder)
+            async with fresh_database(server, folder) as url:
+                await prepare_database(url, folder)
+                for count in (1, 2):
                     results.append(
                         await measure(
                             framework,
@@ -267,6 +271,7 @@ async def run_webhook_bench(which: str, updates: int, server_url: str | None = N
                             folder,
                             shop_processes=count,
                             database_url=url,
+                            first_user=30_000 + 1000 * count,
                         )
                     )
             echo = results[0].per_second

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.updates import PRODUCTS, USERS, prepare_database
 from bot.standin import BotApiSpec, BotApiStandIn, SimChat
@@ -76,10 +77,9 @@ async def fresh_database(server_url: str, folder: Path) -> AsyncIterator[str]:
         yield f"sqlite+aiosqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
         return
     import asyncpg
-    from sqlalchemy.engine import make_url
 
-    base = make_url(server_url)
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    parts = urlsplit(server_url)
+    admin = urlunsplit(parts._replace(scheme="postgresql"))
     name = f"storefront_bench_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(admin)
     try:
@@ -87,7 +87,7 @@ async def fresh_database(server_url: str, folder: Path) -> AsyncIterator[str]:
     finally:
         await conn.close()
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         conn = await asyncpg.connect(admin)
         try:

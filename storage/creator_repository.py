@@ -4,6 +4,7 @@ conditional writes: a commission settles once, a payout is marked paid once."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -228,10 +229,14 @@ class SqlCreatorQueries:
         return True
 
     async def commission_of_order(self, order_id: int) -> CreatorCommission | None:
+        return await self._commission(_COM.order_id == order_id)
+
+    async def commission_by_id(self, commission_id: int) -> CreatorCommission | None:
+        return await self._commission(_COM.id == commission_id)
+
+    async def _commission(self, where: Any) -> CreatorCommission | None:
         row = await self._s.scalar(
-            select(CreatorCommissionRow)
-            .where(_COM.order_id == order_id)
-            .execution_options(populate_existing=True)
+            select(CreatorCommissionRow).where(where).execution_options(populate_existing=True)
         )
         if row is None:
             return None

@@ -127,6 +127,12 @@ async def attribute(uow: UnitOfWork, order: Order, now: datetime) -> Money | Non
         creator.user_id, order.id, order.user_id, goods, share, rate, now
     ):
         return None
+    await uow.notices.add(
+        creator.user_id,
+        "creator_earned",
+        {"amount": share.amount, "currency": share.currency},
+        now,
+    )
     return share
 
 
@@ -151,6 +157,14 @@ async def settle_due(
         if not await uow.trust.settle_commission(commission_id, now):
             continue
         settled += 1
+        earned = await uow.trust.commission_by_id(commission_id)
+        if earned is not None and earned.net > 0:
+            await uow.notices.add(
+                earned.creator_id,
+                "creator_settled",
+                {"amount": earned.net, "currency": earned.amount.currency},
+                now,
+            )
     return settled
 
 

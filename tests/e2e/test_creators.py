@@ -92,6 +92,7 @@ async def test_link_purchase_pending_settled_then_refund_reverses(shop: RunningS
     [earned] = await _commission(shop)
     assert (earned.creator_id, earned.buyer_id, earned.status) == (4101, 4102, "pending")
     assert earned.amount_minor == 50 and earned.revenue_minor == 499
+    assert "An order came in through your link: $0.50 commission" in _last(kim)["text"]
 
     calls = await shop.send(kim, "/creator")
     board = only(calls, "sendMessage")[0].params["text"]
@@ -108,8 +109,10 @@ async def test_link_purchase_pending_settled_then_refund_reverses(shop: RunningS
     shop.storefront.clock.advance(timedelta(days=8))
     assert await settle_trust(shop.worker) == 1
     assert await settle_trust(shop.worker) == 0
+    await shop.settle()
     [earned] = await _commission(shop)
     assert earned.status == "settled"
+    assert "$0.50 commission settled" in _last(kim)["text"]
     calls = await shop.send(kim, "/creator")
     assert "pending: $0.00 · settled: $0.50" in only(calls, "sendMessage")[0].params["text"]
 
@@ -146,6 +149,7 @@ async def test_payouts_requested_by_the_creator_and_marked_paid(shop: RunningSho
     assert isinstance(shop.storefront.clock, ShopClock)
     shop.storefront.clock.advance(timedelta(days=8))
     await settle_trust(shop.worker)
+    await shop.settle()
 
     await shop.send(kim, "/creator")
     board = _last(kim)

@@ -38,6 +38,7 @@ def to_coupon(row: CouponRow) -> Coupon:
         first_order_only=row.first_order_only,
         stacks_with_promotions=row.stacks,
         active=row.active,
+        owner_id=row.owner_id,
     )
 
 
@@ -134,6 +135,7 @@ class SqlCouponRepository:
             first_order_only=coupon.first_order_only,
             stacks=coupon.stacks_with_promotions,
             active=coupon.active,
+            owner_id=coupon.owner_id,
             created_at=now,
         )
         self._s.add(row)

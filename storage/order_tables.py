@@ -44,6 +44,8 @@ class CouponRow(SQLModel, table=True):
     first_order_only: bool = False
     stacks: bool = False
     active: bool = True
+    #: A personal coupon (an invite reward): only this Telegram user may apply it.
+    owner_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     #: Uses taken (held at pre-checkout, kept at payment); ``used < usage_limit`` is the
     #: condition of the one UPDATE that takes a use.
     used: int = 0

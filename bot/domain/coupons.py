@@ -48,6 +48,7 @@ class CouponRefusal(StrEnum):
     NOT_APPLICABLE = "not_applicable"  # nothing in the basket is in the coupon's scope
     NO_STACKING = "no_stacking"  # everything in scope is already on a flash-sale/group price
     CURRENCY = "currency"  # a fixed amount in another currency than the basket
+    NOT_YOURS = "not_yours"  # a personal coupon (a reward) given to someone else
 
 
 def normalise_code(raw: str) -> str | None:
@@ -77,6 +78,8 @@ class Coupon:
     #: Whether it also applies to items already on a flash-sale or group price.
     stacks_with_promotions: bool = False
     active: bool = True
+    #: A personal coupon (an invite reward): only this buyer may use it.
+    owner_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind is CouponKind.PERCENT and not 1 <= self.percent <= 100:
@@ -152,6 +155,13 @@ def _usage_refusal(coupon: Coupon, usage: CouponUsage) -> CouponRefusal | None:
 def check_redeemable(coupon: Coupon, now: datetime, usage: CouponUsage) -> CouponRefusal | None:
     """Whether a buyer may hold this coupon at all (before any basket is known)."""
     return _window_refusal(coupon, now) or _usage_refusal(coupon, usage)
+
+
+def owner_refusal(coupon: Coupon, user_id: int) -> CouponRefusal | None:
+    """A personal coupon works for its owner only."""
+    if coupon.owner_id is not None and coupon.owner_id != user_id:
+        return CouponRefusal.NOT_YOURS
+    return None
 
 
 def percent_of(amount: Money, percent: int) -> Money:

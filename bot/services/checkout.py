@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.coupons import Coupon, CouponRefusal, Discount, PricedLine, evaluate
+from bot.domain.coupons import (
+    Coupon,
+    CouponRefusal,
+    Discount,
+    PricedLine,
+    evaluate,
+    owner_refusal,
+)
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
 from bot.domain.money import Money
@@ -201,7 +208,7 @@ async def coupon_for(
         await uow.prefs.set_coupon(user_id, None)
         return CouponCheck()
     usage = await uow.coupons.usage(coupon.id, user_id)
-    result = evaluate(coupon, priced(lines), now, usage)
+    result = owner_refusal(coupon, user_id) or evaluate(coupon, priced(lines), now, usage)
     if isinstance(result, CouponRefusal):
         if result not in (
             CouponRefusal.MIN_NOT_MET,

@@ -12,6 +12,7 @@ from bot.domain.coupons import (
     CouponRefusal,
     check_redeemable,
     normalise_code,
+    owner_refusal,
 )
 from bot.services.ports import UnitOfWork
 
@@ -37,7 +38,9 @@ async def apply_id(uow: UnitOfWork, user_id: int, coupon_id: int, now: datetime)
 async def _apply(uow: UnitOfWork, user_id: int, coupon: Coupon | None, now: datetime) -> Applied:
     if coupon is None:
         return Applied(None, CouponRefusal.UNKNOWN)
-    refusal = check_redeemable(coupon, now, await uow.coupons.usage(coupon.id, user_id))
+    refusal = owner_refusal(coupon, user_id) or check_redeemable(
+        coupon, now, await uow.coupons.usage(coupon.id, user_id)
+    )
     if refusal is not None:
         return Applied(coupon, refusal)
     await uow.prefs.set_coupon(user_id, coupon.id)

@@ -88,6 +88,7 @@ async def _mint(uow: UnitOfWork, user_id: int, now: datetime) -> None:
         expires_at=now + REWARD_VALID,
         usage_limit=1,
         per_buyer_limit=1,
+        owner_id=user_id,
     )
     await uow.coupons.create(coupon, now)
     await uow.notices.add(user_id, "invite_reward", {"code": code, "percent": REWARD_PERCENT}, now)

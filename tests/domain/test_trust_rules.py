@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.coupons import Coupon, CouponKind, CouponRefusal, owner_refusal
 from bot.domain.creators import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -115,3 +116,10 @@ def test_the_rating_shown() -> None:
     assert ProductStanding(4, 19, 126).shown_average == "4.8"  # 4.75 rounds half up
     assert ProductStanding(3, 13, 1).shown_average == "4.3"
     assert ProductStanding(1, 5, 1).shown_average == "5.0"
+
+
+def test_a_personal_coupon_is_its_owners_only() -> None:
+    reward = Coupon(1, "FRIEND-1", CouponKind.PERCENT, percent=10, owner_id=7)
+    assert owner_refusal(reward, 7) is None
+    assert owner_refusal(reward, 8) is CouponRefusal.NOT_YOURS
+    assert owner_refusal(Coupon(2, "ALL", CouponKind.PERCENT, percent=10), 8) is None

@@ -206,6 +206,9 @@ async def test_a_friends_invite_rewards_both_once_and_bad_invites_are_refused(
         text = _last(chat)["text"]
         assert "Here's your coupon" in text
         [mine] = [c for c in coupons if c in text]
+        # A reward coupon is personal: someone else who learns the code cannot use it.
+        calls = await shop.send(eve, f"/coupon {mine}")
+        assert "someone else's personal coupon" in only(calls, "sendMessage")[0].params["text"]
         calls = await shop.send(chat, f"/coupon {mine}")
         assert "applied: 10% off" in only(calls, "sendMessage")[0].params["text"]
     async with shop.uows.engine.connect() as conn:

@@ -131,6 +131,10 @@ class Sender(Protocol):
         """The numeric id of a chat named by ``@username`` (``getChat``)."""
         ...
 
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Whether the person owns or administers the chat (``getChatMember``)."""
+        ...
+
 
 FileIdSink = Callable[[int, str], Awaitable[None]]
 

@@ -13,6 +13,7 @@ import contextlib
 import logging
 
 from bot.conversation.callbacks import Action, cb
+from bot.conversation.creator_post import POST_NOTICE, CreatorPoster
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.live_desk import LiveDesk
 from bot.conversation.replies import Button, Keyboard
@@ -78,6 +79,13 @@ class OutboxWorker:
         )
         self.live = LiveDesk(
             storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
+        )
+        self.creator_post = CreatorPoster(
+            storefront.uows,
+            storefront.clock,
+            config.default_locale,
+            lambda: config.bot_username,
+            config.shop_name,
         )
         self.sale_board = SaleBoard(
             storefront.uows,
@@ -158,6 +166,8 @@ class OutboxWorker:
             return await self.board.post(self.sender, notice.chat_id, team)
         if notice.kind == LIVE_NOTICE:
             return await self.live.run(self.sender, notice)
+        if notice.kind == POST_NOTICE:
+            return await self.creator_post.run(self.sender, notice)
         sale = notice.params.get("sale")
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)

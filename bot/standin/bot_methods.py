@@ -183,6 +183,11 @@ def get_chat_member(state: StandInState, params: dict[str, object]) -> object:
     user = state.users.get(user_id or 0)
     if user is None:
         raise bad_request("user not found")
+    if user_id in record.admins and record.chat_type != "private":
+        rights = dict.fromkeys(_ADMIN_RIGHTS, True)
+        # can_send_welcome_messages: required by aiogram 3's model, newer than the spec here.
+        rights.update(can_be_edited=False, is_anonymous=False, can_send_welcome_messages=True)
+        return {"status": "administrator", "user": user, **rights}
     known = record.chat_type != "private" or record.chat_id == user_id
     return {"status": "member" if known else "left", "user": user}
 

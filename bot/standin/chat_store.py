@@ -55,6 +55,8 @@ class ChatRecord:
     pinned: list[int] = field(default_factory=list)
     #: False when the bot is not an admin allowed to pin (``deny_pins``): pins answer 400.
     bot_can_pin: bool = True
+    #: People who administer the group or channel (getChatMember says "administrator").
+    admins: set[int] = field(default_factory=set)
     chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
 
     @property

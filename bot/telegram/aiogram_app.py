@@ -77,6 +77,7 @@ _METHODS_USED = (
     methods.PinChatMessage,
     methods.UnpinChatMessage,
     methods.GetChat,
+    methods.GetChatMember,
 )
 _pinned_response_models: list[type] = []
 

@@ -234,6 +234,11 @@ class BotApiSender(ABC):
         chat = await self._call(self.bot.get_chat(chat_id=chat_ref))
         return int(chat.id)
 
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        member = await self._call(self.bot.get_chat_member(chat_id=chat_id, user_id=user_id))
+        status = getattr(member.status, "value", member.status)  # aiogram: an enum
+        return str(status) in ("creator", "administrator")
+
     async def refund_stars(self, user_id: int, telegram_charge_id: str) -> None:
         """``refundStarPayment`` (the Stars side of the refund outbox)."""
         try:

@@ -174,6 +174,41 @@ async def test_payouts_requested_by_the_creator_and_marked_paid(shop: RunningSho
     assert "Paid out: $3.20 · requested: $0.00 · available: $0.00" in str(calls)
 
 
+async def test_the_bot_posts_the_teaser_in_a_channel_the_creator_administers(
+    shop: RunningShop,
+) -> None:
+    kim = shop.standin.private_chat(4131, "Kim")
+    code = await _become_creator(shop, kim)
+    pid = await _pid(shop, "konjac")
+    channel = shop.standin.channel_chat(-100_4131, "Kim's picks", username="kims_picks")
+    others = shop.standin.channel_chat(-100_4132, "The shop", username="the_shop_news")
+
+    # Not an admin of that channel: refused, nothing posted there.
+    await shop.send(kim, "/creator post @the_shop_news KJ-10")
+    await shop.settle()
+    assert "don't administer @the_shop_news" in _last(kim)["text"]
+    assert others.messages() == []
+    await shop.send(kim, "/creator post @nosuchchannel")
+    await shop.settle()
+    assert "can't find @nosuchchannel" in _last(kim)["text"]
+    calls = await shop.send(kim, "/creator post nowhere")
+    assert "Usage: /creator post" in str(calls)
+
+    channel.record.admins.add(kim.id)
+    calls = await shop.send(kim, "/creator post @kims_picks KJ-10")
+    assert "Posting your teaser to @kims_picks" in str(calls)
+    await shop.settle()
+    [post] = channel.messages()
+    assert "Spicy Konjac Jelly" in str(post)
+    link = f"https://t.me/shop_e2e_bot?start=k_{code}_{pid}"
+    assert post["reply_markup"]["inline_keyboard"] == [[{"text": "🛒 Buy", "url": link}]]
+    assert "teaser is posted in @kims_picks" in _last(kim)["text"]
+    await shop.send(kim, "/creator post @kims_picks")  # the shop's teaser
+    await shop.settle()
+    shop_post = channel.messages()[-1]
+    assert shop_post["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(f"start=k_{code}")
+
+
 async def _card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
     await shop.send(chat, f"/start p_{await _pid(shop, word)}")
     return _last(chat)

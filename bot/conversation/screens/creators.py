@@ -7,13 +7,14 @@ does the same: ``storefront creators invite``).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.charts import activity_png
+from bot.conversation.creator_post import POST_NOTICE, teaser
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse
-from bot.conversation.screens.cards import caption, media_ref
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -30,6 +31,8 @@ from bot.domain.money import Money
 from bot.services import browsing, creators
 
 CHART_DAYS = 28
+#: A channel or group by @username, or by its id (-100...).
+_CHAT_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-[1-9][0-9]{4,15})$")
 
 
 async def open_invitation(turn: Turn, token: str) -> None:
@@ -96,6 +99,9 @@ async def command(turn: Turn, args: str) -> None:
     creator = await turn.uow.trust.creator(turn.person.id)
     if creator is None or not creator.active:
         turn.say(tx.t("creator.not_creator"))
+        return
+    if words[:1] == ["post"]:
+        await _post_to_chat(turn, creator, words[1:])
         return
     if words[:1] == ["link"]:
         product = await _product(turn, " ".join(words[1:]))
@@ -172,28 +178,43 @@ async def _post(turn: Turn, creator: Creator, product_id: int) -> None:
     """A ready teaser to forward (or post in a channel): the product's video and caption, and
     a Buy button carrying the creator's link."""
     tx = turn.tx
-    if product_id == 0:
-        link = turn.deep_link(shop_payload(creator.code))
-        turn.answer()
-        buy = ((Button(tx.label("creator.btn_shop"), url=link),),) if link else None
-        turn.replies.append(
-            SendText(turn.chat_id, tx.t("creator.teaser.shop", shop=turn.config.shop_name), buy)
-        )
-        return
-    page = await browsing.single_page(turn.uow, product_id, turn.now)
-    if page is None:
-        turn.answer(tx.t("card.product_gone"), alert=True)
-        return
+    page = None
+    if product_id:
+        page = await browsing.single_page(turn.uow, product_id, turn.now)
+        if page is None:
+            turn.answer(tx.t("card.product_gone"), alert=True)
+            return
     turn.answer()
-    link = turn.deep_link(product_payload(creator.code, product_id))
-    keyboard = ((Button(tx.label("creator.btn_buy"), url=link),),) if link else None
-    text = caption(tx, page)
-    media = media_ref(page.product)
+    shop = turn.config.shop_name
+    text, media, keyboard = teaser(tx, creator, page, turn.config.bot_username, shop)
     if media is None:
         turn.replies.append(SendText(turn.chat_id, text, keyboard))
     else:
         turn.replies.append(SendMedia(turn.chat_id, media, text, keyboard))
     turn.replies.append(SendText(turn.chat_id, tx.t("creator.teaser.hint")))
+
+
+async def _post_to_chat(turn: Turn, creator: Creator, words: list[str]) -> None:
+    """/creator post @channel [SKU]: queued; the outbox worker checks the creator administers
+    that chat and posts the teaser there."""
+    tx = turn.tx
+    target: str | int | None = None
+    if words and _CHAT_REF.match(words[0]):
+        target = int(words[0]) if words[0].startswith("-") else words[0]
+    if target is None:
+        turn.say(tx.t("creator.post.usage"))
+        return
+    product_id = 0
+    if len(words) > 1:
+        product = await _product(turn, " ".join(words[1:]))
+        if product is None:
+            turn.say(tx.t("creator.link.no_product"))
+            return
+        product_id = product.id
+    params = {"target": target, "product": product_id, "locale": tx.locale}
+    await turn.uow.notices.add(creator.user_id, POST_NOTICE, params, turn.now)
+    turn.outbox_dirty = True
+    turn.say(tx.t("creator.post.queued", chat=words[0]))
 
 
 async def _chart(turn: Turn, creator: Creator) -> None:

@@ -1,0 +1,115 @@
+"""A creator's teaser posted by the bot into the creator's channel or group.
+
+``/creator post @channel [SKU]`` queues a notice; the outbox worker carries it out after the
+commit: it names the chat (``getChat``), checks that the creator administers it
+(``getChatMember``; nobody may have the bot post into someone else's channel), and posts the
+teaser (the product's video or photo, its card caption, **Buy** with the creator's link).
+Telegram refuses the post when the bot is not an admin there; the creator hears why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.replies import Button, Keyboard, MediaRef
+from bot.conversation.screens.cards import caption, media_ref
+from bot.conversation.texts import Texts, texts
+from bot.domain.creators import Creator, product_payload, shop_payload
+from bot.services import browsing
+from bot.services.order_ports import Notice
+from bot.services.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+POST_NOTICE = "creator_post"
+_TRANSIENT = (Failure.RETRY_AFTER, Failure.NETWORK)
+
+
+def link(bot_username: str | None, payload: str) -> str | None:
+    return f"https://t.me/{bot_username}?start={payload}" if bot_username else None
+
+
+def teaser(
+    tx: Texts,
+    creator: Creator,
+    page: browsing.CardPage | None,
+    bot_username: str | None,
+    shop: str,
+) -> tuple[str, MediaRef | None, Keyboard | None]:
+    """(caption or text, media, keyboard) of the teaser: a product's, or (no page) the shop's."""
+    if page is None:
+        url = link(bot_username, shop_payload(creator.code))
+        keyboard = ((Button(tx.label("creator.btn_shop"), url=url),),) if url else None
+        return tx.t("creator.teaser.shop", shop=shop), None, keyboard
+    url = link(bot_username, product_payload(creator.code, page.product.id))
+    keyboard = ((Button(tx.label("creator.btn_buy"), url=url),),) if url else None
+    return caption(tx, page), media_ref(page.product), keyboard
+
+
+class CreatorPoster:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Callable[[], datetime],
+        locale: str,
+        bot_username: Callable[[], str | None],
+        shop: str,
+    ) -> None:
+        self.uows = uows
+        self.clock = clock
+        self.locale = locale
+        self.bot_username = bot_username
+        self.shop = shop
+
+    async def run(self, sender: Sender, notice: Notice) -> bool | None:
+        """True when posted, False when refused (the creator was told), None to try later."""
+        p = notice.params
+        tx = texts(str(p.get("locale") or self.locale))
+        creator_id = notice.chat_id
+        target = p.get("target")
+        where = str(target)
+        product_id = p.get("product")
+        try:
+            chat_id = target if isinstance(target, int) else await sender.resolve_chat(where)
+            admin = await sender.is_admin(chat_id, creator_id)
+        except DeliveryError as exc:
+            if exc.failure in _TRANSIENT:
+                return None
+            return await self._tell(sender, creator_id, tx.t("creator.post.not_found", chat=where))
+        if not admin:
+            return await self._tell(sender, creator_id, tx.t("creator.post.not_admin", chat=where))
+        now = self.clock()
+        async with self.uows() as uow:
+            creator = await uow.trust.creator(creator_id)
+            page = None
+            if isinstance(product_id, int) and product_id:
+                page = await browsing.single_page(uow, product_id, now)
+        if creator is None or not creator.active:
+            return False
+        if isinstance(product_id, int) and product_id and page is None:
+            return await self._tell(sender, creator_id, tx.t("card.product_gone"))
+        text, media, keyboard = teaser(tx, creator, page, self.bot_username(), self.shop)
+        try:
+            if media is None:
+                await sender.send_text(chat_id, text, keyboard)
+            else:
+                await sender.send_media(chat_id, media, text, keyboard)
+        except DeliveryError as exc:
+            if exc.failure in _TRANSIENT:
+                return None
+            reason = exc.description or exc.failure.value
+            return await self._tell(
+                sender, creator_id, tx.t("creator.post.failed", chat=where, reason=reason)
+            )
+        await self._tell(sender, creator_id, tx.t("creator.post.done", chat=where))
+        return True
+
+    async def _tell(self, sender: Sender, chat_id: int, text: str) -> bool:
+        try:
+            await sender.send_text(chat_id, text, None)
+        except DeliveryError as exc:
+            log.warning("could not tell creator %s: %s", chat_id, exc)
+        return False

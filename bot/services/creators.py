@@ -185,14 +185,16 @@ async def dashboard(uow: UnitOfWork, creator: Creator) -> Dashboard:
     )
 
 
-async def request_payout(uow: UnitOfWork, creator: Creator, now: datetime) -> list[Money]:
-    """Ask for every settled commission not asked for yet (one request per currency)."""
+async def request_payout(
+    uow: UnitOfWork, creator: Creator, now: datetime
+) -> list[tuple[int, Money]]:
+    """Ask for every settled commission not asked for yet (one request per currency): the
+    requests' ids and amounts."""
     asked = []
     for stats in await uow.trust.creator_stats(creator.user_id):
         if stats.available > 0:
             amount = Money(stats.available, stats.currency)
-            await uow.trust.request_payout(creator.user_id, amount, now)
-            asked.append(amount)
+            asked.append((await uow.trust.request_payout(creator.user_id, amount, now), amount))
     return asked
 
 

@@ -157,7 +157,10 @@ async def test_payouts_requested_by_the_creator_and_marked_paid(shop: RunningSho
     assert "Payout of $3.20 requested" in str(calls)
     await shop.settle()
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
-    assert "asks for a payout of $3.20" in _last(boss)["text"]
+    assert (
+        "asks for a payout of $3.20. Mark it paid: storefront creators pay 1"
+        in _last(boss)["text"]
+    )
     calls = await shop.press(kim, board, "💸 Request payout")  # nothing left to ask
     [answer] = only(calls, "answerCallbackQuery")
     assert "No settled commission" in answer.params["text"]

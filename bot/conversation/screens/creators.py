@@ -245,14 +245,15 @@ async def _payout(turn: Turn, creator: Creator) -> None:
         turn.answer(tx.t("creator.payout.nothing"), alert=True)
         return
     turn.answer()
-    total = ", ".join(str(tx.money(m)) for m in asked)
+    total = ", ".join(str(tx.money(m)) for _, m in asked)
     turn.say(tx.t("creator.payout.requested", amount=Raw(total)))
     for admin in turn.config.admin_ids:
-        for amount in asked:
+        for payout_id, amount in asked:
             await turn.uow.notices.add(
                 admin,
                 "creator_payout_admin",
                 {
+                    "payout": payout_id,
                     "user": creator.user_id,
                     "code": creator.code,
                     "amount": amount.amount,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.money import Money
-from bot.services.order_ports import Notice, RefundTask
+from bot.services.order_ports import BACKUP_DELAY, PAYMENT_BACKUP, Notice, RefundTask
 from storage.order_tables import NotificationRow, OrderRow, RefundRow, StripeEventRow
 from storage.repositories import dialect_insert
 from storage.tables import CartLineRow, UserRow
@@ -121,18 +121,33 @@ class SqlNoticeOutbox:
         )
         await self._s.flush()
 
-    async def pending(self, limit: int) -> list[Notice]:
-        rows = await self._s.execute(
-            select(NotificationRow)
-            .where(NotificationRow.status == "pending")  # type: ignore[arg-type]
-            .order_by(NotificationRow.id)
-            .limit(limit)
-        )
+    async def pending(self, limit: int, now: datetime | None = None) -> list[Notice]:
+        query = select(NotificationRow).where(NotificationRow.status == "pending")  # type: ignore[arg-type]
+        if now is not None:
+            young = and_(
+                NotificationRow.kind == PAYMENT_BACKUP,  # type: ignore[arg-type]
+                NotificationRow.created_at > now - BACKUP_DELAY,  # type: ignore[arg-type,operator]
+            )
+            query = query.where(not_(young))
+        rows = await self._s.execute(query.order_by(NotificationRow.id).limit(limit))
         out = []
         for r in rows.scalars():
             assert r.id is not None
             out.append(Notice(r.id, r.chat_id, r.kind, json.loads(r.params)))
         return out
+
+    async def cancel_backup(self, chat_id: int, order_id: int) -> bool:
+        result = await self._s.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.chat_id == chat_id,  # type: ignore[arg-type]
+                NotificationRow.kind == PAYMENT_BACKUP,  # type: ignore[arg-type]
+                NotificationRow.status == "pending",  # type: ignore[arg-type]
+                NotificationRow.params == json.dumps({"order": order_id}),  # type: ignore[arg-type]
+            )
+            .values(status="cancelled")
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def claim(self, notice_id: int) -> bool:
         result = await self._s.execute(

@@ -200,10 +200,11 @@ def _media_of(reply: Reply) -> MediaRef | None:
 
 async def _deliver_one(
     reply: Reply, sender: Sender, remember: FileIdSink | None, blocked: set[int]
-) -> None:
+) -> bool:
+    """Whether the reply reached Telegram (or needed not: an edit that changes nothing)."""
     chat_id = getattr(reply, "chat_id", None)
     if chat_id is not None and chat_id in blocked:
-        return
+        return False
     for attempt in range(2):
         try:
             sent = await _send(reply, sender)
@@ -213,7 +214,7 @@ async def _deliver_one(
                 or isinstance(reply, DeleteMessage)
                 and (exc.failure is Failure.MESSAGE_GONE)
             ):
-                return
+                return True
             if _stale_file_id(reply, exc) and attempt == 0:
                 # The file_id is not this bot's (a new token, a copied database): upload the
                 # teaser again from its source; the new file_id is remembered below.
@@ -234,7 +235,7 @@ async def _deliver_one(
             if exc.failure is Failure.FORBIDDEN and chat_id is not None:
                 blocked.add(chat_id)
             log.warning("%s failed: %s (%s)", type(reply).__name__, exc.failure, exc.description)
-            return
+            return False
         media = _media_of(reply)
         if (
             sent
@@ -245,24 +246,28 @@ async def _deliver_one(
             and media.file_id != sent.file_id
         ):
             await remember(media.media_id, sent.file_id)
-        return
+        return True
+    return False
 
 
 async def deliver(
     replies: Sequence[Reply], sender: Sender, remember: FileIdSink | None = None
-) -> None:
-    """Send replies in order; the answer to a button press goes out alongside the first one."""
+) -> bool:
+    """Send replies in order; the answer to a button press goes out alongside the first one.
+    Whether every message reached Telegram (the answer to the press aside)."""
     blocked: set[int] = set()
     answers = [r for r in replies if isinstance(r, AnswerCallback)]
     others = [r for r in replies if not isinstance(r, AnswerCallback)]
 
-    async def in_order() -> None:
+    async def in_order() -> bool:
+        delivered = True
         for reply in others:
-            await _deliver_one(reply, sender, remember, blocked)
+            delivered = await _deliver_one(reply, sender, remember, blocked) and delivered
+        return delivered
 
     if answers:
-        await asyncio.gather(
+        *_, delivered = await asyncio.gather(
             *(_deliver_one(a, sender, None, blocked) for a in answers), in_order()
         )
-    else:
-        await in_order()
+        return delivered
+    return await in_order()

@@ -145,7 +145,9 @@ class OutboxWorker:
         while True:
             async with self.storefront.uows() as uow:
                 batch = [
-                    n for n in await uow.notices.pending(_BATCH) if await uow.notices.claim(n.id)
+                    n
+                    for n in await uow.notices.pending(_BATCH, self.storefront.clock())
+                    if await uow.notices.claim(n.id)
                 ]
                 await uow.commit()
             if not batch:

@@ -146,11 +146,27 @@ class Storefront:
         self.on_outbox: list[Callable[[], None]] = []
         #: Called with each update_id once its replies are delivered (tests, metrics).
         self.on_update_done: list[Callable[[int], None]] = []
+        #: update_id -> (chat, order) of receipts committed and not yet delivered.
+        self._receipts: dict[int, tuple[int, int]] = {}
 
     def update_done(self, update_id: int) -> None:
         """Adapters call this after delivering an update's replies (or ignoring the update)."""
         for listener in self.on_update_done:
             listener(update_id)
+
+    async def finish_update(self, update_id: int, *, delivered: bool) -> None:
+        """After an update's replies went out: a receipt among them that reached Telegram needs
+        no backup any more (see ``PAYMENT_BACKUP``); then ``update_done``."""
+        receipt = self._receipts.pop(update_id, None)
+        try:
+            if receipt is not None and delivered:
+                async with self.uows() as uow:
+                    await uow.notices.cancel_backup(*receipt)
+                    await uow.commit()
+        except Exception:  # the backup then goes out too: one message more, nothing lost
+            log.exception("could not cancel the receipt backup of order %s", receipt)
+        finally:
+            self.update_done(update_id)
 
     async def handle(self, event: Event) -> list[Reply]:
         bind_update(event.update_id, event.chat.id if event.chat is not None else None)
@@ -205,6 +221,8 @@ class Storefront:
                     )
                     return []
                 await uow.commit()
+                if turn.receipt_of is not None:
+                    self._receipts[event.update_id] = (turn.chat_id, turn.receipt_of)
                 if turn.outbox_dirty:
                     for kick in self.on_outbox:
                         kick()

@@ -56,6 +56,9 @@ class Turn:
     card: CardGateway | None = None
     #: Set when the turn queued refunds or notices: the outbox is worked right after commit.
     outbox_dirty: bool = False
+    #: The order whose receipt this turn's replies carry, backed up by a delayed notice that
+    #: is cancelled once the replies were delivered (``PAYMENT_BACKUP``).
+    receipt_of: int | None = None
 
     @property
     def chat_id(self) -> int:

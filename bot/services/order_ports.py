@@ -7,7 +7,7 @@ so two processes (or two taps) racing for the last unit or the last coupon use c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.coupons import Coupon, CouponUsage
@@ -217,11 +217,27 @@ class StripeEventLog(Protocol):
     async def claim(self, event_id: str, event_type: str, now: datetime) -> bool: ...
 
 
+#: A notice that only goes out if what it backs up never did: the confirmation of a payment,
+#: written with the paid order, cancelled once the update's own replies (the receipt) were
+#: delivered. A process that dies between the commit and the receipt leaves it, and any
+#: process's outbox sends it after ``BACKUP_DELAY``.
+PAYMENT_BACKUP = "payment_backup"
+BACKUP_DELAY = timedelta(seconds=60)
+
+
 class NoticeOutbox(Protocol):
     async def add(
         self, chat_id: int, kind: str, params: dict[str, object], now: datetime
     ) -> None: ...
-    async def pending(self, limit: int) -> list[Notice]: ...
+    async def pending(self, limit: int, now: datetime | None = None) -> list[Notice]:
+        """Pending notices, oldest first; with ``now``, backups younger than
+        ``BACKUP_DELAY`` are held back."""
+        ...
+
+    async def cancel_backup(self, chat_id: int, order_id: int) -> bool:
+        """The receipt of ``order_id`` was delivered: its backup is not needed."""
+        ...
+
     async def claim(self, notice_id: int) -> bool:
         """Take a pending notice for sending (so two processes never send it both)."""
         ...

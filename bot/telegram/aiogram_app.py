@@ -180,12 +180,13 @@ async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
 
 
 async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
+    delivered = False
     try:
         if event is not None:
             replies = await storefront.handle(event)
-            await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
+            delivered = await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
     finally:
-        storefront.update_done(update_id)
+        await storefront.finish_update(update_id, delivered=delivered)
 
 
 def build_router(storefront: Storefront) -> Router:

@@ -149,12 +149,13 @@ def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
 
 
 async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
+    delivered = False
     try:
         if event is not None:
             replies = await storefront.handle(event)
-            await deliver(replies, PtbSender(bot), storefront.remember_file_id)
+            delivered = await deliver(replies, PtbSender(bot), storefront.remember_file_id)
     finally:
-        storefront.update_done(update_id)
+        await storefront.finish_update(update_id, delivered=delivered)
 
 
 def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None]]:

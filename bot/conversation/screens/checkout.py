@@ -42,7 +42,7 @@ from bot.services.checkout import (
     payload_of,
 )
 from bot.services.coupons import Applied
-from bot.services.order_ports import Order
+from bot.services.order_ports import PAYMENT_BACKUP, Order
 from bot.services.ports import UiState
 
 log = logging.getLogger(__name__)
@@ -375,6 +375,10 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
         turn.say(tx.t(key, total=tx.money(amount)))
         return
     log.info("payment recorded: order %s, %s %s", order.id, event.total_amount, event.currency)
+    # Should this process die between the commit and the receipt, the redelivered update
+    # finds the payment recorded and says nothing: the backup tells the buyer instead.
+    await turn.uow.notices.add(turn.chat_id, PAYMENT_BACKUP, {"order": order.id}, turn.now)
+    turn.receipt_of = order.id
     turn.say(await receipt(turn, order), _after_keyboard(tx))
     if order.team_id is not None:
         await _seat_note(turn, order.team_id)

@@ -191,8 +191,14 @@ class RedisState:
         return RedisPace(self, per_second, alone)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        # Wait for the cancelled moves to unwind: each holds a database session, which must be
+        # closed before the engine is disposed (else its connection is closed by the garbage
+        # collector later, on a loop that may be gone, and hangs the shutdown).
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self.client.aclose()
 
 

@@ -174,6 +174,7 @@ class ConversationStateRow(SQLModel, table=True):
 
 # The commerce tables share this metadata (and refer to the tables above).
 from storage import (  # noqa: E402, F401
+    admin_tables,
     drop_tables,
     group_tables,
     live_tables,

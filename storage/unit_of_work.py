@@ -9,12 +9,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.admin_repository import SqlAuditLog, SqlStaffRepository
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.coupon_repository import SqlCouponRepository
 from storage.drop_repository import SqlDropRepository
 from storage.engine import make_sessionmaker
 from storage.group_repository import SqlGroupBuyRepository
+from storage.interest_repository import SqlInterestRepository
 from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
@@ -53,6 +55,9 @@ class SqlUnitOfWork:
     drops: SqlDropRepository
     live: SqlLiveRepository
     trust: SqlTrustRepository
+    staff: SqlStaffRepository
+    audit: SqlAuditLog
+    interests: SqlInterestRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -89,6 +94,9 @@ class SqlUnitOfWork:
         self.drops = SqlDropRepository(session)
         self.live = SqlLiveRepository(session)
         self.trust = SqlTrustRepository(session, factory.cache, self._after_commit)
+        self.staff = SqlStaffRepository(session)
+        self.audit = SqlAuditLog(session)
+        self.interests = SqlInterestRepository(session)
         return self
 
     async def __aexit__(

@@ -18,6 +18,7 @@ from bot.services.browsing import ListKind
 MAX_BYTES = 64
 _INT = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 _LOCALE = re.compile(r"^[a-z]{2}$")
+_WORD = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 #: The largest id a button or a deep link can name: the shop's rows (products, orders, teams,
 #: sales...) have 32-bit INTEGER keys on PostgreSQL, which refuses a larger value outright
 #: instead of finding nothing; such an id is forged, and is treated as one.
@@ -70,6 +71,10 @@ class Action(StrEnum):
     CREATOR_CHART = "kc"  # the creator's chart over the last weeks (a PNG)
     CREATOR_PAYOUT = "ko"  # ask for the settled commission not asked for yet
     REVIEW_RATE = "rr"  # order, product, stars (1-5): a verified review
+    # The merchant console: a verb (``pr_edit``, ``or_ship``...) and two ids; every press is
+    # checked against the presser's role again (see ``screens.admin``).
+    ADMIN = "za"  # verb, id, id
+    # --- inline sharing and recommendations ---
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -116,6 +121,8 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.CREATOR_CHART: (),
     Action.CREATOR_PAYOUT: (),
     Action.REVIEW_RATE: ("int", "int", "int"),
+    Action.ADMIN: ("word", "int", "int"),
+    # --- inline sharing and recommendations ---
 }
 
 Arg = int | str
@@ -171,6 +178,8 @@ def _parse_arg(kind: str, token: str) -> Arg | None:
         return token if token in ("ship", "pickup") else None
     if kind == "locale":
         return token if _LOCALE.match(token) else None
+    if kind == "word":
+        return token if _WORD.match(token) else None
     return None
 
 

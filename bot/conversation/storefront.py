@@ -39,6 +39,7 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.screens import (
+    admin,
     browse,
     cart,
     checkout,
@@ -55,6 +56,7 @@ from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
 from bot.domain import creators as creator_rules
 from bot.domain import invites as invite_rules
+from bot.domain.catalog import MediaKind
 from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
 from bot.services.ports import StorageUnavailable, UnitOfWorkFactory
@@ -277,6 +279,8 @@ class Storefront:
             await creators.command(turn, event.args)
         elif name == "invite":
             await invites.command(turn)
+        elif name == "admin":
+            await admin.command(turn, event.args)
         elif name == "stop" and turn.in_private:
             await turn.uow.drops.stop_drops(turn.person.id, True)
             turn.say(turn.tx.t("drops.stopped"))
@@ -315,10 +319,14 @@ class Storefront:
             await general.start(turn, payload)
 
     async def _unsupported(self, turn: Turn, event: Unsupported) -> None:
-        if event.what == "photo" and event.file_id and turn.in_private:
+        if event.what in ("photo", "video") and event.file_id and turn.in_private:
             state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-            if state is not None and state.state == reviews.ASK_TEXT:
+            if event.what == "photo" and state is not None and state.state == reviews.ASK_TEXT:
                 await reviews.photo_sent(turn, state, event.file_id, event.caption)
+                return
+            if await admin.wants_media(turn, state):
+                kind = MediaKind.VIDEO if event.what == "video" else MediaKind.PHOTO
+                await admin.media_sent(turn, state, kind, event.file_id, event.caption)
                 return
         general.unsupported(turn, event.what)
 
@@ -333,6 +341,9 @@ class Storefront:
             return
         if state is not None and state.state == reviews.ASK_TEXT:
             await reviews.text_typed(turn, state, event.text)
+            return
+        if state is not None and state.state.startswith(admin.STATE_PREFIX):
+            await admin.text_typed(turn, state, event.text)
             return
         if turn.in_private or event.replies_to_bot:
             await browse.search(turn, event.text)
@@ -369,6 +380,8 @@ class Storefront:
             await creators.on_press(turn, call)
         elif call.action is Action.REVIEW_RATE:
             await reviews.rate(turn, call)
+        elif call.action is Action.ADMIN:
+            await admin.on_press(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
         else:  # NOOP: a label

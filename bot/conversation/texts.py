@@ -42,10 +42,22 @@ def pick_locale(
     return default if default in SUPPORTED else DEFAULT_LOCALE
 
 
+def catalog_files(locale: str) -> list[Path]:
+    """A locale's catalog: ``locales/<code>.json`` and the parts in ``locales/<code>/`` (one per
+    area of the bot, e.g. the merchant console), in a fixed order."""
+    return [LOCALES_DIR / f"{locale}.json", *sorted((LOCALES_DIR / locale).glob("*.json"))]
+
+
 @cache
 def _catalog(locale: str) -> dict[str, str]:
-    with (LOCALES_DIR / f"{locale}.json").open(encoding="utf-8") as fh:
-        data: dict[str, str] = json.load(fh)
+    data: dict[str, str] = {}
+    for path in catalog_files(locale):
+        with path.open(encoding="utf-8") as fh:
+            part: dict[str, str] = json.load(fh)
+        clash = data.keys() & part.keys()
+        if clash:
+            raise ValueError(f"{path.name} repeats keys of {locale}: {sorted(clash)[:5]}")
+        data.update(part)
     return data
 
 

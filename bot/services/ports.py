@@ -16,8 +16,10 @@ from typing import Protocol, Self
 from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
+from bot.services.admin_ports import AuditLog, StaffRepository
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
+from bot.services.interest_ports import InterestRepository
 from bot.services.live_ports import LiveRepository
 from bot.services.order_ports import (
     CheckoutPrefs,
@@ -146,6 +148,9 @@ class UnitOfWork(Protocol):
     drops: DropRepository
     live: LiveRepository
     trust: TrustRepository
+    staff: StaffRepository
+    audit: AuditLog
+    interests: InterestRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -95,6 +95,9 @@ def message_event(update_id: int, message: Any, bot_username: str | None) -> Eve
     if getattr(message, "photo", None):  # the largest size; a review may be a photo
         file_id = str(message.photo[-1].file_id)
         return Unsupported(update_id, person, chat, "photo", file_id, message.caption or "")
+    if getattr(message, "video", None):  # a merchant's teaser for a new product
+        file_id = str(message.video.file_id)
+        return Unsupported(update_id, person, chat, "video", file_id, message.caption or "")
     for field in _UNSUPPORTED:
         if getattr(message, field, None):
             return Unsupported(update_id, person, chat, field)

@@ -24,7 +24,13 @@ def test_round_trip() -> None:
 @pytest.mark.parametrize("action", list(Action))
 def test_every_button_fits_64_bytes_even_with_the_largest_ids(action: Action) -> None:
     """The largest possible button of each action still fits Telegram's limit."""
-    largest = {"int": MAX_ROW_ID, "ctx": "s", "locale": "zh", "delivery": "pickup"}
+    largest = {
+        "int": MAX_ROW_ID,
+        "ctx": "s",
+        "locale": "zh",
+        "delivery": "pickup",
+        "word": "w" * 16,
+    }
     args = tuple(largest[kind] for kind in _ARGS[action])
     raw = Callback(action, args).encode()
     assert len(raw.encode()) <= MAX_BYTES
@@ -58,6 +64,10 @@ def test_encode_refuses_over_64_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
         f"ci:{MAX_ROW_ID + 1}",  # no row has it; PostgreSQL would refuse to look it up
         "fs:9223372036854775807",
         "lg:EN",
+        "za:Menu:0:0",
+        "za:a_very_long_verb_x:0:0",
+        "za:1abc:0:0",
+        "za:menu:0",
         "lg:english",
         "ci:1 ",
         "ci:١",

@@ -1,7 +1,7 @@
 import json
 import string
 
-from bot.conversation.texts import LOCALES_DIR, SUPPORTED, Texts, pick_locale
+from bot.conversation.texts import SUPPORTED, Texts, catalog_files, pick_locale
 from bot.domain.money import Money
 
 
@@ -9,10 +9,20 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def _load(code: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in catalog_files(code):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        assert not merged.keys() & part.keys(), (code, path.name)
+        merged.update(part)
+    return merged
+
+
 def test_every_locale_has_every_key_with_the_same_placeholders() -> None:
-    english = json.loads((LOCALES_DIR / "en.json").read_text(encoding="utf-8"))
+    english = _load("en")
+    assert [p.name for p in catalog_files("zh")[1:]] == [p.name for p in catalog_files("en")[1:]]
     for code in SUPPORTED:
-        catalog = json.loads((LOCALES_DIR / f"{code}.json").read_text(encoding="utf-8"))
+        catalog = _load(code)
         assert catalog.keys() == english.keys(), code
         for key, template in catalog.items():
             assert _fields(template) == _fields(english[key]), (code, key)

@@ -1,0 +1,1 @@
+"""Console section: coupons (being written)."""

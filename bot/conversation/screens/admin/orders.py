@@ -1,0 +1,1 @@
+"""Console section: orders (being written)."""

@@ -1,0 +1,1 @@
+"""Console section: products (being written)."""

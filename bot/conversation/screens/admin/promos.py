@@ -1,0 +1,1 @@
+"""Console section: promos (being written)."""

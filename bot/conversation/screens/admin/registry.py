@@ -1,0 +1,124 @@
+"""The console's routing table: each section registers its commands, buttons, typed steps and
+media steps here, with the permission each needs; ``screens.admin`` dispatches to them after
+checking the person's role again (a button is never trusted to say who may press it).
+
+* a command is ``/admin <word> [args]``;
+* a button is ``Action.ADMIN`` with a verb and two ids (``admin_cb("or_ship", order_id)``);
+* a step is a ``UiState`` whose name starts with ``admin.`` (typing a price, sending a video).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.turn import Turn
+from bot.domain.catalog import MediaKind
+from bot.domain.staff import Permission, Role
+from bot.services.ports import UiState
+
+#: Every console step's state name starts with this.
+STATE_PREFIX = "admin."
+
+CommandHandler = Callable[[Turn, Role, str], Awaitable[None]]
+PressHandler = Callable[[Turn, Role, int, int], Awaitable[None]]
+TextHandler = Callable[[Turn, Role, UiState, str], Awaitable[None]]
+#: (turn, role, state or None, kind, file_id, caption): a video or photo sent in private.
+MediaHandler = Callable[[Turn, Role, UiState | None, MediaKind, str, str], Awaitable[None]]
+
+
+H = TypeVar("H")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[H]):
+    permission: Permission
+    handler: H
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    order: int
+    label_key: str
+    verb: str
+    permission: Permission
+
+
+COMMANDS: dict[str, Entry[CommandHandler]] = {}
+VERBS: dict[str, Entry[PressHandler]] = {}
+STEPS: dict[str, Entry[TextHandler]] = {}
+MEDIA_STEPS: dict[str, Entry[MediaHandler]] = {}
+MENU: list[MenuItem] = []
+#: What a video or photo sent with no step running does (starts adding a product).
+NEW_MEDIA: list[Entry[MediaHandler]] = []
+
+
+def _put(table: dict[str, Entry[H]], key: str, entry: Entry[H]) -> None:
+    if key in table:
+        raise ValueError(f"the console already has {key!r}")
+    table[key] = entry
+
+
+def command(word: str, permission: Permission) -> Callable[[CommandHandler], CommandHandler]:
+    def register(handler: CommandHandler) -> CommandHandler:
+        _put(COMMANDS, word, Entry(permission, handler))
+        return handler
+
+    return register
+
+
+def verb(name: str, permission: Permission) -> Callable[[PressHandler], PressHandler]:
+    if not Callback(Action.ADMIN, (name, 0, 0)).encode():  # checks the verb's spelling
+        raise ValueError(name)
+
+    def register(handler: PressHandler) -> PressHandler:
+        _put(VERBS, name, Entry(permission, handler))
+        return handler
+
+    return register
+
+
+def step(state: str, permission: Permission) -> Callable[[TextHandler], TextHandler]:
+    if not state.startswith(STATE_PREFIX):
+        raise ValueError(f"a console step is named {STATE_PREFIX}…, not {state!r}")
+
+    def register(handler: TextHandler) -> TextHandler:
+        _put(STEPS, state, Entry(permission, handler))
+        return handler
+
+    return register
+
+
+def media_step(state: str, permission: Permission) -> Callable[[MediaHandler], MediaHandler]:
+    def register(handler: MediaHandler) -> MediaHandler:
+        _put(MEDIA_STEPS, state, Entry(permission, handler))
+        return handler
+
+    return register
+
+
+def new_media(permission: Permission) -> Callable[[MediaHandler], MediaHandler]:
+    def register(handler: MediaHandler) -> MediaHandler:
+        if NEW_MEDIA:
+            raise ValueError("only one section handles a video sent out of the blue")
+        NEW_MEDIA.append(Entry(permission, handler))
+        return handler
+
+    return register
+
+
+def menu_item(order: int, label_key: str, verb_name: str, permission: Permission) -> None:
+    MENU.append(MenuItem(order, label_key, verb_name, permission))
+    MENU.sort(key=lambda m: m.order)
+
+
+def admin_cb(name: str, first: int = 0, second: int = 0) -> str:
+    """Callback data of a console button."""
+    return cb(Action.ADMIN, name, first, second)
+
+
+def state(name: str, **data: int | str) -> UiState:
+    """A console step (``state("admin.pr.price", draft=3)``)."""
+    return UiState(STATE_PREFIX + name if not name.startswith(STATE_PREFIX) else name, data)

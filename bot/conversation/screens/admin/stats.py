@@ -1,0 +1,1 @@
+"""Console section: stats (being written)."""

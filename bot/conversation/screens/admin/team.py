@@ -1,0 +1,1 @@
+"""Console section: team (being written)."""

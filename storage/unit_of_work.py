@@ -31,6 +31,7 @@ from storage.repositories import (
 )
 from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
+from storage.stats_repository import SqlStatsRepository
 from storage.trust_repository import SqlTrustRepository
 
 
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
     staff: SqlStaffRepository
     audit: SqlAuditLog
     interests: SqlInterestRepository
+    stats: SqlStatsRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaffRepository(session)
         self.audit = SqlAuditLog(session)
         self.interests = SqlInterestRepository(session)
+        self.stats = SqlStatsRepository(session)
         return self
 
     async def __aexit__(

@@ -31,6 +31,7 @@ from bot.services.order_ports import (
     StripeEventLog,
 )
 from bot.services.sale_ports import SalePostRepository, SaleRepository
+from bot.services.stats_ports import StatsRepository
 from bot.services.trust_ports import TrustRepository
 
 
@@ -151,6 +152,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     audit: AuditLog
     interests: InterestRepository
+    stats: StatsRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

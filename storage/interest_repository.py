@@ -1,43 +1,216 @@
-"""Buyers' interactions with products in SQL, and the queries recommendations make of them."""
+"""Buyers' interactions with products in SQL, and the queries recommendations make of them.
+
+The neighbour queries aggregate in the database: a buyer's weight for a product is the weight
+of their strongest interaction with it (``bot.domain.recommend.KIND_WEIGHTS``, as a CASE), the
+co-occurrence of two products the sum of their buyers' weight products, top-K per anchor by a
+window function. They read only the window asked for, through the indexes on
+(product_id, kind), (user_id, at) and (kind, at).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, case, func, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.domain.interests import InteractionKind
+from bot.domain.recommend import INTEREST_THRESHOLD, KIND_WEIGHTS, WINDOW, CoCount, Touch
 from storage.admin_tables import InteractionRow
+from storage.tables import CategoryRow, ProductRow
 
 #: Paging back and forth over the same card is one view, not ten.
 VIEW_DEDUP = timedelta(minutes=30)
+
+_I = InteractionRow.__table__.c  # type: ignore[attr-defined]
+_WEIGHT = case(
+    *((_I.kind == kind.value, literal(w)) for kind, w in KIND_WEIGHTS.items()),
+    else_=literal(0.0),
+)
+
+
+def _ties(product_ids: list[int] | None, since: datetime, exclude_user: int | None) -> Select:  # type: ignore[type-arg]
+    """(user_id, product_id, w): each buyer's strongest tie to each product since ``since``."""
+    q = select(_I.user_id, _I.product_id, func.max(_WEIGHT).label("w")).where(_I.at >= since)
+    if product_ids is not None:
+        q = q.where(_I.product_id.in_(product_ids))
+    if exclude_user is not None:
+        q = q.where(_I.user_id != exclude_user)
+    return q.group_by(_I.user_id, _I.product_id)
+
+
+def interested_in(categories: Iterable[str], now: datetime) -> Select:  # type: ignore[type-arg]
+    """Buyers whose interactions with products of these categories (slugs or ids) over the
+    last ``WINDOW`` weigh at least ``INTEREST_THRESHOLD`` (the drop audience ``interest:``)."""
+    refs = [c.strip().lower() for c in categories if c.strip()]
+    ids = [int(c) for c in refs if c.isdigit()]
+    wanted = select(CategoryRow.id).where(
+        or_(
+            func.lower(CategoryRow.slug).in_(refs),  # type: ignore[arg-type]
+            CategoryRow.id.in_(ids),  # type: ignore[union-attr]
+        )
+    )
+    return (
+        select(_I.user_id)
+        .join(ProductRow, ProductRow.id == _I.product_id)  # type: ignore[arg-type]
+        .where(ProductRow.category_id.in_(wanted), _I.at >= now - WINDOW)  # type: ignore[union-attr]
+        .group_by(_I.user_id)
+        .having(func.sum(_WEIGHT) >= INTEREST_THRESHOLD)
+    )
 
 
 class SqlInterestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        #: Views waiting for the next commit: (user, product) -> when.
+        self._views: dict[tuple[int, int], list[datetime]] = {}
 
     async def record(
         self, user_id: int, product_ids: list[int], kind: InteractionKind, now: datetime
     ) -> None:
         wanted = sorted({p for p in product_ids if p > 0})
-        if not wanted:
-            return
         if kind is InteractionKind.VIEW:
-            seen = await self._s.execute(
-                select(InteractionRow.product_id).where(
-                    InteractionRow.user_id == user_id,  # type: ignore[arg-type]
-                    InteractionRow.kind == kind.value,  # type: ignore[arg-type]
-                    InteractionRow.at >= now - VIEW_DEDUP,  # type: ignore[arg-type]
-                    InteractionRow.product_id.in_(wanted),  # type: ignore[attr-defined]
-                )
-            )
-            recent = {int(r[0]) for r in seen}
-            wanted = [p for p in wanted if p not in recent]
+            for product_id in wanted:
+                self._views.setdefault((user_id, product_id), []).append(now)
+            return
         for product_id in wanted:
             self._s.add(
                 InteractionRow(user_id=user_id, product_id=product_id, kind=kind.value, at=now)
             )
         if wanted:
             await self._s.flush()
+
+    @property
+    def views_pending(self) -> bool:
+        return bool(self._views)
+
+    async def flush_views(self) -> None:
+        """Write the views recorded since the last commit, skipping a card the same buyer
+        viewed less than ``VIEW_DEDUP`` before (so a redelivered update's view counts once)."""
+        views, self._views = self._views, {}
+        if not views:
+            return
+        by_user: dict[int, dict[int, list[datetime]]] = {}
+        for (user_id, product_id), times in views.items():
+            by_user.setdefault(user_id, {})[product_id] = sorted(times)
+        for user_id, products in by_user.items():
+            earliest = min(times[0] for times in products.values())
+            seen = await self._s.execute(
+                select(_I.product_id, func.max(_I.at))
+                .where(
+                    _I.user_id == user_id,
+                    _I.kind == InteractionKind.VIEW.value,
+                    _I.at >= earliest - VIEW_DEDUP,
+                    _I.product_id.in_(list(products)),
+                )
+                .group_by(_I.product_id)
+            )
+            last: dict[int, datetime] = {int(p): at for p, at in seen}
+            for product_id, times in products.items():
+                for at in times:
+                    before = last.get(product_id)
+                    if before is not None and at - before < VIEW_DEDUP:
+                        continue
+                    last[product_id] = at
+                    self._s.add(
+                        InteractionRow(
+                            user_id=user_id,
+                            product_id=product_id,
+                            kind=InteractionKind.VIEW.value,
+                            at=at,
+                        )
+                    )
+        await self._s.flush()
+
+    async def co_counts(
+        self,
+        product_ids: list[int],
+        since: datetime,
+        per_anchor: int,
+        exclude_user: int | None = None,
+    ) -> list[CoCount]:
+        anchors = sorted(set(product_ids))
+        if not anchors or per_anchor <= 0:
+            return []
+        a = _ties(anchors, since, exclude_user).subquery("a")
+        b = (
+            _ties(None, since, exclude_user)
+            .where(_I.user_id.in_(select(a.c.user_id)))
+            .subquery("b")
+        )
+        dot = func.sum(a.c.w * b.c.w)
+        pairs = (
+            select(
+                a.c.product_id.label("anchor"),
+                b.c.product_id.label("other"),
+                dot.label("dot"),
+                func.row_number()
+                .over(partition_by=a.c.product_id, order_by=(dot.desc(), b.c.product_id))
+                .label("n"),
+            )
+            .join(b, (b.c.user_id == a.c.user_id) & (b.c.product_id != a.c.product_id))
+            .group_by(a.c.product_id, b.c.product_id)
+            .subquery("pairs")
+        )
+        rows = await self._s.execute(
+            select(pairs.c.anchor, pairs.c.other, pairs.c.dot)
+            .where(pairs.c.n <= per_anchor)
+            .order_by(pairs.c.anchor, pairs.c.dot.desc(), pairs.c.other)
+        )
+        return [CoCount(int(r[0]), int(r[1]), float(r[2])) for r in rows]
+
+    async def norms(
+        self, product_ids: list[int], since: datetime, exclude_user: int | None = None
+    ) -> dict[int, float]:
+        wanted = sorted(set(product_ids))
+        if not wanted:
+            return {}
+        t = _ties(wanted, since, exclude_user).subquery("t")
+        rows = await self._s.execute(
+            select(t.c.product_id, func.sum(t.c.w * t.c.w)).group_by(t.c.product_id)
+        )
+        return {int(p): float(n) for p, n in rows}
+
+    async def history(self, user_id: int, since: datetime, limit: int) -> list[Touch]:
+        rows = await self._s.execute(
+            select(_I.product_id, ProductRow.category_id, _I.kind, _I.at)
+            .join(ProductRow, ProductRow.id == _I.product_id)  # type: ignore[arg-type]
+            .where(_I.user_id == user_id, _I.at >= since)
+            .order_by(_I.at.desc(), _I.id.desc())
+            .limit(limit)
+        )
+        return [
+            Touch(int(p), int(c) if c is not None else None, InteractionKind(k), at)
+            for p, c, k, at in rows
+        ]
+
+    async def bought(self, user_id: int) -> set[int]:
+        rows = await self._s.execute(
+            select(_I.product_id)
+            .where(_I.user_id == user_id, _I.kind == InteractionKind.PURCHASE.value)
+            .distinct()
+        )
+        return {int(r[0]) for r in rows}
+
+    async def best_sellers(self, since: datetime, limit: int) -> list[tuple[int, int]]:
+        n = func.count()
+        rows = await self._s.execute(
+            select(_I.product_id, n)
+            .where(_I.kind == InteractionKind.PURCHASE.value, _I.at >= since)
+            .group_by(_I.product_id)
+            .order_by(n.desc(), _I.product_id)
+            .limit(limit)
+        )
+        return [(int(p), int(c)) for p, c in rows]
+
+
+async def load_interactions(
+    conn: AsyncConnection, rows: Iterable[tuple[int, int, InteractionKind, datetime]]
+) -> int:
+    """Bulk-insert (user, product, kind, at) rows as they are (no de-duplication): for the
+    recommendation benchmark's synthetic log."""
+    values = [{"user_id": u, "product_id": p, "kind": k.value, "at": at} for u, p, k, at in rows]
+    for start in range(0, len(values), 5000):
+        await conn.execute(insert(InteractionRow.__table__), values[start : start + 5000])  # type: ignore[attr-defined]
+    return len(values)

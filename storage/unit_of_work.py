@@ -127,6 +127,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._session is not None
+        await self.interests.flush_views()
         await self._session.commit()
         for callback in self._after_commit:
             callback()

@@ -228,6 +228,13 @@ class Storefront:
                 if turn.outbox_dirty:
                     for kick in self.on_outbox:
                         kick()
+            elif uow.interests.views_pending:
+                # Only cards were shown: their views are stored without claiming the update
+                # (a redelivery's view is de-duplicated), and never at the cost of the cards.
+                try:
+                    await uow.commit()
+                except Exception:
+                    log.warning("views of update %s not recorded", event.update_id, exc_info=True)
             return turn.replies
 
     async def _route(self, turn: Turn) -> None:

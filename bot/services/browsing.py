@@ -7,13 +7,14 @@ a single deep-linked product), so paging buttons need only the list's id and an 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.domain.catalog import Product
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import GroupDeal
 from bot.domain.reviews import ProductStanding
+from bot.services import recommendations
 from bot.services.ports import CategorySummary, UnitOfWork
 
 SEARCH_LIMIT = 50
@@ -133,7 +134,10 @@ async def similar_page(
     product = await uow.catalog.product(product_id)
     if product is None:
         return None
-    ids = await uow.catalog.similar_ids(product, SIMILAR_LIMIT)
+    at = now or datetime.now(UTC)
+    ids = await recommendations.similar_ids(
+        uow, product.id, product.category_id, at, SIMILAR_LIMIT
+    )
     return await _page(uow, ids, index, ListKind.SIMILAR, product_id, product.name, now)
 
 

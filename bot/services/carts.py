@@ -16,6 +16,7 @@ from bot.domain.cart import (
     line_cap,
 )
 from bot.domain.catalog import Variant
+from bot.domain.interests import InteractionKind
 from bot.services.ports import UnitOfWork
 
 
@@ -92,6 +93,8 @@ async def add_to_cart(
         quantity = await uow.carts.add(
             user_id, variant_id, decision.quantity - current, line_cap(variant, max_per_line), now
         )
+        if quantity > current:
+            await uow.interests.record(user_id, [product.id], InteractionKind.ADD, now)
     count = view.cart.item_count - current + quantity
     return AddOutcome(
         variant,

@@ -29,6 +29,7 @@ from bot.domain.coupons import (
 )
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
+from bot.domain.interests import InteractionKind
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.pricing import quote
@@ -590,6 +591,9 @@ async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
     if order.coupon_id is not None and await uow.prefs.coupon_of(order.user_id) == order.coupon_id:
         await uow.prefs.set_coupon(order.user_id, None)
     await team_seats.paid(uow, order, now)
+    # Once per order: only a payment that moved the order to paid gets here.
+    products = [ln.product_id for ln in order.lines]
+    await uow.interests.record(order.user_id, products, InteractionKind.PURCHASE, now)
     await creators.attribute(uow, order, now)
     await invites.on_paid(uow, order)
 

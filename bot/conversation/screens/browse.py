@@ -6,8 +6,17 @@ from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.replies import Button
 from bot.conversation.screens.cards import show_card, show_variant_picker
 from bot.conversation.turn import Turn
+from bot.domain.interests import InteractionKind
 from bot.services import browsing
-from bot.services.browsing import ListKind, QueryTooLong
+from bot.services.browsing import CardPage, ListKind, QueryTooLong
+
+
+async def _show(turn: Turn, page: CardPage, *, replace: bool) -> None:
+    """Show a card and count it as one view (paging back to it soon after counts once)."""
+    await turn.uow.interests.record(
+        turn.person.id, [page.product.id], InteractionKind.VIEW, turn.now
+    )
+    show_card(turn, page, replace=replace)
 
 
 async def catalog(turn: Turn) -> None:
@@ -38,7 +47,7 @@ async def open_category(turn: Turn, category_id: int) -> None:
         turn.tell(turn.tx.t("catalog.category_empty", name=category.name))
         return
     turn.answer()
-    show_card(turn, page, replace=False)
+    await _show(turn, page, replace=False)
 
 
 async def navigate(turn: Turn, kind: ListKind, list_id: int, index: int) -> None:
@@ -47,7 +56,7 @@ async def navigate(turn: Turn, kind: ListKind, list_id: int, index: int) -> None
         turn.answer(turn.tx.t("card.list_empty"), alert=True)
         return
     turn.answer()
-    show_card(turn, page, replace=True)
+    await _show(turn, page, replace=True)
 
 
 async def more_like_this(turn: Turn, product_id: int) -> None:
@@ -59,7 +68,7 @@ async def more_like_this(turn: Turn, product_id: int) -> None:
         turn.answer(turn.tx.t("card.no_similar"))
         return
     turn.answer()
-    show_card(turn, page, replace=True)
+    await _show(turn, page, replace=True)
 
 
 async def pick_or_add(turn: Turn, call: Callback) -> bool:
@@ -99,7 +108,7 @@ async def search(turn: Turn, query: str) -> None:
     if page is None:
         turn.tell(turn.tx.t("search.none", query=" ".join(query.split())))
         return
-    show_card(turn, page, replace=False)
+    await _show(turn, page, replace=False)
 
 
 async def open_product(turn: Turn, product_id: int) -> bool:
@@ -107,7 +116,7 @@ async def open_product(turn: Turn, product_id: int) -> bool:
     page = await browsing.single_page(turn.uow, product_id, turn.now)
     if page is None:
         return False
-    show_card(turn, page, replace=False)
+    await _show(turn, page, replace=False)
     return True
 
 

@@ -84,6 +84,17 @@ class SimUser:
             body["chat_type"] = chat_type
         return self._state.updates.push({"inline_query": body})
 
+    def choose_inline_result(
+        self, result_id: str, query: str, *, inline_message_id: str | None = None
+    ) -> JsonObject:
+        """Post one of the bot's inline results: a ``chosen_inline_result`` update (Telegram
+        sends it only to bots with inline feedback on; ``inline_message_id`` only when the
+        result had an inline keyboard)."""
+        body: dict[str, object] = {"result_id": result_id, "from": self.user, "query": query}
+        if inline_message_id is not None:
+            body["inline_message_id"] = inline_message_id
+        return self._state.updates.push({"chosen_inline_result": body})
+
 
 class SimChat:
     """One chat as seen from Telegram's side: people write and press, the bot's messages pile

@@ -13,6 +13,9 @@ Two file shapes are understood:
   still works where the shared folder is absent (an installed package, the sandbox command).
 
 Run ``python -m bot.standin.spec compact SRC DST`` to regenerate the compact copy.
+
+Some parameters are checked deeper, against the object types (``DEEP_PARAMETERS``): the compact
+copy keeps the types they reach (``types``), with their fields, field types and required flags.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.standin.type_check import ObjectType, check, closure, compact_types, read_types
 
 SPEC_ENV_VAR = "TELEGRAM_BOT_API_SPEC"
 PACKAGED_SPEC = Path(__file__).resolve().with_name("botapi_methods.json")
@@ -36,6 +41,15 @@ KIND_BOOL = "bool"
 KIND_INT_OR_STR = "int_or_str"
 KIND_FILE = "file"
 KIND_JSON = "json"
+
+#: JSON parameters whose objects are checked field by field against ``types`` (Telegram refuses
+#: a result with an unknown field, a missing required one or an unknown ``type``).
+DEEP_PARAMETERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "answerInlineQuery": {
+        "results": ("Array of InlineQueryResult",),
+        "button": ("InlineQueryResultsButton",),
+    },
+}
 
 
 def kind_of_types(types: Sequence[str]) -> str:
@@ -83,11 +97,16 @@ class BotApiSpec:
     """
 
     def __init__(
-        self, version: str, methods: Sequence[MethodSpec], source: Path | None = None
+        self,
+        version: str,
+        methods: Sequence[MethodSpec],
+        source: Path | None = None,
+        types: Mapping[str, ObjectType] | None = None,
     ) -> None:
         self.version = version
         self.source = source
         self._methods: dict[str, MethodSpec] = {m.name.lower(): m for m in methods}
+        self.types: Mapping[str, ObjectType] = types or {}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], source: Path | None = None) -> BotApiSpec:
@@ -115,7 +134,7 @@ class BotApiSpec:
                 )
             else:
                 methods.append(_method_from_full(str(name), entry))
-        return cls(version, methods, source)
+        return cls(version, methods, source, read_types(data.get("types")))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> BotApiSpec:
@@ -165,6 +184,12 @@ class BotApiSpec:
             for name in found.required
             if params.get(name) is None
         )
+        for name, types in DEEP_PARAMETERS.get(found.name, {}).items():
+            if params.get(name) is not None:
+                problems.extend(
+                    f"{found.name}: {problem}"
+                    for problem in check(self.types, types, params[name], name)
+                )
         return problems
 
     def compact(self) -> dict[str, object]:
@@ -174,7 +199,9 @@ class BotApiSpec:
             for m in self._methods.values()
         }
         kinds = {m.name: dict(m.kinds) for m in self._methods.values() if m.kinds}
-        return {"version": self.version, "methods": methods, "field_kinds": kinds}
+        roots = [t for params in DEEP_PARAMETERS.values() for ts in params.values() for t in ts]
+        types = compact_types(closure(self.types, roots))
+        return {"version": self.version, "methods": methods, "field_kinds": kinds, "types": types}
 
 
 def _method_from_full(name: str, entry: Mapping[str, object]) -> MethodSpec:

@@ -141,6 +141,19 @@ class InlineQuery:
     chat: Chat | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChosenInline:
+    """A person posted one of the bot's inline results (``chosen_inline_result``; Telegram
+    sends these only when inline feedback is on in @BotFather)."""
+
+    update_id: int
+    person: Person
+    result_id: str
+    query: str
+    inline_message_id: str | None = None
+    chat: Chat | None = None
+
+
 Event = (
     Command
     | Text
@@ -150,4 +163,5 @@ Event = (
     | PreCheckout
     | PaymentDone
     | InlineQuery
+    | ChosenInline
 )

@@ -150,14 +150,33 @@ class InlineArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class InlineProduct:
+    """One inline result showing a product, posted with its caption and keyboard.
+
+    ``media`` is what Telegram can show without an upload (inline results cannot upload): a
+    video or photo by its Telegram ``file_id``, or a photo by its https URL; None posts the
+    caption as a text card.
+    """
+
+    id: str
+    title: str
+    description: str
+    caption: str
+    media: MediaRef | None = None
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerInline:
     """``answerInlineQuery``: every inline query is answered, with no results if need be."""
 
     query_id: str
-    results: tuple[InlineArticle, ...] = ()
+    results: tuple[InlineArticle | InlineProduct, ...] = ()
     #: Seconds Telegram may cache the answer; live progress wants it short.
     cache_time: int = 5
     personal: bool = False
+    #: What the client sends as ``offset`` for the next page; empty: no more results.
+    next_offset: str = ""
 
 
 Reply = (

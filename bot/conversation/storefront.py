@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from bot.conversation.callbacks import Action, decode, row_id
 from bot.conversation.events import (
     ButtonPress,
+    ChosenInline,
     Command,
     Event,
     InlineQuery,
@@ -51,6 +52,7 @@ from bot.conversation.screens import (
     live,
     orders,
     reviews,
+    sharing,
 )
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -254,7 +256,9 @@ class Storefront:
         elif isinstance(event, PaymentDone):
             await checkout.paid(turn, event)
         elif isinstance(event, InlineQuery):
-            await group_buys.inline(turn, event)
+            await sharing.inline(turn, event)
+        elif isinstance(event, ChosenInline):
+            await sharing.chosen(turn, event)
 
     async def _command(self, turn: Turn, event: Command) -> None:
         if event.name != "cancel":
@@ -404,6 +408,8 @@ class Storefront:
             return [AnswerShipping(event.query_id, error=tx.label("precheckout.error"))]
         if isinstance(event, InlineQuery):
             return [AnswerInline(event.query_id)]
+        if isinstance(event, ChosenInline):  # nothing to tell: the person posted their card
+            return []
         if isinstance(event, PaymentDone) and event.chat is not None:
             return [SendText(event.chat.id, tx.t("error.payment"))]
         if event.chat is not None and event.chat.id == event.person.id:

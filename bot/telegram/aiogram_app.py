@@ -24,11 +24,15 @@ from aiogram.types import (
     BotCommandScopeDefault,
     BufferedInputFile,
     CallbackQuery,
+    ChosenInlineResult,
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQuery,
     InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedVideo,
+    InlineQueryResultPhoto,
     InputMediaPhoto,
     InputMediaVideo,
     InputTextMessageContent,
@@ -42,11 +46,12 @@ from aiogram.types import (
 
 from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
 from bot.conversation.events import Event
-from bot.conversation.replies import AnswerInline, Keyboard, MediaRef
+from bot.conversation.replies import AnswerInline, InlineArticle, InlineProduct, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.sending import HTML, BotApiSender, media_source
+from bot.telegram.sending import HTML, BotApiSender, inline_shape, media_source
 from bot.telegram.translate import (
+    chosen_event,
     inline_event,
     message_event,
     pre_checkout_event,
@@ -159,18 +164,46 @@ class AiogramSender(BotApiSender):
         return ShippingOption(id=option_id, title=title, prices=prices)
 
     def _inline_results(self, answer: AnswerInline) -> list[Any]:
-        return [
-            InlineQueryResultArticle(
-                id=r.id,
-                title=r.title,
-                input_message_content=InputTextMessageContent(
-                    message_text=r.text, parse_mode=HTML
-                ),
-                reply_markup=_markup(r.keyboard),
-                description=r.description,
-            )
-            for r in answer.results
-        ]
+        return [_inline_result(r) for r in answer.results]
+
+
+def _inline_result(r: InlineArticle | InlineProduct) -> Any:
+    if isinstance(r, InlineArticle):
+        return InlineQueryResultArticle(
+            id=r.id,
+            title=r.title,
+            input_message_content=InputTextMessageContent(message_text=r.text, parse_mode=HTML),
+            reply_markup=_markup(r.keyboard),
+            description=r.description,
+        )
+    shape = inline_shape(r)
+    common: dict[str, Any] = {
+        "id": r.id,
+        "title": r.title,
+        "description": r.description,
+        "reply_markup": _markup(r.keyboard),
+    }
+    media = r.media
+    if shape == "cached_video" and media is not None and media.file_id:
+        return InlineQueryResultCachedVideo(
+            video_file_id=media.file_id, caption=r.caption, parse_mode=HTML, **common
+        )
+    if shape == "cached_photo" and media is not None and media.file_id:
+        return InlineQueryResultCachedPhoto(
+            photo_file_id=media.file_id, caption=r.caption, parse_mode=HTML, **common
+        )
+    if shape == "photo_url" and media is not None:
+        return InlineQueryResultPhoto(
+            photo_url=media.source,
+            thumbnail_url=media.source,
+            caption=r.caption,
+            parse_mode=HTML,
+            **common,
+        )
+    return InlineQueryResultArticle(
+        input_message_content=InputTextMessageContent(message_text=r.caption, parse_mode=HTML),
+        **common,
+    )
 
 
 async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
@@ -221,6 +254,11 @@ def build_router(storefront: Storefront) -> Router:
         await _bot_username(bot, storefront)
         update_id = event_update.update_id
         await _run(storefront, bot, update_id, inline_event(update_id, query))
+
+    @router.chosen_inline_result()
+    async def on_chosen(chosen: ChosenInlineResult, bot: Bot, event_update: Update) -> None:
+        update_id = event_update.update_id
+        await _run(storefront, bot, update_id, chosen_event(update_id, chosen))
 
     return router
 

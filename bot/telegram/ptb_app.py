@@ -19,6 +19,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedVideo,
+    InlineQueryResultPhoto,
     InputFile,
     InputMediaPhoto,
     InputMediaVideo,
@@ -32,6 +35,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
@@ -42,11 +46,12 @@ from telegram.ext import filters as ptb_filters
 
 from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
 from bot.conversation.events import Event
-from bot.conversation.replies import AnswerInline, Keyboard, MediaRef
+from bot.conversation.replies import AnswerInline, InlineArticle, InlineProduct, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
-from bot.telegram.sending import HTML, BotApiSender, media_source
+from bot.telegram.sending import HTML, BotApiSender, inline_shape, media_source
 from bot.telegram.translate import (
+    chosen_event,
     inline_event,
     message_event,
     pre_checkout_event,
@@ -130,16 +135,59 @@ class PtbSender(BotApiSender):
         return ShippingOption(option_id, title, prices)
 
     def _inline_results(self, answer: AnswerInline) -> list[Any]:
-        return [
-            InlineQueryResultArticle(
-                r.id,
-                r.title,
-                InputTextMessageContent(r.text, parse_mode=HTML),
-                reply_markup=_markup(r.keyboard),
-                description=r.description,
-            )
-            for r in answer.results
-        ]
+        return [_inline_result(r) for r in answer.results]
+
+
+def _inline_result(r: InlineArticle | InlineProduct) -> Any:
+    if isinstance(r, InlineArticle):
+        return InlineQueryResultArticle(
+            r.id,
+            r.title,
+            InputTextMessageContent(r.text, parse_mode=HTML),
+            reply_markup=_markup(r.keyboard),
+            description=r.description,
+        )
+    shape = inline_shape(r)
+    markup = _markup(r.keyboard)
+    media = r.media
+    if shape == "cached_video" and media is not None and media.file_id:
+        return InlineQueryResultCachedVideo(
+            r.id,
+            media.file_id,
+            r.title,
+            description=r.description,
+            caption=r.caption,
+            parse_mode=HTML,
+            reply_markup=markup,
+        )
+    if shape == "cached_photo" and media is not None and media.file_id:
+        return InlineQueryResultCachedPhoto(
+            r.id,
+            media.file_id,
+            title=r.title,
+            description=r.description,
+            caption=r.caption,
+            parse_mode=HTML,
+            reply_markup=markup,
+        )
+    if shape == "photo_url" and media is not None:
+        return InlineQueryResultPhoto(
+            r.id,
+            media.source,
+            media.source,
+            title=r.title,
+            description=r.description,
+            caption=r.caption,
+            parse_mode=HTML,
+            reply_markup=markup,
+        )
+    return InlineQueryResultArticle(
+        r.id,
+        r.title,
+        InputTextMessageContent(r.caption, parse_mode=HTML),
+        reply_markup=markup,
+        description=r.description,
+    )
 
 
 def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
@@ -189,9 +237,15 @@ def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None
         event = inline_event(update.update_id, query) if query else None
         await _run(storefront, context.bot, update.update_id, event)
 
+    async def on_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chosen = update.chosen_inline_result
+        event = chosen_event(update.update_id, chosen) if chosen else None
+        await _run(storefront, context.bot, update.update_id, event)
+
     return [
         MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),
         InlineQueryHandler(on_inline),
+        ChosenInlineResultHandler(on_chosen),
         CallbackQueryHandler(on_callback),
         ShippingQueryHandler(on_shipping),
         PreCheckoutQueryHandler(on_pre_checkout),

@@ -24,6 +24,7 @@ ALLOWED_UPDATES = [
     "shipping_query",
     "pre_checkout_query",
     "inline_query",
+    "chosen_inline_result",
 ]
 
 Framework = Literal["aiogram", "ptb"]

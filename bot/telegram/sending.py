@@ -11,10 +11,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.conversation.delivery import DeliveryError, Failure, Sent
-from bot.conversation.replies import AnswerInline, AnswerShipping, Keyboard, MediaRef, SendInvoice
+from bot.conversation.replies import (
+    AnswerInline,
+    AnswerShipping,
+    InlineProduct,
+    Keyboard,
+    MediaRef,
+    SendInvoice,
+)
 from bot.domain.catalog import MediaKind
 from bot.services.payment_port import PaymentError
 from bot.telegram.translate import sent_of
@@ -30,6 +37,20 @@ def media_source(media: MediaRef) -> str | Path:
     if media.source.startswith(("http://", "https://")):
         return media.source
     return Path(media.source)
+
+
+InlineShape = Literal["cached_video", "cached_photo", "photo_url", "article"]
+
+
+def inline_shape(result: InlineProduct) -> InlineShape:
+    """Which InlineQueryResult a product result becomes: inline answers cannot upload, so a
+    video needs Telegram's file_id, a photo its file_id or an https URL; else a text card."""
+    media = result.media
+    if media is not None and media.file_id:
+        return "cached_video" if media.kind is MediaKind.VIDEO else "cached_photo"
+    if media is not None and media.kind is MediaKind.PHOTO and media.source.startswith("https://"):
+        return "photo_url"
+    return "article"
 
 
 def _paid(paid: bool) -> dict[str, bool]:
@@ -65,7 +86,7 @@ class BotApiSender(ABC):
 
     @abstractmethod
     def _inline_results(self, answer: AnswerInline) -> list[Any]:
-        """The framework's InlineQueryResultArticle list."""
+        """The framework's InlineQueryResult list (see ``inline_shape``)."""
 
     async def _sent(self, call: Awaitable[Any]) -> Sent:
         sent = sent_of(await self._call(call))
@@ -217,6 +238,7 @@ class BotApiSender(ABC):
                 results=self._inline_results(answer),
                 cache_time=answer.cache_time,
                 is_personal=answer.personal or None,
+                next_offset=answer.next_offset or None,
             )
         )
 

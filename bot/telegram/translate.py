@@ -13,6 +13,7 @@ from bot.conversation.events import (
     ButtonPress,
     Chat,
     ChatKind,
+    ChosenInline,
     Command,
     Event,
     InlineQuery,
@@ -172,6 +173,17 @@ def inline_event(update_id: int, query: Any) -> InlineQuery:
         str(query.id),
         (query.query or "")[:256],
         query.offset or "",
+    )
+
+
+def chosen_event(update_id: int, chosen: Any) -> ChosenInline:
+    """``chosen_inline_result``: the person posted one of the bot's inline results."""
+    return ChosenInline(
+        update_id,
+        person_of(chosen.from_user),
+        str(chosen.result_id),
+        (chosen.query or "")[:256],
+        chosen.inline_message_id,
     )
 
 

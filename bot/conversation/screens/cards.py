@@ -33,7 +33,8 @@ _DESCRIPTION_CHARS = 700
 _REVIEW_CHARS = 120
 
 
-def _price_line(tx: Texts, product: Product) -> str:
+def price_line(tx: Texts, product: Product) -> str:
+    """The price (or "from" price) in bold and the stock hint; also the inline results' line."""
     price = product.price_from
     hint = stock_hint(product.available)
     stock = {
@@ -73,7 +74,7 @@ def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
 
 def caption(tx: Texts, page: CardPage) -> str:
     product = page.product
-    parts = [f"<b>{escape(product.name)}</b>", _price_line(tx, product)]
+    parts = [f"<b>{escape(product.name)}</b>", price_line(tx, product)]
     if page.sale is not None and page.at is not None:
         parts.append(sale_line(tx, page.sale, page.at))
     parts += standing_lines(tx, page.standing)
@@ -141,7 +142,14 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
             Button(tx.label("card.btn_cart"), cb(Action.CART)),
         )
     )
+    rows.append((share_button(tx, product),))
     return tuple(rows)
+
+
+def share_button(tx: Texts, product: Product) -> Button:
+    """📤 Share: Telegram lets the person pick a chat and types ``@bot p_<id>`` there, which
+    the inline answer leads with this product (``screens.sharing``)."""
+    return Button(tx.label("sharing.btn_share"), share=f"p_{product.id}")
 
 
 def variant_keyboard(tx: Texts, page: CardPage, *, buy: bool = False) -> Keyboard:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
+from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
 from bot.conversation.texts import Raw, Texts
 from bot.conversation.turn import Turn
@@ -54,6 +55,9 @@ def _details_keyboard(turn: Turn, order: Order) -> Keyboard:
     received = order.delivered_at or order.shipped_at
     if return_open(order.status, received, turn.now, turn.config.payments.return_window):
         rows.append((Button(tx.label("orders.btn_return"), cb(Action.ORDER_RETURN, order.id)),))
+    shared = share_query([ln.product_id for ln in order.lines])
+    if shared:  # share what you bought: the inline answer leads with these products
+        rows.append((Button(tx.label("sharing.btn_share_order"), share=shared),))
     rows.append((Button(tx.label("orders.btn_back"), cb(Action.ORDERS)),))
     return tuple(rows)
 

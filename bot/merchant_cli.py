@@ -11,7 +11,8 @@ from bot.bootstrap import App
 from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
 from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
-from bot.services import orders, stripe_payments, team_seats
+from bot.services import merchant_orders, orders
+from bot.services.orders import Refused
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -139,16 +140,13 @@ async def run_orders(app: App, args: argparse.Namespace) -> int:
                 )
             return 0
         if command == "ship":
-            order = await uow.orders.get(args.id)
-            if order is not None and await team_seats.awaiting_team(uow, order):
+            outcome = await merchant_orders.ship(uow, app.card, args.id, args.tracking, now)
+            if outcome.refused is Refused.GROUP_OPEN:
                 print(f"storefront: order #{args.id} is a seat in a group buy still filling")
                 return 1
-            if order is not None and order.status is OrderStatus.AUTHORIZED:
-                if app.card is None:
-                    print("storefront: capturing needs STRIPE_API_KEY")
-                    return 1
-                await stripe_payments.capture(uow, app.card, order.id, now)
-            outcome = await orders.mark_shipped(uow, args.id, args.tracking, now)
+            if outcome.refused is Refused.NO_CARD:
+                print("storefront: capturing needs STRIPE_API_KEY")
+                return 1
         elif command == "deliver":
             outcome = await orders.mark_delivered(uow, args.id, now)
         else:

@@ -196,12 +196,15 @@ class SqlOrderRepository:
         ).scalars()
         return await self._load(list(rows))
 
-    async def recent(self, statuses: frozenset[OrderStatus], limit: int) -> list[Order]:
+    async def recent(
+        self, statuses: frozenset[OrderStatus], limit: int, offset: int = 0
+    ) -> list[Order]:
         rows = (
             await self._s.execute(
                 select(OrderRow)
                 .where(OrderRow.status.in_([s.value for s in statuses]))  # type: ignore[attr-defined]
                 .order_by(OrderRow.id.desc())  # type: ignore[union-attr]
+                .offset(offset)
                 .limit(limit)
             )
         ).scalars()

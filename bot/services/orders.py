@@ -26,6 +26,8 @@ class Refused(StrEnum):
     WINDOW_CLOSED = "window_closed"  # the return window has passed
     TOO_MUCH = "too_much"  # a refund larger than what is left
     GROUP_OPEN = "group_open"  # a group-buy seat whose team has not filled yet
+    NO_CARD = "no_card"  # an authorised card to capture, and the shop has no Stripe key
+    ALREADY_DONE = "already_done"  # that refund was already made (a second press)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,15 @@ async def mark_delivered(uow: UnitOfWork, order_id: int, now: datetime) -> Outco
     return Outcome(await uow.orders.get(order.id))
 
 
+async def pending_refunds(uow: UnitOfWork, order: Order) -> int:
+    """Minor units of the order's refunds queued and not yet through."""
+    return sum(
+        task.amount.amount
+        for task, status in await uow.refunds.for_order(order.id)
+        if status in ("pending", "retrying") and task.method != "capture"
+    )
+
+
 async def merchant_refund(
     uow: UnitOfWork, order_id: int, amount: Money | None, now: datetime, reason: str = "merchant"
 ) -> Outcome:
@@ -133,12 +144,7 @@ async def merchant_refund(
         return Outcome(refused=Refused.NOT_FOUND)
     if order.status not in REFUNDABLE:
         return Outcome(order, Refused.NOT_ALLOWED)
-    pending = sum(
-        task.amount.amount
-        for task, status in await uow.refunds.for_order(order.id)
-        if status in ("pending", "retrying") and task.method != "capture"
-    )
-    left = order.refundable.amount - pending
+    left = order.refundable.amount - await pending_refunds(uow, order)
     wanted = left if amount is None else amount.amount
     if amount is not None and amount.currency != order.currency:
         return Outcome(order, Refused.TOO_MUCH)

@@ -1,0 +1,121 @@
+"""One order as the merchant sees it in the console: the buyer, lines, totals, where it goes,
+its status, tracking and refunds so far, with the actions the order (and the role) allows."""
+
+from __future__ import annotations
+
+import json
+
+from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens.admin.registry import admin_cb
+from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
+from bot.conversation.texts import Raw
+from bot.conversation.turn import Turn
+from bot.domain.money import Money
+from bot.domain.orders import REFUNDABLE, OrderStatus
+from bot.domain.staff import Permission, Role, can
+from bot.services import merchant_orders
+from bot.services.checkout import refund_method
+from bot.services.merchant_orders import OrderFilter
+from bot.services.order_ports import Order
+
+#: The filter buttons, in this order; a button carries the filter's index.
+FILTERS: tuple[OrderFilter, ...] = (
+    OrderFilter.ALL,
+    OrderFilter.NEW,
+    OrderFilter.PAID,
+    OrderFilter.TO_SHIP,
+    OrderFilter.RETURNS,
+)
+
+
+def filter_at(index: int) -> OrderFilter:
+    return FILTERS[index] if 0 <= index < len(FILTERS) else OrderFilter.ALL
+
+
+def status_label(turn: Turn, order: Order) -> str:
+    return turn.tx.label(f"order.status.{order.status.value}")
+
+
+def _address(order: Order) -> str:
+    if not order.ship_address:
+        return ""
+    try:
+        parts = json.loads(order.ship_address)
+    except ValueError:
+        return order.ship_address
+    if not isinstance(parts, dict):
+        return str(parts)
+    keys = ("street_line1", "street_line2", "city", "state", "post_code", "country_code")
+    return ", ".join(str(parts[k]) for k in keys if parts.get(k))
+
+
+def path_label(turn: Turn, order: Order) -> str:
+    """How the money goes back (a Stripe refund, Telegram Stars, a released authorisation)."""
+    return turn.tx.label(f"admin.or.path.{refund_method(order)}")
+
+
+async def order_text(turn: Turn, order: Order) -> str:
+    tx = turn.tx
+    profile = await turn.uow.buyers.profile(order.user_id)
+    name = profile.first_name if profile is not None and profile.first_name else "—"
+    lines = [
+        tx.t("admin.or.title", order=order.id, status=status_label(turn, order)),
+        tx.t("admin.or.buyer", user=order.user_id, name=name),
+        tx.t("admin.or.placed", when=order.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+        "",
+    ]
+    lines += [
+        tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
+        for ln in order.lines
+    ]
+    lines.append("")
+    lines += money_summary(tx, order)
+    lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
+    address = _address(order)
+    if address:
+        lines.append(tx.t("admin.or.address", name=order.ship_name or "", address=address))
+    if order.tracking:
+        lines.append(tx.t("orders.tracking", tracking=order.tracking))
+    pending = await merchant_orders.refunded_so_far(turn.uow, order) - order.refunded.amount
+    if pending > 0:
+        lines.append(
+            tx.t("admin.or.refund_pending", total=tx.money(Money(pending, order.currency)))
+        )
+    tasks = await turn.uow.refunds.for_order(order.id)
+    done = [t for t, status in tasks if status == "done" and t.method != "capture"]
+    if done:
+        amounts = ", ".join(tx.money(t.amount) for t in done)
+        lines.append(tx.t("admin.or.refunds_done", amounts=Raw(amounts)))
+    if order.method:
+        lines.append(tx.t("admin.or.paid_by", method=path_label(turn, order)))
+    return "\n".join(lines)
+
+
+def order_keyboard(turn: Turn, role: Role, order: Order, back: int) -> Keyboard:
+    tx = turn.tx
+    rows: list[tuple[Button, ...]] = []
+    if merchant_orders.shippable(order):
+        rows.append((Button(tx.label("admin.or.btn_ship"), admin_cb("or_ship", order.id)),))
+    refundable = order.status in REFUNDABLE and order.refundable.amount > 0
+    if refundable and can(role, Permission.REFUNDS):
+        if order.status is OrderStatus.RETURN_REQUESTED:
+            rows.append(
+                (
+                    Button(tx.label("admin.or.btn_approve"), admin_cb("or_refa", order.id)),
+                    Button(tx.label("admin.or.btn_decline"), admin_cb("or_decl", order.id)),
+                )
+            )
+        else:
+            rows.append((Button(tx.label("admin.or.btn_refund"), admin_cb("or_ref", order.id)),))
+    rows.append(
+        (
+            Button(tx.label("admin.or.btn_list"), admin_cb("or_list", back)),
+            Button(tx.label("admin.btn_menu"), admin_cb("menu")),
+        )
+    )
+    return tuple(rows)
+
+
+def back_to(turn: Turn, order_id: int) -> Keyboard:
+    """A single "back to the order" button (after an action, or to cancel a step)."""
+    return ((Button(turn.tx.label("admin.or.btn_back"), admin_cb("or_view", order_id)),),)

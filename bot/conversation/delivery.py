@@ -28,6 +28,7 @@ from bot.conversation.replies import (
     Keyboard,
     MediaRef,
     Reply,
+    SendDocument,
     SendInvoice,
     SendMedia,
     SendText,
@@ -99,6 +100,9 @@ class Sender(Protocol):
         *,
         paid: bool = False,
     ) -> Sent: ...
+    async def send_document(
+        self, chat_id: int, data: bytes, filename: str, caption: str, keyboard: Keyboard | None
+    ) -> Sent: ...
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None
     ) -> None: ...
@@ -145,6 +149,8 @@ async def _send(reply: Reply, sender: Sender) -> Sent | None:
             return await sender.send_text(chat_id, text, keyboard)
         case SendMedia(chat_id, media, caption, keyboard):
             return await sender.send_media(chat_id, media, caption, keyboard)
+        case SendDocument(chat_id, data, filename, caption, keyboard):
+            return await sender.send_document(chat_id, data, filename, caption, keyboard)
         case EditText(chat_id, message_id, text, keyboard):
             await sender.edit_text(chat_id, message_id, text, keyboard)
         case EditCaption(chat_id, message_id, caption, keyboard):

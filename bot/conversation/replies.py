@@ -58,6 +58,17 @@ class SendMedia:
 
 
 @dataclass(frozen=True, slots=True)
+class SendDocument:
+    """A file made on the fly (a CSV export), uploaded as ``filename``."""
+
+    chat_id: int
+    data: bytes
+    filename: str
+    caption: str = ""
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EditText:
     chat_id: int
     message_id: int
@@ -182,6 +193,7 @@ class AnswerInline:
 Reply = (
     SendText
     | SendMedia
+    | SendDocument
     | EditText
     | EditCaption
     | EditMedia

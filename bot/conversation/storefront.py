@@ -35,6 +35,7 @@ from bot.conversation.replies import (
     AnswerShipping,
     DeleteMessage,
     Reply,
+    SendDocument,
     SendInvoice,
     SendMedia,
     SendText,
@@ -69,7 +70,7 @@ Clock = Callable[[], datetime]
 
 #: Replies that would show twice if a redelivered update were handled again (edits and answers
 #: are harmless: Telegram reports "not modified" or "query is too old").
-_NOT_IDEMPOTENT = (SendText, SendMedia, DeleteMessage, SendInvoice)
+_NOT_IDEMPOTENT = (SendText, SendMedia, SendDocument, DeleteMessage, SendInvoice)
 #: How often a successful_payment is tried before giving up (the money is already taken, and
 #: long polling will not deliver the update again).
 _PAYMENT_ATTEMPTS = 3

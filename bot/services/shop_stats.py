@@ -161,10 +161,10 @@ def average_minor(totals: CurrencyTotals) -> int:
 
 
 def conversion(step: int, previous: int) -> Decimal | None:
-    """``step`` as a percentage of ``previous`` (one decimal), None when nobody was before.
+    """``step`` as a percentage of ``previous`` (one decimal), None when ``previous`` is 0.
 
-    Steps are counted on their own, so a step can exceed the one before (Buy now skips the
-    cart; someone who viewed last month pays today): the figure is then above 100, as counted.
+    Steps are counted on their own, so a step can exceed another (Buy now skips the cart;
+    someone who viewed last month pays today): the figure is then above 100, as counted.
     """
     if previous <= 0:
         return None

@@ -68,6 +68,7 @@ _METHODS_USED = (
     methods.SendMessage,
     methods.SendVideo,
     methods.SendPhoto,
+    methods.SendDocument,
     methods.EditMessageText,
     methods.EditMessageCaption,
     methods.EditMessageMedia,
@@ -152,6 +153,9 @@ class AiogramSender(BotApiSender):
 
     def _file(self, media: MediaRef) -> Any:
         return _file(media)
+
+    def _upload(self, data: bytes, filename: str) -> Any:
+        return BufferedInputFile(data, filename=filename)
 
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto

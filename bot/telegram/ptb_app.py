@@ -114,6 +114,9 @@ class PtbSender(BotApiSender):
             return InputFile(media.data, filename=media.filename)
         return media_source(media)
 
+    def _upload(self, data: bytes, filename: str) -> Any:
+        return InputFile(data, filename=filename)
+
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         kind = InputMediaVideo if media.kind is MediaKind.VIDEO else InputMediaPhoto
         if media.data is not None:

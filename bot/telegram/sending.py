@@ -74,6 +74,10 @@ class BotApiSender(ABC):
         """What the framework sends for a top-level video/photo parameter."""
 
     @abstractmethod
+    def _upload(self, data: bytes, filename: str) -> Any:
+        """The framework's upload type for bytes made on the fly (a document)."""
+
+    @abstractmethod
     def _input_media(self, media: MediaRef, caption: str) -> Any:
         """The framework's InputMediaVideo/InputMediaPhoto for ``editMessageMedia``."""
 
@@ -125,6 +129,19 @@ class BotApiSender(ABC):
         if media.kind is MediaKind.VIDEO:
             return await self._sent(self.bot.send_video(video=self._file(media), **common))
         return await self._sent(self.bot.send_photo(photo=self._file(media), **common))
+
+    async def send_document(
+        self, chat_id: int, data: bytes, filename: str, caption: str, keyboard: Keyboard | None
+    ) -> Sent:
+        return await self._sent(
+            self.bot.send_document(
+                chat_id=chat_id,
+                document=self._upload(data, filename),
+                caption=caption or None,
+                parse_mode=HTML if caption else None,
+                reply_markup=self._markup(keyboard),
+            )
+        )
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None

@@ -154,6 +154,7 @@ async def test_pages_of_ten_then_none_and_forged_offsets_are_harmless(
     assert (await _ask(shop, bo, "no such tea anywhere"))["results"] == []
     everything = await _ask(shop, bo, "")
     assert len(everything["results"]) == 10 and everything["next_offset"] == "1"
+    assert _names(everything)[0] == "Air Runner"  # nothing sold yet: the catalog's order
     assert "Mini Projector" not in _names(everything)  # sold out
     assert all(_fits("InlineQueryResult", r) for r in everything["results"])
     long_words = await _ask(shop, bo, "oolong " * 40)
@@ -191,6 +192,8 @@ async def test_card_and_order_share_buttons_lead_with_their_products(shop: Runni
     invoice = di.last_message()
     assert invoice is not None
     await shop.pay(di, invoice, order_info={"name": "Di"})
+    # An empty query now leads with the best seller.
+    assert _names(await _ask(shop, user, ""))[0] == "Phone Tripod"
     await shop.send(di, "/orders")
     listing = di.last_message()
     assert listing is not None

@@ -5,8 +5,9 @@ result (``chosen_inline_result``) counts as a share of that product.
 * ``@bot p_12 p_7`` (what the Share buttons type) leads with those products, sold out or not,
   since the person chose them;
 * anything else is a catalog search (every word must match, as in /search), and an empty
-  query offers the catalog in the merchant's order; searches offer only what is in stock,
-  since a buyer who follows a shared card wants something they can buy.
+  query offers the best sellers of the last 30 days, then the catalog in the merchant's
+  order; searches offer only what is in stock, since a buyer who follows a shared card
+  wants something they can buy.
 
 Results come 10 a page; ``next_offset`` is the next page's number. A forged offset is read as
 the first page, or as a page past the end (no results): never an error.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from datetime import timedelta
 
 from bot.conversation.events import ChosenInline, InlineQuery
 from bot.conversation.replies import AnswerInline, Button, InlineProduct, Keyboard, MediaRef
@@ -35,6 +37,8 @@ PAGE_SIZE = 10
 MAX_CANDIDATES = 100
 #: Product searches are the same for everyone: Telegram may cache them briefly.
 CACHE_SECONDS = 30
+#: An empty query leads with what sold best lately, then the catalog in the merchant's order.
+BEST_SELLER_WINDOW = timedelta(days=30)
 #: A shared product's query: ``p_<id>`` words (the order screen shares several).
 MAX_SHARED = PAGE_SIZE
 _SHARED_WORD = re.compile(r"^p_([1-9][0-9]{0,17})$")
@@ -114,6 +118,10 @@ async def _search_page(turn: Turn, query: str, page: int) -> tuple[list[Product]
         return [], False
     words = browsing.normalise_query(query[: browsing.MAX_QUERY_CHARS])
     ids = await turn.uow.catalog.search_ids(words, MAX_CANDIDATES)
+    if not words:
+        since = turn.now - BEST_SELLER_WINDOW
+        best = [p for p, _ in await turn.uow.interests.best_sellers(since, PAGE_SIZE)]
+        ids = list(dict.fromkeys(best + ids))
     wanted = (page + 1) * PAGE_SIZE + 1  # one more than the page: is there a next one?
     offered: list[Product] = []
     for product_id in ids:

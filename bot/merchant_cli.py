@@ -8,10 +8,10 @@ import argparse
 from datetime import UTC, datetime
 
 from bot.bootstrap import App
-from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
+from bot.domain.coupons import Coupon, CouponKind, CouponScope
 from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
-from bot.services import merchant_orders, orders
+from bot.services import coupon_terms, merchant_orders, orders
 from bot.services.orders import Refused
 
 
@@ -64,9 +64,7 @@ def _ids(text: str | None) -> frozenset[int]:
 
 
 def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
-    code = normalise_code(args.code)
-    if code is None:
-        raise ValueError("a code is 2-32 letters, digits, - or _")
+    """The flags as coupon terms, checked by ``coupon_terms`` (as the console's are)."""
     cur = args.currency or currency
     scope = CouponScope.ALL
     ids: frozenset[int] = frozenset()
@@ -75,26 +73,25 @@ def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
     elif args.categories:
         scope, ids = CouponScope.CATEGORIES, _ids(args.categories)
     if args.percent is not None:
-        kind = CouponKind.PERCENT
+        value = coupon_terms.Value(CouponKind.PERCENT, percent=args.percent)
     elif args.amount is not None:
-        kind = CouponKind.FIXED
+        value = coupon_terms.Value(
+            CouponKind.FIXED, amount=coupon_terms.parse_amount(args.amount, cur)
+        )
     else:
-        kind = CouponKind.FREE_SHIPPING
-    return Coupon(
-        id=0,
-        code=code,
-        kind=kind,
-        percent=args.percent or 0,
-        amount=parse_major(args.amount, cur) if args.amount else None,
-        min_subtotal=parse_major(args.minimum, cur) if args.minimum else None,
-        scope=scope,
-        scope_ids=ids,
-        starts_at=_when(args.starts),
-        expires_at=_when(args.expires),
+        value = coupon_terms.Value(CouponKind.FREE_SHIPPING)
+    return coupon_terms.build_coupon(
+        args.code,
+        value,
+        minimum=coupon_terms.parse_amount(args.minimum, cur) if args.minimum else None,
         usage_limit=args.limit,
         per_buyer_limit=args.per_buyer,
+        starts_at=_when(args.starts),
+        expires_at=_when(args.expires),
         first_order_only=args.first_order,
         stacks_with_promotions=args.stacks,
+        scope=scope,
+        scope_ids=ids,
     )
 
 

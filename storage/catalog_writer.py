@@ -1,13 +1,18 @@
-"""Writes for the catalog importer: upsert by slug and SKU so a re-import updates in place."""
+"""Writes for the catalog importer (upsert by slug and SKU so a re-import updates in place) and
+the merchant console's edits (every product, archived ones too)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.catalog import Media, MediaKind, Product
+from bot.domain.money import Money
+from bot.services.catalog_admin_ports import ProductListing
 from bot.services.ports import ProductDraft, VariantDraft
+from storage.catalog_repository import to_variant
 from storage.read_cache import ReadCache
 from storage.tables import CategoryRow, MediaRow, ProductRow, VariantRow
 
@@ -101,3 +106,133 @@ class SqlCatalogWriter:
         row.position = draft.position
         row.active = draft.active
         await self._s.flush()
+
+    # --- the merchant console ---
+
+    async def add_media(self, kind: MediaKind, file_id: str) -> int:
+        row = MediaRow(kind=kind.value, source=file_id[:1024], file_id=file_id[:256])
+        self._s.add(row)
+        await self._s.flush()
+        assert row.id is not None
+        return row.id
+
+    async def media_file(self, media_id: int) -> tuple[MediaKind, str] | None:
+        row = await self._s.get(MediaRow, media_id)
+        if row is None or row.file_id is None:
+            return None
+        return MediaKind(row.kind), row.file_id
+
+    async def set_card_media(self, product_id: int, media_id: int, kind: MediaKind) -> bool:
+        row = await self._s.get(ProductRow, product_id)
+        if row is None:
+            return False
+        if kind is MediaKind.VIDEO:
+            row.teaser_id = media_id
+        else:
+            row.photo_id, row.teaser_id = media_id, None
+        await self._s.flush()
+        self._changed()
+        return True
+
+    async def shop_currency(self) -> str | None:
+        return await self._s.scalar(
+            select(VariantRow.currency)
+            .where(VariantRow.currency != "XTR")
+            .group_by(VariantRow.currency)
+            .order_by(func.count().desc(), VariantRow.currency)
+            .limit(1)
+        )
+
+    async def slug_taken(self, slug: str) -> bool:
+        return (
+            await self._s.scalar(select(ProductRow.id).where(ProductRow.slug == slug)) is not None
+        )
+
+    async def category_slug_taken(self, slug: str) -> bool:
+        found = await self._s.scalar(select(CategoryRow.id).where(CategoryRow.slug == slug))
+        return found is not None
+
+    async def category_named(self, name: str) -> int | None:
+        wanted = name.strip().casefold()
+        rows = await self._s.execute(select(CategoryRow.id, CategoryRow.name))
+        return next((int(i) for i, n in rows.all() if n.strip().casefold() == wanted), None)
+
+    async def next_position(self) -> int:
+        highest = await self._s.scalar(select(func.max(ProductRow.position)))
+        return int(highest or 0) + 1
+
+    async def products_page(self, offset: int, limit: int) -> tuple[list[ProductListing], int]:
+        total = int(await self._s.scalar(select(func.count()).select_from(ProductRow)) or 0)
+        stock = (
+            select(
+                VariantRow.product_id,
+                func.sum(VariantRow.stock).label("units"),
+                func.count().label("n"),
+            )
+            .group_by(VariantRow.product_id)
+            .subquery()
+        )
+        rows = await self._s.execute(
+            select(ProductRow.id, ProductRow.name, ProductRow.active, stock.c.units, stock.c.n)
+            .outerjoin(stock, stock.c.product_id == ProductRow.id)
+            .order_by(ProductRow.active.desc(), ProductRow.name, ProductRow.id)  # type: ignore[attr-defined]
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            ProductListing(int(i), name, bool(active), int(units or 0), int(n or 0))
+            for i, name, active, units, n in rows.all()
+        ], total
+
+    async def any_product(self, product_id: int) -> Product | None:
+        row = await self._s.get(ProductRow, product_id)
+        if row is None or row.id is None:
+            return None
+        variants = (
+            await self._s.execute(
+                select(VariantRow)
+                .where(VariantRow.product_id == row.id)
+                .order_by(VariantRow.position, VariantRow.id)  # type: ignore[arg-type]
+            )
+        ).scalars()
+        return Product(
+            id=row.id,
+            category_id=row.category_id,
+            name=row.name,
+            description=row.description,
+            variants=tuple(to_variant(v) for v in variants),
+            teaser=await self._media_of(row.teaser_id),
+            photo=await self._media_of(row.photo_id),
+            active=row.active,
+            tags=tuple(t for t in row.tags.split(",") if t),
+            digital=row.digital,
+            digital_content=row.digital_content,
+        )
+
+    async def _media_of(self, media_id: int | None) -> Media | None:
+        row = await self._s.get(MediaRow, media_id) if media_id is not None else None
+        if row is None or row.id is None:
+            return None
+        return Media(row.id, MediaKind(row.kind), row.source, row.file_id)
+
+    async def set_price(self, variant_id: int, price: Money) -> bool:
+        return await self._variant_update(
+            variant_id, price_minor=price.amount, currency=price.currency
+        )
+
+    async def set_stock(self, variant_id: int, stock: int) -> bool:
+        return await self._variant_update(variant_id, stock=stock)
+
+    async def _variant_update(self, variant_id: int, **values: object) -> bool:
+        result = await self._s.execute(
+            update(VariantRow).where(VariantRow.id == variant_id).values(**values)  # type: ignore[arg-type]
+        )
+        self._changed()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_active(self, product_id: int, active: bool) -> bool:
+        result = await self._s.execute(
+            update(ProductRow).where(ProductRow.id == product_id).values(active=active)  # type: ignore[arg-type]
+        )
+        self._changed()
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
 from bot.services.admin_ports import AuditLog, StaffRepository
+from bot.services.catalog_admin_ports import CatalogEditing
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
 from bot.services.interest_ports import InterestRepository
@@ -200,7 +201,9 @@ class ProductDraft:
     digital_content: str | None = None
 
 
-class CatalogWriter(Protocol):
+class CatalogWriter(CatalogEditing, Protocol):
+    """The importer's upserts and the console's edits (``CatalogEditing``)."""
+
     async def upsert_category(self, slug: str, name: str, position: int) -> int: ...
     async def upsert_product(self, draft: ProductDraft, category_id: int | None) -> int: ...
     async def sku_owner(self, sku: str) -> str | None: ...

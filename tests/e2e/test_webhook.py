@@ -86,6 +86,7 @@ async def test_setwebhook_with_the_secret_and_the_updates_the_shop_handles(
         "shipping_query",
         "pre_checkout_query",
         "inline_query",
+        "chosen_inline_result",
     ]
     assert call.params.get("drop_pending_updates") in (None, False)
     assert not [c for c in hook_shop.standin.calls if c.method in ("deleteWebhook", "getUpdates")]

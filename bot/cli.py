@@ -117,6 +117,7 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
     from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
     from bot.sale_cli import run_sales
+    from bot.stats_cli import run_stats
     from bot.trust_cli import run_creators, run_reviews
 
     try:
@@ -138,6 +139,8 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
             return await run_creators(app, args)
         if args.command == "reviews":
             return await run_reviews(app, args)
+        if args.command == "stats":
+            return await run_stats(app, args)
         return await run_orders(app, args)
     finally:
         await app.close()
@@ -179,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.trust_cli import add_parsers as add_trust_parsers
 
     add_trust_parsers(sub)
+    from bot.stats_cli import add_parsers as add_stats_parsers
+
+    add_stats_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=["updates", "flash-sale", "broadcast", "webhook"])
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales", "drops"):
             return asyncio.run(_merchant(settings, args))
-        if args.command in ("creators", "reviews"):
+        if args.command in ("creators", "reviews", "stats"):
             return asyncio.run(_merchant(settings, args))
         if args.command == "bench" and args.name == "flash-sale":
             from bench.flash_sale import run_flash_bench

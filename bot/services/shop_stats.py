@@ -249,9 +249,10 @@ class CsvExport:
     too_large: bool = False
 
 
-async def export_csv(uow: UnitOfWork, period: Period, limit: int = UPLOAD_LIMIT) -> CsvExport:
+async def export_csv(uow: UnitOfWork, period: Period, limit: int | None = None) -> CsvExport:
     """The whole export in memory, for sending as a document; stopped once it passes
-    ``limit`` (Telegram would refuse the upload)."""
+    ``limit`` (default ``UPLOAD_LIMIT``: Telegram would refuse the upload)."""
+    limit = UPLOAD_LIMIT if limit is None else limit
     out = io.BytesIO()
     rows = 0
     async for chunk in csv_chunks(uow, period):

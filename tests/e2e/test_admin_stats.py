@@ -12,6 +12,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -234,3 +235,24 @@ async def test_an_empty_period_says_so(shop: RunningShop) -> None:
     [answer] = only(calls, "answerCallbackQuery")
     assert "No orders were placed" in answer.params["text"]
     assert not only(calls, "sendDocument")
+
+
+async def test_an_export_past_telegrams_upload_limit_is_refused_with_the_way_out(
+    shop: RunningShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kim = shop.standin.private_chat(4321, "Kim")
+    await shop.pay(kim, await _invoice(shop, kim, "konjac"), order_info={"name": "Kim"})
+    monkeypatch.setattr(shop_stats, "UPLOAD_LIMIT", 100)  # 50 MB of orders, in small
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await _open_stats(shop, admin, "Today")
+    calls = await shop.press(admin, _last(admin), "⬇️ CSV")
+    assert not only(calls, "sendDocument")
+    [said] = only(calls, "sendMessage")
+    today = f"{shop.now().date():%Y-%m-%d}"
+    assert "over Telegram's 50 MB limit" in said.params["text"]
+    assert f"storefront stats --from {today} --to {today} --csv orders.csv" in said.params["text"]
+    assert (await _audit(shop))[-1][2:] == (
+        "stats.export",
+        f"{today}..{today}",
+        {"rows": 1, "too_large": True},
+    )

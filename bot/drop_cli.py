@@ -22,7 +22,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     create.add_argument(
         "--button", action="append", default=[], help="buy:SKU, sale:ID or coupon:CODE"
     )
-    create.add_argument("--audience", default="all", help="all, lang:zh, tag:spicy, chats:ID,ID")
+    create.add_argument(
+        "--audience", default="all", help="all, lang:zh, tag:spicy, chats:ID,ID, interest:snacks"
+    )
     create.add_argument(
         "--paid", action="store_true", help="allow_paid_broadcast: up to 1,000/s, paid in Stars"
     )

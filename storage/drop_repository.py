@@ -23,6 +23,7 @@ from bot.domain.drops import (
 from bot.domain.orders import MONEY_TAKEN
 from bot.services.drop_ports import Delivery, DeliveryResult, Drop
 from storage.drop_tables import DropDeliveryRow, DropRow
+from storage.interest_repository import interested_in
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.repositories import dialect_insert
 from storage.tables import CartLineRow, ProductRow, UserRow, VariantRow
@@ -95,7 +96,7 @@ class SqlDropRepository:
         ).scalars()
         return [_drop(r) for r in rows]
 
-    async def _recipients(self, audience: Audience) -> list[int]:
+    async def _recipients(self, audience: Audience, now: datetime) -> list[int]:
         if audience.kind is AudienceKind.CHATS:
             return sorted({int(v) for v in audience.values})
         willing = select(_U.id).where(_U.drops_off.is_(False), _U.blocked.is_(False))
@@ -122,11 +123,13 @@ class SqlDropRepository:
                 .where(tagged)
             )
             willing = willing.where(_U.id.in_(bought.union(carted)))
+        elif audience.kind is AudienceKind.INTEREST:
+            willing = willing.where(_U.id.in_(interested_in(audience.values, now)))
         rows = await self._s.execute(willing.order_by(_U.id))
         return [int(r[0]) for r in rows]
 
     async def fan_out(self, drop_id: int, audience: Audience, per_day: int, now: datetime) -> int:
-        recipients = await self._recipients(audience)
+        recipients = await self._recipients(audience, now)
         capped: set[int] = set()
         if per_day > 0 and audience.kind is not AudienceKind.CHATS:
             rows = await self._s.execute(

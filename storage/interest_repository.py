@@ -30,9 +30,13 @@ _WEIGHT = case(
 )
 
 
-def _ties(product_ids: list[int] | None, since: datetime, exclude_user: int | None) -> Select:  # type: ignore[type-arg]
+def _ties(
+    product_ids: list[int] | None, since: datetime, exclude_user: int | None, views: bool
+) -> Select:  # type: ignore[type-arg]
     """(user_id, product_id, w): each buyer's strongest tie to each product since ``since``."""
     q = select(_I.user_id, _I.product_id, func.max(_WEIGHT).label("w")).where(_I.at >= since)
+    if not views:
+        q = q.where(_I.kind != InteractionKind.VIEW.value)
     if product_ids is not None:
         q = q.where(_I.product_id.in_(product_ids))
     if exclude_user is not None:
@@ -129,13 +133,15 @@ class SqlInterestRepository:
         since: datetime,
         per_anchor: int,
         exclude_user: int | None = None,
+        *,
+        views: bool = True,
     ) -> list[CoCount]:
         anchors = sorted(set(product_ids))
         if not anchors or per_anchor <= 0:
             return []
-        a = _ties(anchors, since, exclude_user).subquery("a")
+        a = _ties(anchors, since, exclude_user, views).subquery("a")
         b = (
-            _ties(None, since, exclude_user)
+            _ties(None, since, exclude_user, views)
             .where(_I.user_id.in_(select(a.c.user_id)))
             .subquery("b")
         )
@@ -161,12 +167,17 @@ class SqlInterestRepository:
         return [CoCount(int(r[0]), int(r[1]), float(r[2])) for r in rows]
 
     async def norms(
-        self, product_ids: list[int], since: datetime, exclude_user: int | None = None
+        self,
+        product_ids: list[int],
+        since: datetime,
+        exclude_user: int | None = None,
+        *,
+        views: bool = True,
     ) -> dict[int, float]:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        t = _ties(wanted, since, exclude_user).subquery("t")
+        t = _ties(wanted, since, exclude_user, views).subquery("t")
         rows = await self._s.execute(
             select(t.c.product_id, func.sum(t.c.w * t.c.w)).group_by(t.c.product_id)
         )

@@ -19,6 +19,7 @@ MAX_BUTTONS = 3
 _CHAT_ID = re.compile(r"^-?[1-9][0-9]{0,18}$")
 _LANG = re.compile(r"^[a-z]{2}$")
 _TAG = re.compile(r"^[\w-]{1,32}$")
+_CATEGORY = re.compile(r"^[\w-]{1,64}$")  # a category's slug or id
 
 
 class DropError(ValueError):
@@ -30,6 +31,7 @@ class AudienceKind(StrEnum):
     LANG = "lang"  # buyers whose language is one of these
     TAG = "tag"  # buyers who bought or carted a product with one of these tags
     CHATS = "chats"  # these groups and channels
+    INTEREST = "interest"  # buyers whose recent interactions show interest in a category
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +41,26 @@ class Audience:
 
     @classmethod
     def parse(cls, text: str) -> Audience:
-        """``all``, ``lang:zh,en``, ``tag:spicy``, ``chats:-1001234,-1005678``."""
+        """``all``, ``lang:zh,en``, ``tag:spicy``, ``chats:-1001234,-1005678``,
+        ``interest:snacks`` (a category's slug or id)."""
         head, _, rest = text.strip().partition(":")
         try:
             kind = AudienceKind(head.lower())
         except ValueError:
-            raise DropError("an audience is all, lang:xx, tag:name or chats:id,id") from None
+            raise DropError(
+                "an audience is all, lang:xx, tag:name, chats:id,id or interest:category"
+            ) from None
         values = tuple(v.strip() for v in rest.split(",") if v.strip())
         if kind is AudienceKind.ALL:
             if values:
                 raise DropError("'all' takes no values")
             return cls(kind)
-        pattern = {AudienceKind.LANG: _LANG, AudienceKind.TAG: _TAG, AudienceKind.CHATS: _CHAT_ID}
+        pattern = {
+            AudienceKind.LANG: _LANG,
+            AudienceKind.TAG: _TAG,
+            AudienceKind.CHATS: _CHAT_ID,
+            AudienceKind.INTEREST: _CATEGORY,
+        }
         if not values or not all(pattern[kind].match(v) for v in values):
             raise DropError(f"'{kind.value}' needs values like {_EXAMPLES[kind]}")
         return cls(kind, values)
@@ -63,6 +73,7 @@ _EXAMPLES = {
     AudienceKind.LANG: "lang:zh",
     AudienceKind.TAG: "tag:spicy",
     AudienceKind.CHATS: "chats:-1001234567890",
+    AudienceKind.INTEREST: "interest:snacks",
 }
 
 

@@ -42,6 +42,10 @@ WINDOW = timedelta(days=90)
 BEST_SELLER_WINDOW = timedelta(days=30)
 #: Neighbours read per anchor product (top-K by co-occurrence).
 NEIGHBOURS = 40
+#: A buyer's list is steered by at most this many of their products (the strongest ties).
+SEEDS = 12
+#: Whether co-views count in a buyer's co-occurrence (carts, orders and shares always do).
+CO_VIEWS = False
 #: Cosine shrinkage: pairs seen together by few buyers count less (``dot / (norms + K)``).
 SHRINK = 1.0
 #: A buyer is "interested" in a category when their weighted interactions there reach this
@@ -114,6 +118,12 @@ def seed_weights(touches: Iterable[Touch], now: datetime) -> dict[int, float]:
     for t in touches:
         seeds[t.product_id] = max(seeds.get(t.product_id, 0.0), decayed(t.kind, t.at, now))
     return seeds
+
+
+def strongest(seeds: Mapping[int, float], n: int) -> dict[int, float]:
+    """The ``n`` heaviest seeds (ties by product id)."""
+    kept = sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return dict(kept)
 
 
 def _scaled(values: Mapping[int, float]) -> dict[int, float]:

@@ -38,15 +38,23 @@ class InterestRepository(Protocol):
         since: datetime,
         per_anchor: int,
         exclude_user: int | None = None,
+        *,
+        views: bool = True,
     ) -> list[CoCount]:
         """For each anchor in ``product_ids``, its top ``per_anchor`` co-occurring products:
         the sum over buyers of (their weight for the anchor × their weight for the other),
         a buyer's weight for a product being that of their strongest interaction with it since
-        ``since``. ``exclude_user``'s own interactions do not count."""
+        ``since``. ``exclude_user``'s own interactions do not count, nor views unless
+        ``views``."""
         ...
 
     async def norms(
-        self, product_ids: list[int], since: datetime, exclude_user: int | None = None
+        self,
+        product_ids: list[int],
+        since: datetime,
+        exclude_user: int | None = None,
+        *,
+        views: bool = True,
     ) -> dict[int, float]:
         """product -> the sum over buyers of their squared weight for it (cosine's norms)."""
         ...

@@ -50,13 +50,13 @@ async def _popular(uow: UnitOfWork, now: datetime) -> dict[int, float]:
 async def similar_ids(
     uow: UnitOfWork, product_id: int, category_id: int | None, now: datetime, limit: int
 ) -> list[int]:
-    """ "More like this": what other buyers carted and bought with it, then its category,
-    then best sellers. The viewer's own clicks do not count, so the list holds still while
-    they page through it."""
+    """ "More like this": what buyers carted, bought and shared with it, then its category,
+    then best sellers. Views do not count here, so the list holds still while the buyer
+    pages through it (each card they see is a view)."""
     since = now - recommend.WINDOW
-    counts = await uow.interests.co_counts([product_id], since, recommend.NEIGHBOURS)
+    counts = await uow.interests.co_counts([product_id], since, recommend.NEIGHBOURS, views=False)
     others = [c.other for c in counts]
-    norms = await uow.interests.norms([product_id, *others], since)
+    norms = await uow.interests.norms([product_id, *others], since, views=False)
     neighbours = recommend.similarities(counts, norms).get(product_id, {})
     ranked = recommend.more_like(
         product_id,
@@ -86,10 +86,15 @@ async def for_buyer(
     seeds = recommend.seed_weights(touches, now)
     for product_id in fresh:
         seeds[product_id] = recommend.weight(InteractionKind.PURCHASE)
+    seeds = recommend.strongest(seeds, recommend.SEEDS)
+    views = recommend.CO_VIEWS
     counts = (
-        await uow.interests.co_counts(list(seeds), since, recommend.NEIGHBOURS) if seeds else []
+        await uow.interests.co_counts(list(seeds), since, recommend.NEIGHBOURS, views=views)
+        if seeds
+        else []
     )
-    norms = await uow.interests.norms(list(seeds) + [c.other for c in counts], since)
+    others = [c.other for c in counts]
+    norms = await uow.interests.norms(list(seeds) + others, since, views=views)
     catalog = await _catalog(uow)
     affinity = recommend.category_affinity(touches, now)
     ranked = recommend.rank(

@@ -108,7 +108,8 @@ def test_browse_add_to_cart_and_see_the_total(tmp_path: Path, framework: str) ->
     teaser = block_after(out, "[video")
     assert teaser[0] == "bot #5 [video: konjac-jelly.mp4]"
     assert "Spicy Konjac Jelly" in teaser[1]
-    assert "[1] \U0001f6d2 Add to cart" in teaser[-3]
+    assert "[1] \U0001f6d2 Add to cart" in teaser[-4]
+    assert "\U0001f4e4 Share" in teaser[-1]
     assert "(pressed \u201c\U0001f6d2 Add to cart\u201d on #5)" in out
     assert "bot (toast) Added: Spicy Konjac Jelly (10 pack) \u00d7 1" in out
     cart = block_after(out, "#7")

@@ -75,6 +75,7 @@ class Action(StrEnum):
     # checked against the presser's role again (see ``screens.admin``).
     ADMIN = "za"  # verb, id, id
     # --- inline sharing and recommendations ---
+    REC_OPEN = "ro"  # product: its card as a new message ("You may also like")
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -123,6 +124,7 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.REVIEW_RATE: ("int", "int", "int"),
     Action.ADMIN: ("word", "int", "int"),
     # --- inline sharing and recommendations ---
+    Action.REC_OPEN: ("int",),
 }
 
 Arg = int | str

@@ -52,6 +52,7 @@ from bot.conversation.screens import (
     invites,
     live,
     orders,
+    recs,
     reviews,
     sharing,
 )
@@ -396,6 +397,8 @@ class Storefront:
             await admin.on_press(turn, call)
         elif call.action is Action.LANG:
             await general.set_language(turn, call)
+        elif call.action is Action.REC_OPEN:
+            await recs.open_suggestion(turn, call.int_arg(0))
         else:  # NOOP: a label
             turn.answer()
 

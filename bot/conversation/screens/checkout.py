@@ -21,6 +21,7 @@ from bot.conversation.replies import (
     Keyboard,
     SendInvoice,
 )
+from bot.conversation.screens import recs
 from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
@@ -379,7 +380,8 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
     # finds the payment recorded and says nothing: the backup tells the buyer instead.
     await turn.uow.notices.add(turn.chat_id, PAYMENT_BACKUP, {"order": order.id}, turn.now)
     turn.receipt_of = order.id
-    turn.say(await receipt(turn, order), _after_keyboard(tx))
+    also, suggestions = await recs.after_purchase(turn, order)
+    turn.say(await receipt(turn, order) + also, _after_keyboard(tx) + suggestions)
     if order.team_id is not None:
         await _seat_note(turn, order.team_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import Role
@@ -51,6 +51,17 @@ class SqlStaffRepository:
             StaffMember(s.user_id, Role(s.role), s.added_by, s.added_at, name or "", username)
             for s, name, username in rows
         ]
+
+    async def find_username(self, username: str) -> int | None:
+        wanted = username.strip().lstrip("@").lower()
+        if not wanted:
+            return None
+        return await self._s.scalar(
+            select(UserRow.id)
+            .where(func.lower(UserRow.username) == wanted)
+            .order_by(UserRow.last_seen_at.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        )
 
 
 class SqlAuditLog:

@@ -41,6 +41,9 @@ class StaffRepository(Protocol):
 
     async def remove(self, user_id: int) -> bool: ...
     async def members(self) -> list[StaffMember]: ...
+    async def find_username(self, username: str) -> int | None:
+        """The id of the person who last used the bot as @username (any case), if any."""
+        ...
 
 
 class AuditLog(Protocol):

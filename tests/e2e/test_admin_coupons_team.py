@@ -1,0 +1,169 @@
+"""The console's coupons and team end to end, on aiogram and on python-telegram-bot: a coupon
+made in chat (guided, and in one line) redeemed by a buyer at checkout, disabled after a
+confirmation; staff added by the owner open /admin but not Team; a buyer's /admin, forged
+console buttons and videos are refused or answered as usual, and nothing changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.conversation.screens.admin.registry import admin_cb
+from bot.standin import SimChat
+from storage.admin_tables import AdminAuditRow, StaffRow
+from storage.group_tables import LeaderRow
+from storage.order_tables import CouponRow
+from storage.tables import MediaRow, ProductRow, VariantRow
+from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
+
+PICKUP = "🏬 Pick up at Storefront Studio"
+
+
+def _last(chat: SimChat) -> dict[str, Any]:
+    message = chat.last_message()
+    assert message is not None
+    return message
+
+
+async def _said(shop: RunningShop, chat: SimChat, text: str) -> str:
+    calls = await shop.send(chat, text)
+    return "\n".join(c.params["text"] for c in only(calls, "sendMessage"))
+
+
+async def _counts(shop: RunningShop) -> dict[str, int]:
+    tables = [ProductRow, VariantRow, MediaRow, CouponRow, StaffRow, AdminAuditRow, LeaderRow]
+    async with shop.uows.engine.connect() as conn:
+        return {
+            t.__tablename__: int(await conn.scalar(select(func.count()).select_from(t)) or 0)  # type: ignore[attr-defined]
+            for t in tables
+        }
+
+
+async def _actions(shop: RunningShop) -> list[str]:
+    async with shop.uows.engine.connect() as conn:
+        rows = await conn.execute(select(AdminAuditRow.action).order_by(AdminAuditRow.id))  # type: ignore[arg-type]
+        return [str(r[0]) for r in rows.all()]
+
+
+async def _invoice_prices(shop: RunningShop, buyer: SimChat) -> list[dict[str, Any]]:
+    await shop.send(buyer, "/search konjac")
+    await shop.press(buyer, _last(buyer), "⚡ Buy now")
+    if "invoice" not in _last(buyer):
+        await shop.press(buyer, _last(buyer), PICKUP)
+    assert "invoice" in _last(buyer), _last(buyer)
+    [sent] = [c for c in shop.standin.calls if c.method == "sendInvoice"][-1:]
+    return list(sent.params["prices"])
+
+
+async def test_a_coupon_made_step_by_step_is_redeemed_at_checkout(shop: RunningShop) -> None:
+    boss = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.send(boss, "/admin")
+    await shop.press(boss, _last(boss), "🏷 Coupons")
+    await shop.press(boss, _last(boss), "➕ New coupon")
+    assert "can't be a code" in await _said(shop, boss, "no way!")
+    await shop.send(boss, "spring15")
+    kinds = _last(boss)
+    assert keyboard_texts(kinds)[:3] == ["Percent off", "An amount off", "Free shipping"]
+    await shop.press(boss, kinds, "Percent off")
+    assert "from 1 to 100" in await _said(shop, boss, "150")
+    assert "Minimum order subtotal in USD" in await _said(shop, boss, "15")
+    await shop.press(boss, _last(boss), "⏭ Skip")
+    assert "whole number" in await _said(shop, boss, "lots")
+    await shop.send(boss, "100")
+    await shop.send(boss, "1")
+    assert "created: 15% off" in await _said(shop, boss, "7")
+    async with shop.uows() as uow:
+        coupon = await uow.coupons.by_code("SPRING15")
+    assert coupon is not None and (coupon.usage_limit, coupon.per_buyer_limit) == (100, 1)
+    assert coupon.expires_at is not None and coupon.min_subtotal is None
+
+    ann = shop.standin.private_chat(5201, "Ann")
+    assert "SPRING15</b> applied: 15% off" in await _said(shop, ann, "/coupon spring15")
+    prices = await _invoice_prices(shop, ann)
+    assert {"label": "Coupon SPRING15", "amount": -75} in prices  # 15% of $4.99, rounded
+    await shop.press(boss, _last(boss), "🏷 Coupons")
+    assert "SPRING15 15% off" in _last(boss)["text"] and "used 0/100" in _last(boss)["text"]
+    assert "coupon.create" in await _actions(shop)
+
+
+async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> None:
+    boss = shop.standin.private_chat(ADMIN_ID, "Boss")
+    assert "a percentage is a whole number" in await _said(shop, boss, "/admin coupon add X1 200%")
+    assert "is not an option" in await _said(shop, boss, "/admin coupon add X2 10% forever 3")
+    assert "Usage" in await _said(shop, boss, "/admin coupon add")
+    reply = await _said(shop, boss, "/admin coupon add FLAT2 2.00 min 4 limit 10 per 2")
+    assert "FLAT2</code> created: $2.00 off · from $4.00 · 2 per buyer" in reply
+    assert "already is a coupon FLAT2" in await _said(shop, boss, "/admin coupon add flat2 5%")
+    ben = shop.standin.private_chat(5202, "Ben")
+    await shop.send(ben, "/coupon FLAT2")
+    prices = await _invoice_prices(shop, ben)
+    assert {"label": "Coupon FLAT2", "amount": -200} in prices
+    await shop.send(boss, "/admin coupon list")
+    listing = _last(boss)
+    assert "used 0/10" in listing["text"]
+    await shop.press(boss, listing, "⛔ Disable FLAT2")
+    assert "Disable FLAT2?" in boss.stored(listing["message_id"]).message["text"]  # type: ignore[operator]
+    calls = await shop.press(boss, listing["message_id"], "⛔ Yes, disable")
+    assert "FLAT2 is disabled" in only(calls, "answerCallbackQuery")[0].params["text"]
+    async with shop.uows() as uow:
+        flat = await uow.coupons.by_code("FLAT2")
+    assert flat is not None and not flat.active
+    cy = shop.standin.private_chat(5203, "Cy")
+    assert "applied" not in await _said(shop, cy, "/coupon FLAT2")
+    assert await _actions(shop) == ["coupon.create", "coupon.disable"]
+
+
+async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop) -> None:
+    boss = shop.standin.private_chat(ADMIN_ID, "Boss")
+    stella = shop.standin.private_chat(4200, "Stella", username="stella_w")
+    assert "don't know 4200" in await _said(shop, boss, "/admin staff add 4200")
+    await shop.send(stella, "/start")
+    assert "only for the shop's staff" in await _said(shop, stella, "/admin")
+    assert "Stella (4200) is staff now" in await _said(shop, boss, "/admin staff add @Stella_W")
+    assert "already staff" in await _said(shop, boss, "/admin staff add 4200")
+    assert "is an owner" in await _said(shop, boss, f"/admin staff remove {ADMIN_ID}")
+
+    await shop.send(stella, "/admin")
+    menu = keyboard_texts(_last(stella))
+    assert "📦 Products" in menu and "🏷 Coupons" in menu and "👥 Team" not in menu
+    assert "Your role can't do that" in await _said(shop, stella, "/admin staff add 4300")
+    calls = await shop.press_data(stella, _last(stella), admin_cb("tm_list"))
+    assert "Your role can't do that" in only(calls, "answerCallbackQuery")[0].params["text"]
+    assert "created" in await _said(shop, stella, "/admin coupon add STELLA5 5%")
+
+    await shop.send(boss, "/admin")
+    await shop.press(boss, _last(boss), "👥 Team")
+    team = _last(boss)["text"]
+    assert "Staff: Stella (4200) @stella_w" in team
+    await shop.press(boss, _last(boss), "📜 Audit log")
+    audit = _last(boss)["text"]
+    assert audit.index("coupon.create coupon:STELLA5") < audit.index("staff.add user:4200")
+    assert "Stella (4200) (staff)" in audit and "Boss (9000) (owner)" in audit
+
+    # A buyer: /admin, copied console buttons, a video. Nothing changes.
+    eve = shop.standin.private_chat(5301, "Eve")
+    await shop.send(eve, "/start")
+    before = await _counts(shop)
+    assert "only for the shop's staff" in await _said(shop, eve, "/admin")
+    assert "only for the shop's staff" in await _said(shop, eve, "/admin coupon add FREE 100%")
+    for data in (
+        admin_cb("pd_archy", 1, 0),
+        admin_cb("cp_offy", 1),
+        admin_cb("np_pub", 1),
+        admin_cb("tm_audit"),
+    ):
+        calls = await shop.press_data(eve, _last(eve), data)
+        [answer] = only(calls, "answerCallbackQuery")
+        assert "only for the shop's staff" in answer.params["text"], data
+        assert not only(calls, "sendMessage") and not only(calls, "editMessageText")
+    calls = await shop.push(eve.send_video())
+    assert "I can't read that kind of message" in only(calls, "sendMessage")[0].params["text"]
+    assert await _counts(shop) == before
+
+    assert "is no longer staff" in await _said(shop, boss, "/admin staff remove 4200")
+    assert "only for the shop's staff" in await _said(shop, stella, "/admin")
+    assert "group-buy leader now" in await _said(shop, boss, "/admin leader add @stella_w")
+    assert "use /leader" in await _said(shop, stella, "/admin")
+    assert "no longer a group-buy leader" in await _said(shop, boss, "/admin leader remove 4200")
+    assert (await _actions(shop))[-3:] == ["staff.remove", "leader.add", "leader.remove"]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.services.catalog_import import import_catalog, read_catalog
 from bot.standin import SimUser
 from storage.admin_tables import InteractionRow
-from tests.e2e.harness import SHARED_SPEC, RunningShop, keyboard_texts, only
+from tests.e2e.harness import SHARED_SPEC, RunningShop, keyboard_texts, only, start_shop, stop_shop
 
 TEAS = 12
 
@@ -209,3 +209,38 @@ async def test_card_and_order_share_buttons_lead_with_their_products(shop: Runni
 async def test_group_buy_team_cards_still_answer(shop: RunningShop) -> None:
     ed = shop.standin.user(6005, "Ed")
     assert (await _ask(shop, ed, "g_999999"))["results"] == []
+
+
+async def _inline_transcript(shop: RunningShop, tmp_path: Path) -> list[Any]:
+    await _add_teas(shop, tmp_path)
+    chat = shop.standin.private_chat(6006, "Fay")
+    videos = [only(await shop.send(chat, "/start p_3"), "sendVideo")[0]]
+    photos = [only(await shop.send(chat, "/start p_4"), "sendPhoto")[0]]
+    file_ids = {str(c.response["video"]["file_id"]) for c in videos} | {
+        str(c.response["photo"][-1]["file_id"]) for c in photos
+    }
+    fay = shop.standin.user(6006, "Fay")
+    answers = []
+    for query, offset in [("konjac", ""), ("mango", ""), ("oolong", ""), ("oolong", "1")]:
+        params = dict(await _ask(shop, fay, query, offset))
+        params["inline_query_id"] = "<id>"
+        for result in params["results"]:
+            for key in ("video_file_id", "photo_file_id"):
+                if result.get(key) in file_ids:
+                    result[key] = "<file_id>"
+        answers.append(params)
+    return answers
+
+
+async def test_aiogram_and_ptb_answer_inline_queries_alike(tmp_path: Path) -> None:
+    transcripts = {}
+    for framework in ("aiogram", "ptb"):
+        shop = await start_shop(framework, tmp_path / framework)  # type: ignore[arg-type]
+        try:
+            transcripts[framework] = await _inline_transcript(shop, tmp_path / framework)
+        finally:
+            await stop_shop(shop)
+        assert shop.standin.violations == []
+    assert transcripts["aiogram"] == transcripts["ptb"]
+    kinds = [r["type"] for answer in transcripts["aiogram"] for r in answer["results"]]
+    assert {"video", "photo", "article"} <= set(kinds)

@@ -37,7 +37,11 @@ def answer_callback_query(state: StandInState, params: dict[str, object]) -> obj
 
 
 def answer_inline_query(state: StandInState, params: dict[str, object]) -> object:
-    """answerInlineQuery: at most 50 results with unique ids of at most 64 bytes."""
+    """answerInlineQuery: at most 50 results with unique ids of at most 64 bytes.
+
+    Each result's fields were already checked against the Bot API's types before this runs
+    (``spec.DEEP_PARAMETERS``: an unknown field, a missing required one or an unknown ``type``
+    is a violation); what is checked here are Telegram's rules beyond the description."""
     results = opt_list(params, "results")
     if results is None:
         raise bad_request("can't parse inline query results JSON object")

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.services.catalog_import import import_catalog, read_catalog
@@ -244,3 +245,16 @@ async def test_aiogram_and_ptb_answer_inline_queries_alike(tmp_path: Path) -> No
     assert transcripts["aiogram"] == transcripts["ptb"]
     kinds = [r["type"] for answer in transcripts["aiogram"] for r in answer["results"]]
     assert {"video", "photo", "article"} <= set(kinds)
+
+
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+async def test_a_chosen_result_reaches_the_webhook_too(tmp_path: Path, framework: str) -> None:
+    shop = await start_shop(framework, tmp_path, webhook=True)  # type: ignore[arg-type]
+    try:
+        gus = shop.standin.user(6007, "Gus")
+        assert _names(await _ask(shop, gus, "tripod")) == ["Phone Tripod"]
+        await shop.push(gus.choose_inline_result("p:7", "tripod"))
+        assert await _shares(shop, 6007) == [7]
+    finally:
+        await stop_shop(shop)
+    assert shop.standin.violations == []

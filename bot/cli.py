@@ -186,7 +186,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_stats_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
-    bench.add_argument("name", choices=["updates", "flash-sale", "broadcast", "webhook"])
+    bench.add_argument(
+        "name", choices=["updates", "flash-sale", "broadcast", "webhook", "recommend"]
+    )
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
     bench.add_argument(
         "--updates", type=int, default=None, help="updates: 2000 (default); webhook: 500 a run"
@@ -197,7 +199,10 @@ def _parser() -> argparse.ArgumentParser:
         help="flash-sale, broadcast: database URL (SQLite); webhook: a PostgreSQL server URL "
         "(it makes and drops a database of its own there)",
     )
-    bench.add_argument("--buyers", type=int, default=10_000)
+    bench.add_argument(
+        "--buyers", type=int, default=None, help="flash-sale: 10,000; recommend: 2,000"
+    )
+    bench.add_argument("--seed", type=int, default=7, help="recommend: the synthetic log's seed")
     bench.add_argument("--units", type=int, default=100)
     bench.add_argument("--workers", type=int, default=1, help="flash-sale: processes")
     bench.add_argument("--concurrency", type=int, default=40, help="flash-sale: per process")
@@ -246,7 +251,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(
                 run_flash_bench(
-                    args.database, args.buyers, args.units, args.workers, args.concurrency
+                    args.database,
+                    args.buyers or 10_000,
+                    args.units,
+                    args.workers,
+                    args.concurrency,
                 )
             )
         if args.command == "bench" and args.name == "broadcast":
@@ -255,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(
                 run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
             )
+        if args.command == "bench" and args.name == "recommend":
+            from bench.recommend import run_recommend_bench
+
+            return asyncio.run(run_recommend_bench(args.buyers or 2000, args.seed))
         if args.command == "bench" and args.name == "webhook":
             from bench.webhook import run_webhook_bench
 

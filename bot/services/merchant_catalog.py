@@ -60,13 +60,14 @@ def clean_name(text: str, limit: int = MAX_NAME) -> str:
 
 
 def parse_price(text: str, currency: str) -> Money:
-    """A price typed in major units (``12.50``, ``12,50``, ``$12.50``) in ``currency``."""
-    raw = text.strip().replace(" ", "")
+    """A price typed in major units (``12.50``, ``12,50``, ``$12.50``, full-width digits) in
+    ``currency``."""
+    raw = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
     raw = raw.lstrip("$€£¥").removesuffix(currency).removesuffix(currency.lower())
     raw = raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw
     if raw.startswith("-"):
         raise BadInput(InputProblem.NEGATIVE)
-    if not re.fullmatch(r"\d+(\.\d+)?", raw):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", raw):
         raise BadInput(InputProblem.NOT_A_PRICE)
     if len(raw.partition(".")[0]) > 13:
         raise BadInput(InputProblem.TOO_BIG)
@@ -82,7 +83,7 @@ def parse_price(text: str, currency: str) -> Money:
 
 
 def parse_stock(text: str) -> int:
-    raw = text.strip().replace(" ", "").replace(",", "")
+    raw = unicodedata.normalize("NFKC", text).strip().replace(" ", "").replace(",", "")
     if raw.startswith("-") and raw[1:].isdigit():
         raise BadInput(InputProblem.NEGATIVE)
     if not raw.isdigit() or not raw.isascii():

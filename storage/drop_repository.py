@@ -128,6 +128,9 @@ class SqlDropRepository:
         rows = await self._s.execute(willing.order_by(_U.id))
         return [int(r[0]) for r in rows]
 
+    async def audience_size(self, audience: Audience, now: datetime) -> int:
+        return len(await self._recipients(audience, now))
+
     async def fan_out(self, drop_id: int, audience: Audience, per_day: int, now: datetime) -> int:
         recipients = await self._recipients(audience, now)
         capped: set[int] = set()

@@ -40,6 +40,8 @@ class ShopConfig:
     sale_alert_lead: timedelta = timedelta(minutes=10)
     #: How long after a click on a creator's link an order still earns that creator.
     creator_window: timedelta = timedelta(days=7)
+    #: Drops a buyer gets at most in 24 hours (DROPS_PER_DAY; 0: no cap).
+    drops_per_day: int = 2
 
 
 @dataclass(slots=True)

@@ -74,6 +74,14 @@ async def send(uow: UnitOfWork, drop_id: int, per_day: int, now: datetime) -> St
     return Started(drop_id, recipients)
 
 
+async def recipients(uow: UnitOfWork, drop_id: int, now: datetime) -> int:
+    """How many chats sending the drop now would reach (before the merchant confirms)."""
+    drop = await uow.drops.get(drop_id)
+    if drop is None:
+        raise DropError(f"no drop #{drop_id}")
+    return await uow.drops.audience_size(drop.audience, now)
+
+
 async def preview(uow: UnitOfWork, drop_id: int, admins: tuple[int, ...], now: datetime) -> int:
     """The same drop, to the shop's admins only (a new drop, sent at once)."""
     drop = await uow.drops.get(drop_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +33,6 @@ _O = OrderRow.__table__.c  # type: ignore[attr-defined]
 _L = OrderLineRow.__table__.c  # type: ignore[attr-defined]
 _I = InteractionRow.__table__.c  # type: ignore[attr-defined]
 _V = VariantRow.__table__.c  # type: ignore[attr-defined]
-#: Rows of the daily series read per round trip.
-_DAILY_BATCH = 2000
 
 
 def _has_lines() -> ColumnElement[bool]:
@@ -71,29 +69,22 @@ class SqlStatsRepository:
         return [CurrencyTotals(str(c), int(n), int(g), int(r)) for c, n, g, r in rows]
 
     async def daily(self, start: datetime, end: datetime) -> list[DaySales]:
-        # Days are bucketed here rather than in SQL: SQLite and PostgreSQL spell "the UTC date
-        # of a timestamp" differently, and the rows are read by keyset in batches.
-        buckets: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
-        last_id = 0
-        while True:
-            rows = (
-                await self._s.execute(
-                    select(_O.id, _O.paid_at, _O.currency, _O.total_minor - _O.refunded_minor)
-                    .where(_paid_in(start, end), _O.id > last_id)
-                    .order_by(_O.id)
-                    .limit(_DAILY_BATCH)
-                )
-            ).all()
-            for order_id, paid_at, currency, net in rows:
-                bucket = buckets[(paid_at.astimezone(UTC).date(), str(currency))]
-                bucket[0] += 1
-                bucket[1] += int(net)
-                last_id = int(order_id)
-            if len(rows) < _DAILY_BATCH:
-                break
+        # Grouped in SQL. SQLite keeps UTC timestamps as naive text, so date() is the UTC
+        # day; PostgreSQL's timestamptz is moved to UTC first (the session's zone may differ).
+        if self._s.get_bind().dialect.name == "postgresql":
+            day = func.date(func.timezone("UTC", _O.paid_at))
+        else:
+            day = func.date(_O.paid_at)
+        rows = await self._s.execute(
+            select(
+                day, _O.currency, func.count(_O.id), func.sum(_O.total_minor - _O.refunded_minor)
+            )
+            .where(_paid_in(start, end))
+            .group_by(day, _O.currency)
+            .order_by(day, _O.currency)
+        )
         return [
-            DaySales(day, currency, n, net)
-            for (day, currency), (n, net) in sorted(buckets.items())
+            DaySales(_as_date(d), str(currency), int(n), int(net)) for d, currency, n, net in rows
         ]
 
     async def funnel(self, start: datetime, end: datetime) -> FunnelCounts:
@@ -209,3 +200,8 @@ class SqlStatsRepository:
             # A variant deleted since keeps its id in the export rather than vanishing.
             found[int(order_id)].append(ExportLine(sku or f"variant-{variant_id}", int(quantity)))
         return found
+
+
+def _as_date(value: object) -> date:
+    """SQLite's date() gives text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.domain.interests import InteractionKind
 from bot.domain.money import Money
@@ -71,7 +73,7 @@ async def shop(uows: SqlUnitOfWorkFactory) -> dict[str, int]:
     await import_catalog(uows, read_catalog(demo_catalog_path()))
     made: dict[str, int] = {}
     async with uows() as uow:
-        made["ann"] = await _order(uow, ANN, "KJ-10", 2, 499, at(21, 9), at(21, 10))
+        made["ann"] = await _order(uow, ANN, "KJ-10", 2, 499, at(21, 9), at(21, 23, 30))
         await uow.orders.add_refunded(made["ann"], Money(300, "USD"), at(22))
         made["bob"] = await _order(
             uow, BOB, "PT-1", 1, 1599, at(25), at(25, 13), tracking="=HYPERLINK(1)"
@@ -225,3 +227,25 @@ def test_amounts_and_cells() -> None:
     for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx"):
         assert shop_stats.safe_cell(risky) == "'" + risky
     assert shop_stats.safe_cell("KJ-10 × 2") == "KJ-10 × 2"
+
+
+async def test_days_are_utc_days_whatever_the_sessions_time_zone(
+    uows: SqlUnitOfWorkFactory, shop: dict[str, int]
+) -> None:
+    if uows.engine.dialect.name == "postgresql":
+        await uows.engine.dispose()  # new connections, each set to Tokyo time (UTC+9)
+
+        @event.listens_for(uows.engine.sync_engine, "connect")
+        def tokyo(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'Asia/Tokyo'")
+            cursor.close()
+
+    async with uows() as uow:
+        daily = await uow.stats.daily(PERIOD.start, PERIOD.end)
+    # Ann paid at 23:30 UTC on the 21st (the 22nd in Tokyo): still the 21st.
+    assert [(d.day, d.currency) for d in daily] == [
+        (date(2026, 11, 21), "USD"),
+        (date(2026, 11, 25), "USD"),
+        (date(2026, 11, 25), "XTR"),
+    ]

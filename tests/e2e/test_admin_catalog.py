@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.conversation.screens.admin.registry import admin_cb
 from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow
+from storage.order_tables import OrderRow
 from storage.tables import MediaRow, ProductRow, VariantRow
 from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
 
@@ -51,6 +52,16 @@ async def _audit(shop: RunningShop) -> list[tuple[int, str, str, str]]:
         return [tuple(r) for r in rows.all()]  # type: ignore[misc]
 
 
+async def _orders(shop: RunningShop, user_id: int) -> list[Any]:
+    async with shop.uows.engine.connect() as conn:
+        rows = await conn.execute(
+            select(OrderRow.id, OrderRow.status, OrderRow.total_minor).where(
+                OrderRow.user_id == user_id
+            )  # type: ignore[arg-type]
+        )
+        return list(rows.all())
+
+
 async def _product(shop: RunningShop, name: str) -> Any:
     async with shop.uows.engine.connect() as conn:
         return (await conn.execute(select(ProductRow).where(ProductRow.name == name))).one()  # type: ignore[arg-type]
@@ -68,6 +79,8 @@ async def test_a_product_from_a_video_asks_again_on_bad_input_then_buyers_find_i
 
     assert "at most 80 characters" in await _said(shop, boss, "x" * 81)
     assert "2/5" in await _said(shop, boss, "Matcha <Latte> Kit")
+    _, calls = await _video(shop, boss)  # one product at a time
+    assert "adding a product already" in only(calls, "sendMessage")[0].params["text"]
     for bad, told in [
         ("0", "more than zero"),
         ("-3", "can't be negative"),
@@ -190,6 +203,13 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
     calls = await shop.send(ann, "/search mango")
     assert only(calls, "sendPhoto")[0].params["photo"] == photo_id
 
+    await shop.press(ann, _last(ann), "⚡ Buy now")  # an order placed before the archive
+    if "invoice" not in _last(ann):
+        await shop.press(ann, _last(ann), "🏬 Pick up at Storefront Studio")
+    await shop.pay(ann, _last(ann), order_info={"name": "Ann"})
+    paid = await _orders(shop, ann.id)
+    assert len(paid) == 1 and paid[0].total_minor == 725
+
     await shop.press(boss, screen, "🗄 Archive")  # the product screen turns into the question
     confirm = boss.stored(screen["message_id"]).message
     assert "Archive Dried Mango?" in str(confirm["text"])
@@ -198,10 +218,13 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
     assert only(calls, "answerCallbackQuery")[0].params.get("text") == "Archived"
     assert not (await _product(shop, "Dried Mango")).active
     assert "Nothing found" in await _said(shop, ann, "/search mango")
+    assert await _orders(shop, ann.id) == paid  # the order is untouched
+    await shop.send(ann, "/orders")
+    assert f"#{paid[0].id}" in keyboard_texts(_last(ann))[0]
     mid = screen["message_id"]
     await shop.press(boss, mid, "📦 All products")
-    assert "🗄 Dried Mango · 9 in stock" in keyboard_texts(boss.stored(mid).message)
-    await shop.press(boss, mid, "🗄 Dried Mango · 9 in stock")
+    assert "🗄 Dried Mango · 8 in stock" in keyboard_texts(boss.stored(mid).message)  # 1 sold
+    await shop.press(boss, mid, "🗄 Dried Mango · 8 in stock")
     await shop.press(boss, mid, "♻️ Put back on sale")
     await shop.press(boss, mid, "♻️ Yes, put back")
     calls = await shop.send(ann, "/search mango")

@@ -120,7 +120,10 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
     assert "don't know 4200" in await _said(shop, boss, "/admin staff add 4200")
     await shop.send(stella, "/start")
     assert "only for the shop's staff" in await _said(shop, stella, "/admin")
-    assert "Stella (4200) is staff now" in await _said(shop, boss, "/admin staff add @Stella_W")
+    calls = await shop.send(boss, "/admin staff add @Stella_W")
+    told = {c.params["chat_id"]: c.params["text"] for c in only(calls, "sendMessage")}
+    assert "Stella (4200) is staff now" in told[ADMIN_ID]
+    assert "You are now on the staff of E2E Shop" in told[4200]
     assert "already staff" in await _said(shop, boss, "/admin staff add 4200")
     assert "is an owner" in await _said(shop, boss, f"/admin staff remove {ADMIN_ID}")
 

@@ -20,7 +20,14 @@ from bot.conversation.screens.admin.catalog_text import (
     cancel_row,
     configured_currency,
 )
-from bot.conversation.screens.admin.registry import admin_cb, new_media, state, step, verb
+from bot.conversation.screens.admin.registry import (
+    admin_cb,
+    media_step,
+    new_media,
+    state,
+    step,
+    verb,
+)
 from bot.conversation.screens.cards import caption
 from bot.conversation.turn import Turn
 from bot.domain.catalog import Media, MediaKind, Product, Variant
@@ -230,6 +237,17 @@ async def _category_label(turn: Turn, data: dict[str, int | str]) -> str:
         if category is not None:
             return category.name
     return turn.tx.label("ac.pn.no_category")
+
+
+async def _media_mid_draft(
+    turn: Turn, role: Role, st: UiState | None, kind: MediaKind, file_id: str, _: str
+) -> None:
+    """Another video or photo while a product is being added: one product at a time."""
+    turn.say(turn.tx.t("ac.pn.busy"), _cancel(turn))
+
+
+for _step in (ASK_NAME, ASK_PRICE, ASK_STOCK, ASK_CATEGORY, ASK_DESCRIPTION, CONFIRM):
+    media_step(_step, P)(_media_mid_draft)
 
 
 @step(CONFIRM, P)

@@ -8,9 +8,10 @@ cannot add staff.
 
 from __future__ import annotations
 
-from bot.conversation.replies import Button, Keyboard
+from bot.conversation.replies import Button, Keyboard, SendText
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.registry import admin_cb, command, menu_item, verb
+from bot.conversation.texts import pick_locale, texts
 from bot.conversation.turn import Turn
 from bot.domain.staff import Permission, Role
 from bot.services.admin_ports import AuditEntry
@@ -103,6 +104,15 @@ async def show_audit(turn: Turn, role: Role, before_id: int, _: int) -> None:
     turn.show("\n".join(lines), keyboard)
 
 
+async def _tell(turn: Turn, user_id: int, key: str) -> None:
+    """A word to the person named, in their language (a blocked bot just fails to deliver)."""
+    profile = await turn.uow.buyers.profile(user_id)
+    locale = profile.locale if profile is not None else None
+    code = profile.language_code if profile is not None else None
+    tx = texts(pick_locale(locale, code, turn.config.default_locale))
+    turn.replies.append(SendText(user_id, tx.t(key, shop=turn.config.shop_name)))
+
+
 async def _person(turn: Turn, text: str) -> int | None:
     """A user id or @username of someone the bot knows; otherwise the merchant is told."""
     raw = text.strip()
@@ -139,6 +149,7 @@ async def staff_command(turn: Turn, role: Role, args: str) -> None:
             return
         await access.audit(turn, role, "staff.add", f"user:{user_id}")
         turn.say(turn.tx.t("ac.tm.staff_added", who=who))
+        await _tell(turn, user_id, "ac.tm.you_are_staff")
         return
     if not await turn.uow.staff.remove(user_id):
         turn.say(turn.tx.t("ac.tm.not_staff", who=who))

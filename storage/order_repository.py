@@ -317,6 +317,11 @@ class SqlOrderRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def lock(self, order_id: int, now: datetime) -> None:
+        await self._s.execute(
+            update(OrderRow).where(OrderRow.id == order_id).values(updated_at=now)  # type: ignore[arg-type]
+        )
+
     async def add_refunded(self, order_id: int, amount: Money, now: datetime) -> Order:
         table = OrderRow.__table__  # type: ignore[attr-defined]
         await self._s.execute(

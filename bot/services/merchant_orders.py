@@ -80,7 +80,9 @@ async def refunded_so_far(uow: UnitOfWork, order: Order) -> int:
 
 async def refund_to(uow: UnitOfWork, order_id: int, target: int, now: datetime) -> Outcome:
     """Refund whatever brings the order's refunds to ``target`` minor units (what the merchant
-    confirmed): pressing the same confirmation again finds it done and refunds nothing."""
+    confirmed): pressing the same confirmation again finds it done and refunds nothing, even
+    when both presses are handled at once (the second waits for the first's row lock)."""
+    await uow.orders.lock(order_id, now)
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)

@@ -104,12 +104,16 @@ def slugify(name: str) -> str:
     return slug or "item"
 
 
-async def _free(base: str, taken: Callable[[str], Awaitable[bool]]) -> str:
-    """``base``, else ``base-2``, ``base-3``... whichever is free."""
-    candidate, n = base, 1
+async def _free(base: str, taken: Callable[[str], Awaitable[bool]], hint: int) -> str:
+    """``base`` if free, else ``base-<hint>`` (the draft's media id, unique to this product, so
+    a shop of Chinese names, all slugged "item", needs two look-ups, not one per product),
+    else ``base-<hint>-2``... whichever is free."""
+    if not await taken(base):
+        return base
+    candidate, n = f"{base}-{hint}", 1
     while await taken(candidate):
         n += 1
-        candidate = f"{base}-{n}"
+        candidate = f"{base}-{hint}-{n}"
     return candidate
 
 
@@ -141,7 +145,7 @@ async def publish(uow: UnitOfWork, new: NewProduct) -> Published:
     if new.new_category:
         category_id = await writer.category_named(new.new_category)
         if category_id is None:
-            slug = await _free(slugify(new.new_category), writer.category_slug_taken)
+            slug = await _free(slugify(new.new_category), writer.category_slug_taken, new.media_id)
             count = len(await uow.catalog.categories())
             category_id = await writer.upsert_category(slug, new.new_category, count)
     if category_id is not None:
@@ -150,8 +154,8 @@ async def publish(uow: UnitOfWork, new: NewProduct) -> Published:
             category_id = None
         else:
             category_name = category.name
-    slug = await _free(slugify(new.name), writer.slug_taken)
-    sku = await _free(slug.upper()[:56], _sku_taken(uow))
+    slug = await _free(slugify(new.name), writer.slug_taken, new.media_id)
+    sku = await _free(slug.upper()[:40], _sku_taken(uow), new.media_id)
     draft = ProductDraft(
         slug=slug,
         name=new.name,

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.conversation.screens.admin.registry import admin_cb
+from bot.domain.coupons import Coupon, CouponKind
+from bot.domain.money import Money
 from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow, StaffRow
 from storage.group_tables import LeaderRow
@@ -99,9 +101,14 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
     await shop.send(ben, "/coupon FLAT2")
     prices = await _invoice_prices(shop, ben)
     assert {"label": "Coupon FLAT2", "amount": -200} in prices
+    async with shop.uows() as uow:  # an invite's reward: personal, counted but not listed
+        reward = Coupon(0, "GIFT-A1", CouponKind.FIXED, amount=Money(300, "USD"), owner_id=5202)
+        await uow.coupons.create(reward, shop.now())
+        await uow.commit()
     await shop.send(boss, "/admin coupon list")
     listing = _last(boss)
-    assert "used 0/10" in listing["text"]
+    assert "used 0/10" in listing["text"] and "GIFT-A1" not in listing["text"]
+    assert "1 personal reward coupons" in listing["text"]
     await shop.press(boss, listing, "⛔ Disable FLAT2")
     assert "Disable FLAT2?" in boss.stored(listing["message_id"]).message["text"]  # type: ignore[operator]
     calls = await shop.press(boss, listing["message_id"], "⛔ Yes, disable")

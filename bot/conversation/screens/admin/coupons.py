@@ -26,7 +26,7 @@ ASK_KIND = "admin.coupon.kind"
 ASK_VALUE = "admin.coupon.value"
 ASK_OPTION = "admin.coupon.opt"
 _KINDS = (CouponKind.PERCENT, CouponKind.FIXED, CouponKind.FREE_SHIPPING)
-_SHOWN = 30
+_SHOWN = 20
 
 menu_item(20, "ac.cp.menu", "cp_list", P)
 
@@ -62,7 +62,13 @@ async def list_coupons(turn: Turn, role: Role, _: int, __: int) -> None:
 
 async def _listing(turn: Turn) -> tuple[str, Keyboard]:
     tx = turn.tx
-    stats = await turn.uow.coupons.all()
+    everything = await turn.uow.coupons.all()
+    # Personal reward coupons (one per invite) would bury the shop's own: counted, not listed.
+    personal = sum(1 for s in everything if s.coupon.owner_id is not None)
+    stats = sorted(
+        (s for s in everything if s.coupon.owner_id is None),
+        key=lambda s: (not s.coupon.active, -s.coupon.id),
+    )
     lines = [tx.t("ac.cp.list", n=len(stats))]
     rows: list[tuple[Button, ...]] = [(Button(tx.label("ac.cp.btn_new"), admin_cb("cp_new")),)]
     for entry in stats[:_SHOWN]:
@@ -78,6 +84,8 @@ async def _listing(turn: Turn) -> tuple[str, Keyboard]:
             )
     if len(stats) > _SHOWN:
         lines.append(tx.t("ac.cp.more", n=len(stats) - _SHOWN))
+    if personal:
+        lines.append(tx.t("ac.cp.personal", n=personal))
     rows.append((Button(tx.label("admin.btn_menu"), admin_cb("menu")),))
     return "\n".join(lines), tuple(rows)
 

@@ -148,7 +148,7 @@ class SqlBuyerRepository:
             },
         ).returning(UserRow.locale)  # type: ignore[arg-type]
         locale = (await self._s.execute(stmt)).scalar_one()
-        profile = BuyerProfile(user_id, first_name, language_code, locale)
+        profile = BuyerProfile(user_id, first_name, language_code, locale, username)
         # Only once committed: a rolled-back first contact must be written again next time.
         self._after_commit.append(lambda: self._recent.put(user_id, seen, profile))
         return profile
@@ -157,7 +157,7 @@ class SqlBuyerRepository:
         row = await self._s.get(UserRow, user_id)
         if row is None:
             return None
-        return BuyerProfile(row.id, row.first_name, row.language_code, row.locale)
+        return BuyerProfile(row.id, row.first_name, row.language_code, row.locale, row.username)
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._s.execute(

@@ -56,6 +56,8 @@ class BuyerProfile:
     first_name: str
     language_code: str | None
     locale: str | None
+    #: Telegram @username when the person has one (the merchant's order screen shows it).
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ async def _open_order(
 async def test_paid_order_listed_shipped_with_tracking_after_confirmation(
     shop: RunningShop,
 ) -> None:
-    ann = shop.standin.private_chat(6101, "Ann")
+    ann = shop.standin.private_chat(6101, "Ann", username="ann_lee")
     order = await _paid_order(shop, ann)
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
 
@@ -85,6 +85,7 @@ async def test_paid_order_listed_shipped_with_tracking_after_confirmation(
     assert not any(t.startswith(f"#{order.id} ") for t in keyboard_texts(_last(admin)))
     screen = await _open_order(shop, admin, order.id, "To ship")
     assert "Ann" in screen["text"] and "Phone Tripod" in screen["text"], screen["text"]
+    assert "Username: @ann_lee" in screen["text"]
     assert "$15.99" in screen["text"] and "paid" in screen["text"]
 
     await shop.press(admin, screen, "🚚 Mark shipped")

@@ -61,6 +61,11 @@ async def order_text(turn: Turn, order: Order) -> str:
     lines = [
         tx.t("admin.or.title", order=order.id, status=status_label(turn, order)),
         tx.t("admin.or.buyer", user=order.user_id, name=name),
+        *(
+            [tx.t("admin.or.username", username=profile.username)]
+            if profile is not None and profile.username
+            else []
+        ),
         tx.t("admin.or.placed", when=order.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         "",
     ]

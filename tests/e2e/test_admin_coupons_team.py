@@ -116,9 +116,18 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
     async with shop.uows() as uow:
         flat = await uow.coupons.by_code("FLAT2")
     assert flat is not None and not flat.active
+    assert "FLAT2 is disabled" in await _said(shop, boss, "/admin coupon off flat2")
+    await shop.send(boss, "/admin coupon off SPRING9")  # typed: the same confirmation first
+    assert "There is no coupon" in _last(boss)["text"]
+    await shop.send(boss, "/admin coupon add SPRING9 9%")
+    await shop.send(boss, "/admin coupon off spring9")
+    assert "Disable SPRING9?" in _last(boss)["text"]
+    async with shop.uows() as uow:
+        spring = await uow.coupons.by_code("SPRING9")
+    assert spring is not None and spring.active  # not before the Yes
     cy = shop.standin.private_chat(5203, "Cy")
     assert "applied" not in await _said(shop, cy, "/coupon FLAT2")
-    assert await _actions(shop) == ["coupon.create", "coupon.disable"]
+    assert await _actions(shop) == ["coupon.create", "coupon.disable", "coupon.create"]
 
 
 async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop) -> None:

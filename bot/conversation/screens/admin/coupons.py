@@ -97,13 +97,17 @@ async def ask_disable(turn: Turn, role: Role, coupon_id: int, _: int) -> None:
         turn.answer(turn.tx.t("stale_button"))
         return
     turn.answer()
+    turn.show(*_confirm_disable(turn, coupon))
+
+
+def _confirm_disable(turn: Turn, coupon: Coupon) -> tuple[str, Keyboard]:
     keyboard = (
         (
             Button(turn.tx.label("ac.cp.btn_yes_disable"), admin_cb("cp_offy", coupon.id)),
             Button(turn.tx.label("ac.pr.btn_no"), admin_cb("cp_list")),
         ),
     )
-    turn.show(turn.tx.t("ac.cp.confirm_disable", code=coupon.code), keyboard)
+    return turn.tx.t("ac.cp.confirm_disable", code=coupon.code), keyboard
 
 
 @verb("cp_offy", P)
@@ -341,7 +345,9 @@ async def coupon_command(turn: Turn, role: Role, args: str) -> None:
         if coupon is None:
             turn.say(turn.tx.t("ac.cp.no_such", code=rest.strip()[:32]))
             return
-        await _disable(turn, role, coupon)
-        turn.say(turn.tx.t("ac.cp.disabled", code=coupon.code))
+        if not coupon.active:
+            turn.say(turn.tx.t("ac.cp.disabled", code=coupon.code))
+            return
+        turn.say(*_confirm_disable(turn, coupon))  # the same Yes as the list's button
     else:
         turn.say(turn.tx.t("ac.cp.usage"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from bot.conversation import stats_charts
 from bot.conversation.screens.admin.registry import admin_cb
 from bot.domain.staff import Role
 from bot.services import orders, shop_stats
@@ -256,3 +258,26 @@ async def test_an_export_past_telegrams_upload_limit_is_refused_with_the_way_out
         f"{today}..{today}",
         {"rows": 1, "too_large": True},
     )
+
+
+async def test_a_chinese_speaking_admin_gets_chinese_figures_and_a_readable_chart(
+    shop: RunningShop, caplog: pytest.LogCaptureFixture
+) -> None:
+    kim = shop.standin.private_chat(4331, "Kim")
+    await shop.pay(kim, await _invoice(shop, kim, "konjac"), order_info={"name": "Kim"})
+    admin = shop.standin.private_chat(ADMIN_ID, "老板", language_code="zh-hans")
+    today = f"{shop.now().date():%Y-%m-%d}"
+    with caplog.at_level(logging.WARNING, logger="bot.conversation.stats_charts"):
+        calls = await shop.send(admin, f"/admin stats {today} {today}")
+    [photo] = only(calls, "sendPhoto")
+    assert (
+        "净收入 <b>US$4.99</b> = 已付 US$4.99 − 已退款 US$0.00 · 已付订单 1 笔"
+        in photo.params["caption"]
+    )
+    with Image.open(io.BytesIO(_upload(shop, photo, "photo"))) as image:
+        assert image.format == "PNG"
+    if not stats_charts._font_for("净收入"):  # no CJK font here: English labels, and said so
+        assert "drawn with English labels" in caplog.text
+    calls = await shop.press(admin, _last(admin), "⬇️ CSV")
+    [document] = only(calls, "sendDocument")
+    assert "的订单：1 笔" in document.params["caption"]

@@ -240,3 +240,64 @@ async def test_a_requested_return_is_declined_or_approved(shop: RunningShop) -> 
     assert refund.params["amount"] == "1599"
     [fay_order] = await _orders(shop, 6106)
     assert fay_order.status == OrderStatus.REFUNDED
+
+
+async def test_a_stars_order_is_refunded_in_full_with_refund_star_payment(
+    shop: RunningShop,
+) -> None:
+    gus = shop.standin.private_chat(6107, "Gus")
+    order = await _paid_order(shop, gus, "recipes")  # digital, paid in Telegram Stars
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    screen = await _open_order(shop, admin, order.id, "All")
+    assert "🚚 Mark shipped" not in keyboard_texts(screen)  # nothing to ship
+    await shop.press(admin, screen, "💸 Refund")
+    menu = _last(admin)
+    assert "refundStarPayment" in menu["text"]
+    assert keyboard_texts(menu)[:1] == ["All that is left (⭐150)"]
+    assert "Part of it…" not in keyboard_texts(menu)  # Telegram refunds Stars only in full
+    calls = await shop.press_data(admin, menu["message_id"], f"za:or_refp:{order.id}:0")
+    [answer] = only(calls, "answerCallbackQuery")  # a forged partial press
+    assert "only in full" in answer.params["text"]
+    await shop.press(admin, menu, "All that is left (⭐150)")
+    await shop.press(admin, _last(admin), "✅ Yes, refund")
+    await shop.settle()
+    [refund] = [c for c in shop.standin.calls if c.method == "refundStarPayment"]
+    assert refund.ok and refund.params["telegram_payment_charge_id"] == order.telegram_charge_id
+    assert not shop.stripe.requests_to("/v1/refunds", "POST")
+    [row] = await _orders(shop, 6107)
+    assert row.refunded_minor == 150 and row.status == OrderStatus.REFUNDED
+
+
+async def test_the_list_pages_and_a_forged_order_is_told(shop: RunningShop) -> None:
+    hal = shop.standin.private_chat(6108, "Hal")
+    async with shop.uows() as uow:
+        [pid] = await uow.catalog.search_ids(["tripod"], 5)
+    for _ in range(10):  # ten invoices: each new one expires the one before
+        await shop.send(hal, f"/start p_{pid}")
+        await shop.press(hal, _last(hal), "⚡ Buy now")
+        asked = _last(hal)
+        if "invoice" not in asked:
+            await shop.press(hal, asked, PICKUP)
+    made = await _orders(shop, 6108)
+    assert len(made) == 10
+    assert [o.status for o in made].count(OrderStatus.PENDING) == 1
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.send(admin, "/admin")
+    await shop.press(admin, _last(admin), "📋 Orders")
+    await shop.press(admin, _last(admin), "New")
+    assert [t for t in keyboard_texts(_last(admin)) if t.startswith("#")] == [
+        f"#{made[-1].id} · $15.99 · awaiting payment"
+    ]
+    await shop.press(admin, _last(admin), "All")
+    first = _last(admin)
+    rows = [t for t in keyboard_texts(first) if t.startswith("#")]
+    assert rows[0].startswith(f"#{made[-1].id} ") and len(rows) == 8 and "page 1" in first["text"]
+    assert "◀ Newer" not in keyboard_texts(first)
+    await shop.press(admin, first, "Older ▶")
+    second = _last(admin)
+    more = [t for t in keyboard_texts(second) if t.startswith("#")]
+    assert more == [f"#{made[1].id} · $15.99 · expired", f"#{made[0].id} · $15.99 · expired"]
+    assert "page 2" in second["text"] and "◀ Newer" in keyboard_texts(second)
+    assert "Older ▶" not in keyboard_texts(second)
+    calls = await shop.press_data(admin, second["message_id"], "za:or_view:999999:0")
+    assert "There is no order #999999" in only(calls, "answerCallbackQuery")[0].params["text"]

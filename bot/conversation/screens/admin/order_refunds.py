@@ -105,6 +105,9 @@ async def ask_amount(turn: Turn, role: Role, order_id: int, _: int) -> None:
     if found is None:
         return
     order, already = found
+    if order.method == "stars":
+        turn.answer(turn.tx.t("admin.or.stars_in_full"), alert=True)
+        return
     await turn.uow.ui_states.set(
         turn.person.id, turn.chat_id, state(_AMOUNT, order=order_id), turn.now
     )

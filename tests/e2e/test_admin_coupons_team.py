@@ -186,3 +186,11 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
     assert "use /leader" in await _said(shop, stella, "/admin")
     assert "no longer a group-buy leader" in await _said(shop, boss, "/admin leader remove 4200")
     assert (await _actions(shop))[-3:] == ["staff.remove", "leader.add", "leader.remove"]
+
+    async with shop.uows() as uow:  # a shop with many leaders: the Team screen stays a message
+        for n in range(35):
+            await uow.groups.set_leader(7000 + n, None)
+        await uow.commit()
+    await shop.send(boss, "/admin")
+    await shop.press(boss, _last(boss), "👥 Team")
+    assert "… +5" in _last(boss)["text"]

@@ -19,6 +19,8 @@ from bot.services.admin_ports import AuditEntry
 P = Permission.STAFF
 AUDIT_PAGE = 10
 _DETAIL_CHARS = 80
+#: People named per role on the Team screen (a message holds 4,096 characters).
+_LISTED = 30
 
 menu_item(60, "ac.tm.menu", "tm_list", P)
 
@@ -43,13 +45,14 @@ async def _team(turn: Turn) -> tuple[str, Keyboard]:
         f"{m.first_name or '?'} ({m.user_id})" + (f" @{m.username}" if m.username else "")
         for m in await turn.uow.staff.members()
     ]
-    leaders = [await _name(turn, user_id) for user_id, _ in await turn.uow.groups.leaders()]
+    leader_ids = [user_id for user_id, _ in await turn.uow.groups.leaders()]
+    leaders = [await _name(turn, user_id) for user_id in leader_ids[:_LISTED]]
     none = tx.t("ac.tm.nobody")
     text = tx.t(
         "ac.tm.team",
         owners=", ".join(owners) or none,
-        staff=", ".join(staff) or none,
-        leaders=", ".join(leaders) or none,
+        staff=_listed(staff, len(staff)) or none,
+        leaders=_listed(leaders, len(leader_ids)) or none,
     )
     keyboard = (
         (
@@ -58,6 +61,12 @@ async def _team(turn: Turn) -> tuple[str, Keyboard]:
         ),
     )
     return text, keyboard
+
+
+def _listed(names: list[str], total: int) -> str:
+    """The first names, and how many more (a shop may have hundreds of leaders)."""
+    shown = ", ".join(names[:_LISTED])
+    return shown + (f" … +{total - _LISTED}" if total > _LISTED else "")
 
 
 def _entry_line(turn: Turn, entry: AuditEntry, who: str) -> str:

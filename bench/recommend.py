@@ -11,7 +11,9 @@ popularity baseline ``recommendations.best_sellers_for`` (top best sellers not y
 
 It prints the hit rate at 5 of both (the held-out product among the five), their ratio
 (target: above 1) and the time per buyer of each, as a ratio too. Figures are from this run
-only; nothing here is asserted on time.
+only; nothing here is asserted on time. The default of 1,000 buyers took about 21 s of CPU
+on the development machine, ``--buyers 2000`` about 53 s (twice the buyers, each reading a
+window twice as large).
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def split(buyers: list[Buyer]) -> tuple[list[Event], dict[int, int]]:
     return fit, held
 
 
-async def run_recommend_bench(buyers: int = 2000, seed: int = 7) -> int:
+async def run_recommend_bench(buyers: int = 1000, seed: int = 7) -> int:
     rng = random.Random(seed)
     world = _world(rng)
     with tempfile.TemporaryDirectory() as tmp:

@@ -200,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
         "(it makes and drops a database of its own there)",
     )
     bench.add_argument(
-        "--buyers", type=int, default=None, help="flash-sale: 10,000; recommend: 2,000"
+        "--buyers", type=int, default=None, help="flash-sale: 10,000; recommend: 1,000"
     )
     bench.add_argument("--seed", type=int, default=7, help="recommend: the synthetic log's seed")
     bench.add_argument("--units", type=int, default=100)
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench" and args.name == "recommend":
             from bench.recommend import run_recommend_bench
 
-            return asyncio.run(run_recommend_bench(args.buyers or 2000, args.seed))
+            return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
         if args.command == "bench" and args.name == "webhook":
             from bench.webhook import run_webhook_bench
 

@@ -237,3 +237,33 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
         "product.archive",
         "product.unarchive",
     ]
+
+
+async def test_a_product_with_variants_is_priced_per_variant(shop: RunningShop) -> None:
+    boss = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.send(boss, "/admin")
+    await shop.press(boss, _last(boss), "📦 Products")
+    await shop.press(boss, _last(boss), "Air Runner · 16 in stock")
+    screen = _last(boss)
+    assert "EU 44 (AR-44): $64.99 · 0 in stock" in screen["text"]
+    assert {"💲 EU 40", "📦 EU 42", "💲 EU 44"} <= set(keyboard_texts(screen))
+    await shop.press(boss, screen, "💲 EU 44")
+    assert "now costs $69.00" in await _said(shop, boss, "69")
+    await shop.press(boss, screen, "📦 EU 44")
+    assert "AR-44: 5 in stock" in await _said(shop, boss, "5")
+    # A forged button: a variant of another product, a product that does not exist.
+    calls = await shop.press_data(boss, screen, admin_cb("pd_price", 1, 999))
+    assert "expired" in only(calls, "answerCallbackQuery")[0].params["text"]
+    calls = await shop.press_data(boss, screen, admin_cb("pd_open", 999999))
+    assert "no longer exists" in only(calls, "answerCallbackQuery")[0].params["text"]
+    async with shop.uows.engine.connect() as conn:
+        rows = await conn.execute(
+            select(VariantRow.sku, VariantRow.price_minor, VariantRow.stock)
+            .where(VariantRow.sku.like("AR-%"))  # type: ignore[attr-defined]
+            .order_by(VariantRow.sku)
+        )
+        assert [tuple(r) for r in rows.all()] == [
+            ("AR-40", 5999, 12),
+            ("AR-42", 5999, 4),
+            ("AR-44", 6900, 5),
+        ]

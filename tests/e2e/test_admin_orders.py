@@ -301,3 +301,19 @@ async def test_the_list_pages_and_a_forged_order_is_told(shop: RunningShop) -> N
     assert "Older ▶" not in keyboard_texts(second)
     calls = await shop.press_data(admin, second["message_id"], "za:or_view:999999:0")
     assert "There is no order #999999" in only(calls, "answerCallbackQuery")[0].params["text"]
+
+
+async def test_admin_order_command_opens_an_order(shop: RunningShop) -> None:
+    ivy = shop.standin.private_chat(6109, "Ivy")
+    order = await _paid_order(shop, ivy)
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    calls = await shop.send(admin, f"/admin order #{order.id}")
+    [screen] = only(calls, "sendMessage")
+    assert f"Order #{order.id}" in screen.params["text"]
+    assert "🚚 Mark shipped" in str(screen.params["reply_markup"])
+    calls = await shop.send(admin, "/admin order twelve")
+    assert "Usage: /admin order 123" in _last(admin)["text"]
+    calls = await shop.send(admin, "/admin order 999999")
+    assert "There is no order #999999" in only(calls, "sendMessage")[0].params["text"]
+    buyer_calls = await shop.send(ivy, f"/admin order {order.id}")  # not staff: refused
+    assert "only for the shop's staff" in only(buyer_calls, "sendMessage")[0].params["text"]

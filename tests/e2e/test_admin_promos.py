@@ -203,3 +203,20 @@ async def test_a_photo_drop_to_everyone_and_cancelling_one_that_is_sending(
     assert status == DropStatus.CANCELLED.value
     await shop.drops.run(drop.id)
     assert not any(m.get("photo") for m in ann.messages())
+
+
+async def test_an_out_of_stock_product_cannot_go_on_sale(shop: RunningShop) -> None:
+    from sqlalchemy import update
+
+    from storage.tables import VariantRow
+
+    async with shop.uows.engine.begin() as conn:
+        await conn.execute(update(VariantRow).where(VariantRow.sku == "TB-1").values(stock=0))  # type: ignore[arg-type]
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    listing = await _open(shop, admin, "⚡ Flash sales")
+    await shop.press(admin, listing, "➕ Schedule a sale")
+    assert not any("TB-1" in t for t in keyboard_texts(_last(admin)))  # not offered
+    calls = await shop.send(admin, "TB-1")
+    assert "is out of stock" in _said(calls)
+    calls = await shop.send(admin, "KJ-10")  # the step still reads a SKU
+    assert "regular price $4.99" in _said(calls)

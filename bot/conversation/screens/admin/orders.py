@@ -14,7 +14,14 @@ from bot.conversation.screens.admin.order_view import (
     order_text,
     status_label,
 )
-from bot.conversation.screens.admin.registry import admin_cb, menu_item, state, step, verb
+from bot.conversation.screens.admin.registry import (
+    admin_cb,
+    command,
+    menu_item,
+    state,
+    step,
+    verb,
+)
 from bot.conversation.turn import Turn
 from bot.domain.staff import Permission, Role
 from bot.services import merchant_orders
@@ -76,6 +83,16 @@ async def show_order(
         turn.say(text, keyboard)
     else:
         turn.show(text, keyboard)
+
+
+@command("order", Permission.ORDERS)
+async def order_command(turn: Turn, role: Role, args: str) -> None:
+    """``/admin order 123`` (or ``#123``): that order's screen."""
+    word = args.strip().lstrip("#")
+    if not word.isdigit() or len(word) > 9:
+        turn.say(turn.tx.t("admin.or.usage"))
+        return
+    await show_order(turn, role, int(word), new=True)
 
 
 @verb("or_view", Permission.ORDERS)

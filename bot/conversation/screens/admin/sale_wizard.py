@@ -71,6 +71,9 @@ async def _ask_price(turn: Turn, variant_id: int) -> None:
         turn.tell(tx.t("admin.fs.no_product"), alert=True)
         return
     variant, product = found
+    if variant.available <= 0:
+        turn.tell(tx.t("admin.fs.no_stock", name=variant_name(variant, product)), alert=True)
+        return
     await _set(turn, _PRICE, v=variant.id)
     turn.answer()
     turn.show(

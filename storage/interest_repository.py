@@ -16,8 +16,10 @@ from sqlalchemy import Select, case, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.domain.interests import InteractionKind
+from bot.domain.orders import MONEY_TAKEN
 from bot.domain.recommend import INTEREST_THRESHOLD, KIND_WEIGHTS, WINDOW, CoCount, Touch
 from storage.admin_tables import InteractionRow
+from storage.order_tables import OrderLineRow, OrderRow
 from storage.tables import CategoryRow, ProductRow
 
 #: Paging back and forth over the same card is one view, not ten.
@@ -197,11 +199,20 @@ class SqlInterestRepository:
         ]
 
     async def bought(self, user_id: int) -> set[int]:
-        rows = await self._s.execute(
-            select(_I.product_id)
-            .where(_I.user_id == user_id, _I.kind == InteractionKind.PURCHASE.value)
-            .distinct()
+        """Purchases recorded, and the lines of the buyer's paid orders (orders older than
+        the interaction log count too)."""
+        recorded = select(_I.product_id).where(
+            _I.user_id == user_id, _I.kind == InteractionKind.PURCHASE.value
         )
+        ordered = (
+            select(OrderLineRow.product_id)
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)  # type: ignore[arg-type]
+            .where(
+                OrderRow.user_id == user_id,  # type: ignore[arg-type]
+                OrderRow.status.in_([s.value for s in MONEY_TAKEN]),  # type: ignore[attr-defined]
+            )
+        )
+        rows = await self._s.execute(recorded.union(ordered))
         return {int(r[0]) for r in rows}
 
     async def best_sellers(self, since: datetime, limit: int) -> list[tuple[int, int]]:

@@ -167,3 +167,34 @@ async def test_an_interest_audience_is_its_categorys_interested_buyers(
     for bad in ("interest:", "interest:a b", "interest:" + "x" * 65):
         with pytest.raises(DropError):
             Audience.parse(bad)
+
+
+async def test_paid_orders_from_before_the_log_count_as_bought(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    from bot.domain.money import Money
+    from bot.domain.orders import OrderStatus
+    from bot.services.order_ports import NewOrder, OrderLine
+
+    p = await _shop(uows)
+    async with uows() as uow:
+        made = []
+        for word in ("mango", "tripod"):
+            product = await uow.catalog.product(p[word])
+            assert product is not None
+            variant = product.variants[0]
+            line = OrderLine(variant.id, product.id, None, product.name, variant.price, 1)
+            new = NewOrder(
+                20, 20, "t" * 16, (line,), variant.price, Money.zero("USD"), variant.price,
+                None, False, "pickup", "telegram", False,
+            )  # fmt: skip
+            made.append(await uow.orders.create(new, NOW - timedelta(days=400)))
+        paid, unpaid = made
+        pending = frozenset({OrderStatus.PENDING})
+        await uow.orders.move(paid.id, OrderStatus.PAID, pending, NOW, paid_at=NOW)
+        await uow.interests.record(20, [p["konjac"]], P, NOW)
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.interests.bought(20) == {p["mango"], p["konjac"]}  # not the unpaid one
+        suggested = await recommendations.for_buyer(uow, 20, NOW, 10)
+        assert p["mango"] not in suggested and p["tripod"] in suggested

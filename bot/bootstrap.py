@@ -92,6 +92,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
+        currency=settings.currency,
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)

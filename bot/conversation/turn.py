@@ -42,6 +42,9 @@ class ShopConfig:
     creator_window: timedelta = timedelta(days=7)
     #: Drops a buyer gets at most in 24 hours (DROPS_PER_DAY; 0: no cap).
     drops_per_day: int = 2
+    #: The shop's currency (``CURRENCY``): what the console prices new products in. None: the
+    #: catalog's most common currency.
+    currency: str | None = None
 
 
 @dataclass(slots=True)

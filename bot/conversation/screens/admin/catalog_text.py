@@ -30,5 +30,4 @@ def cancel_row(turn: Turn, verb_name: str) -> tuple[Button, ...]:
 
 def configured_currency(turn: Turn) -> str | None:
     """``CURRENCY`` when the shop's configuration carries it (else the catalog's is used)."""
-    value = getattr(turn.config, "currency", None)
-    return value if isinstance(value, str) and value else None
+    return turn.config.currency or None

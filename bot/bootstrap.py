@@ -77,7 +77,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
             )
     # REDIS_URL: UI steps and the drop pace are shared by every process on that Redis.
     redis = RedisState(settings.redis_url) if settings.redis_url else None
-    uows = SqlUnitOfWorkFactory(engine, redis=redis)
+    # Card views are written in batches every 2 s (``storage.view_buffer``): the browse path
+    # stays a read.
+    uows = SqlUnitOfWorkFactory(engine, redis=redis, view_flush_after=2.0)
     config = ShopConfig(
         shop_name=settings.shop_name,
         default_locale=settings.default_locale,

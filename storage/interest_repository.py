@@ -10,7 +10,7 @@ window function. They read only the window asked for, through the indexes on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, case, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -21,9 +21,7 @@ from bot.domain.recommend import INTEREST_THRESHOLD, KIND_WEIGHTS, WINDOW, CoCou
 from storage.admin_tables import InteractionRow
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.tables import CategoryRow, ProductRow
-
-#: Paging back and forth over the same card is one view, not ten.
-VIEW_DEDUP = timedelta(minutes=30)
+from storage.view_buffer import View, ViewBuffer, write_views
 
 _I = InteractionRow.__table__.c  # type: ignore[attr-defined]
 _WEIGHT = case(
@@ -67,18 +65,19 @@ def interested_in(categories: Iterable[str], now: datetime) -> Select:  # type: 
 
 
 class SqlInterestRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, views: ViewBuffer | None = None) -> None:
         self._s = session
-        #: Views waiting for the next commit: (user, product) -> when.
-        self._views: dict[tuple[int, int], list[datetime]] = {}
+        #: The process's buffer the views go to when the unit of work commits.
+        self._buffer = views if views is not None else ViewBuffer()
+        #: Views of this turn, waiting for its commit: (user, product, when).
+        self._views: list[View] = []
 
     async def record(
         self, user_id: int, product_ids: list[int], kind: InteractionKind, now: datetime
     ) -> None:
         wanted = sorted({p for p in product_ids if p > 0})
         if kind is InteractionKind.VIEW:
-            for product_id in wanted:
-                self._views.setdefault((user_id, product_id), []).append(now)
+            self._views.extend((user_id, product_id, now) for product_id in wanted)
             return
         for product_id in wanted:
             self._s.add(
@@ -91,43 +90,24 @@ class SqlInterestRepository:
     def views_pending(self) -> bool:
         return bool(self._views)
 
-    async def flush_views(self) -> None:
-        """Write the views recorded since the last commit, skipping a card the same buyer
-        viewed less than ``VIEW_DEDUP`` before (so a redelivered update's view counts once)."""
-        views, self._views = self._views, {}
-        if not views:
-            return
-        by_user: dict[int, dict[int, list[datetime]]] = {}
-        for (user_id, product_id), times in views.items():
-            by_user.setdefault(user_id, {})[product_id] = sorted(times)
-        for user_id, products in by_user.items():
-            earliest = min(times[0] for times in products.values())
-            seen = await self._s.execute(
-                select(_I.product_id, func.max(_I.at))
-                .where(
-                    _I.user_id == user_id,
-                    _I.kind == InteractionKind.VIEW.value,
-                    _I.at >= earliest - VIEW_DEDUP,
-                    _I.product_id.in_(list(products)),
-                )
-                .group_by(_I.product_id)
-            )
-            last: dict[int, datetime] = {int(p): at for p, at in seen}
-            for product_id, times in products.items():
-                for at in times:
-                    before = last.get(product_id)
-                    if before is not None and at - before < VIEW_DEDUP:
-                        continue
-                    last[product_id] = at
-                    self._s.add(
-                        InteractionRow(
-                            user_id=user_id,
-                            product_id=product_id,
-                            kind=InteractionKind.VIEW.value,
-                            at=at,
-                        )
-                    )
-        await self._s.flush()
+    async def flush_views(self, *, force: bool = False) -> list[View]:
+        """Right before the commit: this turn's views go to the process's buffer, and the
+        buffer is written in this transaction when it is due (or ``force``). Returns what was
+        written, for ``restore_views`` should the commit fail."""
+        views, self._views = self._views, []
+        self._buffer.offer(views)
+        if not self._buffer.due(force=force):
+            return []
+        batch = self._buffer.take()
+        try:
+            await write_views(self._s, batch)
+        except BaseException:
+            self._buffer.put_back(batch)
+            raise
+        return batch
+
+    def restore_views(self, batch: list[View]) -> None:
+        self._buffer.put_back(batch)
 
     async def co_counts(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -33,6 +34,9 @@ from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
 from storage.stats_repository import SqlStatsRepository
 from storage.trust_repository import SqlTrustRepository
+from storage.view_buffer import ViewBuffer
+
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -98,7 +102,7 @@ class SqlUnitOfWork:
         self.trust = SqlTrustRepository(session, factory.cache, self._after_commit)
         self.staff = SqlStaffRepository(session)
         self.audit = SqlAuditLog(session)
-        self.interests = SqlInterestRepository(session)
+        self.interests = SqlInterestRepository(session, factory.views)
         self.stats = SqlStatsRepository(session)
         return self
 
@@ -127,8 +131,12 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._session is not None
-        await self.interests.flush_views()
-        await self._session.commit()
+        views = await self.interests.flush_views()
+        try:
+            await self._session.commit()
+        except BaseException:
+            self.interests.restore_views(views)
+            raise
         for callback in self._after_commit:
             callback()
         self._after_commit.clear()
@@ -157,11 +165,15 @@ class SqlUnitOfWorkFactory:
         *,
         cache_ttl: float = DEFAULT_TTL,
         redis: RedisState | None = None,
+        view_flush_after: float = 0.0,
     ) -> None:
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
         self.cache = ReadCache(cache_ttl)
         self.recent_buyers = RecentBuyers(ttl=60.0 if cache_ttl > 0 else 0)
+        #: Card views of this process, written in batches (``storage.view_buffer``); 0 writes
+        #: them at every commit.
+        self.views = ViewBuffer(view_flush_after)
         is_sqlite = engine.dialect.name == "sqlite"
         self.writer_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite else None
         #: With ``REDIS_URL``: UI steps live there (shared by the processes), not in SQL.
@@ -172,7 +184,19 @@ class SqlUnitOfWorkFactory:
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
 
+    async def flush_views(self) -> None:
+        """Write the buffered card views now (the scheduler's tick, and at shutdown)."""
+        if not self.views.pending:
+            return
+        async with self() as uow:
+            await uow.interests.flush_views(force=True)
+            await uow.commit()
+
     async def dispose(self) -> None:
+        try:
+            await self.flush_views()
+        except Exception:  # the database is going away too: views are analytics
+            log.warning("%d card views not written at shutdown", self.views.pending)
         if self.redis is not None:
             await self.redis.close()
         await self.engine.dispose()

@@ -34,6 +34,14 @@ async def prune_handled_updates(uows: UnitOfWorkFactory) -> None:
         log.info("forgot %d handled update ids", removed)
 
 
+async def flush_views(uows: UnitOfWorkFactory) -> None:
+    """Write the card views this process buffered (``storage.view_buffer``), so a quiet
+    shop's views do not wait for the next update."""
+    async with uows() as uow:
+        await uow.interests.flush_views(force=True)
+        await uow.commit()
+
+
 async def release_holds(uows: UnitOfWorkFactory) -> None:
     """Stock and coupon uses held by a payment sheet whose payment never came go back."""
     async with uows() as uow:
@@ -128,6 +136,15 @@ def make_scheduler(
         args=[uows],
         id="prune_handled_updates",
         misfire_grace_time=3600,
+        **common,
+    )
+    scheduler.add_job(
+        flush_views,
+        "interval",
+        seconds=5,
+        args=[uows],
+        id="flush_views",
+        misfire_grace_time=5,
         **common,
     )
     scheduler.add_job(

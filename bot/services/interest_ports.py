@@ -28,8 +28,13 @@ class InterestRepository(Protocol):
         """Views recorded and not yet written."""
         ...
 
-    async def flush_views(self) -> None:
-        """Write the pending views (the unit of work does, right before it commits)."""
+    async def flush_views(self, *, force: bool = False) -> list[tuple[int, int, datetime]]:
+        """Hand this turn's views to the process's buffer, written in batches (the unit of
+        work does, right before it commits; ``force`` writes the buffer now)."""
+        ...
+
+    def restore_views(self, batch: list[tuple[int, int, datetime]]) -> None:
+        """The commit failed: the batch waits for the next one."""
         ...
 
     async def co_counts(

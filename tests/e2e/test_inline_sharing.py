@@ -167,7 +167,7 @@ async def test_a_chosen_result_counts_as_one_share(shop: RunningShop) -> None:
     await _ask(shop, cy, "konjac")
     await shop.push(cy.choose_inline_result("p:3", "konjac", inline_message_id="AAQ-1"))
     assert await _shares(shop, 6003) == [3]
-    for junk in ("p:abc", "p:0", "p:99999", "g_1", "x" * 64):
+    for junk in ("p:abc", "p:0", "p:99999", "p:99999999999999", "g_1", "x" * 64):
         await shop.push(cy.choose_inline_result(junk, "konjac"))
     assert await _shares(shop, 6003) == [3]
     assert only(shop.standin.calls, "sendMessage") == []  # nothing said to anyone
@@ -187,6 +187,8 @@ async def test_card_and_order_share_buttons_lead_with_their_products(shop: Runni
     assert projector["description"] == "$129.00 · Sold out"
     # Gone products fall back to the shop's first products.
     assert len((await _ask(shop, user, "p_99999"))["results"]) == 7  # the demo's in stock
+    # Beyond any row's id (PostgreSQL would refuse to look it up): forged, the same answer.
+    assert len((await _ask(shop, user, "p_99999999999999"))["results"]) == 7
 
     await shop.press(di, card, "⚡ Buy now")
     await shop.press(di, di.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]

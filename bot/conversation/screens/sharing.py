@@ -20,6 +20,7 @@ import logging
 import re
 from datetime import timedelta
 
+from bot.conversation.callbacks import row_id
 from bot.conversation.events import ChosenInline, InlineQuery
 from bot.conversation.replies import AnswerInline, Button, InlineProduct, Keyboard, MediaRef
 from bot.conversation.screens import group_buys
@@ -63,7 +64,8 @@ def result_id(product_id: int) -> str:
 def product_of_result(value: str) -> int | None:
     """The product a chosen result stands for, or None for anything else (a team card)."""
     match = _RESULT_ID.match(value)
-    return int(match.group(1)) if match else None
+    product_id = row_id(match.group(1)) if match else 0  # beyond any row's id: forged
+    return product_id or None
 
 
 def _shared_ids(query: str) -> list[int] | None:
@@ -72,7 +74,8 @@ def _shared_ids(query: str) -> list[int] | None:
     matches = [_SHARED_WORD.match(w) for w in words]
     if not words or not all(matches):
         return None
-    return list(dict.fromkeys(int(m.group(1)) for m in matches if m))[:MAX_SHARED]
+    ids = (row_id(m.group(1)) for m in matches if m)  # 0 (found nowhere) when forged
+    return list(dict.fromkeys(i for i in ids if i))[:MAX_SHARED]
 
 
 def _page_number(offset: str) -> int:

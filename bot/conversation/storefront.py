@@ -179,7 +179,7 @@ class Storefront:
         attempts = _PAYMENT_ATTEMPTS if isinstance(event, PaymentDone) else 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._handle(event)
+                return await self._handle(event, extras=attempt == 1)
             except Exception as exc:
                 if self.redelivered and isinstance(exc, StorageUnavailable):
                     log.warning(
@@ -204,7 +204,7 @@ class Storefront:
             )
         return self._apology(event)
 
-    async def _handle(self, event: Event) -> list[Reply]:
+    async def _handle(self, event: Event, *, extras: bool = True) -> list[Reply]:
         now = self.clock()
         async with self.uows() as uow:
             person = event.person
@@ -213,7 +213,15 @@ class Storefront:
             )
             locale = pick_locale(buyer.locale, person.language_code, self.config.default_locale)
             turn = Turn(
-                uow, event, person, event.chat, texts(locale), now, self.config, card=self.card
+                uow,
+                event,
+                person,
+                event.chat,
+                texts(locale),
+                now,
+                self.config,
+                card=self.card,
+                extras=extras,
             )
             await self._route(turn)
             if isinstance(event, ButtonPress):

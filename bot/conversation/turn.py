@@ -64,6 +64,9 @@ class Turn:
     #: The order whose receipt this turn's replies carry, backed up by a delayed notice that
     #: is cancelled once the replies were delivered (``PAYMENT_BACKUP``).
     receipt_of: int | None = None
+    #: False when the update is tried again after a failure: what is only nice to have (the
+    #: suggestions under a receipt) is left out, so it cannot fail a payment twice.
+    extras: bool = True
 
     @property
     def chat_id(self) -> int:

@@ -27,8 +27,12 @@ _NAME_CHARS = 40
 async def after_purchase(turn: Turn, order: Order) -> tuple[str, Keyboard]:
     """The receipt's extra line and button rows; nothing when there is nothing to suggest.
 
-    A failure here must never cost the receipt: it is logged and the receipt goes without."""
+    A failure here must never cost the receipt: it is logged and the receipt goes without; and
+    since a failed query may have spoiled the transaction (PostgreSQL aborts it), a payment
+    tried again leaves the suggestions out (``Turn.extras``)."""
     tx = turn.tx
+    if not turn.extras:
+        return "", ()
     try:
         bought = [ln.product_id for ln in order.lines]
         ids = await recommendations.for_buyer(

@@ -10,7 +10,15 @@ from __future__ import annotations
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.catalog_text import cancel_row, configured_currency, terms_text
-from bot.conversation.screens.admin.registry import admin_cb, command, menu_item, state, step, verb
+from bot.conversation.screens.admin.registry import (
+    admin_cb,
+    at_step,
+    command,
+    menu_item,
+    state,
+    step,
+    verb,
+)
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.coupons import Coupon, CouponKind
@@ -169,7 +177,7 @@ async def code_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
 
 @verb("cp_kind", P)
 async def kind_pressed(turn: Turn, role: Role, number: int, _: int) -> None:
-    st = await _at(turn, ASK_KIND)
+    st = await at_step(turn, ASK_KIND)
     if st is None:
         return
     if not 1 <= number <= len(_KINDS):
@@ -232,7 +240,7 @@ async def option_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
 
 @verb("cp_skip", P)
 async def option_skipped(turn: Turn, role: Role, index: int, _: int) -> None:
-    st = await _at(turn, ASK_OPTION)
+    st = await at_step(turn, ASK_OPTION)
     if st is None:
         return
     if int(st.data["i"]) != index:  # the Skip of a question already answered
@@ -244,7 +252,7 @@ async def option_skipped(turn: Turn, role: Role, index: int, _: int) -> None:
 
 @verb("cp_make", P)
 async def create_now(turn: Turn, role: Role, _: int, __: int) -> None:
-    st = await _at(turn, ASK_OPTION)
+    st = await at_step(turn, ASK_OPTION)
     if st is None:
         return
     turn.answer()
@@ -260,14 +268,6 @@ async def stop_pressed(turn: Turn, role: Role, _: int, __: int) -> None:
     await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
     turn.answer()
     turn.say(turn.tx.t("ac.cp.cancelled"))
-
-
-async def _at(turn: Turn, name: str) -> UiState | None:
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != name:
-        turn.answer(turn.tx.t("admin.step_gone"), alert=True)
-        return None
-    return current
 
 
 async def _create_from(turn: Turn, role: Role, data: dict[str, int | str]) -> None:

@@ -22,6 +22,7 @@ from bot.conversation.screens.admin.catalog_text import (
 )
 from bot.conversation.screens.admin.registry import (
     admin_cb,
+    at_step,
     media_step,
     new_media,
     state,
@@ -136,7 +137,7 @@ async def category_typed(turn: Turn, role: Role, st: UiState, text: str) -> None
 
 @verb("np_cat", P)
 async def category_pressed(turn: Turn, role: Role, category_id: int, _: int) -> None:
-    st = await _current(turn, ASK_CATEGORY)
+    st = await at_step(turn, ASK_CATEGORY)
     if st is None:
         return
     data = {k: v for k, v in st.data.items() if k not in ("cat", "nc")}
@@ -178,7 +179,7 @@ async def description_typed(turn: Turn, role: Role, st: UiState, text: str) -> N
 
 @verb("np_skip", P)
 async def description_skipped(turn: Turn, role: Role, _: int, __: int) -> None:
-    st = await _current(turn, ASK_DESCRIPTION)
+    st = await at_step(turn, ASK_DESCRIPTION)
     if st is None:
         return
     turn.answer()
@@ -257,7 +258,7 @@ async def typed_at_preview(turn: Turn, role: Role, st: UiState, text: str) -> No
 
 @verb("np_pub", P)
 async def publish_pressed(turn: Turn, role: Role, media_id: int, _: int) -> None:
-    st = await _current(turn, CONFIRM)
+    st = await at_step(turn, CONFIRM)
     if st is None:
         return
     if int(st.data["m"]) != media_id:  # the preview of an older draft
@@ -319,15 +320,6 @@ def _drop_buttons(turn: Turn) -> None:
     message_id = getattr(turn.event, "message_id", None)
     if message_id is not None:
         turn.replies.append(EditKeyboard(turn.chat_id, message_id, None))
-
-
-async def _current(turn: Turn, name: str) -> UiState | None:
-    """The draft if the wizard is at step ``name``; otherwise the button is stale."""
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != name:
-        turn.answer(turn.tx.t("admin.step_gone"), alert=True)
-        return None
-    return current
 
 
 # The product list and a product's edits register with this section.

@@ -122,3 +122,13 @@ def admin_cb(name: str, first: int = 0, second: int = 0) -> str:
 def state(name: str, **data: int | str) -> UiState:
     """A console step (``state("admin.pr.price", draft=3)``)."""
     return UiState(STATE_PREFIX + name if not name.startswith(STATE_PREFIX) else name, data)
+
+
+async def at_step(turn: Turn, name: str, gone_key: str = "admin.step_gone") -> UiState | None:
+    """The step's state if the person is still at step ``name``; otherwise the pressed button
+    is stale (pressed twice, or after another step began): told so, and None."""
+    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+    if current is None or current.state != name:
+        turn.answer(turn.tx.t(gone_key), alert=True)
+        return None
+    return current

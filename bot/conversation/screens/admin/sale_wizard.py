@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.picking import pickable, variant_name
-from bot.conversation.screens.admin.registry import admin_cb, state, step, verb
+from bot.conversation.screens.admin.registry import admin_cb, at_step, state, step, verb
 from bot.conversation.turn import Turn
 from bot.domain.catalog import Product, Variant
 from bot.domain.flash_sales import MAX_SALE_LENGTH, SaleError
@@ -89,9 +89,8 @@ async def _ask_price(turn: Turn, variant_id: int) -> None:
 
 @verb("fs_var", Permission.PROMOS)
 async def variant_picked(turn: Turn, role: Role, variant_id: int, _: int) -> None:
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != _SKU:
-        turn.answer(turn.tx.t("admin.step_gone"), alert=True)
+    current = await at_step(turn, _SKU)
+    if current is None:
         return
     await _ask_price(turn, variant_id)
 
@@ -196,9 +195,8 @@ async def limit_typed(turn: Turn, role: Role, current: UiState, text: str) -> No
 
 @verb("fs_limit", Permission.PROMOS)
 async def limit_pressed(turn: Turn, role: Role, limit: int, _: int) -> None:
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != _LIMIT:
-        turn.answer(turn.tx.t("admin.step_gone"), alert=True)
+    current = await at_step(turn, _LIMIT)
+    if current is None:
         return
     await _limit_chosen(turn, current, limit, str(limit))
 
@@ -293,9 +291,8 @@ async def length_typed(turn: Turn, role: Role, current: UiState, text: str) -> N
 
 @verb("fs_length", Permission.PROMOS)
 async def length_pressed(turn: Turn, role: Role, minutes: int, _: int) -> None:
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != _LENGTH:
-        turn.answer(turn.tx.t("admin.step_gone"), alert=True)
+    current = await at_step(turn, _LENGTH)
+    if current is None:
         return
     await _length_chosen(turn, current, minutes, str(minutes))
 
@@ -303,9 +300,8 @@ async def length_pressed(turn: Turn, role: Role, minutes: int, _: int) -> None:
 @verb("fs_ok", Permission.PROMOS)
 async def schedule(turn: Turn, role: Role, _: int, __: int) -> None:
     tx = turn.tx
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or current.state != _CONFIRM:
-        turn.answer(tx.t("admin.fs.confirm_gone"), alert=True)  # pressed twice, or stale
+    current = await at_step(turn, _CONFIRM, "admin.fs.confirm_gone")  # pressed twice, or stale
+    if current is None:
         return
     await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
     found = await _variant(turn, _int(current, "v"))

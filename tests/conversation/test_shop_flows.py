@@ -13,7 +13,9 @@ from bot.conversation.events import (
     ChatKind,
     Command,
     MessageKind,
+    PaymentDone,
     Person,
+    PreCheckout,
     Text,
     Unsupported,
 )
@@ -24,10 +26,13 @@ from bot.conversation.replies import (
     EditMedia,
     EditText,
     Reply,
+    SendInvoice,
     SendMedia,
     SendText,
 )
 from bot.conversation.storefront import Storefront
+from bot.services.checkout import PaymentSetup
+from bot.services.shipping_file import default_shipping_path, read_rates
 
 ANN = Person(101, "Ann", "ann", "en")
 BO = Person(202, "Bo", None, "zh-hans")
@@ -287,3 +292,39 @@ async def test_old_handled_update_ids_are_forgotten(demo_shop: Storefront) -> No
     later = now + KEEP_HANDLED_UPDATES + timedelta(minutes=1)
     assert await forget_old_updates(demo_shop.uows, later) >= 1
     assert len(await demo_shop.handle(Command(9_300_001, ANN, chat_of(ANN), "help"))) == 1
+
+
+async def test_a_return_before_shipping_is_refused_politely(demo_shop: Storefront) -> None:
+    """A paid order not shipped yet cannot be returned: the buyer is told why (it was a
+    TypeError, answered with the generic apology)."""
+    demo_shop.config.payments = PaymentSetup(
+        provider_token="TEST:provider", shipping=read_rates(default_shipping_path())
+    )
+    [card] = await say(demo_shop, "tripod")
+    await press(demo_shop, buttons(card)["🛒 Add to cart"], kind=MessageKind.TEXT)
+    [cart] = await command(demo_shop, "/cart")
+    [_, how] = await press(demo_shop, buttons(cart)["💳 Checkout"], kind=MessageKind.TEXT)
+    replies = await press(demo_shop, buttons(how)["🏬 Pick up at Storefront Studio"])
+    [invoice] = [r for r in replies if isinstance(r, SendInvoice)]
+    order_id = int(invoice.payload.split(":")[1])
+    total = sum(amount for _, amount in invoice.prices)
+    info = {"name": "Ann", "phone_number": "+10000000000"}
+    await demo_shop.handle(
+        PreCheckout(next(_ids), ANN, "q1", invoice.payload, invoice.currency, total, None, info)
+    )
+    [receipt, *_] = await demo_shop.handle(
+        PaymentDone(
+            next(_ids),
+            ANN,
+            chat_of(ANN),
+            invoice.payload,
+            invoice.currency,
+            total,
+            "tg-1",
+            order_info=info,
+        )
+    )
+    assert "Payment received" in receipt.text  # type: ignore[union-attr]
+    replies = await press(demo_shop, f"or:{order_id}", kind=MessageKind.TEXT)
+    assert answer(replies).alert
+    assert answer(replies).text == "This order is paid; a return cannot be requested."

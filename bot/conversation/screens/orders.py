@@ -150,7 +150,8 @@ async def request_return(turn: Turn, order_id: int) -> None:
         turn.answer(tx.t("orders.return_closed", days=days), alert=True)
         return
     if outcome.refused is not None:
-        turn.answer(tx.t("orders.cannot_return", status=status_label(tx, outcome.order)), True)
+        status = status_label(tx, outcome.order)
+        turn.answer(tx.t("orders.cannot_return", status=status), alert=True)
         return
     for admin in turn.config.admin_ids:
         await turn.uow.notices.add(

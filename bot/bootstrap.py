@@ -15,6 +15,7 @@ from bot.conversation.drop_sender import DropSender, Pace
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
+from bot.domain.guesses import GuessLimit
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.checkout import PaymentSetup
 from bot.services.refunds import RefundSender
@@ -95,6 +96,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
         currency=settings.currency,
+        guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     creator_window_days: int = Field(default=7, ge=1, le=90)
     #: Drops one buyer gets at most in 24 hours (0: no cap).
     drops_per_day: int = Field(default=2, ge=0, le=50)
+    #: Wrong codes (coupons, group-buy, invite, creator, sale and order links) one buyer may try
+    #: in GUESS_WINDOW_MINUTES; then every code is refused until the window frees (0: no limit).
+    guess_limit: int = Field(default=10, ge=0, le=1000)
+    guess_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
     #: `storefront webhook`: the public HTTPS URL Telegram posts updates to (its path is the
     #: path the server answers on), and the secret Telegram sends with each of them.
     webhook_url: str | None = None

@@ -16,6 +16,7 @@ from bot.bootstrap import App
 from bot.domain.staff import Role
 from bot.services import shop_stats
 from bot.services.shop_stats import Period, PeriodProblem, ShopStats
+from storage.private_files import open_private
 
 #: The audit log's actor for what the command line does.
 CLI_ACTOR = 0
@@ -117,7 +118,7 @@ async def run_stats(app: App, args: argparse.Namespace) -> int:
     async with app.uows() as uow:
         rows = 0
         try:
-            with args.csv.open("wb") as out:
+            with open_private(args.csv) as out:  # buyers' names and addresses: 0600
                 async for chunk in shop_stats.csv_chunks(uow, period):
                     out.write(chunk.data)
                     rows += chunk.rows

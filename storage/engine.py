@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.outage import classify_outages
+from storage.private_files import private_database
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,11 +34,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
 
     Statement parameters stay out of error messages (they hold addresses and phone numbers),
-    and an unreachable database raises ``StorageUnavailable`` (``storage.outage``)."""
+    an SQLite database file is readable by its owner only (``storage.private_files``), and an
+    unreachable database raises ``StorageUnavailable`` (``storage.outage``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_database(Path(parsed.database))
         engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:

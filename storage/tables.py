@@ -172,6 +172,19 @@ class ConversationStateRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class WrongGuessRow(SQLModel, table=True):
+    """A wrong code a buyer typed or opened (``bot.domain.guesses``): the guessing limit counts
+    these per buyer in its window; housekeeping deletes them once older than any window."""
+
+    __tablename__ = "wrong_guess"
+    __table_args__ = (Index("ix_wrong_guess_user_at", "user_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=16)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 # The commerce tables share this metadata (and refer to the tables above).
 from storage import (  # noqa: E402, F401
     admin_tables,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,6 +77,9 @@ def test_stats_and_the_csv_file(tmp_path: Path) -> None:
     assert "checkout 1 (" in text and "paid 1 (" in text and "100.0% of checkouts" in text
     assert "Spicy Konjac Jelly (10 pack): 9.98 USD, 2 sold" in text
     assert f"Wrote 3 orders to {out}." in text
+    # Names, phones and addresses: the export and the database are the owner's alone.
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "shop.db").stat().st_mode) == 0o600
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["order_id"]) for r in rows] == ids

@@ -335,7 +335,7 @@ class Storefront:
         elif coupon:
             await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
         elif order:
-            await orders.show_order(turn, row_id(order.group(1)))
+            await orders.open_link(turn, row_id(order.group(1)))
         else:
             await general.start(turn, payload)
 

@@ -15,6 +15,7 @@ from bot.conversation.replies import (
 )
 from bot.conversation.texts import Texts
 from bot.domain.cart import MAX_QUANTITY_PER_LINE
+from bot.domain.guesses import GuessLimit
 from bot.services.checkout import PaymentSetup
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
@@ -45,6 +46,8 @@ class ShopConfig:
     #: The shop's currency (``CURRENCY``): what the console prices new products in. None: the
     #: catalog's most common currency.
     currency: str | None = None
+    #: Wrong codes a buyer may type or open in a window (GUESS_LIMIT, GUESS_WINDOW_MINUTES).
+    guesses: GuessLimit = field(default_factory=GuessLimit)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from bot.services import creators, invites
 from bot.services.checkout import release_due_holds
 from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
-from bot.services.housekeeping import forget_old_updates
+from bot.services.housekeeping import forget_old_guesses, forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
 
@@ -29,9 +29,13 @@ log = logging.getLogger(__name__)
 
 
 async def prune_handled_updates(uows: UnitOfWorkFactory) -> None:
+    """Handled update ids past Telegram's redelivery, wrong codes past any guessing window."""
     removed = await forget_old_updates(uows, utc_now())
     if removed:
         log.info("forgot %d handled update ids", removed)
+    guesses = await forget_old_guesses(uows, utc_now())
+    if guesses:
+        log.info("forgot %d old wrong codes", guesses)
 
 
 async def flush_views(uows: UnitOfWorkFactory) -> None:

@@ -21,14 +21,20 @@ from bot.services.ports import UnitOfWork
 class Applied:
     coupon: Coupon | None
     refusal: CouponRefusal | None = None
+    #: A well-formed code that matched no coupon the buyer may hold (none at all, or someone
+    #: else's personal one): a wrong guess for the guessing limit. Text that cannot be a code
+    #: is refused too, but never looked up, so it is not a guess.
+    wrong: bool = False
 
 
 async def apply_code(uow: UnitOfWork, user_id: int, raw: str, now: datetime) -> Applied:
     code = normalise_code(raw)
     if code is None:
         return Applied(None, CouponRefusal.UNKNOWN)
-    coupon = await uow.coupons.by_code(code)
-    return await _apply(uow, user_id, coupon, now)
+    applied = await _apply(uow, user_id, await uow.coupons.by_code(code), now)
+    if applied.refusal in (CouponRefusal.UNKNOWN, CouponRefusal.NOT_YOURS):
+        return Applied(applied.coupon, applied.refusal, wrong=True)
+    return applied
 
 
 async def apply_id(uow: UnitOfWork, user_id: int, coupon_id: int, now: datetime) -> Applied:

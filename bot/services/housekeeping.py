@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.guesses import MAX_WINDOW
 from bot.services.ports import UnitOfWorkFactory
 
 #: Telegram redelivers an update for at most about a day; keep ids a while longer.
@@ -13,6 +14,14 @@ KEEP_HANDLED_UPDATES = timedelta(days=3)
 async def forget_old_updates(uows: UnitOfWorkFactory, now: datetime) -> int:
     async with uows() as uow:
         removed = await uow.updates.forget_before(now - KEEP_HANDLED_UPDATES)
+        await uow.commit()
+    return removed
+
+
+async def forget_old_guesses(uows: UnitOfWorkFactory, now: datetime) -> int:
+    """Wrong codes older than the longest guessing window count for nothing any more."""
+    async with uows() as uow:
+        removed = await uow.guesses.forget_before(now - MAX_WINDOW)
         await uow.commit()
     return removed
 

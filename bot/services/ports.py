@@ -131,6 +131,19 @@ class UiStateStore(Protocol):
     async def clear(self, user_id: int, chat_id: int) -> None: ...
 
 
+class GuessLog(Protocol):
+    """Wrong codes buyers typed or opened (``bot.domain.guesses``)."""
+
+    async def recent(self, user_id: int, since: datetime, limit: int) -> list[datetime]:
+        """The times of the buyer's newest wrong attempts after ``since`` (at most ``limit``),
+        newest first. Until the transaction ends, the buyer's other code attempts (in any
+        process) wait here: their check and their record cannot interleave."""
+        ...
+
+    async def record(self, user_id: int, kind: str, at: datetime) -> None: ...
+    async def forget_before(self, cutoff: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     catalog: CatalogRepository
     catalog_writer: CatalogWriter
@@ -156,6 +169,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     interests: InterestRepository
     stats: StatsRepository
+    guesses: GuessLog
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

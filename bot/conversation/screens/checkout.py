@@ -21,13 +21,14 @@ from bot.conversation.replies import (
     Keyboard,
     SendInvoice,
 )
-from bot.conversation.screens import recs
+from bot.conversation.screens import guessing, recs
 from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.coupons import CouponKind, CouponRefusal
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team, TeamStatus
+from bot.domain.guesses import CodeKind
 from bot.domain.money import Money
 from bot.logs import bind_order
 from bot.services import checkout, coupons, stripe_payments
@@ -507,8 +508,14 @@ async def coupon_command(turn: Turn, args: str) -> None:
 
 async def apply_typed(turn: Turn, raw: str, then_checkout: int | None) -> None:
     """A code the buyer typed or linked. After a checkout's Coupon button, a fresh invoice
-    with the discount follows at once."""
+    with the discount follows at once. A buyer cooling down after too many wrong codes is
+    refused before anything is looked up (and no longer asked for a code)."""
+    if await guessing.refused(turn):
+        await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+        return
     applied = await coupons.apply_code(turn.uow, turn.person.id, raw, turn.now)
+    if applied.wrong:
+        await guessing.wrong(turn, CodeKind.COUPON)
     await _applied(turn, applied, then_checkout)
 
 

@@ -14,7 +14,7 @@ from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.charts import activity_png
 from bot.conversation.creator_post import POST_NOTICE, teaser
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
-from bot.conversation.screens import browse
+from bot.conversation.screens import browse, guessing
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -27,6 +27,7 @@ from bot.domain.creators import (
     product_payload,
     shop_payload,
 )
+from bot.domain.guesses import CodeKind
 from bot.domain.money import Money
 from bot.services import browsing, creators
 
@@ -36,9 +37,14 @@ _CHAT_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-[1-9][0-9]{4,15})$")
 
 
 async def open_invitation(turn: Turn, token: str) -> None:
-    """``ki_<token>``: the merchant's offer, with Accept (only for whoever opened it first)."""
+    """``ki_<token>``: the merchant's offer, with Accept (only for whoever opened it first).
+    A token that names no invitation is a wrong guess (``guessing``)."""
     tx = turn.tx
+    if await guessing.refused(turn):
+        return
     found = await creators.open_invite(turn.uow, token, turn.person.id, turn.now)
+    if found is InviteRefusal.UNKNOWN:
+        await guessing.wrong(turn, CodeKind.CREATOR_INVITE)
     if isinstance(found, InviteRefusal):
         turn.say(tx.t(f"creator.invite.{found.value}"))
         return
@@ -62,14 +68,17 @@ async def accept(turn: Turn, invite_id: int) -> None:
 
 async def opened_link(turn: Turn, code: str, product_id: int | None) -> None:
     """A creator's share link: the click is remembered (the last one within the window wins)
-    and the buyer sees the product, or the shop."""
+    and the buyer sees the product, or the shop. A code no creator has is a wrong guess; while
+    the buyer cools down (``guessing``) the code is not looked up, but the product still shows."""
     tx = turn.tx
     window: timedelta = turn.config.creator_window
-    result = await creators.click(turn.uow, code, turn.person.id, product_id, turn.now, window)
-    if result is ClickRefusal.UNKNOWN:
-        turn.say(tx.t("creator.link.unknown"))
-    elif result is ClickRefusal.OWN_LINK:
-        turn.say(tx.t("creator.link.own"))
+    if not await guessing.refused(turn):
+        result = await creators.click(turn.uow, code, turn.person.id, product_id, turn.now, window)
+        if result is ClickRefusal.UNKNOWN:
+            await guessing.wrong(turn, CodeKind.CREATOR)
+            turn.say(tx.t("creator.link.unknown"))
+        elif result is ClickRefusal.OWN_LINK:
+            turn.say(tx.t("creator.link.own"))
     if product_id is not None and await browse.open_product(turn, product_id):
         return
     if product_id is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens import browse
+from bot.conversation.screens import browse, guessing
 from bot.conversation.screens import checkout as checkout_screen
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.flash_sales import ClaimRefusal, FlashSale
+from bot.domain.guesses import CodeKind
 from bot.services import flash_sales
 from bot.services.checkout import Delivery
 
@@ -82,8 +83,13 @@ def _again(tx: Texts, sale: FlashSale) -> Keyboard:
 
 async def open_sale(turn: Turn, sale_id: int) -> None:
     """``s_<sale>``: in private, the sale's product card (with its line and button); in a group
-    (``?startgroup=s_<sale>``), the sale's card, kept up to date as units go."""
+    (``?startgroup=s_<sale>``), the sale's card, kept up to date as units go. An id that
+    names no sale is a wrong guess (``guessing``)."""
+    if await guessing.refused(turn):
+        return
     sale = await turn.uow.sales.sale(sale_id)
+    if sale is None:
+        await guessing.wrong(turn, CodeKind.SALE)
     if sale is not None and not turn.in_private:
         # Queued, so the outbox worker can record the message it posts and edit it later.
         await turn.uow.notices.add(turn.chat_id, "sale_card", {"sale": sale.id}, turn.now)

@@ -17,6 +17,7 @@ from bot.conversation.replies import (
     SendMedia,
 )
 from bot.conversation.screens import checkout as checkout_screen
+from bot.conversation.screens import guessing
 from bot.conversation.screens.team_text import (
     card_text,
     invite_link,
@@ -28,6 +29,7 @@ from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind
 from bot.domain.group_buys import JoinRefusal, PickupPoint, Team
+from bot.domain.guesses import CodeKind
 from bot.services import group_buys
 from bot.services.checkout import Delivery
 from bot.services.group_buys import CollectRefusal
@@ -83,10 +85,14 @@ def _qr(link: str) -> MediaRef:
 
 
 async def show(turn: Turn, team_id: int) -> None:
-    """``g_<team>``: in private the team and a Join button; in a group, its progress message."""
+    """``g_<team>``: in private the team and a Join button; in a group, its progress message.
+    An id that names no team is a wrong guess (``guessing``)."""
     tx = turn.tx
+    if await guessing.refused(turn):
+        return
     team = await turn.uow.groups.team(team_id)
     if team is None:
+        await guessing.wrong(turn, CodeKind.TEAM)
         turn.say(tx.t("group.refusal.not_found"))
         return
     if not turn.in_private:

@@ -3,8 +3,10 @@ recorded as invited when new to the shop, and both hear of the coupon later."""
 
 from __future__ import annotations
 
+from bot.conversation.screens import guessing
 from bot.conversation.screens.general import welcome
 from bot.conversation.turn import Turn
+from bot.domain.guesses import CodeKind
 from bot.domain.invites import MAX_REWARDS, REWARD_PERCENT, InviteRefusal
 from bot.services import invites
 
@@ -30,8 +32,14 @@ async def command(turn: Turn) -> None:
 
 
 async def opened(turn: Turn, code: str) -> None:
+    """``f_<code>``: a friend's invite; a code nobody has is a wrong guess (``guessing``)."""
     tx = turn.tx
+    if await guessing.refused(turn):
+        welcome(turn)
+        return
     result = await invites.accept(turn.uow, code, turn.person.id, turn.now)
+    if result is InviteRefusal.UNKNOWN:
+        await guessing.wrong(turn, CodeKind.INVITE)
     if isinstance(result, InviteRefusal):
         turn.say(tx.t(f"invite.refusal.{result.value}"))
     else:

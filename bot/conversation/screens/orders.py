@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens import guessing
 from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
 from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
 from bot.conversation.texts import Raw, Texts
 from bot.conversation.turn import Turn
+from bot.domain.guesses import CodeKind
 from bot.domain.orders import can_cancel, return_open
 from bot.services import orders
 from bot.services.order_ports import Order
@@ -88,11 +90,24 @@ async def details_text(turn: Turn, order: Order) -> str:
 
 async def show_order(turn: Turn, order_id: int) -> None:
     order = await orders.buyer_order(turn.uow, turn.person.id, order_id)
-    if order is None:  # someone else's, or a forged ``o_`` link or button
+    if order is None:  # someone else's, or a forged button
         turn.tell(turn.tx.t("orders.not_found"), alert=True)
         return
     turn.answer()
     turn.show(await details_text(turn, order), _details_keyboard(turn, order))
+
+
+async def open_link(turn: Turn, order_id: int) -> None:
+    """``o_<order>`` (where a Stripe payment page sends the buyer back): their own order; any
+    other id is a wrong guess (``guessing``)."""
+    if await guessing.refused(turn):
+        return
+    order = await orders.buyer_order(turn.uow, turn.person.id, order_id)
+    if order is None:
+        await guessing.wrong(turn, CodeKind.ORDER)
+        turn.say(turn.tx.t("orders.not_found"))
+        return
+    turn.say(await details_text(turn, order), _details_keyboard(turn, order))
 
 
 async def ask_cancel(turn: Turn, order_id: int) -> None:

@@ -370,6 +370,13 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
         log.info("successful_payment for charge already recorded (order %s)", order and order.id)
         return
     turn.outbox_dirty = True
+    if outcome.result is PaymentResult.FOREIGN:
+        log.warning(
+            "user %s paid an invoice of someone else's order; refund queued", event.person.id
+        )
+        amount = Money(event.total_amount, event.currency)
+        turn.say(tx.t("checkout.foreign_invoice", total=tx.money(amount)))
+        return
     if outcome.result is PaymentResult.REFUNDING or order is None:
         amount = Money(event.total_amount, event.currency)
         key = "checkout.not_honoured_group" if order and order.team_id else "checkout.not_honoured"

@@ -91,21 +91,52 @@ async def handle_event(uows: UnitOfWorkFactory, event: dict[str, Any], now: date
 
 
 async def _session_completed(uow: UnitOfWork, session: dict[str, Any], now: datetime) -> None:
+    """The buyer paid on Stripe's page. The order's conditional status change decides which of
+    several deliveries of this payment (other event ids, other processes) acts: only that one
+    converts the hold (or takes the stock) and tells the buyer, in the same transaction; the
+    others find the payment recorded and do nothing."""
     order = await uow.orders.by_session(str(session.get("id")))
     if order is None:
         log.warning("checkout.session.completed for an unknown session")
         return
     intent = str(session.get("payment_intent") or "") or None
+    if intent is not None and order.stripe_payment_intent == intent:
+        log.info("payment %s of order %s is recorded already", intent, order.id)
+        return
     captured = session.get("payment_status") == "paid"
     new = OrderStatus.PAID if captured else OrderStatus.AUTHORIZED
     fields = {"stripe_payment_intent": intent, "paid_at": now}
-    if order.status in _OPEN and await keep_or_take_stock(uow, order, now):
-        await uow.orders.move(order.id, new, _OPEN, now, **fields)
-        await after_paid(uow, order, now)
-        await notify(uow, order, "order_paid", now)
+    if order.status in _OPEN and await uow.orders.move(order.id, new, _OPEN, now, **fields):
+        fresh = await uow.orders.get(order.id)  # the order's row is this delivery's now
+        assert fresh is not None
+        if await keep_or_take_stock(uow, fresh, now):
+            await after_paid(uow, fresh, now)
+            await notify(uow, fresh, "order_paid", now)
+            return
+        await uow.orders.move(
+            order.id, OrderStatus.CANCELLED, frozenset({new}), now, closed_at=now
+        )
+        await _give_back(uow, fresh, captured, now)
         return
-    # Paid for an order we can no longer honour: release the card and say so.
-    await uow.orders.move(order.id, OrderStatus.CANCELLED, _OPEN, now, closed_at=now, **fields)
+    fresh = await uow.orders.get(order.id)
+    assert fresh is not None
+    if intent is not None and fresh.stripe_payment_intent == intent:
+        log.info("payment %s of order %s was recorded by another delivery", intent, order.id)
+        return
+    # Paid for an order that is no longer open (cancelled meanwhile): recorded once, given back.
+    if intent is None or not await uow.orders.note_payment_intent(order.id, intent):
+        log.error(
+            "payment %s for order %s (%s) cannot be recorded on it; refund it by hand",
+            intent,
+            order.id,
+            fresh.status,
+        )
+        return
+    await _give_back(uow, fresh, captured, now)
+
+
+async def _give_back(uow: UnitOfWork, order: Order, captured: bool, now: datetime) -> None:
+    """Paid for an order we can no longer honour: release the card (or refund) and say so."""
     method = "card" if captured else "authorization"
     await uow.refunds.add(order.id, order.total, method, "not_honoured", now)
     await notify(uow, order, "order_not_honoured", now)

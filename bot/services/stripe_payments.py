@@ -8,6 +8,7 @@ replayed or redelivered webhook changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,21 +73,30 @@ async def capture(uow: UnitOfWork, card: CardGateway, order_id: int, now: dateti
     )
 
 
-async def handle_event(uows: UnitOfWorkFactory, event: dict[str, Any], now: datetime) -> str:
-    """Apply one verified Stripe event; "handled", "duplicate" or "ignored"."""
+async def handle_event(
+    uows: UnitOfWorkFactory,
+    event: dict[str, Any],
+    now: datetime,
+    on_anomaly: Callable[[str], None] | None = None,
+) -> str:
+    """Apply one verified Stripe event; "handled", "duplicate" or "ignored". ``on_anomaly``
+    hears the kind of anomaly the event showed (``over_refund``), once it is committed."""
     event_id = str(event.get("id") or "")
     kind = str(event.get("type") or "")
     obj = (event.get("data") or {}).get("object") or {}
+    anomaly = None
     async with uows() as uow:
         if not event_id or not await uow.stripe_events.claim(event_id, kind, now):
             return "duplicate"
         handler = _HANDLERS.get(kind)
         result = "ignored"
         if handler is not None:
-            await handler(uow, obj, now)
+            anomaly = await handler(uow, obj, now)
             result = "handled"
         await uow.commit()
     log.info("stripe event %s (%s) %s", event_id, kind, result)
+    if anomaly is not None and on_anomaly is not None:
+        on_anomaly(anomaly)
     return result
 
 
@@ -162,14 +172,17 @@ async def _intent_canceled(uow: UnitOfWork, intent: dict[str, Any], now: datetim
         await notify(uow, order, "order_cancelled", now)
 
 
-async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetime) -> None:
+async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetime) -> str | None:
     """A refund Stripe reports. Ours are already counted; one made elsewhere (the Stripe
-    dashboard) is recorded so the order shows the truth."""
+    dashboard) is recorded so the order shows the truth, but never beyond what was paid: a
+    report of more than the order has left to refund is recorded up to that, and flagged."""
     order = await uow.orders.by_provider_charge(str(charge.get("id")))
     if order is None and charge.get("payment_intent"):
         order = await uow.orders.by_payment_intent(str(charge["payment_intent"]))
     if order is None:
-        return
+        return None
+    # Two refund events of one order at once: the second waits here, then counts the first's.
+    await uow.orders.lock(order.id, now)
     refunded = int(charge.get("amount_refunded") or 0)
     ours = sum(
         task.amount.amount
@@ -178,7 +191,25 @@ async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetim
     )
     extra = refunded - ours
     if extra <= 0:
-        return
+        return None
+    left = max(order.total.amount - ours, 0)
+    anomaly = None
+    if extra > left:
+        log.warning(
+            "charge.refunded for order %s reports %s %s refunded, more than the %s %s left to "
+            "refund of its %s %s; recorded %s",
+            order.id,
+            refunded,
+            order.currency,
+            left,
+            order.currency,
+            order.total.amount,
+            order.currency,
+            left,
+        )
+        extra, anomaly = left, "over_refund"
+    if extra <= 0:
+        return anomaly
     amount = Money(extra, order.currency)
     refund_id = await uow.refunds.add(order.id, amount, "external", "stripe_dashboard", now)
     await uow.refunds.finish(refund_id, None, now)
@@ -190,9 +221,12 @@ async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetim
         now,
     )
     await notify(uow, order, "refund_done", now, amount=extra, currency=order.currency)
+    return anomaly
 
 
-_HANDLERS = {
+_Handler = Callable[[UnitOfWork, dict[str, Any], datetime], Awaitable[str | None]]
+
+_HANDLERS: dict[str, _Handler] = {
     "checkout.session.completed": _session_completed,
     "checkout.session.expired": _session_expired,
     "payment_intent.canceled": _intent_canceled,

@@ -31,7 +31,7 @@ from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
 from bot.domain.interests import InteractionKind
 from bot.domain.money import Money
-from bot.domain.orders import OrderStatus
+from bot.domain.orders import MONEY_TAKEN, OrderStatus
 from bot.domain.pricing import quote
 from bot.domain.shipping import ShippingRates
 from bot.services import creators, invites, team_seats
@@ -482,6 +482,8 @@ class PaymentResult(StrEnum):
     REFUNDING = "refunding"  # paid, but the order can't be honoured: refund queued
     #: The invoice named someone else's order: nothing bought, the payment is refunded.
     FOREIGN = "foreign"
+    #: Another payment (another charge) paid this order first: this one is refunded.
+    ALREADY_PAID = "already_paid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,7 +533,7 @@ async def payment_received(
     if matches and order.status in _OPEN:
         if await uow.orders.move(order.id, OrderStatus.PAID, _OPEN, now, **ids):
             return await _convert(uow, order.id, facts, now)
-        return await _lost(uow, facts, charge, now)
+        return await _lost(uow, order.id, facts, charge, now)
     # Not honourable: replaced and sold out meanwhile, cancelled, or an amount we did not ask.
     if await uow.orders.move(order.id, OrderStatus.CANCELLED, _OPEN, now, closed_at=now, **ids):
         if order.held_until is not None and await uow.orders.end_hold(order.id):
@@ -539,7 +541,7 @@ async def payment_received(
         amount = Money(facts.total_amount, facts.currency)
         await uow.refunds.add(order.id, amount, refund_method(order), "not_honoured", now)
         return PaymentOutcome(PaymentResult.REFUNDING, await uow.orders.get(order.id))
-    return await _lost(uow, facts, charge, now)
+    return await _lost(uow, order.id, facts, charge, now)
 
 
 async def _convert(
@@ -562,15 +564,19 @@ async def _convert(
 
 
 async def _lost(
-    uow: UnitOfWork, facts: PaymentFacts, charge: Charge, now: datetime
+    uow: UnitOfWork, order_id: int, facts: PaymentFacts, charge: Charge, now: datetime
 ) -> PaymentOutcome:
     """Another handling moved the order first. If it recorded this very charge, this one is a
-    copy and does nothing; otherwise the order was paid by another charge or cancelled, and
-    this payment is given back."""
+    copy and does nothing; otherwise the order was paid by another charge (the buyer paid
+    twice) or cancelled, and this payment is given back."""
     already = await uow.orders.by_charge(charge.telegram_charge_id)
     if already is not None:
         return PaymentOutcome(PaymentResult.DUPLICATE, already)
-    return await _refund_orphan(uow, facts, charge, now, "not_honoured")
+    order = await uow.orders.get(order_id)
+    paid = order is not None and order.status in MONEY_TAKEN
+    return await _refund_orphan(
+        uow, facts, charge, now, "already_paid" if paid else "not_honoured"
+    )
 
 
 async def _named_order(uow: UnitOfWork, payload: str) -> Order | None:
@@ -623,8 +629,8 @@ async def _refund_orphan(
             PaymentResult.DUPLICATE, await uow.orders.by_charge(charge.telegram_charge_id)
         )
     await uow.refunds.add(record.id, amount, refund_method(record), reason, now)
-    result = PaymentResult.FOREIGN if reason == "foreign_order" else PaymentResult.REFUNDING
-    return PaymentOutcome(result, record)
+    results = {"foreign_order": PaymentResult.FOREIGN, "already_paid": PaymentResult.ALREADY_PAID}
+    return PaymentOutcome(results.get(reason, PaymentResult.REFUNDING), record)
 
 
 async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:

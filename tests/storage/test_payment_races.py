@@ -110,6 +110,10 @@ def _payment(update_id: int, person: Person, order: Order, charge: str) -> Payme
     )
 
 
+def _nth(charge: str, n: int) -> str:
+    return charge if n == 0 else f"{charge}-{n}"
+
+
 @dataclass(frozen=True)
 class Outcome:
     orders: list[tuple[str, str | None]]
@@ -121,13 +125,16 @@ class Outcome:
     errors: list[str]
 
 
-async def _race(shop: Shop, person: Person, order: Order, charge: str) -> Outcome:
-    """The same payment to every process at once, each under an update id of its own."""
+async def _race(
+    shop: Shop, person: Person, order: Order, charge: str, *, charges: int = 1
+) -> Outcome:
+    """The same payment to every process at once, each under an update id of its own (with
+    ``charges`` > 1: that many different charges for the order, each to several processes)."""
     await _warm(shop, person)
     shop.logs.clear()
     replies = await asyncio.gather(
         *(
-            front.handle(_payment(70_000 + i, person, order, charge))
+            front.handle(_payment(70_000 + i, person, order, _nth(charge, i % charges)))
             for i, front in enumerate(shop.fronts)
         )
     )
@@ -238,6 +245,26 @@ async def test_a_group_buy_seat_paid_ten_times_is_one_seat(shop: Shop) -> None:
     async with shop.uows() as uow:
         team = await uow.groups.team(opened.team.id)
     assert team is not None and team.paid == 1
+
+
+async def test_an_order_paid_by_five_charges_at_once_keeps_one_and_refunds_four(
+    shop: Shop,
+) -> None:
+    """The buyer paid twice (two devices, both past the payment sheet), or more: each charge
+    delivered to two processes. One charge pays the order; each other one is refunded once and
+    its payer told the order was already paid."""
+    async with shop.uows() as uow:
+        basket = await checkout.basket_for_variant(uow, shop.variant_id, 2)
+    order = await _invoice(shop, BUYER, basket)
+    outcome = await _race(shop, BUYER, order, "tg-twice", charges=5)
+    assert [status for status, _ in outcome.orders] == ["paid"] + ["cancelled"] * 4
+    assert len({charge for _, charge in outcome.orders}) == 5  # each charge recorded once
+    assert outcome.stock == 198
+    assert outcome.receipts == 1
+    assert outcome.refunds == ["already_paid"] * 4
+    assert outcome.errors == []
+    told = [t for t in outcome.texts if "Payment received" not in t]
+    assert len(told) == 4 and all("already paid" in t and "refunded" in t for t in told)
 
 
 async def test_someone_elses_invoice_paid_ten_times_is_refunded_once(shop: Shop) -> None:

@@ -16,14 +16,16 @@ if TYPE_CHECKING:
     from bot.telegram.metrics import ShopMetrics
 
 
-def stripe_routes_for(app: App) -> list[web.RouteDef]:
-    """Stripe's webhook route, when STRIPE_WEBHOOK_SECRET is set (else none)."""
+def stripe_routes_for(app: App, metrics: ShopMetrics | None = None) -> list[web.RouteDef]:
+    """Stripe's webhook route, when STRIPE_WEBHOOK_SECRET is set (else none); ``metrics``
+    counts the anomalies its events show."""
     secret = app.settings.stripe_webhook_secret
     if not secret:
         return []
     from bot.payments.stripe_webhook import stripe_routes
 
-    return stripe_routes(app.uows, secret, utc_now, app.worker.kick)
+    anomaly = metrics.anomaly if metrics is not None else None
+    return stripe_routes(app.uows, secret, utc_now, app.worker.kick, on_anomaly=anomaly)
 
 
 class Background:

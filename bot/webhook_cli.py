@@ -74,7 +74,7 @@ async def run_webhook(settings: Settings) -> int:
         path=urlsplit(url).path or "/",
         health=lambda: health(app.uows, utc_now()),
         metrics=metrics,
-        routes=stripe_routes_for(app),
+        routes=stripe_routes_for(app, metrics),
         host=settings.webhook_host,
         port=settings.webhook_port,
     )

@@ -12,6 +12,7 @@ from bot.domain.money import Money
 from bot.domain.orders import MONEY_TAKEN, OrderStatus
 from bot.services.order_ports import NewOrder, Order, OrderLine, ShippingChoice
 from storage.order_tables import OrderLineRow, OrderRow
+from storage.repositories import dialect_insert
 from storage.tables import VariantRow
 
 _PAID = [s.value for s in MONEY_TAKEN | {OrderStatus.REFUNDED}]
@@ -177,6 +178,42 @@ class SqlOrderRepository:
         assert found is not None
         return found
 
+    async def record_refused_charge(
+        self, new: NewOrder, now: datetime, telegram_charge_id: str, provider_charge_id: str | None
+    ) -> Order | None:
+        """A cancelled record of a payment that no order takes (it is refunded), keyed by its
+        charge: one INSERT ... ON CONFLICT DO NOTHING, so of any number of handlings of one
+        charge exactly one records it (on PostgreSQL the others wait for its transaction) and
+        the others get None."""
+        table = OrderRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            dialect_insert(self._s, OrderRow)
+            .values(
+                user_id=new.user_id,
+                chat_id=new.chat_id,
+                status=OrderStatus.CANCELLED.value,
+                token=new.token,
+                currency=new.total.currency,
+                items_minor=new.items.amount,
+                discount_minor=new.discount.amount,
+                total_minor=new.total.amount,
+                free_shipping=False,
+                delivery=new.delivery,
+                method=new.method,
+                from_cart=False,
+                telegram_charge_id=telegram_charge_id,
+                provider_charge_id=provider_charge_id,
+                created_at=now,
+                updated_at=now,
+                paid_at=now,
+                closed_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["telegram_charge_id"])  # type: ignore[attr-defined]
+            .returning(table.c.id)
+        )
+        order_id = (await self._s.execute(stmt)).scalar()
+        return None if order_id is None else await self.get(int(order_id))
+
     async def get(self, order_id: int) -> Order | None:
         return await self._one(OrderRow.id == order_id)
 
@@ -261,6 +298,19 @@ class SqlOrderRepository:
             .where(OrderRow.id == order_id, OrderRow.held_until.is_not(None))  # type: ignore[arg-type, union-attr]
             .values(held_until=until)
         )
+
+    async def note_payment_intent(self, order_id: int, payment_intent: str) -> bool:
+        """Record the Stripe payment that came in for an order no longer open, once: False
+        when the order already names a payment (this one, recorded by a racing delivery)."""
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(
+                OrderRow.id == order_id,  # type: ignore[arg-type]
+                OrderRow.stripe_payment_intent.is_(None),  # type: ignore[union-attr]
+            )
+            .values(stripe_payment_intent=payment_intent)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def end_hold(self, order_id: int) -> bool:
         result = await self._s.execute(

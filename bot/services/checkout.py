@@ -31,7 +31,7 @@ from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
 from bot.domain.interests import InteractionKind
 from bot.domain.money import Money
-from bot.domain.orders import OrderStatus
+from bot.domain.orders import MONEY_TAKEN, OrderStatus
 from bot.domain.pricing import quote
 from bot.domain.shipping import ShippingRates
 from bot.services import creators, invites, team_seats
@@ -94,13 +94,8 @@ def parse_payload(payload: str) -> tuple[int, str] | None:
 
 async def order_for_payload(uow: UnitOfWork, payload: str, user_id: int) -> Order | None:
     """The buyer's order an invoice payload names, or None for anything forged or foreign."""
-    parsed = parse_payload(payload)
-    if parsed is None:
-        return None
-    order = await uow.orders.get(parsed[0])
-    if order is None or not secrets.compare_digest(order.token, parsed[1]):
-        return None
-    return order if order.user_id == user_id else None
+    order = await _named_order(uow, payload)
+    return order if order is not None and order.user_id == user_id else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,8 +476,14 @@ async def pre_checkout(
 
 class PaymentResult(StrEnum):
     PAID = "paid"
-    DUPLICATE = "duplicate"  # this charge was already recorded
+    #: This charge is recorded already: a redelivery, or the same charge under another update
+    #: id (or in another process) that got there first. Nothing more happens.
+    DUPLICATE = "duplicate"
     REFUNDING = "refunding"  # paid, but the order can't be honoured: refund queued
+    #: The invoice named someone else's order: nothing bought, the payment is refunded.
+    FOREIGN = "foreign"
+    #: Another payment (another charge) paid this order first: this one is refunded.
+    ALREADY_PAID = "already_paid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,39 +498,96 @@ class Charge:
     provider_charge_id: str
 
 
+_OPEN = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED})
+
+
 async def payment_received(
     uow: UnitOfWork, facts: PaymentFacts, charge: Charge, now: datetime
 ) -> PaymentOutcome:
-    """Telegram's ``successful_payment``: exactly one paid order per charge."""
+    """Telegram's ``successful_payment``: exactly one paid order per charge.
+
+    One charge may arrive any number of times at once (a redelivery, a forged copy under
+    another update id, several processes). The order's conditional status change is the first
+    write, and it decides: the handling that moves the order converts the hold (or takes the
+    stock, the flash-sale unit, the seat) in the same transaction; the others wait on the
+    order's row (PostgreSQL), then find the order moved and the charge recorded, and do
+    nothing. A payment that no order takes is recorded once per charge and refunded once."""
     already = await uow.orders.by_charge(charge.telegram_charge_id)
     if already is not None:
         return PaymentOutcome(PaymentResult.DUPLICATE, already)
-    order = await order_for_payload(uow, facts.payload, facts.user_id)
+    order = await _named_order(uow, facts.payload)
     if order is None:
         # Telegram only pays invoices this bot sent, so this is our own bug or a deleted
         # order: the money still came in, so record it and give it back.
-        return await _refund_orphan(uow, facts, charge, now)
+        return await _refund_orphan(uow, facts, charge, now, "unknown_order")
+    if order.user_id != facts.user_id:
+        # The buyer paid an invoice forwarded from someone else's chat: that order stays as it
+        # is (its owner may still pay it), and this payment goes back.
+        return await _refund_orphan(uow, facts, charge, now, "foreign_order")
     ids = {
         "telegram_charge_id": charge.telegram_charge_id,
         "provider_charge_id": charge.provider_charge_id or None,
         "paid_at": now,
     }
-    open_states = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED})
     matches = facts.currency == order.currency and facts.total_amount == order.total.amount
-    if matches and order.status in open_states and await keep_or_take_stock(uow, order, now):
-        await uow.orders.move(order.id, OrderStatus.PAID, open_states, now, **ids)
-        await after_paid(uow, order, now)
-        return PaymentOutcome(PaymentResult.PAID, await uow.orders.get(order.id))
+    if matches and order.status in _OPEN:
+        if await uow.orders.move(order.id, OrderStatus.PAID, _OPEN, now, **ids):
+            return await _convert(uow, order.id, facts, now)
+        return await _lost(uow, order.id, facts, charge, now)
     # Not honourable: replaced and sold out meanwhile, cancelled, or an amount we did not ask.
-    moved = await uow.orders.move(
-        order.id, OrderStatus.CANCELLED, open_states, now, closed_at=now, **ids
+    if await uow.orders.move(order.id, OrderStatus.CANCELLED, _OPEN, now, closed_at=now, **ids):
+        if order.held_until is not None and await uow.orders.end_hold(order.id):
+            await give_back_stock_and_coupon(uow, order, now)
+        amount = Money(facts.total_amount, facts.currency)
+        await uow.refunds.add(order.id, amount, refund_method(order), "not_honoured", now)
+        return PaymentOutcome(PaymentResult.REFUNDING, await uow.orders.get(order.id))
+    return await _lost(uow, order.id, facts, charge, now)
+
+
+async def _convert(
+    uow: UnitOfWork, order_id: int, facts: PaymentFacts, now: datetime
+) -> PaymentOutcome:
+    """This handling moved the order to paid (its row is ours until the commit): keep its hold
+    or take its stock now; if they are gone, the order is cancelled and the payment refunded,
+    all in the same transaction."""
+    order = await uow.orders.get(order_id)
+    assert order is not None
+    if await keep_or_take_stock(uow, order, now):
+        await after_paid(uow, order, now)
+        return PaymentOutcome(PaymentResult.PAID, await uow.orders.get(order_id))
+    await uow.orders.move(
+        order_id, OrderStatus.CANCELLED, frozenset({OrderStatus.PAID}), now, closed_at=now
     )
-    if not moved:
-        await _refund_orphan(uow, facts, charge, now)
-        return PaymentOutcome(PaymentResult.REFUNDING, order)
     amount = Money(facts.total_amount, facts.currency)
-    await uow.refunds.add(order.id, amount, refund_method(order), "not_honoured", now)
-    return PaymentOutcome(PaymentResult.REFUNDING, await uow.orders.get(order.id))
+    await uow.refunds.add(order_id, amount, refund_method(order), "not_honoured", now)
+    return PaymentOutcome(PaymentResult.REFUNDING, await uow.orders.get(order_id))
+
+
+async def _lost(
+    uow: UnitOfWork, order_id: int, facts: PaymentFacts, charge: Charge, now: datetime
+) -> PaymentOutcome:
+    """Another handling moved the order first. If it recorded this very charge, this one is a
+    copy and does nothing; otherwise the order was paid by another charge (the buyer paid
+    twice) or cancelled, and this payment is given back."""
+    already = await uow.orders.by_charge(charge.telegram_charge_id)
+    if already is not None:
+        return PaymentOutcome(PaymentResult.DUPLICATE, already)
+    order = await uow.orders.get(order_id)
+    paid = order is not None and order.status in MONEY_TAKEN
+    return await _refund_orphan(
+        uow, facts, charge, now, "already_paid" if paid else "not_honoured"
+    )
+
+
+async def _named_order(uow: UnitOfWork, payload: str) -> Order | None:
+    """The order an invoice payload names (whoever it belongs to), or None if forged."""
+    parsed = parse_payload(payload)
+    if parsed is None:
+        return None
+    order = await uow.orders.get(parsed[0])
+    if order is None or not secrets.compare_digest(order.token, parsed[1]):
+        return None
+    return order
 
 
 def refund_method(order: Order) -> str:
@@ -542,11 +600,12 @@ def refund_method(order: Order) -> str:
 
 
 async def _refund_orphan(
-    uow: UnitOfWork, facts: PaymentFacts, charge: Charge, now: datetime
+    uow: UnitOfWork, facts: PaymentFacts, charge: Charge, now: datetime, reason: str
 ) -> PaymentOutcome:
-    """A payment that matches no payable order: a cancelled record of it, and a refund."""
+    """A payment that matches no payable order: a cancelled record of it, and a refund; once
+    per charge, however many handlings of it race here."""
     amount = Money(facts.total_amount, facts.currency)
-    record = await uow.orders.create(
+    record = await uow.orders.record_refused_charge(
         NewOrder(
             user_id=facts.user_id,
             chat_id=facts.user_id,
@@ -562,19 +621,16 @@ async def _refund_orphan(
             from_cart=False,
         ),
         now,
+        charge.telegram_charge_id,
+        charge.provider_charge_id or None,
     )
-    await uow.orders.move(
-        record.id,
-        OrderStatus.CANCELLED,
-        frozenset({OrderStatus.PENDING}),
-        now,
-        closed_at=now,
-        paid_at=now,
-        telegram_charge_id=charge.telegram_charge_id,
-        provider_charge_id=charge.provider_charge_id or None,
-    )
-    await uow.refunds.add(record.id, amount, refund_method(record), "unknown_order", now)
-    return PaymentOutcome(PaymentResult.REFUNDING, await uow.orders.get(record.id))
+    if record is None:  # a racing handling of this charge recorded (and refunds) it
+        return PaymentOutcome(
+            PaymentResult.DUPLICATE, await uow.orders.by_charge(charge.telegram_charge_id)
+        )
+    await uow.refunds.add(record.id, amount, refund_method(record), reason, now)
+    results = {"foreign_order": PaymentResult.FOREIGN, "already_paid": PaymentResult.ALREADY_PAID}
+    return PaymentOutcome(results.get(reason, PaymentResult.REFUNDING), record)
 
 
 async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:

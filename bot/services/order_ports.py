@@ -157,6 +157,13 @@ class StockRepository(Protocol):
 
 class OrderRepository(Protocol):
     async def create(self, new: NewOrder, now: datetime) -> Order: ...
+    async def record_refused_charge(
+        self, new: NewOrder, now: datetime, telegram_charge_id: str, provider_charge_id: str | None
+    ) -> Order | None:
+        """A cancelled record of a payment no order takes, once per charge: None when that
+        charge is already recorded (a racing handling of it recorded it first)."""
+        ...
+
     async def get(self, order_id: int) -> Order | None: ...
     async def for_buyer(
         self, user_id: int, statuses: frozenset[OrderStatus], limit: int
@@ -175,6 +182,10 @@ class OrderRepository(Protocol):
         ...
 
     async def extend_hold(self, order_id: int, until: datetime) -> None: ...
+    async def note_payment_intent(self, order_id: int, payment_intent: str) -> bool:
+        """Record a Stripe payment on an order that names none yet; False if it names one."""
+        ...
+
     async def end_hold(self, order_id: int) -> bool:
         """Clear the hold; False if another process already did (it gives stock back)."""
         ...

@@ -8,6 +8,7 @@ replayed or redelivered webhook changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,40 +73,80 @@ async def capture(uow: UnitOfWork, card: CardGateway, order_id: int, now: dateti
     )
 
 
-async def handle_event(uows: UnitOfWorkFactory, event: dict[str, Any], now: datetime) -> str:
-    """Apply one verified Stripe event; "handled", "duplicate" or "ignored"."""
+async def handle_event(
+    uows: UnitOfWorkFactory,
+    event: dict[str, Any],
+    now: datetime,
+    on_anomaly: Callable[[str], None] | None = None,
+) -> str:
+    """Apply one verified Stripe event; "handled", "duplicate" or "ignored". ``on_anomaly``
+    hears the kind of anomaly the event showed (``over_refund``), once it is committed."""
     event_id = str(event.get("id") or "")
     kind = str(event.get("type") or "")
     obj = (event.get("data") or {}).get("object") or {}
+    anomaly = None
     async with uows() as uow:
         if not event_id or not await uow.stripe_events.claim(event_id, kind, now):
             return "duplicate"
         handler = _HANDLERS.get(kind)
         result = "ignored"
         if handler is not None:
-            await handler(uow, obj, now)
+            anomaly = await handler(uow, obj, now)
             result = "handled"
         await uow.commit()
     log.info("stripe event %s (%s) %s", event_id, kind, result)
+    if anomaly is not None and on_anomaly is not None:
+        on_anomaly(anomaly)
     return result
 
 
 async def _session_completed(uow: UnitOfWork, session: dict[str, Any], now: datetime) -> None:
+    """The buyer paid on Stripe's page. The order's conditional status change decides which of
+    several deliveries of this payment (other event ids, other processes) acts: only that one
+    converts the hold (or takes the stock) and tells the buyer, in the same transaction; the
+    others find the payment recorded and do nothing."""
     order = await uow.orders.by_session(str(session.get("id")))
     if order is None:
         log.warning("checkout.session.completed for an unknown session")
         return
     intent = str(session.get("payment_intent") or "") or None
+    if intent is not None and order.stripe_payment_intent == intent:
+        log.info("payment %s of order %s is recorded already", intent, order.id)
+        return
     captured = session.get("payment_status") == "paid"
     new = OrderStatus.PAID if captured else OrderStatus.AUTHORIZED
     fields = {"stripe_payment_intent": intent, "paid_at": now}
-    if order.status in _OPEN and await keep_or_take_stock(uow, order, now):
-        await uow.orders.move(order.id, new, _OPEN, now, **fields)
-        await after_paid(uow, order, now)
-        await notify(uow, order, "order_paid", now)
+    if order.status in _OPEN and await uow.orders.move(order.id, new, _OPEN, now, **fields):
+        fresh = await uow.orders.get(order.id)  # the order's row is this delivery's now
+        assert fresh is not None
+        if await keep_or_take_stock(uow, fresh, now):
+            await after_paid(uow, fresh, now)
+            await notify(uow, fresh, "order_paid", now)
+            return
+        await uow.orders.move(
+            order.id, OrderStatus.CANCELLED, frozenset({new}), now, closed_at=now
+        )
+        await _give_back(uow, fresh, captured, now)
         return
-    # Paid for an order we can no longer honour: release the card and say so.
-    await uow.orders.move(order.id, OrderStatus.CANCELLED, _OPEN, now, closed_at=now, **fields)
+    fresh = await uow.orders.get(order.id)
+    assert fresh is not None
+    if intent is not None and fresh.stripe_payment_intent == intent:
+        log.info("payment %s of order %s was recorded by another delivery", intent, order.id)
+        return
+    # Paid for an order that is no longer open (cancelled meanwhile): recorded once, given back.
+    if intent is None or not await uow.orders.note_payment_intent(order.id, intent):
+        log.error(
+            "payment %s for order %s (%s) cannot be recorded on it; refund it by hand",
+            intent,
+            order.id,
+            fresh.status,
+        )
+        return
+    await _give_back(uow, fresh, captured, now)
+
+
+async def _give_back(uow: UnitOfWork, order: Order, captured: bool, now: datetime) -> None:
+    """Paid for an order we can no longer honour: release the card (or refund) and say so."""
     method = "card" if captured else "authorization"
     await uow.refunds.add(order.id, order.total, method, "not_honoured", now)
     await notify(uow, order, "order_not_honoured", now)
@@ -131,14 +172,17 @@ async def _intent_canceled(uow: UnitOfWork, intent: dict[str, Any], now: datetim
         await notify(uow, order, "order_cancelled", now)
 
 
-async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetime) -> None:
+async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetime) -> str | None:
     """A refund Stripe reports. Ours are already counted; one made elsewhere (the Stripe
-    dashboard) is recorded so the order shows the truth."""
+    dashboard) is recorded so the order shows the truth, but never beyond what was paid: a
+    report of more than the order has left to refund is recorded up to that, and flagged."""
     order = await uow.orders.by_provider_charge(str(charge.get("id")))
     if order is None and charge.get("payment_intent"):
         order = await uow.orders.by_payment_intent(str(charge["payment_intent"]))
     if order is None:
-        return
+        return None
+    # Two refund events of one order at once: the second waits here, then counts the first's.
+    await uow.orders.lock(order.id, now)
     refunded = int(charge.get("amount_refunded") or 0)
     ours = sum(
         task.amount.amount
@@ -147,7 +191,25 @@ async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetim
     )
     extra = refunded - ours
     if extra <= 0:
-        return
+        return None
+    left = max(order.total.amount - ours, 0)
+    anomaly = None
+    if extra > left:
+        log.warning(
+            "charge.refunded for order %s reports %s %s refunded, more than the %s %s left to "
+            "refund of its %s %s; recorded %s",
+            order.id,
+            refunded,
+            order.currency,
+            left,
+            order.currency,
+            order.total.amount,
+            order.currency,
+            left,
+        )
+        extra, anomaly = left, "over_refund"
+    if extra <= 0:
+        return anomaly
     amount = Money(extra, order.currency)
     refund_id = await uow.refunds.add(order.id, amount, "external", "stripe_dashboard", now)
     await uow.refunds.finish(refund_id, None, now)
@@ -159,9 +221,12 @@ async def _charge_refunded(uow: UnitOfWork, charge: dict[str, Any], now: datetim
         now,
     )
     await notify(uow, order, "refund_done", now, amount=extra, currency=order.currency)
+    return anomaly
 
 
-_HANDLERS = {
+_Handler = Callable[[UnitOfWork, dict[str, Any], datetime], Awaitable[str | None]]
+
+_HANDLERS: dict[str, _Handler] = {
     "checkout.session.completed": _session_completed,
     "checkout.session.expired": _session_expired,
     "payment_intent.canceled": _intent_canceled,

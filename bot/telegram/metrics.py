@@ -61,6 +61,13 @@ class ShopMetrics:
             ["method", "outcome"],
             registry=r,
         )
+        self.anomalies = Counter(
+            "storefront_payment_anomalies",
+            "Payment reports that made no sense and were capped or refused, by kind "
+            "(over_refund: Stripe reported more refunded than the order had left)",
+            ["kind"],
+            registry=r,
+        )
         self.broadcast = Counter(
             "storefront_broadcast_messages",
             "Messages the drop sender sent (each buyer's drop, and the merchant's progress "
@@ -83,6 +90,9 @@ class ShopMetrics:
 
     def refund(self, method: str, outcome: str) -> None:
         self.refunds.labels(method, outcome).inc()
+
+    def anomaly(self, kind: str) -> None:
+        self.anomalies.labels(kind).inc()
 
     def error_counter(self) -> logging.Handler:
         """A logging handler that counts ERROR lines (add it to the root logger)."""

@@ -3,9 +3,12 @@ SDK against the local Stripe stand-in, which signs its webhooks the way Stripe d
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -21,6 +24,7 @@ from bot.services.order_ports import Order
 from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
 from bot.standin.stripe_standin import StripeStandIn
+from bot.telegram.metrics import ShopMetrics
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 SECRET = "whsec_test_secret"
@@ -36,19 +40,22 @@ class Rig:
     stripe: StripeStandIn
     card: StripeGateway
     server: StripeWebhookServer
+    metrics: ShopMetrics
 
 
 @pytest.fixture
 async def rig(sqlite_uows: SqlUnitOfWorkFactory) -> AsyncIterator[Rig]:
     await import_catalog(sqlite_uows, read_catalog(demo_catalog_path()))
-    server = StripeWebhookServer(stripe_routes(sqlite_uows, SECRET, now), "127.0.0.1", 0)
+    metrics = ShopMetrics()
+    routes = stripe_routes(sqlite_uows, SECRET, now, on_anomaly=metrics.anomaly)
+    server = StripeWebhookServer(routes, "127.0.0.1", 0)
     await server.start()
     stripe = StripeStandIn(webhook_secret=SECRET)
     await stripe.start()
     stripe.webhook_url = server.url
     card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
     try:
-        yield Rig(sqlite_uows, stripe, card, server)
+        yield Rig(sqlite_uows, stripe, card, server, metrics)
     finally:
         await card.close()
         await stripe.stop()
@@ -135,6 +142,89 @@ async def test_bad_or_missing_signatures_get_400_and_change_nothing(rig: Rig) ->
     # The genuine delivery still works afterwards: the refused ones claimed nothing.
     assert await rig.stripe.deliver(event, url=rig.server.url) == 200
     assert (await _order(rig, order.id)).status is OrderStatus.AUTHORIZED
+
+
+async def test_signatures_more_than_five_minutes_old_or_ahead_get_400_and_change_nothing(
+    rig: Rig,
+) -> None:
+    order, session_id = await _linked_order(rig)
+    rig.stripe.webhook_url = None
+    rig.stripe.complete_session(session_id)
+    event = rig.stripe.events_of("checkout.session.completed")[0]
+    stamp = int(now().timestamp())
+    for skew in (600, 301, -301, -600):  # from the future, and from the past
+        assert await rig.stripe.deliver(event, url=rig.server.url, timestamp=stamp + skew) == 400
+    assert (await _order(rig, order.id)).status is OrderStatus.PENDING
+    assert await _stock(rig) == 59
+    # Within five minutes either way (clocks differ a little): accepted, and handled once.
+    assert await rig.stripe.deliver(event, url=rig.server.url, timestamp=stamp + 120) == 200
+    assert (await _order(rig, order.id)).status is OrderStatus.AUTHORIZED
+    assert await rig.stripe.deliver(event, url=rig.server.url, timestamp=stamp - 120) == 200
+    assert await _stock(rig) == 59
+
+
+async def _captured_charge(rig: Rig) -> tuple[Order, dict[str, Any]]:
+    """A Stripe-link order, paid and captured: the order and its Stripe charge."""
+    order, session_id = await _linked_order(rig)
+    rig.stripe.complete_session(session_id)
+    await rig.stripe.wait_deliveries()
+    async with rig.uows() as uow:
+        await stripe_payments.capture(uow, rig.card, order.id, now())
+        await uow.commit()
+    intent = (await _order(rig, order.id)).stripe_payment_intent
+    [charge] = [c for c in rig.stripe.charges.values() if c["payment_intent"] == intent]
+    return order, charge
+
+
+def _refunded_event(charge: dict[str, Any], event_id: str, refunded: int) -> dict[str, Any]:
+    """A signed ``charge.refunded`` that says ``refunded`` minor units went back."""
+    forged = copy.deepcopy(charge)
+    forged.update(amount_refunded=refunded, refunded=True)
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(now().timestamp()),
+        "data": {"object": forged},
+    }
+
+
+async def test_a_refund_reported_beyond_what_was_paid_is_capped_and_flagged(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    order, charge = await _captured_charge(rig)
+    assert order.total == Money(1599, "USD")
+    await rig.card.refund(
+        charge_id=None,
+        payment_intent=charge["payment_intent"],
+        amount=Money(500, "USD"),
+        key="dashboard-1",
+    )
+    await rig.stripe.wait_deliveries()
+    assert (await _order(rig, order.id)).refunded == Money(500, "USD")
+
+    caplog.set_level(logging.WARNING, logger="bot.services.stripe_payments")
+    event = _refunded_event(charge, "evt_over_refund", 49900)
+    assert await rig.stripe.deliver(event, url=rig.server.url) == 200
+    refunded = await _order(rig, order.id)
+    assert refunded.refunded == Money(1599, "USD")  # never more than was paid
+    assert refunded.status is OrderStatus.REFUNDED
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    text = warning.getMessage()
+    assert f"order {order.id}" in text and "49900" in text and "1099" in text, text
+    metrics = rig.metrics.render().decode()
+    assert 'storefront_payment_anomalies_total{kind="over_refund"} 1.0' in metrics
+
+    # Another such event (another id) finds nothing left to refund: nothing recorded.
+    again = _refunded_event(charge, "evt_over_refund_2", 99999)
+    assert await rig.stripe.deliver(again, url=rig.server.url) == 200
+    assert (await _order(rig, order.id)).refunded == Money(1599, "USD")
+    async with rig.uows() as uow:
+        rows = await uow.refunds.for_order(order.id)
+    assert sorted(task.amount.amount for task, _ in rows) == [500, 1099]
+    assert 'storefront_payment_anomalies_total{kind="over_refund"} 2.0' in (
+        rig.metrics.render().decode()
+    )
 
 
 async def test_a_cancelled_authorisation_cancels_the_order_and_returns_the_stock(

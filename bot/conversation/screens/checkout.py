@@ -50,6 +50,11 @@ from bot.services.ports import UiState
 log = logging.getLogger(__name__)
 
 ASK_COUPON = "checkout.coupon"
+#: What a payer hears when their payment bought nothing and is being refunded.
+_REFUSED_PAYMENT = {
+    PaymentResult.FOREIGN: "checkout.foreign_invoice",
+    PaymentResult.ALREADY_PAID: "checkout.already_paid",
+}
 #: Telegram's limits on an invoice's title and description.
 _TITLE_MAX = 32
 _DESCRIPTION_MAX = 255
@@ -371,6 +376,12 @@ async def paid(turn: Turn, event: PaymentDone) -> None:
         log.info("successful_payment for charge already recorded (order %s)", order and order.id)
         return
     turn.outbox_dirty = True
+    if outcome.result in (PaymentResult.FOREIGN, PaymentResult.ALREADY_PAID):
+        if outcome.result is PaymentResult.FOREIGN:
+            log.warning("user %s paid someone else's invoice; refund queued", event.person.id)
+        amount = Money(event.total_amount, event.currency)
+        turn.say(tx.t(_REFUSED_PAYMENT[outcome.result], total=tx.money(amount)))
+        return
     if outcome.result is PaymentResult.REFUNDING or order is None:
         amount = Money(event.total_amount, event.currency)
         key = "checkout.not_honoured_group" if order and order.team_id else "checkout.not_honoured"

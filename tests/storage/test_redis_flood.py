@@ -65,3 +65,18 @@ async def test_the_shared_bucket_refills_on_redis_clock(redis: RedisTarget) -> N
         ]
     finally:
         await state.close()
+
+
+async def test_the_settings_pick_where_chats_are_counted() -> None:
+    from bot.bootstrap import flood_counts
+    from bot.config import Settings
+
+    assert flood_counts(Settings(flood_rate=0), None) is None
+    alone = flood_counts(Settings(flood_rate=7, flood_window_seconds=3), None)
+    assert isinstance(alone, LocalFloodCounts) and alone.rule == FloodRule(7, 3.0)
+    state = RedisState("redis://127.0.0.1:1/0")
+    try:
+        shared = flood_counts(Settings(), state)
+        assert isinstance(shared, RedisFloodCounts) and shared.rule == FloodRule(20, 10.0)
+    finally:
+        await state.close()

@@ -179,6 +179,8 @@ async def measure(
                         "WEBHOOK_PORT": str(port),
                         "REDIS_URL": "",
                         "CART_REMINDER_HOURS": "0",
+                        # Each buyer sends 10+ updates a second: a throughput test, no flood.
+                        "FLOOD_RATE": "0",
                         "LOG_LEVEL": "WARNING",
                     }
                     await procs.start(["-m", "bot.cli", "webhook"], env)

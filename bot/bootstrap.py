@@ -15,6 +15,7 @@ from bot.conversation.drop_sender import DropSender, Pace
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
+from bot.domain.flood import FloodCounts, FloodRule
 from bot.domain.guesses import GuessLimit
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.checkout import PaymentSetup
@@ -22,7 +23,7 @@ from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
 from storage.engine import make_engine
 from storage.migrate import schema_status
-from storage.redis_state import RedisState
+from storage.redis_state import RedisFloodCounts, RedisState
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 
@@ -38,6 +39,8 @@ class App:
     worker: OutboxWorker
     drops: DropSender
     card: StripeGateway | None = None
+    #: Each chat's flood bucket (None: FLOOD_RATE=0, no flood control); see ``flood_counts``.
+    flood: FloodCounts | None = None
 
     async def close(self) -> None:
         await self.worker.idle()
@@ -45,6 +48,18 @@ class App:
         if self.card is not None:
             await self.card.close()
         await self.uows.dispose()
+
+
+def flood_counts(settings: Settings, redis: RedisState | None) -> FloodCounts | None:
+    """Where chats' updates are counted against FLOOD_RATE: in Redis, shared by every process,
+    with REDIS_URL (this process alone while it is down); else in this process."""
+    from bot.telegram.throttle import LocalFloodCounts
+
+    if settings.flood_rate <= 0:
+        return None
+    rule = FloodRule(settings.flood_rate, settings.flood_window_seconds)
+    alone = LocalFloodCounts(rule)
+    return RedisFloodCounts(redis, rule, alone) if redis is not None else alone
 
 
 def runner_id() -> str:
@@ -114,4 +129,6 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         pacer=(lambda rate: redis.pacer(rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
     )
-    return App(settings, uows, storefront, OutboxWorker(storefront, refunds), drops, card)
+    worker = OutboxWorker(storefront, refunds)
+    flood = flood_counts(settings, redis)
+    return App(settings, uows, storefront, worker, drops, card, flood)

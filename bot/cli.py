@@ -187,17 +187,30 @@ def _parser() -> argparse.ArgumentParser:
     add_stats_parsers(sub)
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument(
-        "name", choices=["updates", "flash-sale", "broadcast", "webhook", "recommend"]
+        "name",
+        choices=["updates", "flash-sale", "broadcast", "webhook", "recommend", "fairness"],
     )
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
     bench.add_argument(
-        "--updates", type=int, default=None, help="updates: 2000 (default); webhook: 500 a run"
+        "--updates",
+        type=int,
+        default=None,
+        help="updates: 2000 (default); webhook: 500 a run; fairness: the flood, 1000",
+    )
+    bench.add_argument(
+        "--mode", choices=["polling", "webhook", "both"], default="both", help="fairness"
+    )
+    bench.add_argument(
+        "--commands", type=int, default=50, help="fairness: the quiet user's commands"
+    )
+    bench.add_argument(
+        "--interval", type=float, default=1.0, help="fairness: seconds between them"
     )
     bench.add_argument(
         "--database",
         default=None,
-        help="flash-sale, broadcast: database URL (SQLite); webhook: a PostgreSQL server URL "
-        "(it makes and drops a database of its own there)",
+        help="flash-sale, broadcast: database URL (SQLite); webhook, fairness: a PostgreSQL "
+        "server URL (it makes and drops a database of its own there)",
     )
     bench.add_argument(
         "--buyers", type=int, default=None, help="flash-sale: 10,000; recommend: 1,000"
@@ -273,6 +286,19 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(
                 run_webhook_bench(args.framework, args.updates or 500, args.database)
+            )
+        if args.command == "bench" and args.name == "fairness":
+            from bench.fairness import run_fairness_bench
+
+            return asyncio.run(
+                run_fairness_bench(
+                    args.framework,
+                    args.mode,
+                    args.updates or 1000,
+                    args.commands,
+                    args.interval,
+                    args.database,
+                )
             )
         if args.command == "bench":
             from bench.updates import run_bench

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     #: Where `storefront webhook` listens (behind the HTTPS proxy that WEBHOOK_URL names).
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=0, le=65535)
+    #: Flood control: a chat may send FLOOD_RATE updates per FLOOD_WINDOW_SECONDS (a burst of
+    #: that many, then that rate); what is over is dropped and the chat told once. 0: off.
+    flood_rate: int = Field(default=20, ge=0, le=10_000)
+    flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

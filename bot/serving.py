@@ -13,7 +13,9 @@ from bot.jobs.scheduler import make_scheduler
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from bot.conversation.delivery import Sender
     from bot.telegram.metrics import ShopMetrics
+    from bot.telegram.throttle import Throttle
 
 
 def stripe_routes_for(app: App, metrics: ShopMetrics | None = None) -> list[web.RouteDef]:
@@ -26,6 +28,16 @@ def stripe_routes_for(app: App, metrics: ShopMetrics | None = None) -> list[web.
 
     anomaly = metrics.anomaly if metrics is not None else None
     return stripe_routes(app.uows, secret, utc_now, app.worker.kick, on_anomaly=anomaly)
+
+
+def flood_gate(app: App, sender: Sender, metrics: ShopMetrics | None = None) -> Throttle | None:
+    """The flood gate of this process (None with FLOOD_RATE=0); its ``admit`` goes in front
+    of the updates in either run mode, and ``close`` after they stopped coming."""
+    if app.flood is None:
+        return None
+    from bot.telegram.throttle import Throttle
+
+    return Throttle(app.flood, app.storefront, sender, metrics)
 
 
 class Background:

@@ -50,7 +50,7 @@ async def run_webhook(settings: Settings) -> int:
     from bot.bootstrap import SchemaBehind, build_app
     from bot.conversation.storefront import utc_now
     from bot.services.housekeeping import health
-    from bot.serving import Background, stripe_routes_for
+    from bot.serving import Background, flood_gate, stripe_routes_for
     from bot.telegram.metrics import ShopMetrics
     from bot.telegram.webhook import WebhookServer, make_webhook_bot
 
@@ -68,9 +68,11 @@ async def run_webhook(settings: Settings) -> int:
     bot = make_webhook_bot(
         settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
     )
+    throttle = flood_gate(app, bot.sender(), metrics)
     server = WebhookServer(
         bot,
         secret,
+        admit=throttle.admit if throttle is not None else None,
         path=urlsplit(url).path or "/",
         health=lambda: health(app.uows, utc_now()),
         metrics=metrics,
@@ -100,6 +102,8 @@ async def run_webhook(settings: Settings) -> int:
     )
     await stop.wait()
     await server.stop()  # no new updates; the ones in flight finish (at most 25 s)
+    if throttle is not None:
+        await throttle.close()  # slow-down notices in flight
     await background.stop()
     await bot.stop()
     await app.close()

@@ -23,6 +23,7 @@ from bot.conversation.events import (
     Event,
     InlineQuery,
     PaymentDone,
+    Person,
     PreCheckout,
     ShippingQuery,
     Text,
@@ -426,6 +427,33 @@ class Storefront:
             return [SendText(event.chat.id, tx.t("error.payment"))]
         if event.chat is not None and event.chat.id == event.person.id:
             return [SendText(event.chat.id, tx.t("error.generic"))]
+        return []
+
+    async def slow_down(
+        self,
+        person: Person,
+        *,
+        chat_id: int | None,
+        callback_id: str | None = None,
+        seconds: int = 10,
+    ) -> list[Reply]:
+        """What a chat over its update rate is told, once per flood episode
+        (``bot.telegram.throttle``): in the person's language (their choice if they made one,
+        else their app's); a pressed button gets it as an alert, a message in the chat, an
+        inline query nothing (there is nowhere to say it)."""
+        chosen: str | None = None
+        try:
+            async with self.uows() as uow:
+                profile = await uow.buyers.profile(person.id)
+            chosen = profile.locale if profile is not None else None
+        except Exception as exc:  # the database is busy or away: the app's language will do
+            log.warning("slow-down notice for %s in the app's language: %s", person.id, exc)
+        tx = texts(pick_locale(chosen, person.language_code, self.config.default_locale))
+        if callback_id is not None:
+            text = tx.label("flood.slow_down", seconds=seconds)
+            return [AnswerCallback(callback_id, text, alert=True)]
+        if chat_id is not None:
+            return [SendText(chat_id, tx.t("flood.slow_down", seconds=seconds))]
         return []
 
     async def remember_file_id(self, media_id: int, file_id: str) -> None:

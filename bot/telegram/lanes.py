@@ -9,7 +9,11 @@ Polling and webhook mode both hand every update to one ``ChatLanes``:
   at most and a quiet chat waits for one turn of the round, never for the flood.
 
 ``submit`` returns a future that resolves when the update was handled (or with its exception),
-which is what the webhook answers on and what the polling inbox marks done on.
+which is what the webhook answers on and what the polling inbox marks done on. Given an
+``order`` (the ``update_id``), an item that arrives late overtakes the lane's waiting items
+with a higher one: webhook requests on parallel connections may reach the server out of order,
+and the lane still handles them in Telegram's order (an item already being handled is never
+overtaken).
 """
 
 from __future__ import annotations
@@ -47,6 +51,38 @@ def lane_key(update: dict[str, Any]) -> Hashable:
     return ("update", update.get("update_id"))
 
 
+#: The update types the shop asks Telegram for (``runner.ALLOWED_UPDATES``, which a test keeps
+#: equal; not imported, as the polling runner imports this module).
+UPDATE_KINDS = frozenset(
+    {
+        "message",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "inline_query",
+        "chosen_inline_result",
+    }
+)
+
+
+def update_kind(update: dict[str, Any]) -> str:
+    """The update's type (``message``, ``callback_query``...), for metrics; ``other`` for a
+    type the shop does not ask for (so the label's values stay few)."""
+    for key in update:
+        if key != "update_id":
+            return key if key in UPDATE_KINDS else "other"
+    return "other"
+
+
+class _Entry(Generic[T]):
+    __slots__ = ("done", "item", "order")
+
+    def __init__(self, item: T, done: asyncio.Future[None], order: int | None) -> None:
+        self.item = item
+        self.done = done
+        self.order = order
+
+
 class ChatLanes(Generic[T]):
     """Per-key FIFO lanes served round robin by ``workers`` tasks."""
 
@@ -62,7 +98,9 @@ class ChatLanes(Generic[T]):
         self._handle = handle
         self._workers_wanted = workers
         self._name = name
-        self._lanes: dict[Hashable, deque[tuple[T, asyncio.Future[None]]]] = {}
+        self._lanes: dict[Hashable, deque[_Entry[T]]] = {}
+        #: Lanes a worker is on (their first item is being handled).
+        self._busy: set[Hashable] = set()
         #: Keys with waiting items and no worker on them, in turn order.
         self._ready: asyncio.Queue[Hashable] | None = None
         self._workers: list[asyncio.Task[None]] = []
@@ -73,22 +111,30 @@ class ChatLanes(Generic[T]):
 
     # -- submitting -------------------------------------------------------------------------
 
-    def submit(self, key: Hashable, item: T) -> asyncio.Future[None]:
-        """Queue ``item`` in lane ``key``; the future resolves once it was handled."""
+    def submit(self, key: Hashable, item: T, order: int | None = None) -> asyncio.Future[None]:
+        """Queue ``item`` in lane ``key`` (before the waiting items of a higher ``order``); the
+        future resolves once it was handled."""
         if self._closed:
             raise RuntimeError(f"{self._name} is closed")
         self._start()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
+        entry = _Entry(item, done, order)
         lane = self._lanes.get(key)
         if lane is None:
             # A new lane (no worker on this key, nothing waiting): it joins the line.
-            self._lanes[key] = deque([(item, done)])
+            self._lanes[key] = deque([entry])
             assert self._ready is not None
             self._ready.put_nowait(key)
         else:
-            # Waiting in line or being worked on: the item waits behind the lane's others.
-            lane.append((item, done))
+            # Waiting in line or being worked on: the item waits behind the lane's others
+            # (of a lower order, when orders are given).
+            at = len(lane)
+            first = 1 if key in self._busy else 0
+            if order is not None:
+                while at > first and (ahead := lane[at - 1].order) is not None and ahead > order:
+                    at -= 1
+            lane.insert(at, entry)
         self._queued += 1
         assert self._idle is not None
         self._idle.clear()
@@ -127,10 +173,10 @@ class ChatLanes(Generic[T]):
         self._closed = True
         left: list[T] = []
         for lane in self._lanes.values():
-            for item, done in lane:
-                if not done.done():
-                    left.append(item)
-                    done.cancel()
+            for entry in lane:
+                if not entry.done.done():
+                    left.append(entry.item)
+                    entry.done.cancel()
         self._lanes.clear()
         for task in self._workers:
             task.cancel()
@@ -161,9 +207,10 @@ class ChatLanes(Generic[T]):
             lane = self._lanes.get(key)
             if not lane:
                 continue
-            item, done = lane[0]
+            item, done = lane[0].item, lane[0].done
             self._queued -= 1
             self._running += 1
+            self._busy.add(key)
             try:
                 if not done.cancelled():
                     try:
@@ -180,6 +227,7 @@ class ChatLanes(Generic[T]):
                             done.set_result(None)
             finally:
                 self._running -= 1
+                self._busy.discard(key)
                 lane.popleft()
                 if lane:
                     ready.put_nowait(key)  # the back of the line: the others go first

@@ -24,8 +24,10 @@ class ShopMetrics:
         r = self.registry
         self.updates = Counter(
             "storefront_updates",
-            "Telegram updates, by type and outcome (ok, unavailable: the database was "
-            "unreachable and Telegram will resend it, error)",
+            "Telegram updates, by type and outcome (ok; unavailable: the database was "
+            "unreachable and Telegram will resend it; dropped: over its chat's rate, "
+            "acknowledged unhandled; poison: can never be handled (malformed, refused by the "
+            "framework, a bug), acknowledged and logged with its update_id)",
             ["type", "outcome"],
             registry=r,
         )
@@ -34,6 +36,12 @@ class ShopMetrics:
             "Time from receiving an update to its replies delivered, by type",
             ["type"],
             buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.flood_notices = Counter(
+            "storefront_flood_notices",
+            "Chats told to slow down (once per flood episode; their dropped updates are "
+            'storefront_updates_total{outcome="dropped"})',
             registry=r,
         )
         self.refused = Counter(

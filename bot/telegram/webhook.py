@@ -2,9 +2,15 @@
 
 - ``POST <path>``: the ``X-Telegram-Bot-Api-Secret-Token`` header must equal the secret given
   to ``setWebhook`` (401 otherwise, nothing read); the body is bounded (413) and must be an
-  update (400). The update is handled before the answer: 200 once its replies are delivered,
-  500 if it could not be handled (the database unreachable), so Telegram sends it again; its
-  ``update_id`` claim makes the second delivery count once.
+  update (400). An update over its chat's rate (``admit``, ``bot.telegram.throttle``) is
+  answered 200 at once, unhandled. Every other one waits in its chat's lane
+  (``bot.telegram.lanes``: one chat's updates in order, chats side by side, no chat ahead of
+  the others) and is answered once handled: 200 after its transaction committed and its
+  replies were delivered; 500 only if the database was unreachable (``StorageUnavailable``),
+  so Telegram sends it again and its ``update_id`` claim makes it count once. An update that
+  can never be handled (malformed, refused by the framework's validation, a bug) is answered
+  200 too — Telegram would resend it forever — logged with its update_id and counted as
+  ``poison``.
 - ``GET /healthz``: 200 with the database reachable and the outbox backlog, 503 without it.
 - ``GET /metrics``: Prometheus text (``ShopMetrics``).
 - Whatever other routes the composition root mounts (Stripe's webhook).
@@ -14,6 +20,7 @@ Stopping stops accepting, waits (bounded) for the updates in flight, then closes
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,6 +33,7 @@ from aiohttp import web
 from bot.conversation.storefront import Storefront
 from bot.logs import log_context
 from bot.services.ports import StorageUnavailable
+from bot.telegram.lanes import DEFAULT_WORKERS, ChatLanes, lane_key, update_kind
 from bot.telegram.metrics import ShopMetrics
 from bot.telegram.runner import ALLOWED_UPDATES, AiogramPolling, Framework, PtbPolling
 from bot.telegram.sending import BotApiSender
@@ -39,6 +47,8 @@ MAX_UPDATE_BYTES = 1024 * 1024
 DRAIN_SECONDS = 25.0
 
 Health = Callable[[], Awaitable[dict[str, object]]]
+#: ``Throttle.admit``: False drops the update (answered 200 unhandled).
+Admit = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
 class WebhookBot(Protocol):
@@ -155,14 +165,6 @@ def make_webhook_bot(
     raise ValueError(f"BOT_FRAMEWORK must be 'aiogram' or 'ptb', not {framework!r}")
 
 
-def update_kind(update: dict[str, Any]) -> str:
-    """The update's type (``message``, ``callback_query``...), for metrics."""
-    for key in update:
-        if key != "update_id":
-            return key if key in ALLOWED_UPDATES else "other"
-    return "other"
-
-
 def _chat_id(update: dict[str, Any]) -> int | None:
     body = next((v for k, v in update.items() if k != "update_id"), None)
     if not isinstance(body, dict):
@@ -175,6 +177,13 @@ def _chat_id(update: dict[str, Any]) -> int | None:
     if isinstance(sender, dict) and isinstance(sender.get("id"), int):
         return int(sender["id"])  # queries come from a person, in no chat
     return None
+
+
+def _retrieve(done: asyncio.Future[None]) -> None:
+    """Read a lane future's outcome, so one whose request went away is not reported as an
+    exception never retrieved (the request's handler logged it, or was cancelled)."""
+    if not done.cancelled():
+        done.exception()
 
 
 class WebhookServer:
@@ -190,6 +199,8 @@ class WebhookServer:
         host: str = "127.0.0.1",
         port: int = 0,
         drain_seconds: float = DRAIN_SECONDS,
+        admit: Admit | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret")
@@ -200,8 +211,13 @@ class WebhookServer:
         self.metrics = metrics or ShopMetrics()
         self.host, self.port = host, port
         self.drain_seconds = drain_seconds
+        #: The flood gate (``Throttle.admit``); None admits everything.
+        self.admit = admit
         #: Updates being handled now (what a stop waits for).
         self.in_flight = 0
+        self.lanes: ChatLanes[dict[str, Any]] = ChatLanes(
+            self._handle, workers=workers, name="webhook-lanes"
+        )
         self.app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         self.app.add_routes(
             [
@@ -237,7 +253,8 @@ class WebhookServer:
             return
         runner, self._runner = self._runner, None
         waiting = self.in_flight
-        await runner.cleanup()
+        await runner.cleanup()  # the requests in flight wait for their lanes (bounded)
+        await self.lanes.close()
         if waiting:
             log.info("webhook stopped after %d update(s) in flight finished", waiting)
         if self.in_flight:
@@ -267,23 +284,42 @@ class WebhookServer:
             return self._refuse(400, "bad_request")
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return self._refuse(400, "bad_request")
+        update_id: int = update["update_id"]
+        self.in_flight += 1
+        try:
+            with log_context(update_id, _chat_id(update)):
+                if self.admit is not None and not await self.admit(update):
+                    return web.json_response({"ok": True})  # dropped, counted by the throttle
+                return await self._handled(update, update_id)
+        finally:
+            self.in_flight -= 1
+
+    async def _handled(self, update: dict[str, Any], update_id: int) -> web.Response:
+        """Queue the update in its chat's lane and answer once it was handled."""
         kind = update_kind(update)
         started = time.perf_counter()
-        self.in_flight += 1
-        with log_context(update["update_id"], _chat_id(update)):
-            try:
-                await self.bot.process(update)
-            except StorageUnavailable as exc:
-                log.warning("update not handled (%s); answering 500 so Telegram resends", exc)
-                self.metrics.updates.labels(kind, "unavailable").inc()
-                return web.json_response({"ok": False}, status=500)
-            except Exception:
-                log.exception("update not handled; answering 500 so Telegram resends")
-                self.metrics.updates.labels(kind, "error").inc()
-                return web.json_response({"ok": False}, status=500)
-            finally:
-                self.in_flight -= 1
-                self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+        try:
+            done = self.lanes.submit(lane_key(update), update, update_id)
+        except RuntimeError:  # stopping: Telegram will deliver it again (to us or another)
+            return web.json_response({"ok": False}, status=503)
+        done.add_done_callback(_retrieve)
+        try:
+            # Shielded: a request Telegram gave up on still has its update handled (the
+            # redelivery then finds it claimed).
+            await asyncio.shield(done)
+        except StorageUnavailable as exc:
+            log.warning("update not handled (%s); answering 500 so Telegram resends", exc)
+            self.metrics.updates.labels(kind, "unavailable").inc()
+            return web.json_response({"ok": False}, status=500)
+        except Exception:
+            log.exception(
+                "update %s can never be handled; answering 200 so Telegram stops sending it",
+                update_id,
+            )
+            self.metrics.updates.labels(kind, "poison").inc()
+            return web.json_response({"ok": True})
+        finally:
+            self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
         self.metrics.updates.labels(kind, "ok").inc()
         log.debug("%s handled in %.1f ms", kind, (time.perf_counter() - started) * 1000)
         message = update.get("message")
@@ -291,6 +327,11 @@ class WebhookServer:
         if isinstance(payment, dict) and isinstance(payment.get("total_amount"), int):
             self.metrics.payment(str(payment.get("currency")), payment["total_amount"])
         return web.json_response({"ok": True})
+
+    async def _handle(self, update: dict[str, Any]) -> None:
+        """One update, in its lane's worker (which logs with the update's context too)."""
+        with log_context(update["update_id"], _chat_id(update)):
+            await self.bot.process(update)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         if self.health is None:

@@ -121,3 +121,24 @@ def test_lane_keys() -> None:
     assert lane_key(query) == ("chat", 9)
     assert lane_key(odd) == ("update", 5)
     assert lane_key({"update_id": 6}) == ("update", 6)
+
+
+async def test_a_late_arrival_overtakes_the_waiting_items_it_precedes() -> None:
+    """Webhook requests on parallel connections may arrive out of order: the lane still
+    handles them by update_id, except for the one already being handled."""
+    gate = asyncio.Event()
+    seen: list[int] = []
+
+    async def handle(n: int) -> None:
+        await gate.wait()
+        seen.append(n)
+
+    lanes: ChatLanes[int] = ChatLanes(handle, workers=2)
+    futures = [lanes.submit("a", n, order=n) for n in (5, 8, 9)]
+    await asyncio.sleep(0)  # 5 is being handled
+    futures += [lanes.submit("a", n, order=n) for n in (7, 4, 10)]
+    futures.append(lanes.submit("a", 6))  # no order: last, as it came
+    gate.set()
+    await asyncio.gather(*futures)
+    assert seen == [5, 4, 7, 8, 9, 10, 6]
+    await lanes.close()

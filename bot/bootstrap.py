@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.conversation.drop_sender import DropSender, Pace
@@ -19,16 +20,45 @@ from bot.domain.flood import FloodCounts, FloodRule
 from bot.domain.guesses import GuessLimit
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.checkout import PaymentSetup
+from bot.services.ports import StorageUnavailable
 from bot.services.refunds import RefundSender
 from bot.services.shipping_file import default_shipping_path, read_rates
-from storage.engine import make_engine
+from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status
 from storage.redis_state import RedisFloodCounts, RedisState
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-class SchemaBehind(RuntimeError):
+
+class CannotStart(RuntimeError):
+    """The bot cannot start; the message is one line for the person at the terminal."""
+
+
+class SchemaBehind(CannotStart):
     """The database has not been migrated to this version of the bot."""
+
+
+class DatabaseUnreachable(CannotStart):
+    """The database did not answer at start (refused, silent, a file that cannot be opened)."""
+
+    @classmethod
+    def of(cls, settings: Settings, error: BaseException) -> DatabaseUnreachable:
+        return cls(why_unreachable(settings.database_url, error))
+
+
+def engine_for(settings: Settings, *, migrating: bool = False) -> AsyncEngine:
+    """The engine with the configured bounds (``DB_CONNECT_TIMEOUT``, ``DB_STATEMENT_TIMEOUT``);
+    a migration's statements are not bounded (it may rewrite large tables)."""
+    try:
+        return make_engine(
+            settings.database_url,
+            connect_timeout=settings.db_connect_timeout,
+            statement_timeout=None if migrating else settings.db_statement_timeout,
+        )
+    except OSError as exc:  # SQLite: the file's folder cannot be made
+        raise DatabaseUnreachable.of(settings, exc) from exc
 
 
 @dataclass(slots=True)
@@ -80,11 +110,16 @@ def payment_setup(settings: Settings) -> PaymentSetup:
 
 
 async def build_app(settings: Settings, *, require_current_schema: bool = True) -> App:
-    """Wire the shop; refuse (``SchemaBehind``) to run on a database that is not migrated."""
+    """Wire the shop; refuse (``CannotStart``: ``SchemaBehind``, ``DatabaseUnreachable``) to run
+    on a database that is not migrated or does not answer."""
     setup = payment_setup(settings)  # a broken shipping file stops us before any connection
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     if require_current_schema:
-        status = await schema_status(engine)
+        try:
+            status = await schema_status(engine)
+        except StorageUnavailable as exc:
+            await engine.dispose()
+            raise DatabaseUnreachable.of(settings, exc) from exc
         if not status.is_current:
             await engine.dispose()
             raise SchemaBehind(

@@ -18,12 +18,18 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from storage.engine import make_engine
+    from bot.bootstrap import CannotStart, DatabaseUnreachable, engine_for
+    from bot.services.ports import StorageUnavailable
     from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
+    try:
+        engine = engine_for(settings, migrating=True)
+    except CannotStart as exc:
+        return _fail(str(exc))
     try:
         status = await upgrade(engine)
+    except StorageUnavailable as exc:
+        return _fail(str(DatabaseUnreachable.of(settings, exc)))
     finally:
         await engine.dispose()
     print(f"Database schema is at {status.current} (latest).")
@@ -31,7 +37,7 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> int:
-    from bot.bootstrap import SchemaBehind, build_app
+    from bot.bootstrap import CannotStart, build_app
     from bot.services.catalog_file import CatalogFileError
     from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 
@@ -45,7 +51,7 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
         return 1
     try:
         app = await build_app(settings)
-    except SchemaBehind as exc:
+    except CannotStart as exc:
         return _fail(str(exc))
     try:
         report = await import_catalog(app.uows, draft)
@@ -64,7 +70,7 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
 
 
 async def _run(settings: Settings) -> int:
-    from bot.bootstrap import SchemaBehind, build_app
+    from bot.bootstrap import CannotStart, build_app
     from bot.serving import Background, stripe_routes_for
     from bot.telegram.runner import make_polling
 
@@ -75,7 +81,7 @@ async def _run(settings: Settings) -> int:
         )
     try:
         app = await build_app(settings)
-    except SchemaBehind as exc:
+    except CannotStart as exc:
         return _fail(str(exc))
     background = Background(app)
     webhooks = None
@@ -112,7 +118,7 @@ async def _run(settings: Settings) -> int:
 
 
 async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bootstrap import SchemaBehind, build_app
+    from bot.bootstrap import CannotStart, build_app
     from bot.drop_cli import run_drops
     from bot.group_cli import run_groupbuy, run_leaders
     from bot.merchant_cli import run_coupons, run_orders
@@ -122,7 +128,7 @@ async def _merchant(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         app = await build_app(settings)
-    except SchemaBehind as exc:
+    except CannotStart as exc:
         return _fail(str(exc))
     try:
         if args.command == "coupons":
@@ -230,81 +236,91 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     from bot.logs import configure_logging
+    from bot.services.ports import StorageUnavailable
 
     configure_logging(settings.log_level, settings.log_format)
     with contextlib.suppress(KeyboardInterrupt):
-        if args.command == "run":
-            return asyncio.run(_run(settings))
-        if args.command == "webhook":
-            from bot.webhook_cli import run_webhook
+        try:
+            return _command(args, settings)
+        except StorageUnavailable as exc:  # the database went away mid-command: one line
+            from storage.engine import why_unreachable
 
-            return asyncio.run(run_webhook(settings))
-        if args.command == "migrate":
-            return asyncio.run(_migrate(settings))
-        if args.command == "catalog":
-            if not args.demo and not args.file:
-                return _fail("name a catalog file, or use --demo")
-            return asyncio.run(_import_catalog(settings, args.file, args.demo))
-        if args.command == "sandbox":
-            from bot.sandbox.terminal import run_sandbox
-
-            return asyncio.run(
-                run_sandbox(
-                    settings,
-                    framework=args.framework or settings.bot_framework,
-                    database_url=args.database,
-                )
-            )
-        if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales", "drops"):
-            return asyncio.run(_merchant(settings, args))
-        if args.command in ("creators", "reviews", "stats"):
-            return asyncio.run(_merchant(settings, args))
-        if args.command == "bench" and args.name == "flash-sale":
-            from bench.flash_sale import run_flash_bench
-
-            return asyncio.run(
-                run_flash_bench(
-                    args.database,
-                    args.buyers or 10_000,
-                    args.units,
-                    args.workers,
-                    args.concurrency,
-                )
-            )
-        if args.command == "bench" and args.name == "broadcast":
-            from bench.broadcast import run_broadcast_bench
-
-            return asyncio.run(
-                run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
-            )
-        if args.command == "bench" and args.name == "recommend":
-            from bench.recommend import run_recommend_bench
-
-            return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
-        if args.command == "bench" and args.name == "webhook":
-            from bench.webhook import run_webhook_bench
-
-            return asyncio.run(
-                run_webhook_bench(args.framework, args.updates or 500, args.database)
-            )
-        if args.command == "bench" and args.name == "fairness":
-            from bench.fairness import run_fairness_bench
-
-            return asyncio.run(
-                run_fairness_bench(
-                    args.framework,
-                    args.mode,
-                    args.updates or 1000,
-                    args.commands,
-                    args.interval,
-                    args.database,
-                )
-            )
-        if args.command == "bench":
-            from bench.updates import run_bench
-
-            return asyncio.run(run_bench(args.framework, args.updates or 2000))
+            url = getattr(args, "database", None) or settings.database_url
+            return _fail(why_unreachable(url, exc), 1)
     return 130
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        return asyncio.run(_run(settings))
+    if args.command == "webhook":
+        from bot.webhook_cli import run_webhook
+
+        return asyncio.run(run_webhook(settings))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "catalog":
+        if not args.demo and not args.file:
+            return _fail("name a catalog file, or use --demo")
+        return asyncio.run(_import_catalog(settings, args.file, args.demo))
+    if args.command == "sandbox":
+        from bot.sandbox.terminal import run_sandbox
+
+        return asyncio.run(
+            run_sandbox(
+                settings,
+                framework=args.framework or settings.bot_framework,
+                database_url=args.database,
+            )
+        )
+    if args.command in ("coupons", "orders", "groupbuy", "leaders", "sales", "drops"):
+        return asyncio.run(_merchant(settings, args))
+    if args.command in ("creators", "reviews", "stats"):
+        return asyncio.run(_merchant(settings, args))
+    if args.command == "bench" and args.name == "flash-sale":
+        from bench.flash_sale import run_flash_bench
+
+        return asyncio.run(
+            run_flash_bench(
+                args.database,
+                args.buyers or 10_000,
+                args.units,
+                args.workers,
+                args.concurrency,
+            )
+        )
+    if args.command == "bench" and args.name == "broadcast":
+        from bench.broadcast import run_broadcast_bench
+
+        return asyncio.run(
+            run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
+        )
+    if args.command == "bench" and args.name == "recommend":
+        from bench.recommend import run_recommend_bench
+
+        return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
+    if args.command == "bench" and args.name == "webhook":
+        from bench.webhook import run_webhook_bench
+
+        return asyncio.run(run_webhook_bench(args.framework, args.updates or 500, args.database))
+    if args.command == "bench" and args.name == "fairness":
+        from bench.fairness import run_fairness_bench
+
+        return asyncio.run(
+            run_fairness_bench(
+                args.framework,
+                args.mode,
+                args.updates or 1000,
+                args.commands,
+                args.interval,
+                args.database,
+            )
+        )
+    if args.command == "bench":
+        from bench.updates import run_bench
+
+        return asyncio.run(run_bench(args.framework, args.updates or 2000))
+    raise AssertionError(f"no handler for {args.command}")
 
 
 if __name__ == "__main__":

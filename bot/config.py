@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     telegram_api_base: str = DEFAULT_API_BASE
     bot_framework: Literal["aiogram", "ptb"] = "aiogram"
     database_url: str = "sqlite+aiosqlite:///storefront.db"
+    #: Seconds to get a database connection (a new one, or a free one from the pool), and
+    #: seconds one statement may take (lock waits included; SQLite: the wait for the write
+    #: lock). Past either, the update fails as if the database were down: the webhook answers
+    #: 500 and Telegram sends it again. The defaults of ``storage.engine``.
+    db_connect_timeout: float = Field(default=5.0, gt=0, le=600)
+    db_statement_timeout: float = Field(default=10.0, gt=0, le=24 * 3600)
     redis_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     payment_provider_token: str = ""

@@ -47,7 +47,7 @@ def check_settings(settings: Settings) -> str | None:
 
 
 async def run_webhook(settings: Settings) -> int:
-    from bot.bootstrap import SchemaBehind, build_app
+    from bot.bootstrap import CannotStart, build_app
     from bot.conversation.storefront import utc_now
     from bot.services.housekeeping import health
     from bot.serving import Background, flood_gate, stripe_routes_for
@@ -60,7 +60,7 @@ async def run_webhook(settings: Settings) -> int:
     url, secret = settings.webhook_url or "", settings.webhook_secret or ""
     try:
         app = await build_app(settings)
-    except SchemaBehind as exc:
+    except CannotStart as exc:
         return _fail(str(exc))
     app.storefront.redelivered = True  # a failed update comes back: raise, do not apologise
     metrics = ShopMetrics()

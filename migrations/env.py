@@ -31,7 +31,7 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout=None)  # a migration may rewrite large tables
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure)

@@ -334,10 +334,19 @@ class WebhookServer:
             await self.bot.process(update)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
+        """200 with the database's report; 503 if the check failed, or did not finish within
+        ``HEALTH_WITHIN`` (1.5 s: a probe must not hang on a database that never answers)."""
+        from bot.services.housekeeping import HealthProbe
+
         if self.health is None:
             return web.json_response({"ok": True})
+        if not isinstance(self.health, HealthProbe):
+            self.health = HealthProbe(self.health)  # bounded, one check at a time
         try:
             report = await self.health()
+        except TimeoutError as exc:
+            log.warning("health check failed: %s", exc)
+            return web.json_response({"ok": False, "database": "no answer"}, status=503)
         except Exception as exc:
             log.warning("health check failed: %s", exc)
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)

@@ -9,6 +9,12 @@ first ``then`` it sends after ``trigger``, e.g. ``b"COMMIT"``) is stopped there:
 whatever follows never reach the server, which keeps the transaction open, and ``held`` is set.
 When the client goes away (killed), the server connection is closed too and PostgreSQL rolls
 the transaction back, as it would for a process that died mid-transaction.
+
+``blackhole()``: the database accepts connections and never answers (a frozen server, a
+firewall dropping packets): new connections are accepted and whatever they send is swallowed;
+the connections open now go silent too. ``up()`` lets new connections through again; the ones
+silenced stay silent for good (their TCP sessions were lost in the outage, with no reset to
+tell the client), so a pool that kept them would hang on them.
 """
 
 from __future__ import annotations
@@ -25,10 +31,16 @@ class DbProxy:
         self._trigger: bytes | None = None
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
         self.went_down = asyncio.Event()
         self._hold: tuple[bytes, bytes | None] | None = None
         self._hold_armed = False
         self.held = asyncio.Event()
+        self.silent = False
+        #: Connections (by their client-side writer) that went silent; they stay silent.
+        self._silenced: set[asyncio.StreamWriter] = set()
+        #: Connections accepted while silent (never connected to the server).
+        self.swallowed = 0
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
@@ -62,11 +74,18 @@ class DbProxy:
 
     def up(self) -> None:
         self.down = False
+        self.silent = False
+
+    def blackhole(self) -> None:
+        self.silent = True
+        self._silenced.update(w for w in self._writers if w in self._clients)
 
     def _cut(self) -> None:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+        self._clients.clear()
+        self._silenced.clear()
 
     def _go_down(self) -> None:
         self.down = True
@@ -79,17 +98,23 @@ class DbProxy:
         if self.down:
             writer.transport.abort()
             return
+        if self.silent:
+            await self._swallow(reader, writer)
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
             writer.transport.abort()
             return
         self._writers.update((writer, up_writer))
+        self._clients.add(writer)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, watch: bool) -> None:
             armed = False
             with contextlib.suppress(OSError, asyncio.IncompleteReadError):
                 while data := await src.read(65536):
+                    if writer in self._silenced:
+                        continue  # swallowed, both ways
                     if watch:
                         stop, armed = self._stops(data, armed)
                         if stop:
@@ -107,3 +132,15 @@ class DbProxy:
 
         await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
         self._writers.difference_update((writer, up_writer))
+        self._clients.discard(writer)
+        self._silenced.discard(writer)
+
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Accepted, never answered: read until the client gives up."""
+        self.swallowed += 1
+        self._writers.add(writer)
+        with contextlib.suppress(OSError):
+            while await reader.read(65536):
+                pass
+        writer.transport.abort()
+        self._writers.discard(writer)

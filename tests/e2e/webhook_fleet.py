@@ -69,7 +69,9 @@ class Fleet:
     stripe: StripeStandIn
     processes: list[BotProcess] = field(default_factory=list)
 
-    def env(self, port: int, database_url: str | None = None) -> dict[str, str]:
+    def env(
+        self, port: int, database_url: str | None = None, extra: dict[str, str] | None = None
+    ) -> dict[str, str]:
         return {
             **{k: v for k, v in os.environ.items() if k in _KEEP_ENV},
             "PYTHONPATH": str(REPO),
@@ -91,10 +93,17 @@ class Fleet:
             # over the flood rate by design. These tests are about exactly-once, not floods.
             "FLOOD_RATE": "0",
             "LOG_LEVEL": "WARNING",
+            **(extra or {}),
         }
 
-    async def spawn(self, port: int | None = None, database_url: str | None = None) -> BotProcess:
-        """Start one more process and wait until it has set the webhook (it serves by then)."""
+    async def spawn(
+        self,
+        port: int | None = None,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> BotProcess:
+        """Start one more process and wait until it has set the webhook (it serves by then);
+        ``env``: settings of its own (``DB_STATEMENT_TIMEOUT``...)."""
         port = port or free_port()
         log = self.folder / f"webhook-{port}-{len(self.processes)}.log"
         before = len(self.standin.calls_named("setWebhook"))
@@ -102,7 +111,7 @@ class Fleet:
             process = await asyncio.create_subprocess_exec(
                 STOREFRONT,
                 "webhook",
-                env=self.env(port, database_url),
+                env=self.env(port, database_url, env),
                 cwd=self.folder,
                 stdout=out,
                 stderr=out,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
+from bot.conversation.callbacks import Signer
 from bot.conversation.drop_sender import DropSender, Pace
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
@@ -95,6 +96,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
         currency=settings.currency,
+        signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
@@ -111,5 +113,6 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         # Without Redis every process paces itself: one at a time sends drops (a lease).
         pacer=(lambda rate: redis.pacer(rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
+        signer=config.signer,
     )
     return App(settings, uows, storefront, OutboxWorker(storefront, refunds), drops, card)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.conversation.callbacks import Signer
 from bot.conversation.events import ButtonPress, Chat, Event, MessageKind, Person
 from bot.conversation.replies import (
     AnswerCallback,
@@ -45,6 +46,9 @@ class ShopConfig:
     #: The shop's currency (``CURRENCY``): what the console prices new products in. None: the
     #: catalog's most common currency.
     currency: str | None = None
+    #: Signs the buttons whose authority is "the bot gave this chat that button" (a coupon in
+    #: a drop, a search list, a refund confirmation): ``CALLBACK_SECRET`` or from BOT_TOKEN.
+    signer: Signer = field(default_factory=Signer.random)
 
 
 @dataclass(slots=True)

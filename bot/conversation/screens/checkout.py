@@ -25,7 +25,7 @@ from bot.conversation.screens import recs
 from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
-from bot.domain.coupons import CouponKind, CouponRefusal
+from bot.domain.coupons import Coupon, CouponKind, CouponRefusal
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team, TeamStatus
 from bot.domain.money import Money
@@ -512,8 +512,16 @@ async def apply_typed(turn: Turn, raw: str, then_checkout: int | None) -> None:
     await _applied(turn, applied, then_checkout)
 
 
-async def apply_button(turn: Turn, coupon_id: int) -> None:
-    applied = await coupons.apply_id(turn.uow, turn.person.id, coupon_id, turn.now)
+async def apply_button(turn: Turn, call: Callback) -> None:
+    """A coupon button (a drop's, a creator's gift, an invite reward's): applied only if the
+    shop gave it to this buyer or made it public; a refusal is the button's answer."""
+    applied = await coupons.apply_button(
+        turn.uow, turn.person.id, call.int_arg(0), turn.now, signed=call.signed
+    )
+    if applied.refusal is not None:
+        code = applied.coupon.code if applied.coupon else ""
+        turn.answer(turn.tx.t(f"coupon.refusal.{applied.refusal.value}", code=code), alert=True)
+        return
     turn.answer()
     await _applied(turn, applied, None)
 
@@ -528,14 +536,14 @@ async def _applied(turn: Turn, applied: Applied, then_checkout: int | None) -> N
         return
     assert applied.coupon is not None
     await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-    turn.say(tx.t("coupon.applied", code=applied.coupon.code, what=coupon_what(tx, applied)))
+    coupon = applied.coupon
+    turn.say(tx.t("coupon.applied", code=coupon.code, what=coupon_what(tx, coupon)))
     if then_checkout is not None:
         await begin(turn, then_checkout)
 
 
-def coupon_what(tx: Texts, applied: Applied) -> str:
-    assert applied.coupon is not None
-    coupon = applied.coupon
+def coupon_what(tx: Texts, coupon: Coupon) -> str:
+    """ "10% off", "$5.00 off", "free shipping"."""
     if coupon.kind is CouponKind.PERCENT:
         return tx.label("coupon.what_percent", percent=coupon.percent)
     if coupon.kind is CouponKind.FIXED and coupon.amount is not None:

@@ -110,6 +110,13 @@ class Turn:
         else:
             self.say(text, keyboard)
 
+    def refuse(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Why a checkout, a seat or a grab did not happen: kept in the chat as a message
+        (with what to do instead), and, for a pressed button, its answer too, so the press
+        itself is answered with the reason (a forged or stale one included)."""
+        self.answer(text)
+        self.say(text, keyboard)
+
     def tell(self, text: str, *, alert: bool = False) -> None:
         """A short notice: a toast (or an alert) for a button press, a message otherwise."""
         if isinstance(self.event, ButtonPress):

@@ -67,10 +67,11 @@ def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
         if len(words) > _REVIEW_CHARS:
             words = words[: _REVIEW_CHARS - 1].rstrip() + "…"
         stars = "★" * latest.rating + (" 📷" if latest.photo else "")
+        author = latest.author.strip() or tx.label("card.review_anonymous")
         if words:
-            lines.append(tx.t("card.review", stars=stars, text=words, name=latest.author))
+            lines.append(tx.t("card.review", stars=stars, text=words, name=author))
         else:
-            lines.append(tx.t("card.review_photo", stars=stars, name=latest.author))
+            lines.append(tx.t("card.review_photo", stars=stars, name=author))
     return lines
 
 

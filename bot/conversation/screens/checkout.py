@@ -127,8 +127,7 @@ async def begin(
         turn.now,
     )
     if started.problem is not None:
-        turn.answer()
-        turn.say(_problem_text(tx, started.problem, started.name))
+        turn.refuse(_problem_text(tx, started.problem, started.name))
         return
     if started.ask_delivery:
         turn.answer()
@@ -275,13 +274,24 @@ async def _send_link(turn: Turn, order: Order) -> None:
     link = await stripe_payments.open_link(
         turn.uow, turn.card, order, _title(turn, order), back, turn.now
     )
-    if link is None:
-        turn.say(tx.t("checkout.problem.out_of_stock", name=""))
+    if link is None:  # the stock went meanwhile: name what the order holds
+        names = ", ".join(ln.name for ln in order.lines)
+        turn.say(tx.t("checkout.problem.out_of_stock", name=_clip(names, _TITLE_MAX * 2)))
         return
     turn.say(
         tx.t("checkout.link", total=tx.money(order.total), order=order.id),
         ((Button(tx.label("checkout.btn_pay_link", total=tx.money(order.total)), url=link.url),),),
     )
+
+
+async def _checkout_exists(turn: Turn, variant_id: int) -> bool:
+    """Whether a checkout's Coupon button names the cart (0) or a variant on sale; a forged
+    or stale one is answered, and no step begins."""
+    found = await turn.uow.catalog.variant(variant_id) if variant_id else None
+    if variant_id and (found is None or not found[0].active or not found[1].active):
+        turn.answer(turn.tx.t("checkout.problem.gone"), alert=True)
+        return False
+    return True
 
 
 async def on_press(turn: Turn, call: Callback) -> None:
@@ -291,6 +301,8 @@ async def on_press(turn: Turn, call: Callback) -> None:
     elif action is Action.PAY_AGAIN:
         await begin(turn, call.int_arg(0))
     elif action is Action.COUPON_ASK:
+        if not await _checkout_exists(turn, call.int_arg(0)):
+            return
         await turn.uow.ui_states.set(
             turn.person.id,
             turn.chat_id,

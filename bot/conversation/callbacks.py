@@ -65,7 +65,9 @@ class Action(StrEnum):
     NOOP = "no"  # a label-only button (the "2 / 7" counter)
     DELIVERY = "dv"  # ship|pickup, variant (0 = the cart): how the goods reach the buyer
     COUPON_ASK = "cp"  # variant (0 = the cart): type a coupon code, then a new invoice
-    COUPON_APPLY = "ck"  # coupon: apply it (a button in a drop or a message)
+    # coupon: apply it; only if signed for this chat (a drop's, a creator's gift), the
+    # presser's own (an invite reward) or public (``coupons.given_by_button``)
+    COUPON_APPLY = "ck"
     COUPON_REMOVE = "cx"  # variant (0 = the cart): drop the coupon, then a new invoice
     ORDERS = "ol"  # the buyer's orders
     ORDER = "od"  # order: its details

@@ -17,16 +17,16 @@ from bot.domain.drops import MediaKind
 from bot.services import creators, drops
 from bot.standin import SimChat
 from storage.tables import UserRow
-from tests.e2e.harness import RunningShop, only
+from tests.e2e.harness import ADMIN_ID, RunningShop, only
 
 USE = "🎟 Use the coupon"
 NOT_GIVEN = "This coupon isn't available to you."
 
 
-async def _coupon(shop: RunningShop, code: str, *, public: bool = False) -> int:
+async def _coupon(shop: RunningShop, code: str) -> int:
     async with shop.uows() as uow:
         coupon_id = await uow.coupons.create(
-            Coupon(0, code, CouponKind.PERCENT, percent=50, public=public), shop.now()
+            Coupon(0, code, CouponKind.PERCENT, percent=50), shop.now()
         )
         await uow.commit()
     return coupon_id
@@ -159,7 +159,13 @@ async def test_a_creators_link_gives_its_coupon_by_a_button(shop: RunningShop) -
 
 
 async def test_a_public_coupons_button_works_for_anyone(shop: RunningShop) -> None:
-    coupon_id = await _coupon(shop, "OPEN50", public=True)
+    owner = shop.standin.private_chat(ADMIN_ID, "Owner")
+    calls = await shop.send(owner, "/admin coupon add OPEN50 50% public")
+    assert "public (anyone may apply it by a button)" in str(calls)
+    async with shop.uows() as uow:
+        made = await uow.coupons.by_code("OPEN50")
+    assert made is not None and made.public
+    coupon_id = made.id
     staff = await _coupon(shop, "STAFF50")
     gus = shop.standin.private_chat(8109, "Gus")
     await shop.send(gus, "/start")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.conversation.callbacks import Signer
 from bot.conversation.drop_sender import DropSender, Pace
 from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
@@ -147,6 +148,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         drops_per_day=settings.drops_per_day,
         currency=settings.currency,
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
+        signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
     )
     card = (
         StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
@@ -163,6 +165,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         # Without Redis every process paces itself: one at a time sends drops (a lease).
         pacer=(lambda rate: redis.pacer(rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
+        signer=config.signer,
     )
     worker = OutboxWorker(storefront, refunds)
     flood = flood_counts(settings, redis)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     #: path the server answers on), and the secret Telegram sends with each of them.
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    #: The key that signs buttons the bot hands to one chat (coupon buttons in drops, search
+    #: lists, refund confirmations); empty: derived from BOT_TOKEN, so nobody has to set it.
+    #: Changing it (or the token) makes the signed buttons already sent stale.
+    callback_secret: str = ""
     #: Where `storefront webhook` listens (behind the HTTPS proxy that WEBHOOK_URL names).
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=0, le=65535)

@@ -30,6 +30,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add.add_argument("--per-buyer", type=int, help="uses per buyer")
     add.add_argument("--first-order", action="store_true")
     add.add_argument("--stacks", action="store_true", help="also on sale/group prices")
+    add.add_argument(
+        "--public",
+        action="store_true",
+        help="anyone may apply it by a button (else only those the shop gave it to)",
+    )
     add.add_argument("--products", help="only these product ids, comma-separated")
     add.add_argument("--categories", help="only these category ids, comma-separated")
     add.add_argument("--starts", help="ISO date/time (UTC)")
@@ -92,6 +97,7 @@ def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
         stacks_with_promotions=args.stacks,
         scope=scope,
         scope_ids=ids,
+        public=args.public,
     )
 
 
@@ -113,7 +119,7 @@ async def run_coupons(app: App, args: argparse.Namespace) -> int:
             for stats in await uow.coupons.all():
                 c = stats.coupon
                 limit = c.usage_limit if c.usage_limit is not None else "∞"
-                state = "on" if c.active else "off"
+                state = ("on" if c.active else "off") + (" public" if c.public else "")
                 print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}")
         elif not await uow.coupons.set_active(args.code.strip().upper(), False):
             print(f"storefront: no coupon {args.code}")

@@ -11,6 +11,7 @@ from bot.domain.creators import CreatorError, check_rate
 from bot.domain.reviews import ReviewRefusal
 from bot.jobs.scheduler import settle_trust
 from bot.services import creators, reviews
+from bot.services.ports import UnitOfWork
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +28,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     product.add_argument("--percent", type=int, default=None, help="omit to remove it")
     off = csub.add_parser("off", help="stop a creator's links crediting them")
     off.add_argument("user_id", type=int)
+    gift = csub.add_parser(
+        "coupon", help="a coupon offered (by a button) to whoever opens a creator's link"
+    )
+    gift.add_argument("user_id", type=int)
+    gift.add_argument("code", help="the coupon's code, or 'none' to stop offering one")
     payouts = csub.add_parser("payouts", help="payout requests (open ones; --all for every)")
     payouts.add_argument("--all", action="store_true")
     pay = csub.add_parser("pay", help="mark a payout request paid (you paid it outside)")
@@ -89,6 +95,8 @@ async def run_creators(app: App, args: argparse.Namespace) -> int:
             if not await uow.trust.set_creator_active(args.user_id, False):
                 print(f"storefront: {args.user_id} is not a creator")
                 return 1
+        elif command == "coupon":
+            return await _creator_coupon(uow, args.user_id, args.code)
         elif command == "product-rate":
             variant_id = await uow.catalog.variant_by_sku(args.sku)
             found = await uow.catalog.variant(variant_id) if variant_id else None
@@ -110,6 +118,22 @@ async def run_creators(app: App, args: argparse.Namespace) -> int:
                 return 1
             print(f"Payout #{payout.id} marked paid; the creator will be told.")
         await uow.commit()
+    return 0
+
+
+async def _creator_coupon(uow: UnitOfWork, user_id: int, code: str) -> int:
+    coupon_id: int | None = None
+    if code.strip().lower() != "none":
+        coupon = await uow.coupons.by_code(code.strip().upper())
+        if coupon is None or coupon.owner_id is not None:
+            print(f"storefront: no shop coupon {code}")
+            return 1
+        coupon_id = coupon.id
+    if not await uow.trust.set_creator_coupon(user_id, coupon_id):
+        print(f"storefront: {user_id} is not a creator")
+        return 1
+    await uow.commit()
+    print(f"Creator {user_id}: " + (f"offers {code.upper()}" if coupon_id else "no coupon"))
     return 0
 
 

@@ -39,6 +39,7 @@ def to_coupon(row: CouponRow) -> Coupon:
         stacks_with_promotions=row.stacks,
         active=row.active,
         owner_id=row.owner_id,
+        public=row.public,
     )
 
 
@@ -136,6 +137,7 @@ class SqlCouponRepository:
             stacks=coupon.stacks_with_promotions,
             active=coupon.active,
             owner_id=coupon.owner_id,
+            public=coupon.public,
             created_at=now,
         )
         self._s.add(row)

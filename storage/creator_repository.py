@@ -50,7 +50,9 @@ def kept_and_received_before(cutoff: datetime):  # type: ignore[no-untyped-def]
 
 
 def _creator(row: CreatorRow, name: str = "") -> Creator:
-    return Creator(row.user_id, row.code, row.rate_percent, row.active, row.joined_at, name)
+    return Creator(
+        row.user_id, row.code, row.rate_percent, row.active, row.joined_at, name, row.coupon_id
+    )
 
 
 def _invite(row: CreatorInviteRow) -> CreatorInvite:
@@ -110,6 +112,12 @@ class SqlCreatorQueries:
     async def set_creator_active(self, user_id: int, active: bool) -> bool:
         done = await self._s.execute(
             update(CreatorRow).where(_C.user_id == user_id).values(active=active)
+        )
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    async def set_creator_coupon(self, user_id: int, coupon_id: int | None) -> bool:
+        done = await self._s.execute(
+            update(CreatorRow).where(_C.user_id == user_id).values(coupon_id=coupon_id)
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
 

@@ -46,6 +46,8 @@ class CouponRow(SQLModel, table=True):
     active: bool = True
     #: A personal coupon (an invite reward): only this Telegram user may apply it.
     owner_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    #: Anyone may apply it by a button (a typed code works for anyone who knows it anyway).
+    public: bool = False
     #: Uses taken (held at pre-checkout, kept at payment); ``used < usage_limit`` is the
     #: condition of the one UPDATE that takes a use.
     used: int = 0

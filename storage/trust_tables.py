@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.order_tables import _minor, _when
@@ -25,6 +25,11 @@ class CreatorRow(SQLModel, table=True):
     rate_percent: int = 0
     active: bool = True
     joined_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    #: The coupon offered to whoever opens this creator's link (None: no gift).
+    coupon_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("coupon.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class CreatorInviteRow(SQLModel, table=True):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.domain.money import Money
 from storage.engine import make_engine
-from storage.trust_tables import CreatorInviteRow, ReviewAuditRow, ReviewRow
+from storage.trust_tables import CreatorInviteRow, CreatorRow, ReviewAuditRow, ReviewRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.test_cli import storefront
 
@@ -40,6 +40,14 @@ async def _rows(db: str) -> tuple[list[object], list[object], list[object]]:
     return list(invites), list(reviews), list(audit)
 
 
+async def _gift(db: str) -> int | None:
+    engine = make_engine(db)
+    async with engine.connect() as conn:
+        gift = await conn.scalar(select(CreatorRow.coupon_id).where(CreatorRow.user_id == 43))  # type: ignore[arg-type]
+    await engine.dispose()
+    return gift
+
+
 def test_creator_and_review_commands(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
     env = {"DATABASE_URL": db}
@@ -65,6 +73,24 @@ def test_creator_and_review_commands(tmp_path: Path) -> None:
     again = storefront("creators", "pay", "1", cwd=tmp_path, **env)
     assert again.returncode == 1 and "no open payout request #1" in again.stdout
     assert storefront("creators", "settle", cwd=tmp_path, **env).returncode == 0
+
+    # A public coupon, and a creator's gift (a button for whoever opens their links).
+    made = storefront(
+        "coupons", "add", "KOL10", "--percent", "10", "--public", cwd=tmp_path, **env
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "KOL10" in storefront("coupons", "list", cwd=tmp_path, **env).stdout
+    assert "on public" in storefront("coupons", "list", cwd=tmp_path, **env).stdout
+    gift = storefront("creators", "coupon", "43", "kol10", cwd=tmp_path, **env)
+    assert gift.returncode == 0 and "offers KOL10" in gift.stdout, gift.stdout + gift.stderr
+    nope = storefront("creators", "coupon", "43", "NOSUCH", cwd=tmp_path, **env)
+    assert nope.returncode == 1 and "no shop coupon NOSUCH" in nope.stdout
+    nobody = storefront("creators", "coupon", "44", "KOL10", cwd=tmp_path, **env)
+    assert nobody.returncode == 1 and "44 is not a creator" in nobody.stdout
+    assert asyncio.run(_gift(db)) == 1
+    off = storefront("creators", "coupon", "43", "none", cwd=tmp_path, **env)
+    assert off.returncode == 0 and "no coupon" in off.stdout
+    assert asyncio.run(_gift(db)) is None
 
     hidden = storefront("reviews", "hide", "1", "--reason", "abusive", cwd=tmp_path, **env)
     assert hidden.returncode == 0, hidden.stdout + hidden.stderr

@@ -4,11 +4,24 @@ Buttons carry what to do and to what (``nv:c:12:3`` = show card 3 of category 12
 price, a discount or an owner: the server looks those up again. Anything that does not decode
 exactly (forged, truncated, from an older version of the bot) decodes to ``None`` and gets a
 polite answer instead of an exception.
+
+An id grants nothing by itself: a client can send any ``callback_data`` it likes under any
+message it can see. What a button names must belong to the presser, be public, or have been
+given to them. Where "given" has no record on the server (a coupon in a drop, a search list, a
+refund confirmation), the bot *signs* the button for the chat it sends it to (``Signer``): an
+HMAC of the data and that chat's id, truncated to 6 bytes and appended as one more token
+(``ck:12:Xy3_a0Bc``). ``decode`` checks it against the chat the button was pressed in: a
+valid one marks the callback ``signed``; a wrong one (forged, or copied into another chat)
+decodes to None; an absent one leaves it unsigned, for the screen to refuse what needs one.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +32,10 @@ MAX_BYTES = 64
 _INT = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 _LOCALE = re.compile(r"^[a-z]{2}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
+#: A signature: 6 bytes of HMAC-SHA256 in URL-safe base64 (48 bits: guessing one takes about
+#: 2^47 presses, each a round trip through Telegram).
+TAG_BYTES = 6
+_TAG = re.compile(r"^[A-Za-z0-9_-]{8}$")
 #: The largest id a button or a deep link can name: the shop's rows (products, orders, teams,
 #: sales...) have 32-bit INTEGER keys on PostgreSQL, which refuses a larger value outright
 #: instead of finding nothing; such an id is forged, and is treated as one.
@@ -48,7 +65,9 @@ class Action(StrEnum):
     NOOP = "no"  # a label-only button (the "2 / 7" counter)
     DELIVERY = "dv"  # ship|pickup, variant (0 = the cart): how the goods reach the buyer
     COUPON_ASK = "cp"  # variant (0 = the cart): type a coupon code, then a new invoice
-    COUPON_APPLY = "ck"  # coupon: apply it (a button in a drop or a message)
+    # coupon: apply it; only if signed for this chat (a drop's, a creator's gift), the
+    # presser's own (an invite reward) or public (``coupons.given_by_button``)
+    COUPON_APPLY = "ck"
     COUPON_REMOVE = "cx"  # variant (0 = the cart): drop the coupon, then a new invoice
     ORDERS = "ol"  # the buyer's orders
     ORDER = "od"  # order: its details
@@ -138,6 +157,9 @@ class CallbackTooLong(ValueError):
 class Callback:
     action: Action
     args: tuple[Arg, ...] = ()
+    #: The button carried a valid signature for the chat it was pressed in: the bot made it
+    #: for that chat (``Signer``). ``encode`` never writes one; ``Signer.cb`` does.
+    signed: bool = False
 
     def encode(self) -> str:
         kinds = _ARGS[self.action]
@@ -185,8 +207,60 @@ def _parse_arg(kind: str, token: str) -> Arg | None:
     return None
 
 
-def decode(raw: str | None) -> Callback | None:
-    """The callback a button carried, or None if it is not one we could have made."""
+class Signer:
+    """Signs buttons for the chat they are sent to, and checks them when pressed.
+
+    The key comes from ``CALLBACK_SECRET`` or, unset, from ``BOT_TOKEN`` (``for_bot``): every
+    process of the shop signs alike and a restart keeps its buttons valid; changing either
+    makes the signed buttons already sent stale (a polite answer, nothing applied).
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("a callback key needs at least 16 bytes")
+        self._key = key
+
+    @classmethod
+    def from_secret(cls, secret: str) -> Signer:
+        return cls(hashlib.sha256(b"storefront callback v1\0" + secret.encode()).digest())
+
+    @classmethod
+    def for_bot(cls, callback_secret: str | None, bot_token: str) -> Signer:
+        """``CALLBACK_SECRET`` if set, else one derived from the bot's token (so nobody has to
+        set it); a random key when there is neither (a sandbox: buttons die with it)."""
+        material = callback_secret or bot_token
+        return cls.from_secret(material) if material else cls.random()
+
+    @classmethod
+    def random(cls) -> Signer:
+        return cls(secrets.token_bytes(32))
+
+    def tag(self, raw: str, chat_id: int) -> str:
+        mac = hmac.new(self._key, f"{chat_id}|{raw}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:TAG_BYTES]).decode()
+
+    def seal(self, raw: str, chat_id: int) -> str:
+        """``raw`` (callback data we built) signed for ``chat_id``."""
+        sealed = f"{raw}:{self.tag(raw, chat_id)}"
+        if len(sealed.encode()) > MAX_BYTES:
+            raise CallbackTooLong(sealed)
+        return sealed
+
+    def cb(self, chat_id: int, action: Action, *args: Arg) -> str:
+        """``cb`` signed for the chat the button goes to."""
+        return self.seal(cb(action, *args), chat_id)
+
+    def valid(self, raw: str, tag: str, chat_id: int) -> bool:
+        return hmac.compare_digest(self.tag(raw, chat_id), tag)
+
+
+def decode(
+    raw: str | None, signer: Signer | None = None, chat_id: int | None = None
+) -> Callback | None:
+    """The callback a button carried, or None if it is not one we could have made. A signed
+    button is checked with ``signer`` for ``chat_id`` (the chat it was pressed in)."""
     if not raw or len(raw.encode("utf-8", "replace")) > MAX_BYTES:
         return None
     head, *tokens = raw.split(":")
@@ -195,6 +269,18 @@ def decode(raw: str | None) -> Callback | None:
     except ValueError:
         return None
     kinds = _ARGS[action]
+    signed = False
+    if len(tokens) == len(kinds) + 1:
+        tag = tokens.pop()
+        unsigned = raw[: -len(tag) - 1]
+        if (
+            signer is None
+            or chat_id is None
+            or not _TAG.match(tag)
+            or not signer.valid(unsigned, tag, chat_id)
+        ):
+            return None
+        signed = True
     if len(tokens) != len(kinds):
         return None
     args: list[Arg] = []
@@ -203,4 +289,4 @@ def decode(raw: str | None) -> Callback | None:
         if value is None:
             return None
         args.append(value)
-    return Callback(action, tuple(args))
+    return Callback(action, tuple(args), signed)

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.conversation.callbacks import Action, cb
+from bot.conversation.callbacks import Action, Signer, cb
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.replies import Button, Keyboard, MediaRef
 from bot.conversation.texts import Texts, texts
@@ -108,6 +108,7 @@ class DropSender:
         rates: tuple[float, float] = (FREE_RATE, PAID_RATE),
         pacer: Callable[[float], Pacer] | None = None,
         runner: str | None = None,
+        signer: Signer | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -120,6 +121,9 @@ class DropSender:
         #: Without a shared pace, a runner lease on the drop (``take_runner``) makes one
         #: process at a time send drops; None: any number may (their pace is shared).
         self.runner = runner
+        #: Signs a coupon button for each chat it goes to: the signature is what lets that
+        #: chat apply the coupon (the shop's ``ShopConfig.signer``).
+        self.signer = signer or Signer.random()
         self._lost: set[int] = set()  # drops whose runner lease this sender lost
         self.sender: Sender | None = None
         self._running: dict[int, asyncio.Task[Progress | None]] = {}
@@ -207,8 +211,7 @@ class DropSender:
         pace = self.pacer(self.rates[1] if drop.paid else self.rates[0])
         size, depth = window(drop.paid)
         tx = texts(self.locale)
-        keyboard = _keyboard(tx, drop)
-        state = _RunState(drop, keyboard, time.monotonic())
+        state = _RunState(drop, _Buttons(tx, drop, self.signer), time.monotonic())
         await self._report(state, final=False)
         # Paid drops go 30 times faster: more sends at once keep up with the slots.
         gate = asyncio.Semaphore(self.parallel * 3 if drop.paid else self.parallel)
@@ -354,12 +357,13 @@ class DropSender:
         assert self.sender is not None
         drop = state.drop
         text = html.escape(drop.content.text, quote=False)
+        keyboard = state.buttons.for_chat(delivery.chat_id)
         try:
             if drop.content.media is MediaKind.NONE:
-                await self.sender.send_text(delivery.chat_id, text, state.keyboard, paid=drop.paid)
+                await self.sender.send_text(delivery.chat_id, text, keyboard, paid=drop.paid)
             else:
                 sent = await self.sender.send_media(
-                    delivery.chat_id, state.media(), text, state.keyboard, paid=drop.paid
+                    delivery.chat_id, state.media(), text, keyboard, paid=drop.paid
                 )
                 if sent.file_id and state.file_id is None:
                     state.file_id = sent.file_id
@@ -437,9 +441,9 @@ _Sent = tuple[list[Delivery], list[DeliveryResult] | None]
 
 
 class _RunState:
-    def __init__(self, drop: Drop, keyboard: Keyboard | None, started: float) -> None:
+    def __init__(self, drop: Drop, buttons: _Buttons, started: float) -> None:
         self.drop = drop
-        self.keyboard = keyboard
+        self.buttons = buttons
         self.started = started
         self.reported_at = 0.0
         self.messages: dict[int, int] = dict(drop.progress_messages)
@@ -463,7 +467,24 @@ def _is_file(source: str) -> bool:
     return source.startswith(("http://", "https://")) or "/" in source or "." in source
 
 
-def _keyboard(tx: Texts, drop: Drop) -> Keyboard | None:
+class _Buttons:
+    """A drop's keyboard for each chat: the same for all, except that a coupon button is
+    signed for the chat it goes to (a person, or a group whose members may all press it)."""
+
+    def __init__(self, tx: Texts, drop: Drop, signer: Signer) -> None:
+        self.tx = tx
+        self.drop = drop
+        self.signer = signer
+        self.personal = any(b.kind is ButtonKind.COUPON for b in drop.content.buttons)
+        self.shared = None if self.personal else _keyboard(tx, drop, lambda raw: raw)
+
+    def for_chat(self, chat_id: int) -> Keyboard | None:
+        if not self.personal:
+            return self.shared
+        return _keyboard(self.tx, self.drop, lambda raw: self.signer.seal(raw, chat_id))
+
+
+def _keyboard(tx: Texts, drop: Drop, seal: Callable[[str], str]) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     for button in drop.content.buttons:
         if button.kind is ButtonKind.BUY:
@@ -480,7 +501,12 @@ def _keyboard(tx: Texts, drop: Drop) -> Keyboard | None:
             )
         else:
             rows.append(
-                (Button(tx.label("drop.btn_coupon"), cb(Action.COUPON_APPLY, button.target)),)
+                (
+                    Button(
+                        tx.label("drop.btn_coupon"),
+                        seal(cb(Action.COUPON_APPLY, button.target)),
+                    ),
+                )
             )
     return tuple(rows) or None
 

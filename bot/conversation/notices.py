@@ -55,6 +55,10 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
     if notice.kind in ("sale_live", "sale_restock") and isinstance(sale, int):
         grab = Button(tx.label("sale.btn_grab_now"), cb(Action.FLASH_CLAIM, sale))
         keyboard = ((grab,),)
+    coupon = p.get("coupon")
+    if notice.kind == "invite_reward" and isinstance(coupon, int):
+        # A personal coupon: the button works for its owner only (``given_by_button``).
+        keyboard = ((Button(tx.label("drop.btn_coupon"), cb(Action.COUPON_APPLY, coupon)),),)
     variant = p.get("variant")
     if notice.kind == "group_failed" and isinstance(variant, int):
         # The team did not fill: the same item at its regular price, one tap away.

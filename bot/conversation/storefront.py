@@ -371,7 +371,8 @@ class Storefront:
             await browse.search(turn, event.text)
 
     async def _press(self, turn: Turn, event: ButtonPress) -> None:
-        call = decode(event.data)
+        # Signed buttons are checked for the chat they were pressed in (``callbacks.Signer``).
+        call = decode(event.data, self.config.signer, turn.chat_id)
         if call is None:
             log.info("undecodable callback data from %s", turn.person.id)
             turn.answer(turn.tx.t("stale_button"))
@@ -391,7 +392,7 @@ class Storefront:
         elif call.action in _CHECKOUT_ACTIONS:
             await checkout.on_press(turn, call)
         elif call.action is Action.COUPON_APPLY:
-            await checkout.apply_button(turn, call.int_arg(0))
+            await checkout.apply_button(turn, call)
         elif call.action in _ORDER_ACTIONS:
             await orders.on_press(turn, call)
         elif call.action in _GROUP_ACTIONS:

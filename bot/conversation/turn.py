@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.conversation.callbacks import Signer
 from bot.conversation.events import ButtonPress, Chat, Event, MessageKind, Person
 from bot.conversation.replies import (
     AnswerCallback,
@@ -48,6 +49,9 @@ class ShopConfig:
     currency: str | None = None
     #: Wrong codes a buyer may type or open in a window (GUESS_LIMIT, GUESS_WINDOW_MINUTES).
     guesses: GuessLimit = field(default_factory=GuessLimit)
+    #: Signs the buttons whose authority is "the bot gave this chat that button" (a coupon in
+    #: a drop, a search list, a refund confirmation): ``CALLBACK_SECRET`` or from BOT_TOKEN.
+    signer: Signer = field(default_factory=Signer.random)
 
 
 @dataclass(slots=True)
@@ -108,6 +112,13 @@ class Turn:
             self.replies.append(EditText(self.chat_id, event.message_id, text, keyboard))
         else:
             self.say(text, keyboard)
+
+    def refuse(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Why a checkout, a seat or a grab did not happen: kept in the chat as a message
+        (with what to do instead), and, for a pressed button, its answer too, so the press
+        itself is answered with the reason (a forged or stale one included)."""
+        self.answer(text)
+        self.say(text, keyboard)
 
     def tell(self, text: str, *, alert: bool = False) -> None:
         """A short notice: a toast (or an alert) for a button press, a message otherwise."""

@@ -49,6 +49,9 @@ class CouponRefusal(StrEnum):
     NO_STACKING = "no_stacking"  # everything in scope is already on a flash-sale/group price
     CURRENCY = "currency"  # a fixed amount in another currency than the basket
     NOT_YOURS = "not_yours"  # a personal coupon (a reward) given to someone else
+    #: A coupon button naming a coupon this buyer was never given (a forged id): said without
+    #: naming the coupon, whatever state it is in.
+    NOT_GIVEN = "not_given"
 
 
 def normalise_code(raw: str) -> str | None:
@@ -80,6 +83,9 @@ class Coupon:
     active: bool = True
     #: A personal coupon (an invite reward): only this buyer may use it.
     owner_id: int | None = None
+    #: Anyone may apply it by a button (``storefront coupons add --public``); otherwise a
+    #: button applies it only for whom the shop gave it (see ``given_by_button``).
+    public: bool = False
 
     def __post_init__(self) -> None:
         if self.kind is CouponKind.PERCENT and not 1 <= self.percent <= 100:
@@ -162,6 +168,16 @@ def owner_refusal(coupon: Coupon, user_id: int) -> CouponRefusal | None:
     if coupon.owner_id is not None and coupon.owner_id != user_id:
         return CouponRefusal.NOT_YOURS
     return None
+
+
+def given_by_button(coupon: Coupon, user_id: int, *, signed: bool) -> bool:
+    """Whether a coupon *button* pressed by ``user_id`` carries the shop's authority: the
+    coupon is theirs (a personal reward), or it is the shop's (no owner) and either public or
+    the button was signed for the chat it was pressed in (the bot gave it there: a drop, a
+    creator's gift). A typed code needs none of this: knowing the code is the authority."""
+    if coupon.owner_id is not None:
+        return coupon.owner_id == user_id
+    return coupon.public or signed
 
 
 def percent_of(amount: Money, percent: int) -> Money:

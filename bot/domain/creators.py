@@ -73,6 +73,9 @@ class Creator:
     active: bool
     joined_at: datetime
     name: str = ""
+    #: The shop's gift to whoever opens the creator's link: a coupon, offered with a button
+    #: signed for that person's chat (``storefront creators coupon``).
+    coupon_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,10 +115,16 @@ async def start_search(uow: UnitOfWork, user_id: int, query: str, now: datetime)
 
 
 async def search_page(
-    uow: UnitOfWork, search_id: int, index: int, now: datetime | None = None
+    uow: UnitOfWork,
+    search_id: int,
+    index: int,
+    now: datetime | None = None,
+    searcher: int | None = None,
 ) -> CardPage | None:
+    """A page of a saved search; with ``searcher``, only if that person made it (its words
+    are theirs: a forged list id shows nothing)."""
     saved = await uow.searches.get(search_id)
-    if saved is None:
+    if saved is None or (searcher is not None and saved[0] != searcher):
         return None
     _, query = saved
     words = normalise_query(query)
@@ -148,12 +154,18 @@ async def single_page(
 
 
 async def page(
-    uow: UnitOfWork, kind: ListKind, list_id: int, index: int, now: datetime | None = None
+    uow: UnitOfWork,
+    kind: ListKind,
+    list_id: int,
+    index: int,
+    now: datetime | None = None,
+    searcher: int | None = None,
 ) -> CardPage | None:
+    """A list's page; a search list only for ``searcher`` when given (see ``search_page``)."""
     if kind is ListKind.CATEGORY:
         return await category_page(uow, list_id, index, now)
     if kind is ListKind.SEARCH:
-        return await search_page(uow, list_id, index, now)
+        return await search_page(uow, list_id, index, now, searcher)
     if kind is ListKind.SIMILAR:
         return await similar_page(uow, list_id, index, now)
     return await single_page(uow, list_id, now)

@@ -44,7 +44,8 @@ _PAYLOAD = re.compile(r"^o:([1-9][0-9]{0,17}):([0-9a-f]{16})$")
 
 class Problem(StrEnum):
     EMPTY = "empty"
-    UNAVAILABLE = "unavailable"  # an item was archived
+    UNAVAILABLE = "unavailable"  # an item in the cart was archived (``name`` says which)
+    GONE = "gone"  # the one item asked for is not sold (archived, or no such variant)
     OUT_OF_STOCK = "out_of_stock"  # not enough left of an item
     NO_PAYMENT = "no_payment"  # the shop cannot take payments in this currency
     STARS_PHYSICAL = "stars_physical"  # Stars pay for digital goods only
@@ -142,7 +143,7 @@ async def basket_from_cart(uow: UnitOfWork, user_id: int) -> Basket:
 async def basket_for_variant(uow: UnitOfWork, variant_id: int, quantity: int = 1) -> Basket:
     found = await uow.catalog.variant(variant_id)
     if found is None or not found[0].active:
-        return Basket(problem=Problem.UNAVAILABLE, from_cart=False)
+        return Basket(problem=Problem.GONE, from_cart=False)
     variant, prod = found
     name = _name(prod.name, variant.name)
     if variant.available < quantity:
@@ -157,7 +158,7 @@ async def basket_for_team(uow: UnitOfWork, team: Team) -> Basket:
     """One unit of the team's variant at the group price."""
     found = await uow.catalog.variant(team.variant_id)
     if found is None or not found[0].active:
-        return Basket(problem=Problem.UNAVAILABLE, from_cart=False)
+        return Basket(problem=Problem.GONE, from_cart=False)
     variant, prod = found
     name = _name(prod.name, variant.name)
     if variant.available < 1:
@@ -170,7 +171,7 @@ async def basket_for_claim(uow: UnitOfWork, sale: FlashSale, claim_id: int) -> B
     """The reserved unit at the sale price (the claim already took it from stock)."""
     found = await uow.catalog.variant(sale.variant_id)
     if found is None or not found[0].active:
-        return Basket(problem=Problem.UNAVAILABLE, from_cart=False)
+        return Basket(problem=Problem.GONE, from_cart=False)
     variant, prod = found
     line = OrderLine(variant.id, prod.id, prod.category_id, sale.name, sale.price, 1, prod.digital)
     return Basket((line,), from_cart=False, claim_id=claim_id)

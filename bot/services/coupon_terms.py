@@ -8,7 +8,7 @@ the merchant's language, the CLI its English message); nothing here touches stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -155,6 +155,7 @@ def build_coupon(
     stacks_with_promotions: bool = False,
     scope: CouponScope = CouponScope.ALL,
     scope_ids: frozenset[int] = frozenset(),
+    public: bool = False,
 ) -> Coupon:
     """A new coupon (id 0, not stored yet); the domain checks its invariants again."""
     return Coupon(
@@ -172,6 +173,7 @@ def build_coupon(
         per_buyer_limit=per_buyer_limit,
         first_order_only=first_order_only,
         stacks_with_promotions=stacks_with_promotions,
+        public=public,
     )
 
 
@@ -187,10 +189,14 @@ def with_options(code: str, value: Value, options: Options, now: datetime) -> Co
 
 
 def parse_line(text: str, currency: str, now: datetime) -> Coupon:
-    """``CODE 10%|5.00|freeship [min 20] [limit 100] [per 1] [days 7]``."""
+    """``CODE 10%|5.00|freeship [min 20] [limit 100] [per 1] [days 7] [public]``; ``public``:
+    anyone may apply it by a button, not only those the shop gave it to."""
     words = text.split()
+    public = any(w.lower() == "public" for w in words[2:])
+    words = words[:2] + [w for w in words[2:] if w.lower() != "public"]
     if len(words) < 2:
         raise TermsError(Problem.CODE if not words else Problem.VALUE)
     code = parse_code(words[0])
     value = parse_value(words[1], currency)
-    return with_options(code, value, parse_options(words[2:], currency), now)
+    coupon = with_options(code, value, parse_options(words[2:], currency), now)
+    return replace(coupon, public=public)

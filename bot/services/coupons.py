@@ -11,6 +11,7 @@ from bot.domain.coupons import (
     Coupon,
     CouponRefusal,
     check_redeemable,
+    given_by_button,
     normalise_code,
     owner_refusal,
 )
@@ -37,8 +38,16 @@ async def apply_code(uow: UnitOfWork, user_id: int, raw: str, now: datetime) -> 
     return applied
 
 
-async def apply_id(uow: UnitOfWork, user_id: int, coupon_id: int, now: datetime) -> Applied:
-    return await _apply(uow, user_id, await uow.coupons.by_id(coupon_id), now)
+async def apply_button(
+    uow: UnitOfWork, user_id: int, coupon_id: int, now: datetime, *, signed: bool
+) -> Applied:
+    """A coupon button: its id grants nothing by itself (ids are sequential). A coupon the
+    shop did not give this buyer (``given_by_button``), or none at all, is refused before
+    anything about it is said: no code, no "expired" or "disabled"."""
+    coupon = await uow.coupons.by_id(coupon_id) if coupon_id else None
+    if coupon is None or not given_by_button(coupon, user_id, signed=signed):
+        return Applied(None, CouponRefusal.NOT_GIVEN)
+    return await _apply(uow, user_id, coupon, now)
 
 
 async def _apply(uow: UnitOfWork, user_id: int, coupon: Coupon | None, now: datetime) -> Applied:

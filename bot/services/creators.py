@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.coupons import Coupon, check_redeemable
 from bot.domain.creators import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -98,6 +99,18 @@ async def click(
     assert creator is not None
     await uow.trust.record_click(creator.user_id, buyer_id, product_id, now, now + window)
     return creator
+
+
+async def gift(uow: UnitOfWork, creator: Creator, buyer_id: int, now: datetime) -> Coupon | None:
+    """The coupon the shop offers through ``creator``'s links, while it can be redeemed by
+    ``buyer_id`` at all (a disabled, expired or used-up one is not offered)."""
+    if creator.coupon_id is None or not creator.active:
+        return None
+    coupon = await uow.coupons.by_id(creator.coupon_id)
+    if coupon is None or coupon.owner_id is not None:
+        return None
+    usage = await uow.coupons.usage(coupon.id, buyer_id)
+    return coupon if check_redeemable(coupon, now, usage) is None else None
 
 
 async def rate_for(uow: UnitOfWork, creator: Creator, order: Order) -> int:

@@ -90,8 +90,9 @@ async def _mint(uow: UnitOfWork, user_id: int, now: datetime) -> None:
         per_buyer_limit=1,
         owner_id=user_id,
     )
-    await uow.coupons.create(coupon, now)
-    await uow.notices.add(user_id, "invite_reward", {"code": code, "percent": REWARD_PERCENT}, now)
+    coupon_id = await uow.coupons.create(coupon, now)
+    params = {"code": code, "percent": REWARD_PERCENT, "coupon": coupon_id}
+    await uow.notices.add(user_id, "invite_reward", params, now)
 
 
 async def reward_due(

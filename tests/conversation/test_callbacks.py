@@ -9,6 +9,7 @@ from bot.conversation.callbacks import (
     Action,
     Callback,
     CallbackTooLong,
+    Signer,
     cb,
     decode,
     row_id,
@@ -90,3 +91,46 @@ def test_decode_never_raises(raw: str) -> None:
     result = decode(raw)
     if result is not None:
         assert result.encode() == raw
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_button_still_fits_when_signed(action: Action) -> None:
+    """A signature adds 9 bytes; the largest button of each action still fits, and decodes
+    as signed only in the chat it was signed for."""
+    largest = {"int": MAX_ROW_ID, "ctx": "s", "locale": "zh", "delivery": "pickup"}
+    largest["word"] = "w" * 16
+    args = tuple(largest[kind] for kind in _ARGS[action])
+    signer = Signer.from_secret("test")
+    chat = -1_009_999_999_999
+    raw = signer.cb(chat, action, *args)
+    assert len(raw.encode()) <= MAX_BYTES
+    assert decode(raw, signer, chat) == Callback(action, args, signed=True)
+    assert decode(raw, signer, chat + 1) is None  # copied into another chat
+    assert decode(raw) is None  # nobody to check it with
+
+
+def test_a_signature_is_the_chats_and_the_keys() -> None:
+    signer = Signer.from_secret("shop secret")
+    raw = signer.cb(7001, Action.COUPON_APPLY, 12)
+    head, tag = raw.rsplit(":", 1)
+    assert head == "ck:12" and len(tag) == 8
+    assert decode(raw, signer, 7001) == Callback(Action.COUPON_APPLY, (12,), signed=True)
+    # Unsigned: the same callback, not signed (the screen decides what that may do).
+    assert decode("ck:12", signer, 7001) == Callback(Action.COUPON_APPLY, (12,))
+    # Another id under the same tag, another key, a mangled tag: not ours.
+    assert decode(f"ck:13:{tag}", signer, 7001) is None
+    assert decode(raw, Signer.from_secret("other"), 7001) is None
+    assert decode(raw[:-1] + ("A" if raw[-1] != "A" else "B"), signer, 7001) is None
+    assert decode("ck:12:not-8", signer, 7001) is None
+    # The same secret signs alike in every process; the token is the default secret.
+    assert Signer.for_bot("", "123:TOKEN").cb(5, Action.CART) == Signer.from_secret(
+        "123:TOKEN"
+    ).cb(5, Action.CART)
+    assert Signer.for_bot("set", "123:TOKEN").cb(5, Action.CART) != Signer.for_bot(
+        "", "123:TOKEN"
+    ).cb(5, Action.CART)
+
+
+@given(st.text(max_size=80), st.integers())
+def test_signed_decode_never_raises(raw: str, chat: int) -> None:
+    decode(raw, Signer.from_secret("k"), chat)

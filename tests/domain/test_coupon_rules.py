@@ -17,6 +17,7 @@ from bot.domain.coupons import (
     Discount,
     PricedLine,
     evaluate,
+    given_by_button,
     normalise_code,
     percent_of,
 )
@@ -148,3 +149,17 @@ def test_codes_are_normalised_and_garbage_is_not_a_code() -> None:
     assert normalise_code("X" * 10_000) is None
     for bad in ("", "A", "SA VE", "SAVE\x00", "<b>X</b>", "优惠券", "-LEAD"):
         assert normalise_code(bad) is None
+
+
+def test_a_coupon_button_carries_the_authority_the_shop_gave() -> None:
+    """A button (unlike a typed code) needs the coupon to be the presser's, public, or
+    signed for the chat it was pressed in."""
+    shop = Coupon(1, "STAFF50", CouponKind.PERCENT, percent=50)
+    public = Coupon(2, "OPEN", CouponKind.PERCENT, percent=5, public=True)
+    reward = Coupon(3, "FRIEND-1", CouponKind.PERCENT, percent=10, owner_id=42)
+    assert not given_by_button(shop, 7, signed=False)  # a forged id
+    assert given_by_button(shop, 7, signed=True)  # a drop's button, signed for this chat
+    assert given_by_button(public, 7, signed=False)
+    assert given_by_button(reward, 42, signed=False)
+    assert not given_by_button(reward, 7, signed=False)
+    assert not given_by_button(reward, 7, signed=True)  # someone else's reward, whatever

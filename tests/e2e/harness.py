@@ -213,7 +213,7 @@ async def start_shop(
         bot = hook = make_webhook_bot(framework, storefront, TOKEN, standin.base_url)
     else:
         bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
-    drops = DropSender(uows, clock, "en", (ADMIN_ID,))
+    drops = DropSender(uows, clock, "en", (ADMIN_ID,), signer=config.signer)
     shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker, drops)
     storefront.on_update_done.append(shop._finished)
     queue = standin.state.updates

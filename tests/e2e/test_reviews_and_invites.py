@@ -203,13 +203,25 @@ async def test_a_friends_invite_rewards_both_once_and_bad_invites_are_refused(
     coupons = [c for c in await _coupons(shop) if c.startswith("FRIEND-")]
     assert len(coupons) == 2
     for chat in (ann, cy):
-        text = _last(chat)["text"]
+        reward = _last(chat)
+        text = reward["text"]
         assert "Here's your coupon" in text
         [mine] = [c for c in coupons if c in text]
-        # A reward coupon is personal: someone else who learns the code cannot use it.
+        # A reward coupon is personal: someone else who learns the code cannot use it...
         calls = await shop.send(eve, f"/coupon {mine}")
         assert "someone else's personal coupon" in only(calls, "sendMessage")[0].params["text"]
-        calls = await shop.send(chat, f"/coupon {mine}")
+        # ... nor its button (the same data pressed under Eve's own message).
+        [[button]] = reward["reply_markup"]["inline_keyboard"]
+        assert button["text"] == "🎟 Use the coupon"
+        calls = await shop.press_data(eve, _last(eve), button["callback_data"])
+        [answer] = only(calls, "answerCallbackQuery")
+        assert answer.params["text"] == "This coupon isn't available to you."
+        assert mine not in str(calls)
+        # Its owner applies it by the button (Ann) or by typing the code (Cy).
+        if chat is ann:
+            calls = await shop.press(chat, reward, "🎟 Use the coupon")
+        else:
+            calls = await shop.send(chat, f"/coupon {mine}")
         assert "applied: 10% off" in only(calls, "sendMessage")[0].params["text"]
     async with shop.uows.engine.connect() as conn:
         [invite] = (await conn.execute(select(BuyerInviteRow))).all()  # type: ignore[call-overload]

@@ -81,3 +81,15 @@ def test_options_one_at_a_time_as_the_steps_ask() -> None:
     assert options.minimum == Money(1250, "EUR") and options.days == 3
     coupon = terms.with_options("X9", terms.Value(CouponKind.FREE_SHIPPING), options, NOW)
     assert coupon.expires_at == NOW + timedelta(days=3) and coupon.usage_limit is None
+
+
+def test_public_is_a_word_of_the_line() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    coupon = terms.parse_line("OPEN10 10% public limit 5", "USD", now)
+    assert (coupon.code, coupon.percent, coupon.usage_limit, coupon.public) == (
+        "OPEN10",
+        10,
+        5,
+        True,
+    )
+    assert not terms.parse_line("SHUT10 10% limit 5", "USD", now).public

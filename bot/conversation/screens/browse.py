@@ -50,8 +50,16 @@ async def open_category(turn: Turn, category_id: int) -> None:
     await _show(turn, page, replace=False)
 
 
-async def navigate(turn: Turn, kind: ListKind, list_id: int, index: int) -> None:
-    page = await browsing.page(turn.uow, kind, list_id, index, turn.now)
+def _searcher(turn: Turn, call: Callback) -> int | None:
+    """Whose search list a button may show: a button the bot signed for this chat shows the
+    list it names (a search made in a group pages for every member); an unsigned one (forged,
+    or from before buttons were signed) only the presser's own search."""
+    return None if call.signed else turn.person.id
+
+
+async def navigate(turn: Turn, call: Callback) -> None:
+    kind, list_id, index = ListKind(call.str_arg(0)), call.int_arg(1), call.int_arg(2)
+    page = await browsing.page(turn.uow, kind, list_id, index, turn.now, _searcher(turn, call))
     if page is None:
         turn.answer(turn.tx.t("card.list_empty"), alert=True)
         return
@@ -85,7 +93,7 @@ async def pick_or_add(turn: Turn, call: Callback) -> bool:
         return False
     sellable = [v for v in product.sellable_variants if v.available > 0]
     if len(product.sellable_variants) > 1 and sellable:
-        page = await browsing.page(turn.uow, kind, list_id, index, turn.now)
+        page = await browsing.page(turn.uow, kind, list_id, index, turn.now, _searcher(turn, call))
         if page is None or page.product.id != product_id:
             page = await browsing.single_page(turn.uow, product_id, turn.now)
         assert page is not None
@@ -122,7 +130,7 @@ async def open_product(turn: Turn, product_id: int) -> bool:
 
 async def on_press(turn: Turn, call: Callback) -> None:
     if call.action is Action.NAV:
-        await navigate(turn, ListKind(call.str_arg(0)), call.int_arg(1), call.int_arg(2))
+        await navigate(turn, call)
     elif call.action is Action.MORE:
         await more_like_this(turn, call.int_arg(0))
     elif call.action is Action.CATEGORIES:

@@ -7,6 +7,8 @@ a new one sent, since Telegram cannot turn a text message into a video.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.conversation.callbacks import Action, cb
 from bot.conversation.events import ButtonPress, MessageKind
 from bot.conversation.replies import (
@@ -65,10 +67,11 @@ def standing_lines(tx: Texts, standing: ProductStanding | None) -> list[str]:
         if len(words) > _REVIEW_CHARS:
             words = words[: _REVIEW_CHARS - 1].rstrip() + "…"
         stars = "★" * latest.rating + (" 📷" if latest.photo else "")
+        author = latest.author.strip() or tx.label("card.review_anonymous")
         if words:
-            lines.append(tx.t("card.review", stars=stars, text=words, name=latest.author))
+            lines.append(tx.t("card.review", stars=stars, text=words, name=author))
         else:
-            lines.append(tx.t("card.review_photo", stars=stars, name=latest.author))
+            lines.append(tx.t("card.review_photo", stars=stars, name=author))
     return lines
 
 
@@ -99,17 +102,36 @@ def _where(page: CardPage, index: int) -> tuple[str, int, int]:
     return (page.kind.value, page.list_id, index)
 
 
-def keyboard(tx: Texts, page: CardPage) -> Keyboard:
+Seal = Callable[[str], str]
+
+
+def _plain(raw: str) -> str:
+    return raw
+
+
+def list_seal(turn: Turn, page: CardPage) -> Seal:
+    """How the buttons naming the card's list are sealed: a search list shows its searcher's
+    words, so its buttons are signed for this chat (anyone here may page it; a list id forged
+    elsewhere shows nothing). Categories and look-alikes are public."""
+    if page.kind is not ListKind.SEARCH:
+        return _plain
+    signer, chat_id = turn.config.signer, turn.chat_id
+    return lambda raw: signer.seal(raw, chat_id)
+
+
+def keyboard(tx: Texts, page: CardPage, seal: Seal = _plain) -> Keyboard:
     product = page.product
     rows: list[tuple[Button, ...]] = []
     if product.available > 0:
         rows.append(
             (
                 Button(
-                    tx.label("card.btn_add"), cb(Action.ADD, product.id, *_where(page, page.index))
+                    tx.label("card.btn_add"),
+                    seal(cb(Action.ADD, product.id, *_where(page, page.index))),
                 ),
                 Button(
-                    tx.label("card.btn_buy"), cb(Action.BUY, product.id, *_where(page, page.index))
+                    tx.label("card.btn_buy"),
+                    seal(cb(Action.BUY, product.id, *_where(page, page.index))),
                 ),
             )
         )
@@ -131,9 +153,9 @@ def keyboard(tx: Texts, page: CardPage) -> Keyboard:
     if page.total > 1:
         rows.append(
             (
-                Button("◀", cb(Action.NAV, *_where(page, page.prev_index))),
+                Button("◀", seal(cb(Action.NAV, *_where(page, page.prev_index)))),
                 Button(f"{page.index + 1} / {page.total}", cb(Action.NOOP)),
-                Button("▶", cb(Action.NAV, *_where(page, page.next_index))),
+                Button("▶", seal(cb(Action.NAV, *_where(page, page.next_index)))),
             )
         )
     rows.append(
@@ -152,7 +174,9 @@ def share_button(tx: Texts, product: Product) -> Button:
     return Button(tx.label("sharing.btn_share"), share=f"p_{product.id}")
 
 
-def variant_keyboard(tx: Texts, page: CardPage, *, buy: bool = False) -> Keyboard:
+def variant_keyboard(
+    tx: Texts, page: CardPage, *, buy: bool = False, seal: Seal = _plain
+) -> Keyboard:
     """Shown in place of the card's buttons when a product has several variants; after
     Buy now, picking a variant goes straight to checkout."""
     rows: list[tuple[Button, ...]] = []
@@ -164,12 +188,13 @@ def variant_keyboard(tx: Texts, page: CardPage, *, buy: bool = False) -> Keyboar
                 price=tx.money(variant.price),
             )
             action = Action.BUY_VARIANT if buy else Action.ADD_VARIANT
-            data = cb(action, variant.id, *_where(page, page.index))
+            data = seal(cb(action, variant.id, *_where(page, page.index)))
         else:
             label = tx.t("card.variant_sold_out", name=variant.name or variant.sku)
             data = cb(Action.NOOP)
         rows.append((Button(label, data),))
-    rows.append((Button(tx.label("card.btn_back"), cb(Action.NAV, *_where(page, page.index))),))
+    back = seal(cb(Action.NAV, *_where(page, page.index)))
+    rows.append((Button(tx.label("card.btn_back"), back),))
     return tuple(rows)
 
 
@@ -182,7 +207,7 @@ def media_ref(product: Product) -> MediaRef | None:
 
 def show_card(turn: Turn, page: CardPage, *, replace: bool) -> None:
     """Send the card, or (``replace``) turn the pressed message into it."""
-    text, buttons = caption(turn.tx, page), keyboard(turn.tx, page)
+    text, buttons = caption(turn.tx, page), keyboard(turn.tx, page, list_seal(turn, page))
     media = media_ref(page.product)
     event = turn.event
     chat_id = turn.chat_id
@@ -206,5 +231,9 @@ def show_variant_picker(turn: Turn, page: CardPage, *, buy: bool = False) -> Non
     assert isinstance(event, ButtonPress) and event.message_id is not None
     turn.answer(turn.tx.t("card.pick_variant"))
     turn.replies.append(
-        EditKeyboard(turn.chat_id, event.message_id, variant_keyboard(turn.tx, page, buy=buy))
+        EditKeyboard(
+            turn.chat_id,
+            event.message_id,
+            variant_keyboard(turn.tx, page, buy=buy, seal=list_seal(turn, page)),
+        )
     )

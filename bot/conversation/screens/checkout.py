@@ -25,7 +25,7 @@ from bot.conversation.screens import guessing, recs
 from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
-from bot.domain.coupons import CouponKind, CouponRefusal
+from bot.domain.coupons import Coupon, CouponKind, CouponRefusal
 from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team, TeamStatus
 from bot.domain.guesses import CodeKind
@@ -133,8 +133,7 @@ async def begin(
         turn.now,
     )
     if started.problem is not None:
-        turn.answer()
-        turn.say(_problem_text(tx, started.problem, started.name))
+        turn.refuse(_problem_text(tx, started.problem, started.name))
         return
     if started.ask_delivery:
         turn.answer()
@@ -281,13 +280,24 @@ async def _send_link(turn: Turn, order: Order) -> None:
     link = await stripe_payments.open_link(
         turn.uow, turn.card, order, _title(turn, order), back, turn.now
     )
-    if link is None:
-        turn.say(tx.t("checkout.problem.out_of_stock", name=""))
+    if link is None:  # the stock went meanwhile: name what the order holds
+        names = ", ".join(ln.name for ln in order.lines)
+        turn.say(tx.t("checkout.problem.out_of_stock", name=_clip(names, _TITLE_MAX * 2)))
         return
     turn.say(
         tx.t("checkout.link", total=tx.money(order.total), order=order.id),
         ((Button(tx.label("checkout.btn_pay_link", total=tx.money(order.total)), url=link.url),),),
     )
+
+
+async def _checkout_exists(turn: Turn, variant_id: int) -> bool:
+    """Whether a checkout's Coupon button names the cart (0) or a variant on sale; a forged
+    or stale one is answered, and no step begins."""
+    found = await turn.uow.catalog.variant(variant_id) if variant_id else None
+    if variant_id and (found is None or not found[0].active or not found[1].active):
+        turn.answer(turn.tx.t("checkout.problem.gone"), alert=True)
+        return False
+    return True
 
 
 async def on_press(turn: Turn, call: Callback) -> None:
@@ -297,6 +307,8 @@ async def on_press(turn: Turn, call: Callback) -> None:
     elif action is Action.PAY_AGAIN:
         await begin(turn, call.int_arg(0))
     elif action is Action.COUPON_ASK:
+        if not await _checkout_exists(turn, call.int_arg(0)):
+            return
         await turn.uow.ui_states.set(
             turn.person.id,
             turn.chat_id,
@@ -530,8 +542,16 @@ async def apply_typed(turn: Turn, raw: str, then_checkout: int | None) -> None:
     await _applied(turn, applied, then_checkout)
 
 
-async def apply_button(turn: Turn, coupon_id: int) -> None:
-    applied = await coupons.apply_id(turn.uow, turn.person.id, coupon_id, turn.now)
+async def apply_button(turn: Turn, call: Callback) -> None:
+    """A coupon button (a drop's, a creator's gift, an invite reward's): applied only if the
+    shop gave it to this buyer or made it public; a refusal is the button's answer."""
+    applied = await coupons.apply_button(
+        turn.uow, turn.person.id, call.int_arg(0), turn.now, signed=call.signed
+    )
+    if applied.refusal is not None:
+        code = applied.coupon.code if applied.coupon else ""
+        turn.answer(turn.tx.t(f"coupon.refusal.{applied.refusal.value}", code=code), alert=True)
+        return
     turn.answer()
     await _applied(turn, applied, None)
 
@@ -546,14 +566,14 @@ async def _applied(turn: Turn, applied: Applied, then_checkout: int | None) -> N
         return
     assert applied.coupon is not None
     await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-    turn.say(tx.t("coupon.applied", code=applied.coupon.code, what=coupon_what(tx, applied)))
+    coupon = applied.coupon
+    turn.say(tx.t("coupon.applied", code=coupon.code, what=coupon_what(tx, coupon)))
     if then_checkout is not None:
         await begin(turn, then_checkout)
 
 
-def coupon_what(tx: Texts, applied: Applied) -> str:
-    assert applied.coupon is not None
-    coupon = applied.coupon
+def coupon_what(tx: Texts, coupon: Coupon) -> str:
+    """ "10% off", "$5.00 off", "free shipping"."""
     if coupon.kind is CouponKind.PERCENT:
         return tx.label("coupon.what_percent", percent=coupon.percent)
     if coupon.kind is CouponKind.FIXED and coupon.amount is not None:

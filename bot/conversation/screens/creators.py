@@ -15,6 +15,7 @@ from bot.conversation.charts import activity_png
 from bot.conversation.creator_post import POST_NOTICE, teaser
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse, guessing
+from bot.conversation.screens.checkout import coupon_what
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -79,11 +80,27 @@ async def opened_link(turn: Turn, code: str, product_id: int | None) -> None:
             turn.say(tx.t("creator.link.unknown"))
         elif result is ClickRefusal.OWN_LINK:
             turn.say(tx.t("creator.link.own"))
+        elif isinstance(result, Creator):
+            await _gift(turn, result)
     if product_id is not None and await browse.open_product(turn, product_id):
         return
     if product_id is not None:
         turn.say(tx.t("card.product_gone"))
     welcome(turn)
+
+
+async def _gift(turn: Turn, creator: Creator) -> None:
+    """The coupon the shop offers through this creator's links, if any: its button is signed
+    for this chat, which is what lets it apply the coupon (``callbacks.Signer``)."""
+    coupon = await creators.gift(turn.uow, creator, turn.person.id, turn.now)
+    if coupon is None:
+        return
+    tx = turn.tx
+    data = turn.config.signer.cb(turn.chat_id, Action.COUPON_APPLY, coupon.id)
+    turn.say(
+        tx.t("creator.gift", code=coupon.code, what=coupon_what(tx, coupon)),
+        ((Button(tx.label("drop.btn_coupon"), data),),),
+    )
 
 
 async def _product(turn: Turn, ref: str) -> Product | None:

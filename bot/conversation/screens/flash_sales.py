@@ -32,8 +32,7 @@ async def grab(turn: Turn, sale_id: int) -> None:
     sale = result.sale
     if result.refusal is not None or result.claim_id is None or sale is None:
         refusal = result.refusal or ClaimRefusal.NOT_FOUND
-        turn.answer()
-        turn.say(
+        turn.refuse(
             tx.t(f"sale.refusal.{refusal.value}", n=result.mine), _after_refusal(tx, sale, refusal)
         )
         return

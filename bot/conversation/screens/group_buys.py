@@ -122,8 +122,7 @@ async def join(turn: Turn, team_id: int, delivery: Delivery | None = None) -> No
                     ),
                 ),
             )
-        turn.answer()
-        turn.say(tx.t(f"group.refusal.{check.refusal.value}"), keyboard)
+        turn.refuse(tx.t(f"group.refusal.{check.refusal.value}"), keyboard)
         return
     assert check.team is not None
     await checkout_screen.begin(turn, check.team.variant_id, delivery, team=check.team)

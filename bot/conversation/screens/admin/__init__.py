@@ -80,6 +80,10 @@ async def on_press(turn: Turn, call: Callback) -> None:
     if not can(role, entry.permission):
         access.refuse(turn, "admin.not_your_role")
         return
+    if entry.signed and not call.signed:  # its ids are not ones the bot offered here
+        log.info("unsigned console button %s from %s", name, turn.person.id)
+        turn.answer(turn.tx.t("stale_button"), alert=True)
+        return
     await entry.handler(turn, role, call.int_arg(1), call.int_arg(2))
 
 

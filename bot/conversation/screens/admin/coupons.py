@@ -58,6 +58,8 @@ def describe(turn: Turn, coupon: Coupon) -> str:
         parts.append(tx.t("ac.cp.term_per", n=coupon.per_buyer_limit))
     if coupon.expires_at is not None:
         parts.append(tx.t("ac.cp.term_until", when=f"{coupon.expires_at:%Y-%m-%d %H:%M} UTC"))
+    if coupon.public:
+        parts.append(tx.t("ac.cp.term_public"))
     return " · ".join(parts)
 
 
@@ -301,6 +303,7 @@ async def _store(turn: Turn, role: Role, coupon: Coupon) -> None:
         limit=coupon.usage_limit,
         per=coupon.per_buyer_limit,
         expires=coupon.expires_at.isoformat() if coupon.expires_at else None,
+        public=coupon.public or None,
     )
     limit = str(coupon.usage_limit) if coupon.usage_limit is not None else "∞"
     link = turn.deep_link(f"c_{coupon.code}") or f"/coupon {coupon.code}"

@@ -9,10 +9,10 @@ from bot.conversation.replies import Button
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.order_view import back_to, path_label, status_label
 from bot.conversation.screens.admin.orders import show_order
-from bot.conversation.screens.admin.registry import admin_cb, state, step, verb
+from bot.conversation.screens.admin.registry import admin_cb, signed_cb, state, step, verb
 from bot.conversation.turn import Turn
 from bot.domain.money import Money, parse_major
-from bot.domain.orders import REFUNDABLE
+from bot.domain.orders import REFUNDABLE, OrderStatus
 from bot.domain.staff import Permission, Role
 from bot.services import merchant_orders
 from bot.services.order_ports import Order
@@ -82,7 +82,10 @@ def _confirm(turn: Turn, order: Order, already: int, amount: int) -> None:
         ),
         (
             (
-                Button(tx.label("admin.or.btn_refund_yes"), admin_cb("or_refy", order.id, target)),
+                Button(
+                    tx.label("admin.or.btn_refund_yes"),
+                    signed_cb(turn, "or_refy", order.id, target),
+                ),
                 Button(tx.label("admin.or.btn_back"), admin_cb("or_view", order.id)),
             ),
         ),
@@ -144,7 +147,7 @@ async def amount_typed(turn: Turn, role: Role, current: UiState, text: str) -> N
     _confirm(turn, order, already, amount)
 
 
-@verb("or_refy", Permission.REFUNDS)
+@verb("or_refy", Permission.REFUNDS, signed=True)
 async def refund(turn: Turn, role: Role, order_id: int, target: int) -> None:
     tx = turn.tx
     outcome = await merchant_orders.refund_to(turn.uow, order_id, target, turn.now)
@@ -171,6 +174,11 @@ async def refund(turn: Turn, role: Role, order_id: int, target: int) -> None:
 @verb("or_decl", Permission.REFUNDS)
 async def ask_decline(turn: Turn, role: Role, order_id: int, _: int) -> None:
     tx = turn.tx
+    order = await turn.uow.orders.get(order_id)
+    if order is None or order.status is not OrderStatus.RETURN_REQUESTED:
+        status = status_label(turn, order) if order else "—"
+        turn.answer(tx.t("admin.or.cannot_decline", order=order_id, status=status), alert=True)
+        return
     turn.answer()
     turn.show(
         tx.t("admin.or.confirm_decline", order=order_id),

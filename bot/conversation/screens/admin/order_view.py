@@ -78,7 +78,7 @@ async def order_text(turn: Turn, order: Order) -> str:
     lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
     address = _address(order)
     if address:
-        lines.append(tx.t("admin.or.address", name=order.ship_name or "", address=address))
+        lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))
     if order.tracking:
         lines.append(tx.t("orders.tracking", tracking=order.tracking))
     pending = await merchant_orders.refunded_so_far(turn.uow, order) - order.refunded.amount

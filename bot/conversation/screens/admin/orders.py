@@ -101,13 +101,20 @@ async def view(turn: Turn, role: Role, order_id: int, back: int) -> None:
     await show_order(turn, role, order_id, back)
 
 
-@verb("or_ship", Permission.ORDERS)
-async def ask_tracking(turn: Turn, role: Role, order_id: int, _: int) -> None:
-    tx = turn.tx
+async def _shippable(turn: Turn, order_id: int) -> bool:
+    """Whether the order exists and may be marked shipped; otherwise the presser is told."""
     order = await turn.uow.orders.get(order_id)
     if order is None or not merchant_orders.shippable(order):
         status = status_label(turn, order) if order else "—"
-        turn.tell(tx.t("admin.or.cannot_ship", order=order_id, status=status), alert=True)
+        turn.tell(turn.tx.t("admin.or.cannot_ship", order=order_id, status=status), alert=True)
+        return False
+    return True
+
+
+@verb("or_ship", Permission.ORDERS)
+async def ask_tracking(turn: Turn, role: Role, order_id: int, _: int) -> None:
+    tx = turn.tx
+    if not await _shippable(turn, order_id):
         return
     await turn.uow.ui_states.set(
         turn.person.id, turn.chat_id, state(_TRACK, order=order_id), turn.now
@@ -156,6 +163,8 @@ async def tracking_typed(turn: Turn, role: Role, current: UiState, text: str) ->
 
 @verb("or_notrack", Permission.ORDERS)
 async def no_tracking(turn: Turn, role: Role, order_id: int, _: int) -> None:
+    if not await _shippable(turn, order_id):  # a forged or stale order id: no step begins
+        return
     await turn.uow.ui_states.set(
         turn.person.id, turn.chat_id, state(_SHIP_CONFIRM, order=order_id, tracking=""), turn.now
     )

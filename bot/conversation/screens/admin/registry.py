@@ -36,6 +36,9 @@ H = TypeVar("H")
 class Entry(Generic[H]):
     permission: Permission
     handler: H
+    #: A button whose ids carry what the merchant confirmed (an amount), not only what it
+    #: acts on: it must be signed for the presser's chat (``signed_cb``), or it is stale.
+    signed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +72,14 @@ def command(word: str, permission: Permission) -> Callable[[CommandHandler], Com
     return register
 
 
-def verb(name: str, permission: Permission) -> Callable[[PressHandler], PressHandler]:
+def verb(
+    name: str, permission: Permission, *, signed: bool = False
+) -> Callable[[PressHandler], PressHandler]:
     if not Callback(Action.ADMIN, (name, 0, 0)).encode():  # checks the verb's spelling
         raise ValueError(name)
 
     def register(handler: PressHandler) -> PressHandler:
-        _put(VERBS, name, Entry(permission, handler))
+        _put(VERBS, name, Entry(permission, handler, signed))
         return handler
 
     return register
@@ -117,6 +122,12 @@ def menu_item(order: int, label_key: str, verb_name: str, permission: Permission
 def admin_cb(name: str, first: int = 0, second: int = 0) -> str:
     """Callback data of a console button."""
     return cb(Action.ADMIN, name, first, second)
+
+
+def signed_cb(turn: Turn, name: str, first: int = 0, second: int = 0) -> str:
+    """Callback data of a console button registered ``signed``: signed for this chat, so its
+    ids (an order and the total its refunds reach) are the ones the bot offered here."""
+    return turn.config.signer.cb(turn.chat_id, Action.ADMIN, name, first, second)
 
 
 def state(name: str, **data: int | str) -> UiState:

@@ -5,7 +5,6 @@ products to post (cached video, photo or text card, a Buy button deep-linking ``
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from sqlalchemy import select
 
 from bot.services.catalog_import import import_catalog, read_catalog
 from bot.standin import SimUser
+from bot.standin.spec import PACKAGED_SPEC
+from bot.standin.type_check import ObjectType, read_types
 from storage.admin_tables import InteractionRow
 from tests.e2e.harness import SHARED_SPEC, RunningShop, keyboard_texts, only, start_shop, stop_shop
 
@@ -22,13 +23,15 @@ TEAS = 12
 
 
 @cache
-def _types() -> dict[str, Any]:
-    types: dict[str, Any] = json.loads(SHARED_SPEC.read_text(encoding="utf-8"))["types"]
-    return types
+def _types() -> dict[str, ObjectType]:
+    """The Bot API's types: the shared description, or the compact copy shipped in the package
+    where the shared folder is absent (both read into the same table)."""
+    path = SHARED_SPEC if SHARED_SPEC.is_file() else PACKAGED_SPEC
+    return read_types(json.loads(path.read_text(encoding="utf-8"))["types"])
 
 
 def _fits(type_name: str, value: Any) -> bool:
-    """``value`` is a valid ``type_name`` of the shared Bot API description."""
+    """``value`` is a valid ``type_name`` of the Bot API description."""
     if type_name.startswith("Array of "):
         inner = type_name[len("Array of ") :]
         return isinstance(value, list) and all(_fits(inner, v) for v in value)
@@ -36,20 +39,19 @@ def _fits(type_name: str, value: Any) -> bool:
     if type_name in simple:
         return isinstance(value, simple[type_name])
     entry = _types()[type_name]
-    if "subtypes" in entry:
-        return any(_fits(sub, value) for sub in entry["subtypes"])
-    fields = {f["name"]: f for f in entry["fields"]}
+    if entry.subtypes:
+        return any(_fits(sub, value) for sub in entry.subtypes)
+    fields = {f.name: f for f in entry.fields}
     if not isinstance(value, dict) or set(value) - set(fields):
         return False
     for name, field in fields.items():
         if name not in value:
-            if field["required"]:
+            if field.required:
                 return False
             continue
-        must = re.search(r"must be (\w+)$", field["description"])
-        if name == "type" and must and value[name] != must.group(1):
+        if field.constant is not None and value[name] != field.constant:
             return False
-        if not any(_fits(t, value[name]) for t in field["types"]):
+        if not any(_fits(t, value[name]) for t in field.types):
             return False
     return True
 
@@ -57,7 +59,7 @@ def _fits(type_name: str, value: Any) -> bool:
 def _result_type(result: dict[str, Any]) -> str:
     [name] = [
         n
-        for n in _types()["InlineQueryResult"]["subtypes"]
+        for n in _types()["InlineQueryResult"].subtypes
         if _fits(n, result) and n.startswith("InlineQueryResult")
     ]
     return str(name)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from storage.tables import _ts, utcnow
+from storage.table_base import _ts, utcnow
 
 
 class StaffRow(SQLModel, table=True):

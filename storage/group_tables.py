@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.order_tables import _minor, _when
-from storage.tables import _ts, utcnow
+from storage.table_base import _minor, _ts, _when, utcnow
 
 
 class GroupDealRow(SQLModel, table=True):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from storage.tables import _ts, utcnow
+from storage.table_base import _ts, utcnow
 
 
 class LiveShowRow(SQLModel, table=True):

@@ -12,16 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from storage.tables import _ts, utcnow
-from storage.types import UTCDateTime
-
-
-def _when(index: bool = False) -> Column[datetime]:
-    return Column(UTCDateTime(), nullable=True, index=index)
-
-
-def _minor(nullable: bool = False) -> Column[int]:
-    return Column(BigInteger, nullable=nullable, default=None if nullable else 0)
+from storage.table_base import _minor, _ts, _when, utcnow
 
 
 class CouponRow(SQLModel, table=True):

@@ -6,31 +6,24 @@ Telegram user and chat ids are 64-bit, so they are ``BigInteger`` (SQLModel's ``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# Every table module, so that importing this one registers every table on the metadata.
+from storage import (  # noqa: F401
+    admin_tables,
+    drop_tables,
+    group_tables,
+    live_tables,
+    order_tables,
+    sale_tables,
+    trust_tables,
+)
+from storage.table_base import _ts, utcnow
+from storage.table_base import metadata as metadata  # every table's (Alembic, the tests)
 from storage.types import UTCDateTime
-
-# Constraint names that are the same on SQLite and PostgreSQL, so migrations can refer to them
-# (batch mode on SQLite needs named constraints).
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata: MetaData = SQLModel.metadata
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ts() -> Column[datetime]:
-    return Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class MediaRow(SQLModel, table=True):
@@ -183,15 +176,3 @@ class WrongGuessRow(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str = Field(max_length=16)
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
-
-
-# The commerce tables share this metadata (and refer to the tables above).
-from storage import (  # noqa: E402, F401
-    admin_tables,
-    drop_tables,
-    group_tables,
-    live_tables,
-    order_tables,
-    sale_tables,
-    trust_tables,
-)

@@ -2,8 +2,10 @@
 they add.
 
 This module is the console's front door: it checks the person's role on every command, button
-and typed step, then hands over to the section that registered it (see ``registry``). The
-sections are the modules imported at the bottom; each registers what it handles on import.
+and typed step, then hands over to the section that registered it (see ``registry``). Every
+section is imported here, and each registers what it handles on import. A part of a section
+(refunds of the orders, a drop's composing) imports its parent, never the other way round, so
+the console's modules import each other in no circle.
 """
 
 from __future__ import annotations
@@ -12,7 +14,23 @@ import logging
 
 from bot.conversation.callbacks import Callback
 from bot.conversation.replies import Button
-from bot.conversation.screens.admin import access, registry
+
+# The routing table, and every section (each registers its commands, buttons and steps).
+from bot.conversation.screens.admin import (  # noqa: F401
+    access,
+    coupons,
+    drop_compose,
+    order_refunds,
+    orders,
+    product_edit,
+    products,
+    promo_drops,
+    promos,
+    registry,
+    sale_wizard,
+    stats,
+    team,
+)
 from bot.conversation.screens.admin.registry import STATE_PREFIX, admin_cb
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind
@@ -128,15 +146,5 @@ async def media_sent(
 def back_button(turn: Turn) -> Button:
     return Button(turn.tx.label("admin.btn_menu"), admin_cb("menu"))
 
-
-# The sections (each registers its commands, buttons and steps on import).
-from bot.conversation.screens.admin import (  # noqa: E402, F401
-    coupons,
-    orders,
-    products,
-    promos,
-    stats,
-    team,
-)
 
 _ = Permission  # re-exported for sections' convenience

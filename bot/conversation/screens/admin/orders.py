@@ -199,6 +199,3 @@ async def ship(turn: Turn, role: Role, order_id: int, _: int) -> None:
     turn.outbox_dirty = True  # the buyer's "shipped" notice goes out now
     turn.answer(tx.t("admin.or.shipped_toast", order=order_id))
     await show_order(turn, role, order_id)
-
-
-from bot.conversation.screens.admin import order_refunds  # noqa: E402, F401  (registers its buttons)

@@ -320,7 +320,3 @@ def _drop_buttons(turn: Turn) -> None:
     message_id = getattr(turn.event, "message_id", None)
     if message_id is not None:
         turn.replies.append(EditKeyboard(turn.chat_id, message_id, None))
-
-
-# The product list and a product's edits register with this section.
-from bot.conversation.screens.admin import product_edit  # noqa: E402, F401

@@ -183,6 +183,3 @@ async def stop(turn: Turn, role: Role, drop_id: int, _: int) -> None:
     await access.audit(turn, role, "drop.cancel", f"drop:{drop_id}")
     turn.answer(tx.t("admin.dr.stopped", drop=drop_id))
     await show_list(turn, role, 0, 0)
-
-
-from bot.conversation.screens.admin import drop_compose  # noqa: E402, F401  (registers its steps)

@@ -81,9 +81,3 @@ async def stop(turn: Turn, role: Role, sale_id: int, _: int) -> None:
     await access.audit(turn, role, "sale.stop", f"sale:{sale_id}")
     turn.answer(tx.t("admin.fs.stopped", sale=sale_id))
     await show_list(turn, role, 0, 0)
-
-
-from bot.conversation.screens.admin import (  # noqa: E402, F401  (register their buttons)
-    promo_drops,
-    sale_wizard,
-)

@@ -13,11 +13,12 @@ import contextlib
 import logging
 
 from bot.conversation.callbacks import Action, cb
-from bot.conversation.creator_post import POST_NOTICE, CreatorPoster
+from bot.conversation.creator_post import CreatorPoster
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.live_desk import LiveDesk
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.sale_board import SaleBoard
+from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.reviews import stars_keyboard
 from bot.conversation.storefront import Storefront

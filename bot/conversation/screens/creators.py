@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.charts import activity_png
-from bot.conversation.creator_post import POST_NOTICE, teaser
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse, guessing
 from bot.conversation.screens.checkout import coupon_what
+from bot.conversation.screens.creator_text import teaser
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -32,6 +32,8 @@ from bot.domain.guesses import CodeKind
 from bot.domain.money import Money
 from bot.services import browsing, creators
 
+#: The notice kind the outbox worker hands to the creator poster (``creator_post``).
+POST_NOTICE = "creator_post"
 CHART_DAYS = 28
 #: A channel or group by @username, or by its id (-100...).
 _CHAT_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-[1-9][0-9]{4,15})$")

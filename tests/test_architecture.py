@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,3 +37,17 @@ def test_ruff_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    """No import circle among modules. The ``acyclic_siblings`` contract sees circles between
+    the modules and subpackages of a package; this sees the rest too: a module that imports its
+    own package's ``__init__`` while that imports the module."""
+    graph = grimp.build_graph("bot", "storage", "bench")
+    circles = sorted(
+        (importer, imported)
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if graph.find_shortest_chain(importer=imported, imported=importer) is not None
+    )
+    assert circles == [], "\n".join(f"{a} -> {b}, which imports it back" for a, b in circles)

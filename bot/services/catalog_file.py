@@ -2,61 +2,62 @@
 
 Every problem is reported with its line and field (``line 14, products[2].variants[0].price:
 ...``) and nothing is imported while any remains: a half-imported catalog is worse than none.
+
+The models below describe the file; pydantic checks it, collecting every problem. Checks that
+look beyond one value (a SKU used twice, a category named by a product, the currency a price
+inherits) keep what they have seen in a ``_Reading``, the validation context: pydantic validates
+fields in the order they are declared and lists in file order, so categories come before the
+products that name them and a product's currency before its prices.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, cast
 
-import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    StrictBool,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.domain.money import Money, parse_major
+from bot.services.merchant_file import (
+    NO_CURRENCY,
+    FileProblem,
+    Lines,
+    UnreadableFile,
+    currency_code,
+    first_time,
+    load_text,
+    problem,
+    problems_from,
+    text_field,
+    text_of,
+    whole_number,
+)
 from bot.services.ports import ProductDraft, VariantDraft
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_STOCK = 1_000_000_000
 #: Telegram Stars: whole stars, no provider, digital goods only (Telegram's rule).
 STARS = "XTR"
 MAX_PRICE_MINOR = 10**12
+MAX_POSITION = 10**6
 
-_TOP = {"currency", "categories", "products"}
-_CATEGORY = {"slug", "name", "position"}
-_PRODUCT = {
-    "slug",
-    "name",
-    "category",
-    "description",
-    "tags",
-    "teaser",
-    "photo",
-    "active",
-    "position",
-    "variants",
-    "sku",
-    "price",
-    "currency",
-    "stock",
-    "digital",
-    "content",
-}
-_VARIANT = {"sku", "name", "price", "currency", "stock", "active"}
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogProblem:
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}, " if self.line else ""
-        return f"{where}{self.field}: {self.message}"
+#: A catalog problem is a file problem (the name stays for the importer and the CLI).
+CatalogProblem = FileProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,293 +79,309 @@ class CatalogFileError(ValueError):
         self.problems = problems
 
 
-def _lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
-    """Record the line of every value by its path (``products[2].price``)."""
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = f"{path}.{key.value}" if path else str(key.value)
-            out[sub] = key.start_mark.line + 1
-            _lines(value, sub, out)
-            out[sub] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out)
+@dataclass
+class _Reading:
+    """What validating one file remembers as it goes through it."""
+
+    base_dir: Path
+    file_currency: str | None = "USD"
+    product_currency: str | None = "USD"
+    price_currency: str | None = "USD"
+    categories: set[str] = field(default_factory=set)
+    products: set[str] = field(default_factory=set)
+    skus: set[str] = field(default_factory=set)
 
 
-def load_catalog_text(text: str, suffix: str) -> tuple[Any, dict[str, int]]:
-    """Parse the text; a syntax error is a problem with a line like any other."""
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CatalogFileError([CatalogProblem(exc.lineno, "(file)", exc.msg)]) from exc
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise CatalogFileError(
-                [CatalogProblem(line, "(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-            ) from exc
-    lines: dict[str, int] = {}
+def _reading(info: ValidationInfo) -> _Reading:
+    return cast(_Reading, info.context)
+
+
+# --- single values -------------------------------------------------------------------------
+
+
+def _slug_pattern(value: str) -> str:
+    if not _SLUG.match(value):
+        raise problem("use lowercase letters, digits, '-' and '_' only")
+    return value
+
+
+def _price(value: object, info: ValidationInfo) -> Money:
+    """Minor units as a whole number (5999) or major units as quoted text ("59.99")."""
+    if value is None:
+        raise problem("is required")
+    currency = _reading(info).price_currency
+    if currency is None:
+        return Money(0, NO_CURRENCY)
+    if isinstance(value, bool | float):
+        raise problem(
+            'write minor units as a whole number (5999) or a decimal in quotes ("59.99")'
+        )
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if node is not None:
-            _lines(node, "", lines)
-    except yaml.YAMLError:
-        pass  # valid JSON that YAML 1.1 reads differently: report without line numbers
-    return data, lines
+        money = (
+            Money(value, currency) if isinstance(value, int) else parse_major(str(value), currency)
+        )
+    except (ValueError, TypeError) as exc:
+        raise problem(str(exc)) from exc
+    if not 0 <= money.amount <= MAX_PRICE_MINOR:
+        raise problem("must be zero or more, and not absurdly large")
+    return money
 
 
-class _Checker:
-    def __init__(self, lines: dict[str, int], base_dir: Path) -> None:
-        self.lines = lines
-        self.base_dir = base_dir
-        self.problems: list[CatalogProblem] = []
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(CatalogProblem(self.lines.get(path), path, message))
-
-    def keys(self, data: dict[str, Any], allowed: set[str], path: str) -> None:
-        for key in data:
-            if key not in allowed:
-                near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                self.problem(f"{path}.{key}" if path else str(key), f"unknown field{hint}")
-
-    def text(
-        self, data: dict[str, Any], key: str, path: str, *, required: bool, limit: int
-    ) -> str | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{path}.{key}", "is required")
-            return None
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.problem(f"{path}.{key}", "must be text")
-            return None
-        value = str(value).strip()
-        if required and not value:
-            self.problem(f"{path}.{key}", "must not be empty")
-        if len(value) > limit:
-            self.problem(f"{path}.{key}", f"is longer than {limit} characters")
-        return value
-
-    def slug(self, data: dict[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path, required=True, limit=64)
-        if value and not _SLUG.match(value):
-            self.problem(f"{path}.{key}", "use lowercase letters, digits, '-' and '_' only")
-        return value
-
-    def integer(
-        self,
-        data: dict[str, Any],
-        key: str,
-        path: str,
-        *,
-        default: int | None,
-        low: int,
-        high: int,
-    ) -> int | None:
-        value = data.get(key, default)
-        if value is None:
-            self.problem(f"{path}.{key}", "is required")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(f"{path}.{key}", "must be a whole number")
-            return None
-        if not low <= value <= high:
-            self.problem(f"{path}.{key}", f"must be between {low} and {high}")
-            return None
-        return value
-
-    def boolean(self, data: dict[str, Any], key: str, path: str, default: bool = True) -> bool:
-        value = data.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(f"{path}.{key}", "must be true or false")
-            return default
-        return value
-
-    def currency(self, value: Any, path: str) -> str | None:
-        if not isinstance(value, str) or not _CURRENCY.match(value):
-            self.problem(path, "must be an ISO 4217 code such as USD or CNY")
-            return None
-        return value
-
-    def price(self, data: dict[str, Any], path: str, currency: str | None) -> Money | None:
-        value = data.get("price")
-        if value is None:
-            self.problem(f"{path}.price", "is required")
-            return None
-        if currency is None:
-            return None
-        if isinstance(value, bool | float):
-            self.problem(
-                f"{path}.price",
-                'write minor units as a whole number (5999) or a decimal in quotes ("59.99")',
-            )
-            return None
-        try:
-            money = (
-                Money(value, currency)
-                if isinstance(value, int)
-                else parse_major(str(value), currency)
-            )
-        except (ValueError, TypeError) as exc:
-            self.problem(f"{path}.price", str(exc))
-            return None
-        if not 0 <= money.amount <= MAX_PRICE_MINOR:
-            self.problem(f"{path}.price", "must be zero or more, and not absurdly large")
-            return None
-        return money
-
-    def media(self, data: dict[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path, required=False, limit=1024)
-        if not value:
-            return None
-        if value.startswith(("http://", "https://")):
-            return value
-        file = (self.base_dir / value).expanduser().resolve()
-        if not file.is_file():
-            self.problem(f"{path}.{key}", f"no such file: {file}")
-            return None
-        return str(file)
+def _media(value: object, info: ValidationInfo) -> str | None:
+    """A URL as it is, or a file beside the catalog (as its absolute path)."""
+    text = text_of(value, 1024, required=False)
+    if not text:
+        return None
+    if text.startswith(("http://", "https://")):
+        return text
+    file = (_reading(info).base_dir / text).expanduser().resolve()
+    if not file.is_file():
+        raise problem(f"no such file: {file}")
+    return str(file)
 
 
-def _variants(
-    check: _Checker,
-    product: dict[str, Any],
-    path: str,
-    currency: str | None,
-    skus: set[str],
-) -> list[VariantDraft]:
-    raw = product.get("variants")
-    if raw is None:  # shorthand: the product itself carries sku, price and stock
-        raw = [{k: product.get(k) for k in ("sku", "price", "stock")}]
-        shorthand = True
-    else:
-        shorthand = False
-        if not isinstance(raw, list) or not raw:
-            check.problem(f"{path}.variants", "must be a non-empty list")
-            return []
-    drafts = []
-    for i, variant in enumerate(raw):
-        vpath = path if shorthand else f"{path}.variants[{i}]"
-        if not isinstance(variant, dict):
-            check.problem(vpath, "must be a mapping")
-            continue
-        if not shorthand:
-            check.keys(variant, _VARIANT, vpath)
-        sku = check.text(variant, "sku", vpath, required=True, limit=64)
-        if sku and sku in skus:
-            check.problem(f"{vpath}.sku", f"SKU {sku!r} appears twice in the file")
-        if sku:
-            skus.add(sku)
-        own = variant.get("currency")
-        cur = check.currency(own, f"{vpath}.currency") if own is not None else currency
-        price = check.price(variant, vpath, cur)
-        stock = check.integer(variant, "stock", vpath, default=None, low=0, high=MAX_STOCK)
-        name = check.text(variant, "name", vpath, required=False, limit=128) or ""
-        active = True if shorthand else check.boolean(variant, "active", vpath)
-        if sku and price is not None and stock is not None:
-            drafts.append(VariantDraft(sku, name, price, stock, i, active))
-    return drafts
+def _tags(value: object) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise problem("must be a list of words")
+    return tuple(t.strip().casefold().replace(",", " ") for t in value if t.strip())
+
+
+def _list(value: object) -> list[Any]:
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise problem("must be a list")
+    return value
+
+
+def _non_empty_list(value: object) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise problem("must be a non-empty list")
+    return value
+
+
+def _unique_sku(value: str, info: ValidationInfo) -> str:
+    return first_time(_reading(info).skus, value, "SKU {!r} appears twice in the file".format)
+
+
+Slug = Annotated[str, text_field(64, required=True), AfterValidator(_slug_pattern)]
+Name = Annotated[str, text_field(128, required=True)]
+Sku = Annotated[str, text_field(64, required=True), AfterValidator(_unique_sku)]
+Price = Annotated[Money, PlainValidator(_price)]
+Stock = Annotated[int, whole_number(0, MAX_STOCK)]
+#: Where it is listed; left out, its place in the file.
+Position = Annotated[int | None, whole_number(0, MAX_POSITION)]
+Media = Annotated[str | None, PlainValidator(_media)]
+
+
+# --- the file's shape ----------------------------------------------------------------------
+
+
+class _Mapping(BaseModel):
+    """A mapping in the file; a key no field names is a problem (a typo would be lost)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: What the merchant is told to write when something else stands here.
+    shape: ClassVar[str] = "a mapping"
+
+
+class _Category(_Mapping):
+    shape: ClassVar[str] = "a mapping with slug and name"
+    slug: Slug
+    name: Name
+    position: Position = None
+
+    @field_validator("slug")
+    @classmethod
+    def _once(cls, value: str, info: ValidationInfo) -> str:
+        seen = _reading(info).categories
+        return first_time(seen, value, "category {!r} appears twice".format)
+
+
+class _Variant(_Mapping):
+    sku: Sku
+    name: Annotated[str | None, text_field(128, required=False)] = None
+    currency: str | None = Field(None, validate_default=True)
+    price: Price
+    stock: Stock
+    active: StrictBool = True
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _prices_in(cls, value: object, info: ValidationInfo) -> str | None:
+        """Its own currency, or its product's."""
+        reading = _reading(info)
+        reading.price_currency = None
+        own = None if value is None else currency_code(value)
+        reading.price_currency = own or reading.product_currency
+        return own
+
+
+class _Product(_Mapping):
+    """What every product has; ``digital`` comes before what depends on it."""
+
+    slug: Slug
+    name: Name
+    description: Annotated[str | None, text_field(2000, required=False)] = None
+    category: Annotated[str | None, text_field(64, required=False)] = None
+    tags: Annotated[tuple[str, ...], BeforeValidator(_tags)] = ()
+    teaser: Media = None
+    photo: Media = None
+    position: Position = None
+    active: StrictBool = True
+    digital: StrictBool = False
+    content: Annotated[str | None, text_field(1000, required=False)] = None
+    currency: str | None = Field(None, validate_default=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _once(cls, value: str, info: ValidationInfo) -> str:
+        seen = _reading(info).products
+        return first_time(seen, value, "product {!r} appears twice".format)
+
+    @field_validator("category")
+    @classmethod
+    def _in_this_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and value not in _reading(info).categories:
+            raise problem(f"no category {value!r} in this file")
+        return value or None
+
+    @field_validator("content")
+    @classmethod
+    def _digital_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and not info.data.get("digital", False):
+            raise problem("only digital products deliver content")
+        return value or None
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _prices_in(cls, value: object, info: ValidationInfo) -> str | None:
+        """Its own currency, or the file's; Stars for digital goods only."""
+        reading = _reading(info)
+        reading.product_currency = reading.price_currency = None
+        own = None if value is None else currency_code(value)
+        reading.product_currency = reading.price_currency = own or reading.file_currency
+        if reading.product_currency == STARS and not info.data.get("digital", False):
+            raise problem("Telegram Stars (XTR) are only for digital products")
+        return own
+
+
+class _ProductWithVariants(_Product):
+    variants: Annotated[list[_Variant], BeforeValidator(_non_empty_list)]
+    #: The single-variant shorthand's fields, ignored beside ``variants``.
+    sku: object = None
+    price: object = None
+    stock: object = None
+
+    def variant_drafts(self) -> tuple[VariantDraft, ...]:
+        return tuple(
+            VariantDraft(v.sku, v.name or "", v.price, v.stock, i, v.active)
+            for i, v in enumerate(self.variants)
+        )
+
+
+class _SingleVariantProduct(_Product):
+    """The shorthand: the product itself carries sku, price and stock."""
+
+    variants: None = None
+    sku: Sku
+    price: Price
+    stock: Stock
+
+    def variant_drafts(self) -> tuple[VariantDraft, ...]:
+        return (VariantDraft(self.sku, "", self.price, self.stock, 0, True),)
+
+
+_WITH_VARIANTS = "<with variants>"
+_SINGLE_VARIANT = "<single variant>"
+
+
+def _product_kind(value: object) -> str:
+    has_variants = isinstance(value, dict) and value.get("variants") is not None
+    return _WITH_VARIANTS if has_variants else _SINGLE_VARIANT
+
+
+_AnyProductModel = _ProductWithVariants | _SingleVariantProduct
+_AnyProduct = Annotated[
+    Annotated[_ProductWithVariants, Tag(_WITH_VARIANTS)]
+    | Annotated[_SingleVariantProduct, Tag(_SINGLE_VARIANT)],
+    Discriminator(_product_kind),
+]
+
+
+class _CatalogFile(_Mapping):
+    shape: ClassVar[str] = "a mapping with products"
+    currency: str = Field("USD", validate_default=True)
+    categories: Annotated[list[_Category], BeforeValidator(_list)] = Field(default_factory=list)
+    products: Annotated[list[_AnyProduct], BeforeValidator(_non_empty_list)] = Field(
+        default_factory=list, validate_default=True
+    )
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _prices_in(cls, value: object, info: ValidationInfo) -> str:
+        reading = _reading(info)
+        reading.file_currency = None
+        reading.file_currency = currency_code(value)
+        return reading.file_currency
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def load_catalog_text(text: str, suffix: str) -> tuple[Any, Lines]:
+    """Parse the text; a syntax error is a problem with a line like any other."""
+    try:
+        return load_text(text, suffix)
+    except UnreadableFile as exc:
+        raise CatalogFileError([exc.problem]) from exc
+
+
+def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
+    """Validate a whole catalog; raise CatalogFileError listing every problem found."""
+    data, lines = load_catalog_text(text, suffix)
+    try:
+        catalog = _CatalogFile.model_validate(data, context=_Reading(base_dir))
+    except ValidationError as exc:
+        tags = (_WITH_VARIANTS, _SINGLE_VARIANT)
+        raise CatalogFileError(problems_from(exc, _CatalogFile, lines, tags)) from exc
+    return _draft(catalog)
 
 
 def _search_text(name: str, description: str, tags: tuple[str, ...], category: str) -> str:
     return " ".join([name, description, " ".join(tags), category]).casefold()[:4000]
 
 
-def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
-    """Validate a whole catalog; raise CatalogFileError listing every problem found."""
-    data, lines = load_catalog_text(text, suffix)
-    check = _Checker(lines, base_dir)
-    if not isinstance(data, dict):
-        raise CatalogFileError([CatalogProblem(1, "(file)", "must be a mapping with products")])
-    check.keys(data, _TOP, "")
-    currency = check.currency(data.get("currency", "USD"), "currency")
-    categories: list[CategoryDraft] = []
-    names: dict[str, str] = {}
-    raw_categories = data.get("categories") or []
-    if not isinstance(raw_categories, list):
-        check.problem("categories", "must be a list")
-        raw_categories = []
-    for i, cat in enumerate(raw_categories):
-        path = f"categories[{i}]"
-        if not isinstance(cat, dict):
-            check.problem(path, "must be a mapping with slug and name")
-            continue
-        check.keys(cat, _CATEGORY, path)
-        slug = check.slug(cat, "slug", path)
-        name = check.text(cat, "name", path, required=True, limit=128)
-        position = check.integer(cat, "position", path, default=i, low=0, high=10**6)
-        if slug and slug in names:
-            check.problem(f"{path}.slug", f"category {slug!r} appears twice")
-        if slug and name and position is not None:
-            names[slug] = name
-            categories.append(CategoryDraft(slug, name, position))
-    raw_products = data.get("products")
-    if not isinstance(raw_products, list) or not raw_products:
-        check.problem("products", "must be a non-empty list")
-        raw_products = []
-    products: list[ProductDraft] = []
-    slugs: set[str] = set()
-    skus: set[str] = set()
-    for i, prod in enumerate(raw_products):
-        path = f"products[{i}]"
-        if not isinstance(prod, dict):
-            check.problem(path, "must be a mapping")
-            continue
-        check.keys(prod, _PRODUCT, path)
-        slug = check.slug(prod, "slug", path)
-        if slug and slug in slugs:
-            check.problem(f"{path}.slug", f"product {slug!r} appears twice")
-        if slug:
-            slugs.add(slug)
-        name = check.text(prod, "name", path, required=True, limit=128)
-        description = check.text(prod, "description", path, required=False, limit=2000) or ""
-        category = check.text(prod, "category", path, required=False, limit=64)
-        if category and category not in names:
-            check.problem(f"{path}.category", f"no category {category!r} in this file")
-        raw_tags = prod.get("tags") or []
-        if not isinstance(raw_tags, list) or not all(isinstance(t, str) for t in raw_tags):
-            check.problem(f"{path}.tags", "must be a list of words")
-            raw_tags = []
-        tags = tuple(t.strip().casefold().replace(",", " ") for t in raw_tags if t.strip())
-        own = prod.get("currency")
-        cur = check.currency(own, f"{path}.currency") if own is not None else currency
-        variants = _variants(check, prod, path, cur, skus)
-        position = check.integer(prod, "position", path, default=i, low=0, high=10**6)
-        teaser = check.media(prod, "teaser", path)
-        photo = check.media(prod, "photo", path)
-        active = check.boolean(prod, "active", path)
-        digital = check.boolean(prod, "digital", path, default=False)
-        content = check.text(prod, "content", path, required=False, limit=1000)
-        if content and not digital:
-            check.problem(f"{path}.content", "only digital products deliver content")
-        if cur == STARS and not digital:
-            check.problem(f"{path}.currency", "Telegram Stars (XTR) are only for digital products")
-        if slug and name and variants and position is not None:
-            cat_name = names.get(category or "", "")
-            products.append(
-                ProductDraft(
-                    slug=slug,
-                    name=name,
-                    description=description,
-                    category=category or None,
-                    tags=tags,
-                    teaser=teaser,
-                    photo=photo,
-                    position=position,
-                    active=active,
-                    variants=tuple(variants),
-                    search_text=_search_text(name, description, tags, cat_name),
-                    digital=digital,
-                    digital_content=content or None,
-                )
-            )
-    if check.problems:
-        raise CatalogFileError(sorted(check.problems, key=lambda p: p.line or 0))
-    return CatalogDraft(tuple(categories), tuple(products))
+def _draft(catalog: _CatalogFile) -> CatalogDraft:
+    names = {c.slug: c.name for c in catalog.categories}
+    categories = tuple(
+        CategoryDraft(c.slug, c.name, i if c.position is None else c.position)
+        for i, c in enumerate(catalog.categories)
+    )
+    products = tuple(_product_draft(p, i, names) for i, p in enumerate(catalog.products))
+    return CatalogDraft(categories, products)
+
+
+def _product_draft(
+    product: _AnyProductModel, index: int, categories: dict[str, str]
+) -> ProductDraft:
+    description = product.description or ""
+    return ProductDraft(
+        slug=product.slug,
+        name=product.name,
+        description=description,
+        category=product.category,
+        tags=product.tags,
+        teaser=product.teaser,
+        photo=product.photo,
+        position=index if product.position is None else product.position,
+        active=product.active,
+        variants=product.variant_drafts(),
+        search_text=_search_text(
+            product.name, description, product.tags, categories.get(product.category or "", "")
+        ),
+        digital=product.digital,
+        digital_content=product.content,
+    )

@@ -1,13 +1,29 @@
-"""Reading the shipping rates file (YAML or JSON): zones, options, pickup point."""
+"""Reading the shipping rates file (YAML or JSON): zones, options, pickup point.
+
+The models below describe the file and pydantic checks it; every problem is reported with its
+line (``shipping.yaml: line 9, zones[0].options[1].price: not a price``). Keys the file does
+not need are ignored. An option id must be unique in the whole file (Telegram hands back only
+the id the buyer chose); ``_Reading``, the validation context, remembers the ids seen and the
+file's currency, which pydantic validates first as it is declared first.
+"""
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, cast
 
-import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.domain.money import Money, parse_major
 from bot.domain.shipping import (
@@ -17,87 +33,203 @@ from bot.domain.shipping import (
     ShippingRates,
     ShippingZone,
 )
+from bot.services.merchant_file import (
+    NO_CURRENCY,
+    FileProblem,
+    Lines,
+    UnreadableFile,
+    currency_code,
+    first_time,
+    load_text,
+    problem,
+    problems_from,
+)
 
 _COUNTRY = re.compile(r"^([A-Z]{2}|\*)$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class ShippingFileError(ValueError):
-    """The rates file is wrong; the message says where."""
+    """The rates file is wrong; the message says where (file, line and field)."""
+
+    def __init__(self, problems: list[FileProblem], source: Path | None = None) -> None:
+        where = f"{source}: " if source is not None else ""
+        super().__init__("\n".join(f"{where}{p}" for p in problems))
+        self.problems = problems
 
 
 def default_shipping_path() -> Path:
     return Path(__file__).resolve().parent.parent / "catalog_data" / "shipping.yaml"
 
 
-def _money(value: Any, currency: str, where: str) -> Money:
-    if isinstance(value, bool):
-        raise ShippingFileError(f"{where}: not a price")
-    if isinstance(value, int) and value >= 0:
+@dataclass
+class _Reading:
+    currency: str | None = "USD"
+    option_ids: set[str] = field(default_factory=set)
+
+
+def _reading(info: ValidationInfo) -> _Reading:
+    return cast(_Reading, info.context)
+
+
+def _loose_text(value: object) -> str:
+    """A scalar as its text (``label: 7`` is "7"), nothing as ""; a list or mapping is no text."""
+    if not value:
+        return ""
+    if isinstance(value, list | dict):
+        raise problem("must be text")
+    return str(value)
+
+
+def _identifier(value: object) -> str:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    text = str(value) if isinstance(value, str) or whole else ""
+    if not _ID.match(text):
+        raise problem("needs an id of letters, digits, - or _ (at most 64)")
+    return text
+
+
+def _label(value: object) -> str:
+    text = _loose_text(value).strip()
+    if not text:
+        raise problem("needs a label")
+    return text[:64]
+
+
+def _pickup_name(value: object) -> str:
+    text = _loose_text(value)
+    if not text:
+        raise problem("needs a name")
+    return text[:64]
+
+
+def _countries(value: object) -> frozenset[str]:
+    """ISO 3166 alpha-2 codes (any case), or "*" for every country no other zone names."""
+    if isinstance(value, str):  # ``countries: "*"`` or ``countries: US``
+        value = [value]
+    codes = [str(c).upper() for c in value] if isinstance(value, list) else []
+    if not codes or not all(_COUNTRY.match(c) for c in codes):
+        raise problem("two-letter country codes, or *")
+    return REST_OF_WORLD if codes == ["*"] else frozenset(codes)
+
+
+def _price(value: object, info: ValidationInfo) -> Money:
+    """Minor units as a whole number (499) or major units as text ("4.99")."""
+    currency = _reading(info).currency
+    if currency is None:
+        return Money(0, NO_CURRENCY)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return Money(value, currency)
     if isinstance(value, str):
         try:
             return parse_major(value, currency)
         except ValueError as exc:
-            raise ShippingFileError(f"{where}: {exc}") from exc
-    raise ShippingFileError(f"{where}: not a price")
+            raise problem(str(exc)) from exc
+    raise problem('not a price: write minor units (499) or a decimal in quotes ("4.99")')
 
 
-def parse_rates(data: Any) -> ShippingRates:
-    if not isinstance(data, dict):
-        raise ShippingFileError("the file must be a mapping with zones and/or pickup")
-    currency = str(data.get("currency") or "USD")
-    zones: list[ShippingZone] = []
-    seen: set[str] = set()
-    for i, zone in enumerate(data.get("zones") or []):
-        where = f"zones[{i}]"
-        if not isinstance(zone, dict) or not _ID.match(str(zone.get("id", ""))):
-            raise ShippingFileError(f"{where}: needs an id of letters, digits, - or _")
-        countries = [str(c).upper() for c in zone.get("countries") or []]
-        if not countries or not all(_COUNTRY.match(c) for c in countries):
-            raise ShippingFileError(f"{where}.countries: two-letter country codes, or *")
-        options = []
-        for j, opt in enumerate(zone.get("options") or []):
-            owhere = f"{where}.options[{j}]"
-            if not isinstance(opt, dict) or not _ID.match(str(opt.get("id", ""))):
-                raise ShippingFileError(f"{owhere}: needs an id of letters, digits, - or _")
-            if opt["id"] in seen:
-                raise ShippingFileError(f"{owhere}: option id {opt['id']!r} is used twice")
-            seen.add(opt["id"])
-            label = str(opt.get("label") or "").strip()
-            if not label:
-                raise ShippingFileError(f"{owhere}: needs a label")
-            free = opt.get("free_over")
-            options.append(
-                ShippingOption(
-                    opt["id"],
-                    label[:64],
-                    _money(opt.get("price"), currency, f"{owhere}.price"),
-                    _money(free, currency, f"{owhere}.free_over") if free is not None else None,
-                )
-            )
-        if not options:
-            raise ShippingFileError(f"{where}: needs at least one option")
-        covers = REST_OF_WORLD if countries == ["*"] else frozenset(countries)
-        zones.append(
-            ShippingZone(zone["id"], str(zone.get("name") or zone["id"]), covers, tuple(options))
-        )
-    pickup = None
-    raw_pickup = data.get("pickup")
-    if raw_pickup is not None:
-        if not isinstance(raw_pickup, dict) or not raw_pickup.get("name"):
-            raise ShippingFileError("pickup: needs a name and an address")
-        pickup = PickupPoint(str(raw_pickup["name"])[:64], str(raw_pickup.get("address") or ""))
-    return ShippingRates(tuple(zones), pickup)
+def _options(value: object) -> list[Any]:
+    if not value:
+        raise problem("needs at least one option")
+    if not isinstance(value, list):
+        raise problem("must be a list of options")
+    return value
+
+
+def _zones(value: object) -> list[Any]:
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise problem("must be a list of zones")
+    return value
+
+
+Identifier = Annotated[str, BeforeValidator(_identifier)]
+Price = Annotated[Money, PlainValidator(_price)]
+
+
+class _Mapping(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    #: What the merchant is told to write when something else stands here.
+    shape: ClassVar[str] = "a mapping"
+
+
+class _Option(_Mapping):
+    id: Identifier
+    label: Annotated[str, BeforeValidator(_label)]
+    price: Price
+    free_over: Price | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _once(cls, value: str, info: ValidationInfo) -> str:
+        seen = _reading(info).option_ids
+        return first_time(seen, value, "option id {!r} is used twice".format)
+
+    def option(self) -> ShippingOption:
+        return ShippingOption(self.id, self.label, self.price, self.free_over)
+
+
+class _Zone(_Mapping):
+    id: Identifier
+    name: Annotated[str, BeforeValidator(_loose_text)] = ""
+    countries: Annotated[frozenset[str], BeforeValidator(_countries)]
+    options: Annotated[list[_Option], BeforeValidator(_options)] = Field(
+        default_factory=list, validate_default=True
+    )
+
+    def zone(self) -> ShippingZone:
+        options = tuple(o.option() for o in self.options)
+        return ShippingZone(self.id, self.name or self.id, self.countries, options)
+
+
+class _Pickup(_Mapping):
+    shape: ClassVar[str] = "a mapping with a name and an address"
+    name: Annotated[str, BeforeValidator(_pickup_name)]
+    address: Annotated[str, BeforeValidator(_loose_text)] = ""
+
+    def point(self) -> PickupPoint:
+        return PickupPoint(self.name, self.address)
+
+
+class _RatesFile(_Mapping):
+    shape: ClassVar[str] = "a mapping with zones and/or pickup"
+    currency: str = Field("USD", validate_default=True)
+    zones: Annotated[list[_Zone], BeforeValidator(_zones)] = Field(default_factory=list)
+    pickup: _Pickup | None = None
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _prices_in(cls, value: object, info: ValidationInfo) -> str:
+        """Every price of the file is in this currency (left out: USD)."""
+        reading = _reading(info)
+        reading.currency = None
+        reading.currency = currency_code(value or "USD")
+        return reading.currency
+
+    def rates(self) -> ShippingRates:
+        pickup = self.pickup.point() if self.pickup is not None else None
+        return ShippingRates(tuple(z.zone() for z in self.zones), pickup)
+
+
+def parse_rates(
+    data: Any, lines: Lines | None = None, source: Path | None = None
+) -> ShippingRates:
+    """Validate parsed rates; ``lines`` (from the text) put line numbers into the problems."""
+    try:
+        rates = _RatesFile.model_validate(data, context=_Reading())
+    except ValidationError as exc:
+        raise ShippingFileError(problems_from(exc, _RatesFile, lines or {}), source) from exc
+    return rates.rates()
 
 
 def read_rates(path: Path) -> ShippingRates:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ShippingFileError(f"{path}: {exc.strerror}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ShippingFileError([FileProblem(None, "(file)", str(exc))], path) from exc
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ShippingFileError(f"{path}: not valid YAML/JSON ({exc})") from exc
-    return parse_rates(data)
+        data, lines = load_text(text, path.suffix.lower())
+    except UnreadableFile as exc:
+        raise ShippingFileError([exc.problem], path) from exc
+    return parse_rates(data, lines, path)

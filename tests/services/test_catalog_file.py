@@ -116,3 +116,30 @@ async def test_a_sku_owned_by_another_product_imports_nothing(
         assert await uow.catalog.search_ids(["tea"], 10) == []  # not even the category's part
         names = [c.category.name for c in await uow.catalog.categories()]
         assert "Tea" not in names
+
+
+def test_a_missing_field_is_named_at_the_line_of_its_place() -> None:
+    text = "products:\n  - slug: a\n    name: A\n    variants:\n"
+    text += "      - {sku: A1, prize: 1, stock: 1}\n"
+    assert problems(text) == [
+        "line 5, products[0].variants[0].price: is required",
+        "line 5, products[0].variants[0].prize: unknown field (did you mean 'price'?)",
+    ]
+    inherited = (
+        "# Stars\ncurrency: XTR\nproducts:\n  - {slug: a, name: A, sku: A1, price: 1, stock: 1}\n"
+    )
+    assert problems(inherited) == [
+        "line 4, products[0].currency: Telegram Stars (XTR) are only for digital products"
+    ]
+
+
+def test_odd_keys_and_shapes_are_named_as_written() -> None:
+    text = (
+        "products:\n  - slug: a\n    name: A\n    sku: A1\n    price: 1\n    stock: 1\n    1: x\n"
+    )
+    assert problems(text) == ["line 7, products[0].1: unknown field"]
+    text = "categories:\n  - tea\nproducts:\n  - 42\n"
+    assert problems(text) == [
+        "line 2, categories[0]: must be a mapping with slug and name",
+        "line 4, products[0]: must be a mapping",
+    ]

@@ -23,7 +23,7 @@ from bot.payments.stripe_gateway import StripeGateway
 from bot.services.checkout import PaymentSetup
 from bot.services.ports import StorageUnavailable
 from bot.services.refunds import RefundSender
-from bot.services.shipping_file import default_shipping_path, read_rates
+from bot.services.shipping_file import ShippingFileError, default_shipping_path, read_rates
 from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status
 from storage.redis_state import RedisFloodCounts, RedisState
@@ -113,7 +113,10 @@ def payment_setup(settings: Settings) -> PaymentSetup:
 async def build_app(settings: Settings, *, require_current_schema: bool = True) -> App:
     """Wire the shop; refuse (``CannotStart``: ``SchemaBehind``, ``DatabaseUnreachable``) to run
     on a database that is not migrated or does not answer."""
-    setup = payment_setup(settings)  # a broken shipping file stops us before any connection
+    try:  # a broken shipping file stops us before any connection
+        setup = payment_setup(settings)
+    except ShippingFileError as exc:
+        raise CannotStart(f"the shipping file (SHIPPING_FILE) cannot be used:\n{exc}") from exc
     engine = engine_for(settings)
     if require_current_schema:
         try:

@@ -98,3 +98,23 @@ def test_a_sqlite_file_that_cannot_be_opened_is_one_clear_line(tmp_path: Path) -
     line = _one_line(result.stderr)
     assert f"the SQLite file {blocker / 'shop.db'}" in line
     assert "Check that its folder exists and is writable" in line
+
+
+@pytest.mark.parametrize(("command", "env"), [(["run"], {}), (["webhook"], WEBHOOK)])
+def test_a_broken_shipping_file_at_start_is_named_without_a_traceback(
+    command: list[str], env: dict[str, str], tmp_path: Path
+) -> None:
+    rates = tmp_path / "shipping.yaml"
+    rates.write_text("currency: dollars\nzones: []\n", encoding="utf-8")
+    result = storefront(
+        *command,
+        cwd=tmp_path,
+        BOT_TOKEN="1:X",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+        SHIPPING_FILE=str(rates),
+        **env,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "shipping file" in result.stderr
+    assert "line 1, currency" in result.stderr, result.stderr

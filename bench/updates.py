@@ -162,7 +162,7 @@ async def measure_browse(framework: str, n: int, spec: BotApiSpec, folder: Path)
                 chat.send_text("/catalog")
             await counter.wait("sendMessage", USERS, 60)
             for chat in chats:
-                chat.press(chat.last_keyboard_message(), 0)  # type: ignore[arg-type]
+                chat.press(chat.last_keyboard_message(), 0)
             await counter.wait("sendMessage", 2 * USERS, 60)
             cards = [int(str(c.last_keyboard_message()["message_id"])) for c in chats]  # type: ignore[index]
             edits = counter.count("editMessageText")

@@ -200,7 +200,7 @@ async def measure(
                     chat.send_text("/catalog")
                 await _until(standin, lambda: standin.pending_updates == 0, procs, "/catalog")
                 for chat in chats:
-                    chat.press(chat.last_keyboard_message(), 0)  # type: ignore[arg-type]
+                    chat.press(chat.last_keyboard_message(), 0)
                 await _until(standin, lambda: standin.pending_updates == 0, procs, "the cards")
                 cards = [int(str(c.last_keyboard_message()["message_id"])) for c in chats]  # type: ignore[index]
             webhook.timings = []

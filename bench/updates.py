@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,9 @@ class _CallCounter:
 
 
 @contextlib.asynccontextmanager
-async def _bot_process(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
+async def _bot_process(
+    args: list[str], env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,

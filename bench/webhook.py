@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,9 +133,11 @@ class _Processes:
         self.running.clear()
 
 
-async def _until(standin: BotApiStandIn, done: object, procs: _Processes, what: str) -> None:
+async def _until(
+    standin: BotApiStandIn, done: Callable[[], object], procs: _Processes, what: str
+) -> None:
     deadline = time.monotonic() + 120
-    while not done():  # type: ignore[operator]
+    while not done():
         problem = procs.failed()
         if problem:
             raise RuntimeError(f"a bot process {problem}")

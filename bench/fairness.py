@@ -21,6 +21,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,9 +89,11 @@ class Row:
         return self.flood_size - self.flood.handled
 
 
-async def _wait(predicate: object, procs: _Processes, timeout: float, what: str) -> None:
+async def _wait(
+    predicate: Callable[[], object], procs: _Processes, timeout: float, what: str
+) -> None:
     deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         problem = procs.failed()
         if problem:
             raise RuntimeError(f"the bot process {problem}")

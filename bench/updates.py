@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,9 @@ class _CallCounter:
 
 
 @contextlib.asynccontextmanager
-async def _bot_process(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
+async def _bot_process(
+    args: list[str], env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
@@ -162,7 +165,7 @@ async def measure_browse(framework: str, n: int, spec: BotApiSpec, folder: Path)
                 chat.send_text("/catalog")
             await counter.wait("sendMessage", USERS, 60)
             for chat in chats:
-                chat.press(chat.last_keyboard_message(), 0)  # type: ignore[arg-type]
+                chat.press(chat.last_keyboard_message(), 0)
             await counter.wait("sendMessage", 2 * USERS, 60)
             cards = [int(str(c.last_keyboard_message()["message_id"])) for c in chats]  # type: ignore[index]
             edits = counter.count("editMessageText")

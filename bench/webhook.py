@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,9 +133,11 @@ class _Processes:
         self.running.clear()
 
 
-async def _until(standin: BotApiStandIn, done: object, procs: _Processes, what: str) -> None:
+async def _until(
+    standin: BotApiStandIn, done: Callable[[], object], procs: _Processes, what: str
+) -> None:
     deadline = time.monotonic() + 120
-    while not done():  # type: ignore[operator]
+    while not done():
         problem = procs.failed()
         if problem:
             raise RuntimeError(f"a bot process {problem}")
@@ -200,7 +202,7 @@ async def measure(
                     chat.send_text("/catalog")
                 await _until(standin, lambda: standin.pending_updates == 0, procs, "/catalog")
                 for chat in chats:
-                    chat.press(chat.last_keyboard_message(), 0)  # type: ignore[arg-type]
+                    chat.press(chat.last_keyboard_message(), 0)
                 await _until(standin, lambda: standin.pending_updates == 0, procs, "the cards")
                 cards = [int(str(c.last_keyboard_message()["message_id"])) for c in chats]  # type: ignore[index]
             webhook.timings = []

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import TracebackType
 
 _update_id: ContextVar[int | None] = ContextVar("log_update_id", default=None)
 _chat_id: ContextVar[int | None] = ContextVar("log_chat_id", default=None)
@@ -113,7 +114,11 @@ class TextFormatter(logging.Formatter):
         )
         return f"{line} [{ids}]" if ids else line
 
-    def formatException(self, ei):  # type: ignore[no-untyped-def]  # noqa: N802
+    def formatException(  # noqa: N802
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
         return mask_personal(super().formatException(ei))
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.staff import Role
 from bot.services.admin_ports import AuditEntry, StaffMember
 from storage.admin_tables import AdminAuditRow, StaffRow
 from storage.tables import UserRow
+from storage.types import rowcount
 
 _MAX_DETAIL = 2000
 
@@ -38,14 +40,14 @@ class SqlStaffRepository:
         return True
 
     async def remove(self, user_id: int) -> bool:
-        result = await self._s.execute(delete(StaffRow).where(StaffRow.user_id == user_id))  # type: ignore[arg-type]
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = await self._s.execute(delete(StaffRow).where(col(StaffRow.user_id) == user_id))
+        return bool(rowcount(result))
 
     async def members(self) -> list[StaffMember]:
         rows = await self._s.execute(
             select(StaffRow, UserRow.first_name, UserRow.username)
-            .outerjoin(UserRow, UserRow.id == StaffRow.user_id)  # type: ignore[arg-type]
-            .order_by(StaffRow.added_at, StaffRow.user_id)  # type: ignore[arg-type]
+            .outerjoin(UserRow, col(UserRow.id) == StaffRow.user_id)
+            .order_by(col(StaffRow.added_at), col(StaffRow.user_id))
         )
         return [
             StaffMember(s.user_id, Role(s.role), s.added_by, s.added_at, name or "", username)
@@ -59,7 +61,7 @@ class SqlStaffRepository:
         return await self._s.scalar(
             select(UserRow.id)
             .where(func.lower(UserRow.username) == wanted)
-            .order_by(UserRow.last_seen_at.desc())  # type: ignore[attr-defined]
+            .order_by(col(UserRow.last_seen_at).desc())
             .limit(1)
         )
 
@@ -93,9 +95,9 @@ class SqlAuditLog:
         await self._s.flush()
 
     async def recent(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
-        query = select(AdminAuditRow).order_by(AdminAuditRow.id.desc())  # type: ignore[union-attr]
+        query = select(AdminAuditRow).order_by(col(AdminAuditRow.id).desc())
         if before_id is not None:
-            query = query.where(AdminAuditRow.id < before_id)  # type: ignore[operator]
+            query = query.where(col(AdminAuditRow.id) < before_id)
         rows = (await self._s.execute(query.limit(limit))).scalars()
         return [
             AuditEntry(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.catalog import Category, Media, MediaKind, Product, Variant
 from bot.domain.money import Money
@@ -58,22 +59,22 @@ class SqlCatalogRepository:
     async def _categories(self) -> list[CategorySummary]:
         counts = (
             select(ProductRow.category_id, func.count().label("n"))
-            .where(ProductRow.active.is_(True))  # type: ignore[attr-defined]
-            .group_by(ProductRow.category_id)
+            .where(col(ProductRow.active).is_(True))
+            .group_by(col(ProductRow.category_id))
             .subquery()
         )
         rows = await self._s.execute(
             select(CategoryRow, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.category_id == CategoryRow.id)
-            .order_by(CategoryRow.position, CategoryRow.id)
+            .order_by(col(CategoryRow.position), col(CategoryRow.id))
         )
         return [CategorySummary(to_category(c), int(n)) for c, n in rows.all()]
 
     async def category(self, category_id: int) -> Category | None:
         key = ("category", category_id)
-        cached = self._cache.get(key)
+        cached: Category | None = self._cache.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         row = await self._s.get(CategoryRow, category_id)
         found = to_category(row) if row else None
         if found is not None:
@@ -84,9 +85,9 @@ class SqlCatalogRepository:
         """An active product with its variants; ``fresh`` skips the cache (exact stock)."""
         key = ("product", product_id)
         if not fresh:
-            cached = self._cache.get(key)
+            cached: Product | None = self._cache.get(key)
             if cached is not None:
-                return cached  # type: ignore[no-any-return]
+                return cached
         row = await self._s.get(ProductRow, product_id)
         if row is None or not row.active:
             return None
@@ -102,8 +103,8 @@ class SqlCatalogRepository:
             (
                 await self._s.execute(
                     select(VariantRow)
-                    .where(VariantRow.product_id.in_(ids))  # type: ignore[attr-defined]
-                    .order_by(VariantRow.position, VariantRow.id)
+                    .where(col(VariantRow.product_id).in_(ids))
+                    .order_by(col(VariantRow.position), col(VariantRow.id))
                 )
             )
             .scalars()
@@ -112,9 +113,7 @@ class SqlCatalogRepository:
         media_ids = {m for r in rows for m in (r.teaser_id, r.photo_id) if m is not None}
         media: dict[int | None, MediaRow] = {}
         if media_ids:
-            found = await self._s.execute(
-                select(MediaRow).where(MediaRow.id.in_(media_ids))  # type: ignore[union-attr]
-            )
+            found = await self._s.execute(select(MediaRow).where(col(MediaRow.id).in_(media_ids)))
             media = {m.id: m for m in found.scalars().all()}
         out = []
         for r in rows:
@@ -145,9 +144,9 @@ class SqlCatalogRepository:
             select(ProductRow.id)
             .where(
                 ProductRow.category_id == category_id,
-                ProductRow.active.is_(True),  # type: ignore[attr-defined]
+                col(ProductRow.active).is_(True),
             )
-            .order_by(ProductRow.position, ProductRow.id)
+            .order_by(col(ProductRow.position), col(ProductRow.id))
         )
         ids = [int(i) for i in rows.scalars().all()]
         self._cache.put(key, tuple(ids))
@@ -160,14 +159,11 @@ class SqlCatalogRepository:
         script on both SQLite (whose LIKE folds ASCII only) and PostgreSQL.
         """
         patterns = [f"%{_like_escape(w.casefold())}%" for w in words]
-        conditions = [
-            ProductRow.search_text.like(p, escape="\\")  # type: ignore[attr-defined]
-            for p in patterns
-        ]
+        conditions = [col(ProductRow.search_text).like(p, escape="\\") for p in patterns]
         rows = await self._s.execute(
             select(ProductRow.id)
-            .where(ProductRow.active.is_(True), *conditions)  # type: ignore[attr-defined]
-            .order_by(ProductRow.position, ProductRow.id)
+            .where(col(ProductRow.active).is_(True), *conditions)
+            .order_by(col(ProductRow.position), col(ProductRow.id))
             .limit(limit)
         )
         return [int(i) for i in rows.scalars().all()]
@@ -175,18 +171,17 @@ class SqlCatalogRepository:
     async def similar_ids(self, product: Product, limit: int) -> list[int]:
         """Same category first, then products sharing a tag; never the product itself."""
         tag_match = [
-            ProductRow.tags.like(f"%{_like_escape(t)}%", escape="\\")  # type: ignore[attr-defined]
-            for t in product.tags
+            col(ProductRow.tags).like(f"%{_like_escape(t)}%", escape="\\") for t in product.tags
         ]
-        same_category = ProductRow.category_id == product.category_id
+        same_category = col(ProductRow.category_id) == product.category_id
         rows = await self._s.execute(
             select(ProductRow.id, same_category)
             .where(
-                ProductRow.active.is_(True),  # type: ignore[attr-defined]
+                col(ProductRow.active).is_(True),
                 ProductRow.id != product.id,
                 or_(same_category, *tag_match),
             )
-            .order_by(same_category.desc(), ProductRow.position, ProductRow.id)
+            .order_by(same_category.desc(), col(ProductRow.position), col(ProductRow.id))
             .limit(limit)
         )
         return [int(r[0]) for r in rows.all()]
@@ -202,10 +197,10 @@ class SqlCatalogRepository:
         return (variant, product) if variant else None
 
     async def variant_by_sku(self, sku: str) -> int | None:
-        return await self._s.scalar(select(VariantRow.id).where(VariantRow.sku == sku))  # type: ignore[arg-type]
+        return await self._s.scalar(select(VariantRow.id).where(VariantRow.sku == sku))
 
     async def remember_file_id(self, media_id: int, file_id: str) -> None:
         await self._s.execute(
-            update(MediaRow).where(MediaRow.id == media_id).values(file_id=file_id)  # type: ignore[arg-type]
+            update(MediaRow).where(col(MediaRow.id) == media_id).values(file_id=file_id)
         )
         self._cache.clear()  # cached products still carry the old (missing) file_id

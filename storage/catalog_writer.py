@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.catalog import Media, MediaKind, Product
 from bot.domain.money import Money
@@ -15,6 +16,7 @@ from bot.services.ports import ProductDraft, VariantDraft
 from storage.catalog_repository import to_variant
 from storage.read_cache import ReadCache
 from storage.tables import CategoryRow, MediaRow, ProductRow, VariantRow
+from storage.types import rowcount
 
 
 class SqlCatalogWriter:
@@ -84,7 +86,7 @@ class SqlCatalogWriter:
         """The slug of the product that holds ``sku`` now, if any."""
         return await self._s.scalar(
             select(ProductRow.slug)
-            .join(VariantRow, VariantRow.product_id == ProductRow.id)  # type: ignore[arg-type]
+            .join(VariantRow, col(VariantRow.product_id) == ProductRow.id)
             .where(VariantRow.sku == sku)
         )
 
@@ -169,13 +171,14 @@ class SqlCatalogWriter:
                 func.sum(VariantRow.stock).label("units"),
                 func.count().label("n"),
             )
-            .group_by(VariantRow.product_id)
+            .group_by(col(VariantRow.product_id))
             .subquery()
         )
         rows = await self._s.execute(
-            select(ProductRow.id, ProductRow.name, ProductRow.active, stock.c.units, stock.c.n)
+            select(ProductRow.id, ProductRow.name, ProductRow.active)
+            .add_columns(stock.c.units, stock.c.n)
             .outerjoin(stock, stock.c.product_id == ProductRow.id)
-            .order_by(ProductRow.active.desc(), ProductRow.name, ProductRow.id)  # type: ignore[attr-defined]
+            .order_by(col(ProductRow.active).desc(), ProductRow.name, col(ProductRow.id))
             .offset(offset)
             .limit(limit)
         )
@@ -192,7 +195,7 @@ class SqlCatalogWriter:
             await self._s.execute(
                 select(VariantRow)
                 .where(VariantRow.product_id == row.id)
-                .order_by(VariantRow.position, VariantRow.id)  # type: ignore[arg-type]
+                .order_by(col(VariantRow.position), col(VariantRow.id))
             )
         ).scalars()
         return Product(
@@ -225,14 +228,14 @@ class SqlCatalogWriter:
 
     async def _variant_update(self, variant_id: int, **values: object) -> bool:
         result = await self._s.execute(
-            update(VariantRow).where(VariantRow.id == variant_id).values(**values)  # type: ignore[arg-type]
+            update(VariantRow).where(col(VariantRow.id) == variant_id).values(**values)
         )
         self._changed()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def set_active(self, product_id: int, active: bool) -> bool:
         result = await self._s.execute(
-            update(ProductRow).where(ProductRow.id == product_id).values(active=active)  # type: ignore[arg-type]
+            update(ProductRow).where(col(ProductRow.id) == product_id).values(active=active)
         )
         self._changed()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))

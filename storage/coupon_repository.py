@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.coupons import Coupon, CouponKind, CouponScope, CouponUsage
 from bot.domain.money import Money
@@ -13,6 +14,7 @@ from bot.domain.orders import MONEY_TAKEN, OrderStatus
 from bot.services.order_ports import CouponStats
 from storage.order_tables import CouponRow, CouponUseRow, OrderRow
 from storage.repositories import dialect_insert
+from storage.types import rowcount, table_of
 
 _PAID = [s.value for s in MONEY_TAKEN | {OrderStatus.REFUNDED}]
 
@@ -59,19 +61,19 @@ class SqlCouponRepository:
         used = await self._s.scalar(select(CouponRow.used).where(CouponRow.id == coupon_id))
         mine = await self._s.scalar(
             select(CouponUseRow.uses).where(
-                CouponUseRow.coupon_id == coupon_id,  # type: ignore[arg-type]
-                CouponUseRow.user_id == user_id,  # type: ignore[arg-type]
+                CouponUseRow.coupon_id == coupon_id,
+                CouponUseRow.user_id == user_id,
             )
         )
         orders = await self._s.scalar(
             select(func.count())
             .select_from(OrderRow)
-            .where(OrderRow.user_id == user_id, OrderRow.status.in_(_PAID))  # type: ignore[arg-type, attr-defined]
+            .where(OrderRow.user_id == user_id, col(OrderRow.status).in_(_PAID))
         )
         return CouponUsage(int(used or 0), int(mine or 0), int(orders or 0))
 
     async def take(self, coupon_id: int, user_id: int) -> bool:
-        table = CouponRow.__table__  # type: ignore[attr-defined]
+        table = table_of(CouponRow)
         taken = await self._s.execute(
             update(table)
             .where(
@@ -86,16 +88,16 @@ class SqlCouponRepository:
         if row is None:
             return False
         limit = row[0]
-        uses = CouponUseRow.__table__.c  # type: ignore[attr-defined]
-        stmt = dialect_insert(self._s, CouponUseRow).values(
+        uses = table_of(CouponUseRow).c
+        first = dialect_insert(self._s, CouponUseRow).values(
             coupon_id=coupon_id, user_id=user_id, uses=1
         )
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        counted = first.on_conflict_do_update(
             index_elements=["coupon_id", "user_id"],
             set_={"uses": uses.uses + 1},
             where=(uses.uses < limit) if limit is not None else None,
         ).returning(uses.uses)
-        mine = (await self._s.execute(stmt)).first()
+        mine = (await self._s.execute(counted)).first()
         if mine is None:
             # The buyer's own limit refused: hand the global use back in the same transaction.
             await self._s.execute(
@@ -105,15 +107,15 @@ class SqlCouponRepository:
         return True
 
     async def give_back(self, coupon_id: int, user_id: int) -> None:
-        table = CouponRow.__table__  # type: ignore[attr-defined]
+        table = table_of(CouponRow)
         await self._s.execute(
             update(table)
             .where(table.c.id == coupon_id, table.c.used > 0)
             .values(used=table.c.used - 1)
         )
-        uses = CouponUseRow.__table__.c  # type: ignore[attr-defined]
+        uses = table_of(CouponUseRow).c
         await self._s.execute(
-            update(CouponUseRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(CouponUseRow))
             .where(uses.coupon_id == coupon_id, uses.user_id == user_id, uses.uses > 0)
             .values(uses=uses.uses - 1)
         )
@@ -146,11 +148,11 @@ class SqlCouponRepository:
         return row.id
 
     async def all(self) -> list[CouponStats]:
-        rows = (await self._s.execute(select(CouponRow).order_by(CouponRow.id))).scalars()
+        rows = (await self._s.execute(select(CouponRow).order_by(col(CouponRow.id)))).scalars()
         return [CouponStats(to_coupon(r), r.used) for r in rows]
 
     async def set_active(self, code: str, active: bool) -> bool:
         result = await self._s.execute(
-            update(CouponRow).where(CouponRow.code == code).values(active=active)  # type: ignore[arg-type]
+            update(CouponRow).where(col(CouponRow.code) == code).values(active=active)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))

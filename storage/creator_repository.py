@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.creators import Creator, CreatorInvite, Payout, PayoutStatus
@@ -22,21 +22,22 @@ from storage.trust_tables import (
     CreatorRateRow,
     CreatorRow,
 )
+from storage.types import rowcount, table_of
 
-_C = CreatorRow.__table__.c  # type: ignore[attr-defined]
-_INV = CreatorInviteRow.__table__.c  # type: ignore[attr-defined]
-_CLICK = CreatorClickRow.__table__.c  # type: ignore[attr-defined]
-_COM = CreatorCommissionRow.__table__.c  # type: ignore[attr-defined]
-_PAY = CreatorPayoutRow.__table__.c  # type: ignore[attr-defined]
-ORD = OrderRow.__table__.c  # type: ignore[attr-defined]
-LINE = OrderLineRow.__table__.c  # type: ignore[attr-defined]
-USER = UserRow.__table__.c  # type: ignore[attr-defined]
+_C = table_of(CreatorRow).c
+_INV = table_of(CreatorInviteRow).c
+_CLICK = table_of(CreatorClickRow).c
+_COM = table_of(CreatorCommissionRow).c
+_PAY = table_of(CreatorPayoutRow).c
+ORD = table_of(OrderRow).c
+LINE = table_of(OrderLineRow).c
+USER = table_of(UserRow).c
 
 #: Orders a commission or reward may settle on: kept, and not being returned.
 _KEPT = ("paid", "shipped", "delivered", "partially_refunded")
 
 
-def kept_and_received_before(cutoff: datetime):  # type: ignore[no-untyped-def]
+def kept_and_received_before(cutoff: datetime) -> ColumnElement[bool]:
     """The order reached the buyer before ``cutoff`` and is kept: delivered, else shipped,
     else (digital goods arrive with the receipt) paid."""
     return and_(
@@ -107,19 +108,19 @@ class SqlCreatorQueries:
         done = await self._s.execute(
             update(CreatorRow).where(_C.user_id == user_id).values(rate_percent=rate)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def set_creator_active(self, user_id: int, active: bool) -> bool:
         done = await self._s.execute(
             update(CreatorRow).where(_C.user_id == user_id).values(active=active)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def set_creator_coupon(self, user_id: int, coupon_id: int | None) -> bool:
         done = await self._s.execute(
             update(CreatorRow).where(_C.user_id == user_id).values(coupon_id=coupon_id)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def create_invite(self, token: str, rate: int, now: datetime) -> int:
         row = CreatorInviteRow(token=token, rate_percent=rate, created_at=now)
@@ -150,7 +151,7 @@ class SqlCreatorQueries:
             )
             .values(opened_by=person)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def accept_invite(self, invite_id: int, person: int) -> bool:
         done = await self._s.execute(
@@ -158,7 +159,7 @@ class SqlCreatorQueries:
             .where(_INV.id == invite_id, _INV.accepted_by.is_(None), _INV.opened_by == person)
             .values(accepted_by=person)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def product_rate(self, product_id: int) -> int | None:
         row = await self._s.get(CreatorRateRow, product_id)
@@ -287,7 +288,7 @@ class SqlCreatorQueries:
             .where(_COM.id == commission_id, _COM.status == "pending")
             .values(status="settled", settled_at=now)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def clicks(self, creator_id: int) -> int:
         return int(
@@ -384,7 +385,7 @@ class SqlCreatorQueries:
             .where(_PAY.id == payout_id, _PAY.status == "requested")
             .values(status="paid", paid_at=now)
         )
-        if not done.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(done):
             return None
         row = await self._s.get(CreatorPayoutRow, payout_id, populate_existing=True)
         return _payout(row) if row is not None else None

@@ -6,8 +6,9 @@ import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ScalarSelect, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, or_, select
 
 from bot.domain.drops import (
     Audience,
@@ -27,9 +28,10 @@ from storage.interest_repository import interested_in
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.repositories import dialect_insert
 from storage.tables import CartLineRow, ProductRow, UserRow, VariantRow
+from storage.types import rowcount, table_of
 
-_D = DropDeliveryRow.__table__.c  # type: ignore[attr-defined]
-_U = UserRow.__table__.c  # type: ignore[attr-defined]
+_D = table_of(DropDeliveryRow).c
+_U = table_of(UserRow).c
 _FAILED = (
     DeliveryStatus.FAILED.value,
     DeliveryStatus.BLOCKED.value,
@@ -79,9 +81,7 @@ class SqlDropRepository:
 
     async def _row(self, drop_id: int) -> DropRow | None:
         return await self._s.scalar(
-            select(DropRow)
-            .where(DropRow.id == drop_id)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
+            select(DropRow).where(DropRow.id == drop_id).execution_options(populate_existing=True)
         )
 
     async def get(self, drop_id: int) -> Drop | None:
@@ -90,9 +90,7 @@ class SqlDropRepository:
 
     async def recent(self, limit: int) -> list[Drop]:
         rows = (
-            await self._s.execute(
-                select(DropRow).order_by(DropRow.id.desc()).limit(limit)  # type: ignore[union-attr]
-            )
+            await self._s.execute(select(DropRow).order_by(col(DropRow.id).desc()).limit(limit))
         ).scalars()
         return [_drop(r) for r in rows]
 
@@ -112,14 +110,14 @@ class SqlDropRepository:
             )
             bought = (
                 select(OrderRow.user_id)
-                .join(OrderLineRow, OrderLineRow.order_id == OrderRow.id)  # type: ignore[arg-type]
-                .join(ProductRow, ProductRow.id == OrderLineRow.product_id)  # type: ignore[arg-type]
-                .where(OrderRow.status.in_([s.value for s in MONEY_TAKEN]), tagged)  # type: ignore[attr-defined]
+                .join(OrderLineRow, col(OrderLineRow.order_id) == OrderRow.id)
+                .join(ProductRow, col(ProductRow.id) == OrderLineRow.product_id)
+                .where(col(OrderRow.status).in_([s.value for s in MONEY_TAKEN]), tagged)
             )
             carted = (
                 select(CartLineRow.user_id)
-                .join(VariantRow, VariantRow.id == CartLineRow.variant_id)  # type: ignore[arg-type]
-                .join(ProductRow, ProductRow.id == VariantRow.product_id)  # type: ignore[arg-type]
+                .join(VariantRow, col(VariantRow.id) == CartLineRow.variant_id)
+                .join(ProductRow, col(ProductRow.id) == VariantRow.product_id)
                 .where(tagged)
             )
             willing = willing.where(_U.id.in_(bought.union(carted)))
@@ -160,38 +158,38 @@ class SqlDropRepository:
             ]
             stmt = dialect_insert(self._s, DropDeliveryRow).values(values)
             await self._s.execute(
-                stmt.on_conflict_do_nothing(index_elements=["drop_id", "chat_id"])  # type: ignore[attr-defined]
+                stmt.on_conflict_do_nothing(index_elements=["drop_id", "chat_id"])
             )
         return len(recipients)
 
     async def start(self, drop_id: int, now: datetime) -> bool:
         result = await self._s.execute(
             update(DropRow)
-            .where(DropRow.id == drop_id, DropRow.status == DropStatus.DRAFT.value)  # type: ignore[arg-type]
+            .where(col(DropRow.id) == drop_id, col(DropRow.status) == DropStatus.DRAFT.value)
             .values(status=DropStatus.SENDING.value, started_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def sending(self) -> list[int]:
         rows = await self._s.execute(
-            select(DropRow.id).where(DropRow.status == DropStatus.SENDING.value)  # type: ignore[arg-type]
+            select(DropRow.id).where(DropRow.status == DropStatus.SENDING.value)
         )
         return [int(r[0]) for r in rows]
 
     async def take_runner(self, drop_id: int, runner: str, now: datetime, until: datetime) -> bool:
-        sending = select(DropRow.id).where(DropRow.status == DropStatus.SENDING.value)  # type: ignore[arg-type]
+        sending = select(DropRow.id).where(DropRow.status == DropStatus.SENDING.value)
         if self._s.get_bind().dialect.name == "postgresql":
             # Lease takers queue up here (SQLite has one writer anyway), so the check below
             # sees a lease another process has just taken.
-            await self._s.execute(sending.order_by(DropRow.id).with_for_update())  # type: ignore[arg-type]
+            await self._s.execute(sending.order_by(col(DropRow.id)).with_for_update())
         other = await self._s.scalar(
             select(func.count())
             .select_from(DropRow)
             .where(
-                DropRow.runner.is_not(None),  # type: ignore[union-attr]
-                DropRow.runner != runner,  # type: ignore[arg-type]
-                DropRow.runner_until >= now,  # type: ignore[arg-type,operator]
-                DropRow.status == DropStatus.SENDING.value,  # type: ignore[arg-type]
+                col(DropRow.runner).is_not(None),
+                DropRow.runner != runner,
+                col(DropRow.runner_until) >= now,
+                DropRow.status == DropStatus.SENDING.value,
             )
         )
         if other:
@@ -199,21 +197,21 @@ class SqlDropRepository:
         result = await self._s.execute(
             update(DropRow)
             .where(
-                DropRow.id == drop_id,  # type: ignore[arg-type]
+                col(DropRow.id) == drop_id,
                 or_(
-                    DropRow.runner.is_(None),  # type: ignore[union-attr]
-                    DropRow.runner == runner,  # type: ignore[arg-type]
-                    DropRow.runner_until < now,  # type: ignore[arg-type,operator]
+                    col(DropRow.runner).is_(None),
+                    DropRow.runner == runner,
+                    col(DropRow.runner_until) < now,
                 ),
             )
             .values(runner=runner, runner_until=until)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def release_runner(self, drop_id: int, runner: str) -> None:
         await self._s.execute(
             update(DropRow)
-            .where(DropRow.id == drop_id, DropRow.runner == runner)  # type: ignore[arg-type]
+            .where(col(DropRow.id) == drop_id, col(DropRow.runner) == runner)
             .values(runner=None, runner_until=None)
         )
 
@@ -230,13 +228,13 @@ class SqlDropRepository:
             .order_by(_D.id)
             .limit(limit)
         )
-        ids: object = due.scalar_subquery()
+        ids: ScalarSelect[int] | list[int] = due.scalar_subquery()
         if self._s.get_bind().dialect.name == "postgresql":
             # Locked and read first: PostgreSQL may run a LIMIT ... SKIP LOCKED subquery of an
             # UPDATE once per row, and then claims far more than ``limit`` rows.
             ids = list((await self._s.execute(due.with_for_update(skip_locked=True))).scalars())
         rows = await self._s.execute(
-            update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(DropDeliveryRow))
             .where(_D.id.in_(ids), _D.status == DeliveryStatus.PENDING.value)
             .values(status=DeliveryStatus.SENDING.value, lease_until=lease_until)
             .returning(_D.id, _D.chat_id, _D.attempts)
@@ -246,7 +244,7 @@ class SqlDropRepository:
 
     async def lapse(self, drop_id: int, now: datetime) -> int:
         result = await self._s.execute(
-            update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(DropDeliveryRow))
             .where(
                 _D.drop_id == drop_id,
                 _D.status == DeliveryStatus.SENDING.value,
@@ -254,12 +252,12 @@ class SqlDropRepository:
             )
             .values(status=DeliveryStatus.UNCONFIRMED.value, lease_until=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(rowcount(result))
 
     async def renew(self, delivery_ids: list[int], lease_until: datetime) -> None:
         for start in range(0, len(delivery_ids), _CHUNK):
             await self._s.execute(
-                update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+                update(table_of(DropDeliveryRow))
                 .where(
                     _D.id.in_(delivery_ids[start : start + _CHUNK]),
                     _D.status == DeliveryStatus.SENDING.value,
@@ -272,7 +270,7 @@ class SqlDropRepository:
         for result in results:
             if result.status is DeliveryStatus.PENDING:
                 await self._s.execute(
-                    update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+                    update(table_of(DropDeliveryRow))
                     .where(_D.id == result.delivery_id, _D.status == DeliveryStatus.SENDING.value)
                     .values(
                         status=DeliveryStatus.PENDING.value,
@@ -292,7 +290,7 @@ class SqlDropRepository:
                 values["error"] = error[:300]
             for start in range(0, len(ids), _CHUNK):
                 await self._s.execute(
-                    update(DropDeliveryRow.__table__)  # type: ignore[attr-defined]
+                    update(table_of(DropDeliveryRow))
                     .where(
                         _D.id.in_(ids[start : start + _CHUNK]),
                         _D.status == DeliveryStatus.SENDING.value,
@@ -319,14 +317,14 @@ class SqlDropRepository:
     ) -> bool:
         result = await self._s.execute(
             update(DropRow)
-            .where(DropRow.id == drop_id, DropRow.status == DropStatus.SENDING.value)  # type: ignore[arg-type]
+            .where(col(DropRow.id) == drop_id, col(DropRow.status) == DropStatus.SENDING.value)
             .values(status=status.value, finished_at=now, reason=reason)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def set_source(self, drop_id: int, file_id: str) -> None:
         await self._s.execute(
-            update(DropRow).where(DropRow.id == drop_id).values(source=file_id)  # type: ignore[arg-type]
+            update(DropRow).where(col(DropRow.id) == drop_id).values(source=file_id)
         )
 
     async def set_progress_message(self, drop_id: int, chat_id: int, message_id: int) -> None:
@@ -336,12 +334,12 @@ class SqlDropRepository:
         progress = json.loads(row.progress)
         progress[str(chat_id)] = message_id
         await self._s.execute(
-            update(DropRow).where(DropRow.id == drop_id).values(progress=json.dumps(progress))  # type: ignore[arg-type]
+            update(DropRow).where(col(DropRow.id) == drop_id).values(progress=json.dumps(progress))
         )
 
     async def stop_drops(self, user_id: int, stop: bool) -> None:
         await self._s.execute(
-            update(UserRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(UserRow))
             .where(_U.id == user_id)
             .values(drops_off=stop, **({} if stop else {"blocked": False}))
         )
@@ -349,5 +347,5 @@ class SqlDropRepository:
     async def mark_blocked(self, chat_ids: list[int]) -> None:
         if chat_ids:
             await self._s.execute(
-                update(UserRow.__table__).where(_U.id.in_(chat_ids)).values(blocked=True)  # type: ignore[attr-defined]
+                update(table_of(UserRow)).where(_U.id.in_(chat_ids)).values(blocked=True)
             )

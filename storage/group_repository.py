@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.group_buys import GroupDeal, PickupPoint, Team, TeamStatus, board_interval
 from bot.domain.money import Money
@@ -15,9 +16,10 @@ from storage.group_tables import CommissionRow, GroupDealRow, LeaderRow, TeamRow
 from storage.read_cache import ReadCache
 from storage.repositories import dialect_insert
 from storage.tables import VariantRow
+from storage.types import rowcount, table_of
 
-_TEAM = TeamRow.__table__.c  # type: ignore[attr-defined]
-_SEAT = TeamSeatRow.__table__.c  # type: ignore[attr-defined]
+_TEAM = table_of(TeamRow).c
+_SEAT = table_of(TeamSeatRow).c
 #: A board is edited at most this often, even when seats change every second.
 MIN_BOARD_GAP = timedelta(seconds=3)
 
@@ -91,9 +93,9 @@ class SqlGroupBuyRepository:
         rows = (
             await self._s.execute(
                 select(GroupDealRow)
-                .join(VariantRow, VariantRow.id == GroupDealRow.variant_id)  # type: ignore[arg-type]
-                .where(VariantRow.product_id == product_id, GroupDealRow.active.is_(True))  # type: ignore[arg-type, attr-defined]
-                .order_by(VariantRow.position, VariantRow.id)
+                .join(VariantRow, col(VariantRow.id) == GroupDealRow.variant_id)
+                .where(VariantRow.product_id == product_id, col(GroupDealRow.active).is_(True))
+                .order_by(col(VariantRow.position), col(VariantRow.id))
             )
         ).scalars()
         deals = [_deal(r) for r in rows]
@@ -112,9 +114,7 @@ class SqlGroupBuyRepository:
             "active": deal.active,
         }
         stmt = dialect_insert(self._s, GroupDealRow).values(variant_id=deal.variant_id, **values)
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["variant_id"], set_=values
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=["variant_id"], set_=values)
         await self._s.execute(stmt)
         if self._cache is not None and self._cache.clear not in self._after_commit:
             self._after_commit.append(self._cache.clear)
@@ -185,7 +185,7 @@ class SqlGroupBuyRepository:
 
     async def take_seat(self, team_id: int, user_id: int, order_id: int, now: datetime) -> bool:
         taken = await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(
                 _TEAM.id == team_id,
                 _TEAM.status == TeamStatus.OPEN.value,
@@ -194,20 +194,18 @@ class SqlGroupBuyRepository:
             )
             .values(taken=_TEAM.taken + 1)
         )
-        if not taken.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(taken):
             return False
         stmt = dialect_insert(self._s, TeamSeatRow).values(
             team_id=team_id, user_id=user_id, order_id=order_id, status="held", created_at=now
         )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "user_id"])  # type: ignore[attr-defined]
+        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "user_id"])
         inserted = await self._s.execute(stmt)
-        if inserted.rowcount:  # type: ignore[attr-defined]
+        if rowcount(inserted):
             return True
         # The person already holds a seat here: give the counted one back.
         await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
-            .where(_TEAM.id == team_id)
-            .values(taken=_TEAM.taken - 1)
+            update(table_of(TeamRow)).where(_TEAM.id == team_id).values(taken=_TEAM.taken - 1)
         )
         return False
 
@@ -224,13 +222,13 @@ class SqlGroupBuyRepository:
         )
         # A settled team keeps its seats: they are the record of who was in it.
         gone = await self._s.execute(
-            delete(TeamSeatRow.__table__).where(_SEAT.id == seat.id, team_open)  # type: ignore[attr-defined]
+            delete(table_of(TeamSeatRow)).where(_SEAT.id == seat.id, team_open)
         )
-        if not gone.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(gone):
             return False
         paid = 1 if seat.status == "paid" else 0
         await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(_TEAM.id == team_id, _TEAM.status == TeamStatus.OPEN.value)
             .values(taken=_TEAM.taken - 1, paid=_TEAM.paid - paid, board_dirty=True)
         )
@@ -238,7 +236,7 @@ class SqlGroupBuyRepository:
 
     async def pay_seat(self, team_id: int, order_id: int) -> int | None:
         counted = await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(
                 _TEAM.id == team_id,
                 _TEAM.status == TeamStatus.OPEN.value,
@@ -252,22 +250,20 @@ class SqlGroupBuyRepository:
             return None
         number = int(row[0])
         marked = await self._s.execute(
-            update(TeamSeatRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamSeatRow))
             .where(_SEAT.team_id == team_id, _SEAT.order_id == order_id, _SEAT.status == "held")
             .values(status="paid", number=number)
         )
-        if not marked.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(marked):
             await self._s.execute(
-                update(TeamRow.__table__)  # type: ignore[attr-defined]
-                .where(_TEAM.id == team_id)
-                .values(paid=_TEAM.paid - 1)
+                update(table_of(TeamRow)).where(_TEAM.id == team_id).values(paid=_TEAM.paid - 1)
             )
             return None
         return number
 
     async def fill(self, team_id: int, now: datetime) -> bool:
         result = await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(
                 _TEAM.id == team_id,
                 _TEAM.status == TeamStatus.OPEN.value,
@@ -275,7 +271,7 @@ class SqlGroupBuyRepository:
             )
             .values(status=TeamStatus.FILLED.value, settled_at=now, board_dirty=True)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def due(self, now: datetime, limit: int) -> list[int]:
         rows = await self._s.execute(
@@ -288,7 +284,7 @@ class SqlGroupBuyRepository:
 
     async def expire(self, team_id: int, now: datetime) -> bool:
         result = await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(
                 _TEAM.id == team_id,
                 _TEAM.status == TeamStatus.OPEN.value,
@@ -296,13 +292,13 @@ class SqlGroupBuyRepository:
             )
             .values(status=TeamStatus.EXPIRED.value, settled_at=now, board_dirty=True)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     # The group progress message ------------------------------------------------------------
 
     async def set_board(self, team_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(_TEAM.id == team_id)
             .values(
                 board_chat_id=chat_id,
@@ -344,14 +340,14 @@ class SqlGroupBuyRepository:
 
     async def board_edited(self, team_id: int, now: datetime) -> None:
         await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(_TEAM.id == team_id)
             .values(board_edited_at=now, board_dirty=False)
         )
 
     async def drop_board(self, team_id: int) -> None:
         await self._s.execute(
-            update(TeamRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(TeamRow))
             .where(_TEAM.id == team_id)
             .values(board_chat_id=None, board_message_id=None, board_dirty=False)
         )
@@ -374,19 +370,19 @@ class SqlGroupBuyRepository:
             "pickup_hours": pickup.hours if pickup else None,
         }
         stmt = dialect_insert(self._s, LeaderRow).values(user_id=user_id, **values)
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["user_id"], set_=values
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_=values)
         await self._s.execute(stmt)
 
     async def remove_leader(self, user_id: int) -> bool:
         result = await self._s.execute(
-            delete(LeaderRow.__table__).where(LeaderRow.__table__.c.user_id == user_id)  # type: ignore[attr-defined]
+            delete(table_of(LeaderRow)).where(table_of(LeaderRow).c.user_id == user_id)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def leaders(self) -> list[tuple[int, PickupPoint | None]]:
-        rows = (await self._s.execute(select(LeaderRow).order_by(LeaderRow.user_id))).scalars()
+        rows = (
+            await self._s.execute(select(LeaderRow).order_by(col(LeaderRow.user_id)))
+        ).scalars()
         return [
             (r.user_id, _pickup(r.pickup_name, r.pickup_address, r.pickup_hours)) for r in rows
         ]
@@ -423,7 +419,7 @@ class SqlGroupBuyRepository:
             await self._s.execute(
                 select(
                     func.sum(CommissionRow.amount_minor), func.min(CommissionRow.currency)
-                ).where(CommissionRow.order_id == order_id)  # type: ignore[arg-type]
+                ).where(CommissionRow.order_id == order_id)
             )
         ).first()
         if row is None or row[1] is None:
@@ -434,8 +430,8 @@ class SqlGroupBuyRepository:
         rows = (
             await self._s.execute(
                 select(CommissionRow)
-                .where(CommissionRow.leader_id == leader_id)  # type: ignore[arg-type]
-                .order_by(CommissionRow.id.desc())  # type: ignore[union-attr]
+                .where(CommissionRow.leader_id == leader_id)
+                .order_by(col(CommissionRow.id).desc())
                 .limit(limit)
             )
         ).scalars()
@@ -454,7 +450,7 @@ class SqlGroupBuyRepository:
     async def ledger_totals(self, leader_id: int) -> list[Money]:
         rows = await self._s.execute(
             select(CommissionRow.currency, func.sum(CommissionRow.amount_minor))
-            .where(CommissionRow.leader_id == leader_id)  # type: ignore[arg-type]
+            .where(CommissionRow.leader_id == leader_id)
             .group_by(CommissionRow.currency)
             .order_by(CommissionRow.currency)
         )

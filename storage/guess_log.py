@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.tables import WrongGuessRow
+from storage.types import rowcount
 
 #: The advisory lock's first key (``pg_advisory_xact_lock(int, int)``): "guess" locks only
 #: ever meet each other.
@@ -38,8 +40,8 @@ class SqlGuessLog:
             await self._s.execute(select(lock))
         rows = await self._s.execute(
             select(WrongGuessRow.at)
-            .where(WrongGuessRow.user_id == user_id, WrongGuessRow.at > since)  # type: ignore[arg-type]
-            .order_by(WrongGuessRow.at.desc())  # type: ignore[attr-defined]
+            .where(WrongGuessRow.user_id == user_id, WrongGuessRow.at > since)
+            .order_by(col(WrongGuessRow.at).desc())
             .limit(limit)
         )
         return list(rows.scalars())
@@ -49,7 +51,5 @@ class SqlGuessLog:
         await self._s.flush()
 
     async def forget_before(self, cutoff: datetime) -> int:
-        result = await self._s.execute(
-            delete(WrongGuessRow).where(WrongGuessRow.at < cutoff)  # type: ignore[arg-type]
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        result = await self._s.execute(delete(WrongGuessRow).where(col(WrongGuessRow.at) < cutoff))
+        return int(rowcount(result) or 0)

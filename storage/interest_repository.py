@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, case, func, insert, literal, or_, select
+from sqlalchemy import Select, case, func, insert, literal, or_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.interests import InteractionKind
 from bot.domain.orders import MONEY_TAKEN
@@ -21,9 +23,10 @@ from bot.domain.recommend import INTEREST_THRESHOLD, KIND_WEIGHTS, WINDOW, CoCou
 from storage.admin_tables import InteractionRow
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.tables import CategoryRow, ProductRow
+from storage.types import table_of
 from storage.view_buffer import View, ViewBuffer, write_views
 
-_I = InteractionRow.__table__.c  # type: ignore[attr-defined]
+_I = table_of(InteractionRow).c
 _WEIGHT = case(
     *((_I.kind == kind.value, literal(w)) for kind, w in KIND_WEIGHTS.items()),
     else_=literal(0.0),
@@ -32,7 +35,7 @@ _WEIGHT = case(
 
 def _ties(
     product_ids: list[int] | None, since: datetime, exclude_user: int | None, views: bool
-) -> Select:  # type: ignore[type-arg]
+) -> Select[Any, Any, Any]:
     """(user_id, product_id, w): each buyer's strongest tie to each product since ``since``."""
     q = select(_I.user_id, _I.product_id, func.max(_WEIGHT).label("w")).where(_I.at >= since)
     if not views:
@@ -44,21 +47,21 @@ def _ties(
     return q.group_by(_I.user_id, _I.product_id)
 
 
-def interested_in(categories: Iterable[str], now: datetime) -> Select:  # type: ignore[type-arg]
+def interested_in(categories: Iterable[str], now: datetime) -> Select[Any]:
     """Buyers whose interactions with products of these categories (slugs or ids) over the
     last ``WINDOW`` weigh at least ``INTEREST_THRESHOLD`` (the drop audience ``interest:``)."""
     refs = [c.strip().lower() for c in categories if c.strip()]
     ids = [int(c) for c in refs if c.isdigit()]
     wanted = select(CategoryRow.id).where(
         or_(
-            func.lower(CategoryRow.slug).in_(refs),  # type: ignore[arg-type]
-            CategoryRow.id.in_(ids),  # type: ignore[union-attr]
+            func.lower(CategoryRow.slug).in_(refs),
+            col(CategoryRow.id).in_(ids),
         )
     )
     return (
         select(_I.user_id)
-        .join(ProductRow, ProductRow.id == _I.product_id)  # type: ignore[arg-type]
-        .where(ProductRow.category_id.in_(wanted), _I.at >= now - WINDOW)  # type: ignore[union-attr]
+        .join(ProductRow, col(ProductRow.id) == _I.product_id)
+        .where(col(ProductRow.category_id).in_(wanted), _I.at >= now - WINDOW)
         .group_by(_I.user_id)
         .having(func.sum(_WEIGHT) >= INTEREST_THRESHOLD)
     )
@@ -168,7 +171,7 @@ class SqlInterestRepository:
     async def history(self, user_id: int, since: datetime, limit: int) -> list[Touch]:
         rows = await self._s.execute(
             select(_I.product_id, ProductRow.category_id, _I.kind, _I.at)
-            .join(ProductRow, ProductRow.id == _I.product_id)  # type: ignore[arg-type]
+            .join(ProductRow, col(ProductRow.id) == _I.product_id)
             .where(_I.user_id == user_id, _I.at >= since)
             .order_by(_I.at.desc(), _I.id.desc())
             .limit(limit)
@@ -186,10 +189,10 @@ class SqlInterestRepository:
         )
         ordered = (
             select(OrderLineRow.product_id)
-            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)  # type: ignore[arg-type]
+            .join(OrderRow, col(OrderRow.id) == OrderLineRow.order_id)
             .where(
-                OrderRow.user_id == user_id,  # type: ignore[arg-type]
-                OrderRow.status.in_([s.value for s in MONEY_TAKEN]),  # type: ignore[attr-defined]
+                OrderRow.user_id == user_id,
+                col(OrderRow.status).in_([s.value for s in MONEY_TAKEN]),
             )
         )
         rows = await self._s.execute(recorded.union(ordered))
@@ -214,5 +217,5 @@ async def load_interactions(
     recommendation benchmark's synthetic log."""
     values = [{"user_id": u, "product_id": p, "kind": k.value, "at": at} for u, p, k, at in rows]
     for start in range(0, len(values), 5000):
-        await conn.execute(insert(InteractionRow.__table__), values[start : start + 5000])  # type: ignore[attr-defined]
+        await conn.execute(insert(table_of(InteractionRow)), values[start : start + 5000])
     return len(values)

@@ -12,10 +12,11 @@ from bot.services.live_ports import LiveShow, ProductMatch
 from storage.live_tables import LiveShowRow
 from storage.repositories import dialect_insert
 from storage.tables import ProductRow, VariantRow
+from storage.types import rowcount, table_of
 
-_SHOW = LiveShowRow.__table__.c  # type: ignore[attr-defined]
-_PRODUCT = ProductRow.__table__.c  # type: ignore[attr-defined]
-_VARIANT = VariantRow.__table__.c  # type: ignore[attr-defined]
+_SHOW = table_of(LiveShowRow).c
+_PRODUCT = table_of(ProductRow).c
+_VARIANT = table_of(VariantRow).c
 _MAX_ID = 2**63 - 1
 
 
@@ -64,7 +65,7 @@ class SqlLiveRepository:
             updated_at=now,
         )
         fresh = {"message_id": message_id, "product_id": product_id, "started_by": by}
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        stmt = stmt.on_conflict_do_update(
             index_elements=["chat_id"], set_={**fresh, "started_at": now, "updated_at": now}
         )
         await self._s.execute(stmt)
@@ -75,11 +76,11 @@ class SqlLiveRepository:
             .where(_SHOW.chat_id == chat_id)
             .values(message_id=message_id, product_id=product_id, updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def end(self, chat_id: int) -> bool:
         result = await self._s.execute(delete(LiveShowRow).where(_SHOW.chat_id == chat_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def find_product(self, ref: str) -> ProductMatch | None:
         if ref.isdigit() and 0 < int(ref) <= _MAX_ID:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from storage.tables import MediaRow, ProcessedUpdateRow, ProductRow
+from storage.types import table_of
 
 
 async def product_count(engine: AsyncEngine) -> int:
@@ -39,10 +41,10 @@ async def raw_sale_claim(engine: AsyncEngine, sale_id: int) -> bool:
     baseline ``storefront bench flash-sale`` measures the service against."""
     from storage.sale_tables import FlashSaleRow
 
-    sale = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
+    sale = table_of(FlashSaleRow).c
     async with engine.begin() as conn:
         result = await conn.execute(
-            update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow))
             .where(sale.id == sale_id, sale.claimed < sale.stock)
             .values(claimed=sale.claimed + 1)
         )
@@ -53,10 +55,10 @@ async def reset_sale(engine: AsyncEngine, sale_id: int) -> None:
     """Put a benchmark's sale back to nothing claimed."""
     from storage.sale_tables import FlashSaleRow
 
-    sale = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
+    sale = table_of(FlashSaleRow).c
     async with engine.begin() as conn:
         await conn.execute(
-            update(FlashSaleRow.__table__).where(sale.id == sale_id).values(claimed=0)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow)).where(sale.id == sale_id).values(claimed=0)
         )
 
 
@@ -65,7 +67,9 @@ async def set_variant_stock(engine: AsyncEngine, sku: str, stock: int) -> None:
     from storage.tables import VariantRow
 
     async with engine.begin() as conn:
-        await conn.execute(update(VariantRow).where(VariantRow.sku == sku).values(stock=stock))  # type: ignore[arg-type]
+        await conn.execute(
+            update(VariantRow).where(col(VariantRow.sku) == sku).values(stock=stock)
+        )
 
 
 async def drop_delivery_counts(
@@ -76,8 +80,8 @@ async def drop_delivery_counts(
     from storage.drop_tables import DropDeliveryRow
     from storage.tables import UserRow
 
-    d = DropDeliveryRow.__table__.c  # type: ignore[attr-defined]
-    u = UserRow.__table__.c  # type: ignore[attr-defined]
+    d = table_of(DropDeliveryRow).c
+    u = table_of(UserRow).c
     async with engine.connect() as conn:
         rows = await conn.execute(
             select(d.status, func.count()).where(d.drop_id == drop_id).group_by(d.status)
@@ -94,10 +98,10 @@ async def unblock_users(engine: AsyncEngine, first_user: int, end_user: int) -> 
     buyers, before a rerun on the same database)."""
     from storage.tables import UserRow
 
-    u = UserRow.__table__.c  # type: ignore[attr-defined]
+    u = table_of(UserRow).c
     async with engine.begin() as conn:
         await conn.execute(
-            update(UserRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(UserRow))
             .where(u.id >= first_user, u.id < end_user)
             .values(blocked=False, drops_off=False)
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.domain.money import Money
 from bot.domain.orders import MONEY_TAKEN, OrderStatus
@@ -14,6 +15,7 @@ from bot.services.order_ports import NewOrder, Order, OrderLine, ShippingChoice
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.repositories import dialect_insert
 from storage.tables import VariantRow
+from storage.types import rowcount, table_of
 
 _PAID = [s.value for s in MONEY_TAKEN | {OrderStatus.REFUNDED}]
 
@@ -78,7 +80,7 @@ class SqlStockRepository:
         self._s = session
 
     async def take(self, lines: list[tuple[int, int]]) -> bool:
-        table = VariantRow.__table__  # type: ignore[attr-defined]
+        table = table_of(VariantRow)
         taken: list[tuple[int, int]] = []
         for variant_id, quantity in sorted(lines):  # a fixed order: no deadlocks on PostgreSQL
             result = await self._s.execute(
@@ -90,14 +92,14 @@ class SqlStockRepository:
                 )
                 .values(stock=table.c.stock - quantity)
             )
-            if not result.rowcount:  # type: ignore[attr-defined]
+            if not rowcount(result):
                 await self.give_back(taken)
                 return False
             taken.append((variant_id, quantity))
         return True
 
     async def give_back(self, lines: list[tuple[int, int]]) -> None:
-        table = VariantRow.__table__  # type: ignore[attr-defined]
+        table = table_of(VariantRow)
         for variant_id, quantity in sorted(lines):
             await self._s.execute(
                 update(table)
@@ -118,8 +120,8 @@ class SqlOrderRepository:
             (
                 await self._s.execute(
                     select(OrderLineRow)
-                    .where(OrderLineRow.order_id.in_(ids))  # type: ignore[attr-defined]
-                    .order_by(OrderLineRow.id)
+                    .where(col(OrderLineRow.order_id).in_(ids))
+                    .order_by(col(OrderLineRow.id))
                 )
             )
             .scalars()
@@ -127,10 +129,10 @@ class SqlOrderRepository:
         )
         return [_to_order(r, [ln for ln in lines if ln.order_id == r.id]) for r in rows]
 
-    async def _one(self, *where: object) -> Order | None:
+    async def _one(self, *where: ColumnElement[bool] | bool) -> Order | None:
         # populate_existing: the row may have changed through a Core UPDATE in this session.
         row = await self._s.scalar(
-            select(OrderRow).where(*where).execution_options(populate_existing=True)  # type: ignore[arg-type]
+            select(OrderRow).where(*where).execution_options(populate_existing=True)
         )
         if row is None:
             return None
@@ -185,7 +187,7 @@ class SqlOrderRepository:
         charge: one INSERT ... ON CONFLICT DO NOTHING, so of any number of handlings of one
         charge exactly one records it (on PostgreSQL the others wait for its transaction) and
         the others get None."""
-        table = OrderRow.__table__  # type: ignore[attr-defined]
+        table = table_of(OrderRow)
         stmt = (
             dialect_insert(self._s, OrderRow)
             .values(
@@ -208,7 +210,7 @@ class SqlOrderRepository:
                 paid_at=now,
                 closed_at=now,
             )
-            .on_conflict_do_nothing(index_elements=["telegram_charge_id"])  # type: ignore[attr-defined]
+            .on_conflict_do_nothing(index_elements=["telegram_charge_id"])
             .returning(table.c.id)
         )
         order_id = (await self._s.execute(stmt)).scalar()
@@ -225,9 +227,9 @@ class SqlOrderRepository:
                 select(OrderRow)
                 .where(
                     OrderRow.user_id == user_id,
-                    OrderRow.status.in_([s.value for s in statuses]),  # type: ignore[attr-defined]
+                    col(OrderRow.status).in_([s.value for s in statuses]),
                 )
-                .order_by(OrderRow.id.desc())  # type: ignore[union-attr]
+                .order_by(col(OrderRow.id).desc())
                 .limit(limit)
             )
         ).scalars()
@@ -239,8 +241,8 @@ class SqlOrderRepository:
         rows = (
             await self._s.execute(
                 select(OrderRow)
-                .where(OrderRow.status.in_([s.value for s in statuses]))  # type: ignore[attr-defined]
-                .order_by(OrderRow.id.desc())  # type: ignore[union-attr]
+                .where(col(OrderRow.status).in_([s.value for s in statuses]))
+                .order_by(col(OrderRow.id).desc())
                 .offset(offset)
                 .limit(limit)
             )
@@ -263,7 +265,7 @@ class SqlOrderRepository:
         value = await self._s.scalar(
             select(func.count())
             .select_from(OrderRow)
-            .where(OrderRow.user_id == user_id, OrderRow.status.in_(_PAID))  # type: ignore[arg-type, attr-defined]
+            .where(OrderRow.user_id == user_id, col(OrderRow.status).in_(_PAID))
         )
         return int(value or 0)
 
@@ -271,31 +273,31 @@ class SqlOrderRepository:
         result = await self._s.execute(
             update(OrderRow)
             .where(
-                OrderRow.user_id == user_id,  # type: ignore[arg-type]
-                OrderRow.status == OrderStatus.PENDING.value,  # type: ignore[arg-type]
-                OrderRow.held_until.is_(None),  # type: ignore[union-attr]
-                OrderRow.stripe_session_id.is_(None),  # type: ignore[union-attr]
+                col(OrderRow.user_id) == user_id,
+                col(OrderRow.status) == OrderStatus.PENDING.value,
+                col(OrderRow.held_until).is_(None),
+                col(OrderRow.stripe_session_id).is_(None),
             )
             .values(status=OrderStatus.EXPIRED.value, updated_at=now, closed_at=now)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(rowcount(result) or 0)
 
     async def start_hold(self, order_id: int, until: datetime) -> bool:
         result = await self._s.execute(
             update(OrderRow)
             .where(
-                OrderRow.id == order_id,  # type: ignore[arg-type]
-                OrderRow.status == OrderStatus.PENDING.value,  # type: ignore[arg-type]
-                OrderRow.held_until.is_(None),  # type: ignore[union-attr]
+                col(OrderRow.id) == order_id,
+                col(OrderRow.status) == OrderStatus.PENDING.value,
+                col(OrderRow.held_until).is_(None),
             )
             .values(held_until=until)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def extend_hold(self, order_id: int, until: datetime) -> None:
         await self._s.execute(
             update(OrderRow)
-            .where(OrderRow.id == order_id, OrderRow.held_until.is_not(None))  # type: ignore[arg-type, union-attr]
+            .where(col(OrderRow.id) == order_id, col(OrderRow.held_until).is_not(None))
             .values(held_until=until)
         )
 
@@ -305,31 +307,29 @@ class SqlOrderRepository:
         result = await self._s.execute(
             update(OrderRow)
             .where(
-                OrderRow.id == order_id,  # type: ignore[arg-type]
-                OrderRow.stripe_payment_intent.is_(None),  # type: ignore[union-attr]
+                col(OrderRow.id) == order_id,
+                col(OrderRow.stripe_payment_intent).is_(None),
             )
             .values(stripe_payment_intent=payment_intent)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def end_hold(self, order_id: int) -> bool:
         result = await self._s.execute(
             update(OrderRow)
-            .where(OrderRow.id == order_id, OrderRow.held_until.is_not(None))  # type: ignore[arg-type, union-attr]
+            .where(col(OrderRow.id) == order_id, col(OrderRow.held_until).is_not(None))
             .values(held_until=None)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def due_holds(self, now: datetime, limit: int) -> list[int]:
         rows = await self._s.execute(
             select(OrderRow.id)
             .where(
-                OrderRow.status.in_(  # type: ignore[attr-defined]
-                    [OrderStatus.PENDING.value, OrderStatus.EXPIRED.value]
-                ),
-                OrderRow.held_until < now,  # type: ignore[operator]
+                col(OrderRow.status).in_([OrderStatus.PENDING.value, OrderStatus.EXPIRED.value]),
+                col(OrderRow.held_until) < now,
             )
-            .order_by(OrderRow.held_until)
+            .order_by(col(OrderRow.held_until))
             .limit(limit)
         )
         return [int(r[0]) for r in rows.all()]
@@ -337,7 +337,7 @@ class SqlOrderRepository:
     async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None:
         await self._s.execute(
             update(OrderRow)
-            .where(OrderRow.id == order_id)  # type: ignore[arg-type]
+            .where(col(OrderRow.id) == order_id)
             .values(
                 shipping_option=choice.option_id,
                 shipping_minor=choice.shipping.amount,
@@ -360,20 +360,20 @@ class SqlOrderRepository:
         result = await self._s.execute(
             update(OrderRow)
             .where(
-                OrderRow.id == order_id,  # type: ignore[arg-type]
-                OrderRow.status.in_([s.value for s in expected]),  # type: ignore[attr-defined]
+                col(OrderRow.id) == order_id,
+                col(OrderRow.status).in_([s.value for s in expected]),
             )
             .values(status=new.value, updated_at=now, **fields)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def lock(self, order_id: int, now: datetime) -> None:
         await self._s.execute(
-            update(OrderRow).where(OrderRow.id == order_id).values(updated_at=now)  # type: ignore[arg-type]
+            update(OrderRow).where(col(OrderRow.id) == order_id).values(updated_at=now)
         )
 
     async def add_refunded(self, order_id: int, amount: Money, now: datetime) -> Order:
-        table = OrderRow.__table__  # type: ignore[attr-defined]
+        table = table_of(OrderRow)
         await self._s.execute(
             update(table)
             .where(table.c.id == order_id)
@@ -386,6 +386,6 @@ class SqlOrderRepository:
     async def set_stripe_session(self, order_id: int, session_id: str) -> None:
         await self._s.execute(
             update(OrderRow)
-            .where(OrderRow.id == order_id)  # type: ignore[arg-type]
+            .where(col(OrderRow.id) == order_id)
             .values(stripe_session_id=session_id)
         )

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, func, not_, select, update
+from sqlalchemy import func, not_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import and_, col, select
 
 from bot.domain.money import Money
 from bot.services.order_ports import BACKUP_DELAY, PAYMENT_BACKUP, Notice, RefundTask
 from storage.order_tables import NotificationRow, OrderRow, RefundRow, StripeEventRow
 from storage.repositories import dialect_insert
 from storage.tables import CartLineRow, UserRow
+from storage.types import rowcount, table_of
 
 
 def _task(row: RefundRow) -> RefundTask:
@@ -50,10 +52,10 @@ class SqlRefundOutbox:
         rows = await self._s.execute(
             select(RefundRow)
             .where(
-                RefundRow.status.in_(["pending", "retrying"]),  # type: ignore[attr-defined]
-                RefundRow.next_attempt_at <= now,  # type: ignore[arg-type]
+                col(RefundRow.status).in_(["pending", "retrying"]),
+                RefundRow.next_attempt_at <= now,
             )
-            .order_by(RefundRow.id)
+            .order_by(col(RefundRow.id))
             .limit(limit)
         )
         return [_task(r) for r in rows.scalars()]
@@ -62,18 +64,18 @@ class SqlRefundOutbox:
         result = await self._s.execute(
             update(RefundRow)
             .where(
-                RefundRow.id == refund_id,  # type: ignore[arg-type]
-                RefundRow.attempts == attempts,  # type: ignore[arg-type]
-                RefundRow.status.in_(["pending", "retrying"]),  # type: ignore[attr-defined]
+                col(RefundRow.id) == refund_id,
+                col(RefundRow.attempts) == attempts,
+                col(RefundRow.status).in_(["pending", "retrying"]),
             )
             .values(attempts=attempts + 1, next_attempt_at=until)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def finish(self, refund_id: int, external_id: str | None, now: datetime) -> None:
         await self._s.execute(
             update(RefundRow)
-            .where(RefundRow.id == refund_id)  # type: ignore[arg-type]
+            .where(col(RefundRow.id) == refund_id)
             .values(status="succeeded", external_id=external_id, updated_at=now, last_error=None)
         )
 
@@ -86,12 +88,14 @@ class SqlRefundOutbox:
         else:
             values.update(status="retrying", next_attempt_at=next_at)
         await self._s.execute(
-            update(RefundRow).where(RefundRow.id == refund_id).values(**values)  # type: ignore[arg-type]
+            update(RefundRow).where(col(RefundRow.id) == refund_id).values(**values)
         )
 
     async def for_order(self, order_id: int) -> list[tuple[RefundTask, str]]:
         rows = await self._s.execute(
-            select(RefundRow).where(RefundRow.order_id == order_id).order_by(RefundRow.id)  # type: ignore[arg-type]
+            select(RefundRow)
+            .where(col(RefundRow.order_id) == order_id)
+            .order_by(col(RefundRow.id))
         )
         return [(_task(r), r.status) for r in rows.scalars()]
 
@@ -104,9 +108,9 @@ class SqlStripeEventLog:
         stmt = (
             dialect_insert(self._s, StripeEventRow)
             .values(id=event_id, type=event_type[:64], received_at=now)
-            .on_conflict_do_nothing(index_elements=["id"])  # type: ignore[attr-defined]
+            .on_conflict_do_nothing(index_elements=["id"])
         )
-        return bool((await self._s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(await self._s.execute(stmt)))
 
 
 class SqlNoticeOutbox:
@@ -122,14 +126,14 @@ class SqlNoticeOutbox:
         await self._s.flush()
 
     async def pending(self, limit: int, now: datetime | None = None) -> list[Notice]:
-        query = select(NotificationRow).where(NotificationRow.status == "pending")  # type: ignore[arg-type]
+        query = select(NotificationRow).where(NotificationRow.status == "pending")
         if now is not None:
             young = and_(
-                NotificationRow.kind == PAYMENT_BACKUP,  # type: ignore[arg-type]
-                NotificationRow.created_at > now - BACKUP_DELAY,  # type: ignore[arg-type,operator]
+                NotificationRow.kind == PAYMENT_BACKUP,
+                NotificationRow.created_at > now - BACKUP_DELAY,
             )
             query = query.where(not_(young))
-        rows = await self._s.execute(query.order_by(NotificationRow.id).limit(limit))
+        rows = await self._s.execute(query.order_by(col(NotificationRow.id)).limit(limit))
         out = []
         for r in rows.scalars():
             assert r.id is not None
@@ -140,25 +144,25 @@ class SqlNoticeOutbox:
         result = await self._s.execute(
             update(NotificationRow)
             .where(
-                NotificationRow.chat_id == chat_id,  # type: ignore[arg-type]
-                NotificationRow.kind == PAYMENT_BACKUP,  # type: ignore[arg-type]
-                NotificationRow.status == "pending",  # type: ignore[arg-type]
-                NotificationRow.params == json.dumps({"order": order_id}),  # type: ignore[arg-type]
+                col(NotificationRow.chat_id) == chat_id,
+                col(NotificationRow.kind) == PAYMENT_BACKUP,
+                col(NotificationRow.status) == "pending",
+                col(NotificationRow.params) == json.dumps({"order": order_id}),
             )
             .values(status="cancelled")
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def claim(self, notice_id: int) -> bool:
         result = await self._s.execute(
             update(NotificationRow)
-            .where(NotificationRow.id == notice_id, NotificationRow.status == "pending")  # type: ignore[arg-type]
+            .where(col(NotificationRow.id) == notice_id, col(NotificationRow.status) == "pending")
             .values(status="sending")
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def done(self, notice_id: int, now: datetime, *, sent: bool | None) -> None:
-        table = NotificationRow.__table__  # type: ignore[attr-defined]
+        table = table_of(NotificationRow)
         if sent is None:
             values: dict[str, object] = {"status": "pending", "attempts": table.c.attempts + 1}
         else:
@@ -175,19 +179,19 @@ class SqlCheckoutPrefs:
         self._s = session
 
     async def coupon_of(self, user_id: int) -> int | None:
-        return await self._s.scalar(select(UserRow.coupon_id).where(UserRow.id == user_id))  # type: ignore[no-any-return]
+        return await self._s.scalar(select(UserRow.coupon_id).where(UserRow.id == user_id))
 
     async def set_coupon(self, user_id: int, coupon_id: int | None) -> None:
         await self._s.execute(
-            update(UserRow).where(UserRow.id == user_id).values(coupon_id=coupon_id)  # type: ignore[arg-type]
+            update(UserRow).where(col(UserRow.id) == user_id).values(coupon_id=coupon_id)
         )
 
     async def delivery_of(self, user_id: int) -> str | None:
-        return await self._s.scalar(select(UserRow.delivery).where(UserRow.id == user_id))  # type: ignore[no-any-return]
+        return await self._s.scalar(select(UserRow.delivery).where(UserRow.id == user_id))
 
     async def set_delivery(self, user_id: int, delivery: str) -> None:
         await self._s.execute(
-            update(UserRow).where(UserRow.id == user_id).values(delivery=delivery)  # type: ignore[arg-type]
+            update(UserRow).where(col(UserRow.id) == user_id).values(delivery=delivery)
         )
 
     async def abandoned_carts(self, idle_since: datetime, limit: int) -> list[int]:
@@ -195,22 +199,22 @@ class SqlCheckoutPrefs:
         it last changed, and who ordered nothing since."""
         last_change = (
             select(CartLineRow.user_id, func.max(CartLineRow.updated_at).label("changed"))
-            .group_by(CartLineRow.user_id)
+            .group_by(col(CartLineRow.user_id))
             .subquery()
         )
         last_order = (
             select(OrderRow.user_id, func.max(OrderRow.created_at).label("ordered"))
-            .group_by(OrderRow.user_id)
+            .group_by(col(OrderRow.user_id))
             .subquery()
         )
         rows = await self._s.execute(
             select(last_change.c.user_id)
-            .join(UserRow, UserRow.id == last_change.c.user_id)  # type: ignore[arg-type]
+            .join(UserRow, col(UserRow.id) == last_change.c.user_id)
             .outerjoin(last_order, last_order.c.user_id == last_change.c.user_id)
             .where(
                 last_change.c.changed < idle_since,
-                (UserRow.cart_reminded_at.is_(None))  # type: ignore[union-attr]
-                | (UserRow.cart_reminded_at < last_change.c.changed),  # type: ignore[operator]
+                (col(UserRow.cart_reminded_at).is_(None))
+                | (UserRow.cart_reminded_at < last_change.c.changed),
                 (last_order.c.ordered.is_(None)) | (last_order.c.ordered < last_change.c.changed),
             )
             .limit(limit)
@@ -219,5 +223,5 @@ class SqlCheckoutPrefs:
 
     async def mark_reminded(self, user_id: int, now: datetime) -> None:
         await self._s.execute(
-            update(UserRow).where(UserRow.id == user_id).values(cart_reminded_at=now)  # type: ignore[arg-type]
+            update(UserRow).where(col(UserRow.id) == user_id).values(cart_reminded_at=now)
         )

@@ -31,6 +31,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from bot.domain.flood import FloodCounts, FloodRule, Verdict
 from bot.services.drop_ports import Pacer
@@ -113,7 +114,9 @@ class RedisState:
         self._tasks: set[asyncio.Task[int]] = set()
         self.ui_health.on_up.append(self._move_back)
 
-    def bind(self, sessions: async_sessionmaker[AsyncSession], writer_lock: asyncio.Lock | None):
+    def bind(
+        self, sessions: async_sessionmaker[AsyncSession], writer_lock: asyncio.Lock | None
+    ) -> None:
         """The database the UI steps fall back to (the unit-of-work factory calls this)."""
         self._sessions = sessions
         self._writer_lock = writer_lock
@@ -157,9 +160,9 @@ class RedisState:
                     await self.client.set(key, value, ex=self.ui_ttl, nx=True)
                     await session.execute(
                         delete(ConversationStateRow).where(
-                            ConversationStateRow.user_id == row.user_id,  # type: ignore[arg-type]
-                            ConversationStateRow.chat_id == row.chat_id,  # type: ignore[arg-type]
-                            ConversationStateRow.updated_at == row.updated_at,  # type: ignore[arg-type]
+                            col(ConversationStateRow.user_id) == row.user_id,
+                            col(ConversationStateRow.chat_id) == row.chat_id,
+                            col(ConversationStateRow.updated_at) == row.updated_at,
                         )
                     )
                     moved += 1
@@ -177,7 +180,9 @@ class RedisState:
             log.info("moved %d conversation steps from the database back into Redis", moved)
         return moved
 
-    async def _fallback_write(self, ops: dict[tuple[int, int], tuple[UiState | None, datetime]]):
+    async def _fallback_write(
+        self, ops: dict[tuple[int, int], tuple[UiState | None, datetime]]
+    ) -> None:
         """Redis failed after the update committed: its steps go to the database instead."""
         if self._sessions is None:
             return
@@ -210,7 +215,7 @@ def _encode(state: UiState) -> bytes:
     return json.dumps({"s": state.state, "d": state.data}).encode()
 
 
-def _decode(raw: bytes | None) -> UiState | None:
+def _decode(raw: bytes | str | None) -> UiState | None:
     if raw is None:
         return None
     value = json.loads(raw)

@@ -10,10 +10,10 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
+from sqlmodel import col, select
 
 from bot.domain.cart import CartLine
 from bot.services.ports import BuyerProfile, StoredCartLine, UiState
@@ -28,13 +28,14 @@ from storage.tables import (
     UserRow,
     VariantRow,
 )
+from storage.types import rowcount, table_of
 
 
-def dialect_insert(session: AsyncSession, table: type) -> Insert:
+def dialect_insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows ``ON CONFLICT`` on both SQLite and PostgreSQL."""
-    name = session.get_bind().dialect.name
-    module = postgresql if name == "postgresql" else sqlite
-    return module.insert(table)  # type: ignore[no-any-return]
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 class SqlCartRepository:
@@ -44,10 +45,10 @@ class SqlCartRepository:
     async def lines(self, user_id: int) -> list[tuple[int, CartLine]]:
         rows = await self._s.execute(
             select(CartLineRow, VariantRow, ProductRow.name)
-            .join(VariantRow, VariantRow.id == CartLineRow.variant_id)  # type: ignore[arg-type]
-            .join(ProductRow, ProductRow.id == VariantRow.product_id)  # type: ignore[arg-type]
+            .join(VariantRow, col(VariantRow.id) == CartLineRow.variant_id)
+            .join(ProductRow, col(ProductRow.id) == VariantRow.product_id)
             .where(CartLineRow.user_id == user_id)
-            .order_by(CartLineRow.added_at, CartLineRow.id)
+            .order_by(col(CartLineRow.added_at), col(CartLineRow.id))
         )
         out = []
         for line, variant, product_name in rows.all():
@@ -70,15 +71,15 @@ class SqlCartRepository:
         return int(value or 0)
 
     async def add(self, user_id: int, variant_id: int, delta: int, cap: int, now: datetime) -> int:
-        table = CartLineRow.__table__  # type: ignore[attr-defined]
-        stmt = dialect_insert(self._s, CartLineRow).values(
+        table = table_of(CartLineRow)
+        first = dialect_insert(self._s, CartLineRow).values(
             user_id=user_id,
             variant_id=variant_id,
             quantity=min(delta, cap),
             added_at=now,
             updated_at=now,
         )
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        stmt = first.on_conflict_do_update(
             index_elements=["user_id", "variant_id"],
             set_={
                 "quantity": case(
@@ -92,18 +93,18 @@ class SqlCartRepository:
     async def set_quantity(self, line_id: int, quantity: int, now: datetime) -> None:
         await self._s.execute(
             update(CartLineRow)
-            .where(CartLineRow.id == line_id)  # type: ignore[arg-type]
+            .where(col(CartLineRow.id) == line_id)
             .values(quantity=quantity, updated_at=now)
         )
 
     async def remove(self, line_id: int) -> None:
-        await self._s.execute(delete(CartLineRow).where(CartLineRow.id == line_id))  # type: ignore[arg-type]
+        await self._s.execute(delete(CartLineRow).where(col(CartLineRow.id) == line_id))
 
     async def clear(self, user_id: int) -> int:
         result = await self._s.execute(
-            delete(CartLineRow).where(CartLineRow.user_id == user_id)  # type: ignore[arg-type]
+            delete(CartLineRow).where(col(CartLineRow.user_id) == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(rowcount(result) or 0)
 
 
 class SqlBuyerRepository:
@@ -127,10 +128,10 @@ class SqlBuyerRepository:
     ) -> BuyerProfile:
         """Create or refresh the buyer's row; skipped when this process wrote it moments ago."""
         seen = (first_name[:128], username, language_code)
-        cached = self._recent.get(user_id, seen)
+        cached: BuyerProfile | None = self._recent.get(user_id, seen)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        stmt = dialect_insert(self._s, UserRow).values(
+            return cached
+        first = dialect_insert(self._s, UserRow).values(
             id=user_id,
             first_name=first_name[:128],
             username=username,
@@ -138,7 +139,7 @@ class SqlBuyerRepository:
             created_at=now,
             last_seen_at=now,
         )
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        stmt = first.on_conflict_do_update(
             index_elements=["id"],
             set_={
                 "first_name": first_name[:128],
@@ -146,7 +147,7 @@ class SqlBuyerRepository:
                 "language_code": language_code,
                 "last_seen_at": now,
             },
-        ).returning(UserRow.locale)  # type: ignore[arg-type]
+        ).returning(col(UserRow.locale))
         locale = (await self._s.execute(stmt)).scalar_one()
         profile = BuyerProfile(user_id, first_name, language_code, locale, username)
         # Only once committed: a rolled-back first contact must be written again next time.
@@ -161,7 +162,7 @@ class SqlBuyerRepository:
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self._s.execute(
-            update(UserRow).where(UserRow.id == user_id).values(locale=locale)  # type: ignore[arg-type]
+            update(UserRow).where(col(UserRow.id) == user_id).values(locale=locale)
         )
         self._recent.forget(user_id)
 
@@ -174,16 +175,16 @@ class SqlUpdateLog:
         stmt = (
             dialect_insert(self._s, ProcessedUpdateRow)
             .values(update_id=update_id, processed_at=now)
-            .on_conflict_do_nothing(index_elements=["update_id"])  # type: ignore[attr-defined]
+            .on_conflict_do_nothing(index_elements=["update_id"])
         )
         result = await self._s.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def forget_before(self, cutoff: datetime) -> int:
         result = await self._s.execute(
-            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)  # type: ignore[arg-type]
+            delete(ProcessedUpdateRow).where(col(ProcessedUpdateRow.processed_at) < cutoff)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(rowcount(result) or 0)
 
 
 class SqlSearchLog:
@@ -218,7 +219,7 @@ class SqlUiStateStore:
             data=json.dumps(state.data),
             updated_at=now,
         )
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "chat_id"],
             set_={"state": state.state, "data": json.dumps(state.data), "updated_at": now},
         )
@@ -227,8 +228,8 @@ class SqlUiStateStore:
     async def clear(self, user_id: int, chat_id: int) -> None:
         await self._s.execute(
             delete(ConversationStateRow).where(
-                ConversationStateRow.user_id == user_id,  # type: ignore[arg-type]
-                ConversationStateRow.chat_id == chat_id,  # type: ignore[arg-type]
+                col(ConversationStateRow.user_id) == user_id,
+                col(ConversationStateRow.chat_id) == chat_id,
             )
         )
 

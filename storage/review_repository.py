@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import or_, select
 
 from bot.domain.invites import Invite, InviteStatus
 from bot.domain.reviews import ProductStanding, Review, ReviewStatus
@@ -21,9 +22,10 @@ from storage.order_tables import OrderRow
 from storage.read_cache import ReadCache
 from storage.tables import UserRow
 from storage.trust_tables import BuyerInviteRow, InviteCodeRow, ReviewAuditRow, ReviewRow
+from storage.types import rowcount, table_of
 
-_BI = BuyerInviteRow.__table__.c  # type: ignore[attr-defined]
-_REV = ReviewRow.__table__.c  # type: ignore[attr-defined]
+_BI = table_of(BuyerInviteRow).c
+_REV = table_of(ReviewRow).c
 #: Orders whose goods count as sold (paid and not given back in full).
 _SOLD = ("paid", "shipped", "delivered", "return_requested", "partially_refunded")
 
@@ -64,7 +66,7 @@ class SqlInviteReviewQueries:
     async def set_invite_code(self, user_id: int, code: str) -> bool:
         taken = await self._s.scalar(
             select(func.count()).where(
-                or_(InviteCodeRow.user_id == user_id, InviteCodeRow.code == code)  # type: ignore[arg-type]
+                or_(InviteCodeRow.user_id == user_id, InviteCodeRow.code == code)
             )
         )
         if taken:
@@ -75,7 +77,7 @@ class SqlInviteReviewQueries:
 
     async def inviter_by_code(self, code: str) -> int | None:
         found = await self._s.scalar(
-            select(InviteCodeRow.user_id).where(InviteCodeRow.code == code)  # type: ignore[arg-type]
+            select(InviteCodeRow.user_id).where(InviteCodeRow.code == code)
         )
         return int(found) if found is not None else None
 
@@ -105,7 +107,7 @@ class SqlInviteReviewQueries:
             )
             .values(order_id=order_id)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def due_buyer_invites(self, received_before: datetime, limit: int) -> list[Invite]:
         rows = await self._s.scalars(
@@ -125,7 +127,7 @@ class SqlInviteReviewQueries:
             .where(_BI.invitee_id == invitee_id, _BI.status == "pending")
             .values(status=status.value, reason=reason, rewarded_at=now)
         )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def rewards_of(self, inviter_id: int) -> int:
         return int(
@@ -190,7 +192,7 @@ class SqlInviteReviewQueries:
         product = await self._s.scalar(select(_REV.product_id).where(_REV.id == review_id))
         if product is not None:
             self._changed(int(product))
-        return bool(done.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(done))
 
     async def set_review_text(self, review_id: int, text: str) -> None:
         await self._update(review_id, text=text)
@@ -232,8 +234,9 @@ class SqlInviteReviewQueries:
 
     async def standing(self, product_id: int) -> ProductStanding:
         key = ("standing", product_id)
-        if self._cache is not None and (hit := self._cache.get(key)) is not None:
-            return hit  # type: ignore[no-any-return]
+        hit: ProductStanding | None = self._cache.get(key) if self._cache is not None else None
+        if hit is not None:
+            return hit
         visible = and_(_REV.product_id == product_id, _REV.status == "visible")
         count, total = (
             await self._s.execute(select(func.count(), func.sum(_REV.rating)).where(visible))

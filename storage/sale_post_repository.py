@@ -12,9 +12,10 @@ from bot.services.sale_ports import SalePostShown
 from storage.repositories import dialect_insert
 from storage.sale_repository import _sale
 from storage.sale_tables import FlashSaleRow, SalePostRow
+from storage.types import table_of
 
-_POST = SalePostRow.__table__.c  # type: ignore[attr-defined]
-_SALE = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
+_POST = table_of(SalePostRow).c
+_SALE = table_of(FlashSaleRow).c
 
 
 class SqlSalePostRepository:
@@ -34,9 +35,7 @@ class SqlSalePostRepository:
         stmt = dialect_insert(self._s, SalePostRow).values(
             sale_id=sale_id, chat_id=chat_id, created_at=now, **values
         )
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["sale_id", "chat_id"], set_=values
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=["sale_id", "chat_id"], set_=values)
         await self._s.execute(stmt)
 
     async def candidates(
@@ -67,7 +66,7 @@ class SqlSalePostRepository:
 
     async def shown(self, post_id: int, shown: SalePostShown, now: datetime) -> None:
         await self._s.execute(
-            update(SalePostRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(SalePostRow))
             .where(_POST.id == post_id)
             .values(
                 shown_left=shown.left,
@@ -79,7 +78,5 @@ class SqlSalePostRepository:
 
     async def close(self, post_id: int) -> None:
         await self._s.execute(
-            update(SalePostRow.__table__)  # type: ignore[attr-defined]
-            .where(_POST.id == post_id)
-            .values(closed=True)
+            update(table_of(SalePostRow)).where(_POST.id == post_id).values(closed=True)
         )

@@ -14,12 +14,13 @@ from storage.read_cache import ReadCache
 from storage.repositories import dialect_insert
 from storage.sale_tables import FlashSaleRow, SaleBuyerRow, SaleClaimRow, SaleWatchRow
 from storage.tables import VariantRow
+from storage.types import rowcount, table_of
 
-_SALE = FlashSaleRow.__table__.c  # type: ignore[attr-defined]
-_CLAIM = SaleClaimRow.__table__.c  # type: ignore[attr-defined]
-_BUYER = SaleBuyerRow.__table__.c  # type: ignore[attr-defined]
-_WATCH = SaleWatchRow.__table__.c  # type: ignore[attr-defined]
-_VARIANT = VariantRow.__table__.c  # type: ignore[attr-defined]
+_SALE = table_of(FlashSaleRow).c
+_CLAIM = table_of(SaleClaimRow).c
+_BUYER = table_of(SaleBuyerRow).c
+_WATCH = table_of(SaleWatchRow).c
+_VARIANT = table_of(VariantRow).c
 _HELD = ("reserved", "paid")
 
 
@@ -105,28 +106,28 @@ class SqlSaleRepository:
 
     async def set_stock(self, sale_id: int, stock: int) -> bool:
         result = await self._s.execute(
-            update(FlashSaleRow.__table__).where(_SALE.id == sale_id).values(stock=stock)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow)).where(_SALE.id == sale_id).values(stock=stock)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def stop(self, sale_id: int) -> bool:
         result = await self._s.execute(
-            update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow))
             .where(_SALE.id == sale_id, _SALE.active.is_(True))
             .values(active=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def _count_sale(self, sale_id: int, delta: int) -> None:
         await self._s.execute(
-            update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow))
             .where(_SALE.id == sale_id)
             .values(claimed=_SALE.claimed + delta)
         )
 
     async def _count_buyer(self, sale_id: int, user_id: int, delta: int) -> None:
         await self._s.execute(
-            update(SaleBuyerRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(SaleBuyerRow))
             .where(_BUYER.sale_id == sale_id, _BUYER.user_id == user_id)
             .values(count=_BUYER.count + delta)
         )
@@ -138,7 +139,7 @@ class SqlSaleRepository:
             where += [_SALE.active.is_(True), _SALE.starts_at <= live_at, _SALE.ends_at > live_at]
         counted = (
             await self._s.execute(
-                update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+                update(table_of(FlashSaleRow))
                 .where(*where)
                 .values(claimed=_SALE.claimed + 1)
                 .returning(_SALE.per_buyer, _SALE.variant_id)
@@ -147,10 +148,10 @@ class SqlSaleRepository:
         if counted is None:
             return False
         per_buyer, variant_id = int(counted[0]), int(counted[1])
-        mine = dialect_insert(self._s, SaleBuyerRow).values(
+        first = dialect_insert(self._s, SaleBuyerRow).values(
             sale_id=sale_id, user_id=user_id, count=1
         )
-        mine = mine.on_conflict_do_update(  # type: ignore[attr-defined]
+        mine = first.on_conflict_do_update(
             index_elements=["sale_id", "user_id"],
             set_={"count": _BUYER.count + 1},
             where=_BUYER.count < per_buyer,
@@ -159,11 +160,11 @@ class SqlSaleRepository:
             await self._count_sale(sale_id, -1)
             return False
         unit = await self._s.execute(
-            update(VariantRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(VariantRow))
             .where(_VARIANT.id == variant_id, _VARIANT.stock >= 1)
             .values(stock=_VARIANT.stock - 1)
         )
-        if not unit.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(unit):
             await self._count_sale(sale_id, -1)
             await self._count_buyer(sale_id, user_id, -1)
             return False
@@ -197,16 +198,16 @@ class SqlSaleRepository:
 
     async def attach_order(self, claim_id: int, order_id: int) -> None:
         await self._s.execute(
-            update(SaleClaimRow.__table__).where(_CLAIM.id == claim_id).values(order_id=order_id)  # type: ignore[attr-defined]
+            update(table_of(SaleClaimRow)).where(_CLAIM.id == claim_id).values(order_id=order_id)
         )
 
     async def pay(self, claim_id: int) -> bool:
         result = await self._s.execute(
-            update(SaleClaimRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(SaleClaimRow))
             .where(_CLAIM.id == claim_id, _CLAIM.status == "reserved")
             .values(status="paid")
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def retake(self, claim_id: int, now: datetime) -> bool:
         claim = await self.claim_of(claim_id)
@@ -215,11 +216,11 @@ class SqlSaleRepository:
         if not await self._take_units(claim.sale_id, claim.user_id, live_at=None):
             return False
         result = await self._s.execute(
-            update(SaleClaimRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(SaleClaimRow))
             .where(_CLAIM.id == claim_id, _CLAIM.status == "expired")
             .values(status="paid", closed_at=None)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if rowcount(result):
             return True
         await self._give_units(claim.sale_id, claim.user_id)
         return False
@@ -229,7 +230,7 @@ class SqlSaleRepository:
         await self._count_sale(sale_id, -1)
         await self._count_buyer(sale_id, user_id, -1)
         await self._s.execute(
-            update(VariantRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(VariantRow))
             .where(_VARIANT.id == variant_id)
             .values(stock=_VARIANT.stock + 1)
         )
@@ -237,7 +238,7 @@ class SqlSaleRepository:
     async def release(self, claim_id: int, status: str, now: datetime) -> bool:
         released = (
             await self._s.execute(
-                update(SaleClaimRow.__table__)  # type: ignore[attr-defined]
+                update(table_of(SaleClaimRow))
                 .where(_CLAIM.id == claim_id, _CLAIM.status.in_(_HELD))
                 .values(status=status, closed_at=now)
                 .returning(_CLAIM.sale_id, _CLAIM.user_id)
@@ -261,8 +262,8 @@ class SqlSaleRepository:
         stmt = dialect_insert(self._s, SaleWatchRow).values(
             sale_id=sale_id, user_id=user_id, kind=kind, created_at=now
         )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["sale_id", "user_id", "kind"])  # type: ignore[attr-defined]
-        return bool((await self._s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        stmt = stmt.on_conflict_do_nothing(index_elements=["sale_id", "user_id", "kind"])
+        return bool(rowcount(await self._s.execute(stmt)))
 
     async def watchers(self, sale_id: int, kind: str) -> list[int]:
         rows = await self._s.execute(
@@ -281,7 +282,7 @@ class SqlSaleRepository:
             .scalar_subquery()
         )
         rows = await self._s.execute(
-            delete(SaleWatchRow.__table__)  # type: ignore[attr-defined]
+            delete(table_of(SaleWatchRow))
             .where(_WATCH.sale_id == sale_id, _WATCH.kind == kind, _WATCH.user_id.in_(some))
             .returning(_WATCH.user_id)
         )
@@ -307,8 +308,8 @@ class SqlSaleRepository:
     async def mark_alert(self, sale_id: int, kind: str) -> bool:
         column = _SALE.soon_alerted if kind == "soon" else _SALE.start_alerted
         result = await self._s.execute(
-            update(FlashSaleRow.__table__)  # type: ignore[attr-defined]
+            update(table_of(FlashSaleRow))
             .where(_SALE.id == sale_id, column.is_(False))
             .values({column.name: True})
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))

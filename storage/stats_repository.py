@@ -28,15 +28,16 @@ from bot.services.stats_ports import (
 from storage.admin_tables import InteractionRow
 from storage.order_tables import OrderLineRow, OrderRow
 from storage.tables import VariantRow
+from storage.types import table_of
 
-_O = OrderRow.__table__.c  # type: ignore[attr-defined]
-_L = OrderLineRow.__table__.c  # type: ignore[attr-defined]
-_I = InteractionRow.__table__.c  # type: ignore[attr-defined]
-_V = VariantRow.__table__.c  # type: ignore[attr-defined]
+_O = table_of(OrderRow).c
+_L = table_of(OrderLineRow).c
+_I = table_of(InteractionRow).c
+_V = table_of(VariantRow).c
 
 
 def _has_lines() -> ColumnElement[bool]:
-    line = OrderLineRow.__table__.alias("any_line")  # type: ignore[attr-defined]
+    line = table_of(OrderLineRow).alias("any_line")
     return exists().where(line.c.order_id == _O.id)
 
 
@@ -116,7 +117,7 @@ class SqlStatsRepository:
         units = func.sum(_L.quantity)
         rows = await self._s.execute(
             select(_L.product_id, func.max(_L.name), _O.currency, units, revenue)
-            .select_from(OrderLineRow.__table__.join(OrderRow.__table__, _L.order_id == _O.id))  # type: ignore[attr-defined]
+            .select_from(table_of(OrderLineRow).join(table_of(OrderRow), _L.order_id == _O.id))
             .where(_paid_in(start, end))
             .group_by(_L.product_id, _O.currency)
             .order_by(_O.currency, revenue.desc(), units.desc(), _L.product_id)
@@ -190,7 +191,7 @@ class SqlStatsRepository:
         rows = await self._s.execute(
             select(_L.order_id, _V.sku, _L.variant_id, _L.quantity)
             .select_from(
-                OrderLineRow.__table__.outerjoin(VariantRow.__table__, _V.id == _L.variant_id)  # type: ignore[attr-defined]
+                table_of(OrderLineRow).outerjoin(table_of(VariantRow), _V.id == _L.variant_id)
             )
             .where(_L.order_id.in_(order_ids))
             .order_by(_L.order_id, _L.id)

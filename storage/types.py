@@ -1,13 +1,15 @@
-"""Column types shared by the tables."""
+"""Column types shared by the tables, and typed access to what SQLModel and SQLAlchemy type
+loosely (a table class's Core ``Table``, the row count of an UPDATE or DELETE)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, Table
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -29,9 +31,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def table_of(row: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a SQLModel table class (SQLModel does not declare ``__table__``)."""
+    table: Table = row.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched. ``AsyncSession.execute`` is typed as returning
+    a plain ``Result``; for these statements it is a ``CursorResult``, which has the count."""
+    return cast(CursorResult[Any], result).rowcount

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.interests import InteractionKind
 from storage.admin_tables import InteractionRow
+from storage.types import table_of
 
 #: Paging back and forth over the same card is one view, not ten.
 VIEW_DEDUP = timedelta(minutes=30)
@@ -33,7 +34,7 @@ VIEW_DEDUP = timedelta(minutes=30)
 _REMEMBERED = 50_000
 
 View = tuple[int, int, datetime]
-_I = InteractionRow.__table__.c  # type: ignore[attr-defined]
+_I = table_of(InteractionRow).c
 
 
 class ViewBuffer:

@@ -136,7 +136,7 @@ class DropSender:
         """Start (in the background) every drop that is sending and not running here."""
         async with self.uows() as uow:
             ids = await uow.drops.sending()
-        started = []
+        started: list[int] = []
         if self._stopping.is_set():
             return started
         for drop_id in ids:

@@ -38,8 +38,9 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
     p = notice.params
     order = p.get("order")
     money = ""
-    if isinstance(p.get("amount"), int) and isinstance(p.get("currency"), str):
-        money = tx.money(Money(int(p["amount"]), str(p["currency"])))  # type: ignore[call-overload]
+    amount, currency = p.get("amount"), p.get("currency")
+    if isinstance(amount, int) and isinstance(currency, str):
+        money = tx.money(Money(int(amount), currency))
     values = {k: v for k, v in p.items() if k not in ("amount", "currency")}
     text = tx.t(f"notice.{notice.kind}", total=money, **values)
     if notice.kind == "order_shipped" and p.get("tracking"):

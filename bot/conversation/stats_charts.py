@@ -16,9 +16,11 @@ from datetime import date
 from functools import cache
 
 from matplotlib import font_manager
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import MaxNLocator
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ def stats_png(
             line_axes = axes.twinx()
             line_axes.plot(x, orders, color=_LINE, marker="o", markersize=3, label=use.orders)
             line_axes.set_ylim(bottom=0, top=max(1, max(orders, default=0)) * 1.15)
-            line_axes.yaxis.get_major_locator().set_params(integer=True)
+            _integer_ticks(line_axes.yaxis)
             line_axes.set_ylabel(use.orders, family=family)
             handles = axes.get_legend_handles_labels()
             more = line_axes.get_legend_handles_labels()
@@ -133,8 +135,16 @@ def stats_png(
     funnel_axes.set_xlim(0, top * 1.15)
     for row, value in zip(rows, funnel, strict=True):
         funnel_axes.text(value + top * 0.01, row, str(value), va="center", family=family)
-    funnel_axes.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(funnel_axes.xaxis)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def _integer_ticks(axis: Axis) -> None:
+    """Counts get whole-number ticks. A linear axis's default locator (``AutoLocator``) is a
+    ``MaxNLocator``; only that kind takes ``integer``."""
+    locator = axis.get_major_locator()
+    assert isinstance(locator, MaxNLocator)
+    locator.set_params(integer=True)

@@ -99,7 +99,9 @@ def similarities(
 
 def decayed(kind: InteractionKind, at: datetime, now: datetime) -> float:
     age = max((now - at).total_seconds(), 0.0)
-    return weight(kind) * 0.5 ** (age / AFFINITY_HALF_LIFE.total_seconds())
+    # float ** float is typed Any (a negative base gives a complex); this base is positive.
+    decay: float = 0.5 ** (age / AFFINITY_HALF_LIFE.total_seconds())
+    return weight(kind) * decay
 
 
 def category_affinity(touches: Iterable[Touch], now: datetime) -> dict[int, float]:

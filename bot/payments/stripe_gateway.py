@@ -9,9 +9,13 @@ an idempotency key derived from our own row ids, so a retry after a lost answer 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
+
+if TYPE_CHECKING:
+    from stripe.params import RefundCreateParams
+    from stripe.params.checkout import SessionCreateParams
 
 from bot.domain.money import Money
 from bot.services.payment_port import CheckoutLink, LinkItem, PaymentError
@@ -35,7 +39,7 @@ class StripeGateway:
         )
 
     async def close(self) -> None:
-        await self._http.close_async()
+        await self._http.close_async()  # type: ignore[no-untyped-call]  # untyped in the SDK
 
     async def _do(self, call: Any) -> Any:
         try:
@@ -48,10 +52,10 @@ class StripeGateway:
     async def refund(
         self, *, charge_id: str | None, payment_intent: str | None, amount: Money, key: str
     ) -> str:
-        params: dict[str, Any] = {"amount": amount.amount}
+        params: RefundCreateParams = {"amount": amount.amount}
         if charge_id:
             params["charge"] = charge_id
-        else:
+        elif payment_intent is not None:  # the SDK leaves a None out of the request anyway
             params["payment_intent"] = payment_intent
         refund = await self._do(
             self.client.v1.refunds.create_async(params=params, options={"idempotency_key": key})
@@ -70,7 +74,7 @@ class StripeGateway:
         cancel_url: str,
         key: str,
     ) -> CheckoutLink:
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {

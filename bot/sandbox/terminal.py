@@ -197,7 +197,11 @@ class Session:
             "street_line2": "",
             "post_code": "94105",
         }
-        info = {"name": "Sandbox Buyer", "phone_number": "+15550100", "shipping_address": address}
+        info: dict[str, object] = {
+            "name": "Sandbox Buyer",
+            "phone_number": "+15550100",
+            "shipping_address": address,
+        }
         await self._settle(self.chat.pay(invoice, order_info=info))
         for _ in range(20):  # the pre-checkout and the payment follow as their own updates
             await asyncio.sleep(0.1)

@@ -98,8 +98,8 @@ def pin_response_models() -> None:
     """
     if not _pinned_response_models:
         _pinned_response_models.extend(
-            Response[m.__returning__]
-            for m in _METHODS_USED  # type: ignore[name-defined]
+            Response[m.__returning__]  # type: ignore[name-defined]  # a value, not a type
+            for m in _METHODS_USED
         )
 
 

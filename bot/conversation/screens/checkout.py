@@ -65,8 +65,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 class _Place(Protocol):
-    name: str
-    address: str
+    """A pickup point, the shop's or a group-buy leader's (both frozen dataclasses)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def address(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,7 +239,7 @@ async def _post_to_chat(turn: Turn, creator: Creator, words: list[str]) -> None:
             turn.say(tx.t("creator.link.no_product"))
             return
         product_id = product.id
-    params = {"target": target, "product": product_id, "locale": tx.locale}
+    params: dict[str, object] = {"target": target, "product": product_id, "locale": tx.locale}
     await turn.uow.notices.add(creator.user_id, POST_NOTICE, params, turn.now)
     turn.outbox_dirty = True
     turn.say(tx.t("creator.post.queued", chat=words[0]))

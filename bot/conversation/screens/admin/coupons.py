@@ -187,7 +187,7 @@ async def kind_pressed(turn: Turn, role: Role, number: int, _: int) -> None:
         return
     turn.answer()
     kind = _KINDS[number - 1]
-    data = {"code": str(st.data["code"]), "kind": kind.value}
+    data: dict[str, int | str] = {"code": str(st.data["code"]), "kind": kind.value}
     if kind is CouponKind.FREE_SHIPPING:
         await _ask_option(turn, role, data, 0)
         return
@@ -344,13 +344,13 @@ async def coupon_command(turn: Turn, role: Role, args: str) -> None:
         turn.say(text, keyboard)
     elif word in ("off", "disable"):
         code = rest.strip().upper()
-        coupon = await turn.uow.coupons.by_code(code) if code else None
-        if coupon is None:
+        found = await turn.uow.coupons.by_code(code) if code else None
+        if found is None:
             turn.say(turn.tx.t("ac.cp.no_such", code=rest.strip()[:32]))
             return
-        if not coupon.active:
-            turn.say(turn.tx.t("ac.cp.disabled", code=coupon.code))
+        if not found.active:
+            turn.say(turn.tx.t("ac.cp.disabled", code=found.code))
             return
-        turn.say(*_confirm_disable(turn, coupon))  # the same Yes as the list's button
+        turn.say(*_confirm_disable(turn, found))  # the same Yes as the list's button
     else:
         turn.say(turn.tx.t("ac.cp.usage"))

@@ -101,12 +101,15 @@ async def _run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
+    print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.", flush=True)
     await stop.wait()
-    await background.stop()  # drops first, while the bot session is open
+    # Nothing fetched from here on; the updates fetched finish and deliver their replies (at
+    # most 25 s; what does not finish stays in the inbox for the next start).
+    await poller.finish()
     if webhooks is not None:
         await webhooks.stop()
-    await poller.stop()
+    await background.stop()  # drops, the outbox and the scheduler, while the session is open
+    await poller.stop()  # closes the Telegram session
     await app.close()
     return 0
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     #: Where `storefront webhook` listens (behind the HTTPS proxy that WEBHOOK_URL names).
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=0, le=65535)
+    #: `storefront run`: updates done in the polling inbox are kept this long, then pruned.
+    inbox_keep_hours: int = Field(default=24, ge=1, le=24 * 30)
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

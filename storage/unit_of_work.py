@@ -17,6 +17,7 @@ from storage.coupon_repository import SqlCouponRepository
 from storage.drop_repository import SqlDropRepository
 from storage.engine import make_sessionmaker
 from storage.group_repository import SqlGroupBuyRepository
+from storage.inbox_repository import SqlUpdateInbox
 from storage.interest_repository import SqlInterestRepository
 from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     audit: SqlAuditLog
     interests: SqlInterestRepository
     stats: SqlStatsRepository
+    inbox: SqlUpdateInbox
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -104,6 +106,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(session)
         self.interests = SqlInterestRepository(session, factory.views)
         self.stats = SqlStatsRepository(session)
+        self.inbox = SqlUpdateInbox(session)
         return self
 
     async def __aexit__(

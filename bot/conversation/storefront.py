@@ -18,6 +18,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from bot.conversation.callbacks import Action, decode, row_id
@@ -69,7 +70,7 @@ from bot.domain import invites as invite_rules
 from bot.domain.catalog import MediaKind
 from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
-from bot.services.ports import StorageUnavailable, UnitOfWorkFactory
+from bot.services.ports import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,10 @@ class Storefront:
         self.redelivered = redelivered
         #: Updates come from the polling inbox: a committed update's replies are stored with it.
         self.inbox = False
+        #: Writes that go along with an update's commit (the polling inbox marks the updates
+        #: whose replies were delivered meanwhile as done in it): entered just before the
+        #: commit, left with the commit's exception if it failed.
+        self.ride_along: Callable[[UnitOfWork], AbstractAsyncContextManager[None]] | None = None
         self.config = config or ShopConfig()
         self.clock = clock
         self.card = card
@@ -266,7 +271,11 @@ class Storefront:
                 if self.inbox:  # the replies commit with the update (see the module docstring)
                     kept = dump_replies(KeptReplies(turn.replies, receipt))
                     await uow.inbox.handled(event.update_id, kept, now)
-                await uow.commit()
+                if self.ride_along is None:
+                    await uow.commit()
+                else:
+                    async with self.ride_along(uow):
+                        await uow.commit()
                 if receipt is not None:
                     self._receipts[event.update_id] = receipt
                 if turn.outbox_dirty:

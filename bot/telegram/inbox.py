@@ -13,7 +13,8 @@ An update's row is closed in one of two ways:
   (``Storefront.inbox``); once they were delivered, a small write marks it done;
 - it commits nothing (cards paged in place, a redelivery, an apology): the small write after
   delivery marks it done. Handling such an update again changes nothing.
-The small writes are grouped (one write for whatever finished while the last one ran).
+The marks of the second step go along with the next update's commit (``Storefront.ride_along``)
+when one comes within 50 ms, else in one grouped write of their own.
 
 What a process that dies (kill -9, power) leaves, and what the next start does:
 (a) stored, not handled (or its transaction never committed): handled as if new.
@@ -45,10 +46,11 @@ False acknowledges and drops the update (its row is marked done, nothing handled
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +59,7 @@ from bot.conversation.reply_codec import load_replies
 from bot.conversation.storefront import Storefront
 from bot.logs import log_context
 from bot.services.inbox_ports import InboxDone
-from bot.services.ports import StorageUnavailable
+from bot.services.ports import StorageUnavailable, UnitOfWork
 from bot.telegram.lanes import DEFAULT_WORKERS, ChatLanes, lane_key
 from bot.telegram.metrics import ShopMetrics
 from bot.telegram.webhook import update_kind
@@ -70,6 +72,9 @@ MAX_ATTEMPTS = 5
 _PAGE = 500
 #: Longest pause between two probes of an unreachable database, or two tries of an update.
 _MAX_PAUSE = 30.0
+#: How long a row finished waits for an update's commit to take its mark along before it is
+#: written on its own.
+_GRACE = 0.05
 
 Process = Callable[[dict[str, Any]], Awaitable[None]]
 Admit = Callable[[dict[str, Any]], Awaitable[bool]]
@@ -118,6 +123,7 @@ class Inbox:
         self._active: set[int] = set()
         self._told: set[int] = set()
         storefront.on_update_done.append(self._storefront_done)
+        storefront.ride_along = self._done.ride
         self._online = asyncio.Event()
         self._online.set()
         self._probe: asyncio.Task[None] | None = None
@@ -369,8 +375,10 @@ class Inbox:
 
 
 class _DoneWriter:
-    """Marks rows done in grouped writes: whatever finished while the last write ran goes in
-    the next one. A failed write is tried again (with a pause) until it succeeds."""
+    """Marks rows done. Under load the marks go along with the next update's commit
+    (``ride``: no write of their own, and the window between delivering an update and marking
+    it done lasts one transaction); what no commit took within ``_GRACE`` is written in one
+    grouped write. A failed write is tried again (with a pause) until it succeeds."""
 
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
@@ -383,12 +391,35 @@ class _DoneWriter:
 
     def add(self, outcome: InboxDone) -> None:
         self._waiting[outcome.update_id] = outcome
+        self._kick()
+
+    def _kick(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="inbox-done")
 
-    async def _run(self) -> None:
+    @contextlib.asynccontextmanager
+    async def ride(self, uow: UnitOfWork) -> AsyncIterator[None]:
+        """Around an update's commit (``Storefront.ride_along``): the marks waiting go in
+        its transaction, and come back to wait if it fails."""
+        if not self._waiting:
+            yield
+            return
+        batch, self._waiting = list(self._waiting.values()), {}
+        try:
+            await uow.inbox.done(batch, self._inbox.storefront.clock())
+            yield
+        except BaseException:
+            for outcome in batch:
+                self._waiting.setdefault(outcome.update_id, outcome)
+            self._kick()
+            raise
+
+    async def _run(self, grace: float = _GRACE) -> None:
         failures = 0
         while self._waiting:
+            await asyncio.sleep(grace)  # an update's commit may take them along meanwhile
+            if not self._waiting:
+                return
             batch, self._waiting = list(self._waiting.values()), {}
             try:
                 async with self._inbox.uows() as uow:
@@ -406,7 +437,7 @@ class _DoneWriter:
     async def flush(self, timeout: float) -> bool:
         """Until everything added is written (False if ``timeout`` ran out first)."""
         if self._waiting and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._run(), name="inbox-done")
+            self._task = asyncio.create_task(self._run(grace=0), name="inbox-done")
         if self._task is None:
             return True
         done, _ = await asyncio.wait({self._task}, timeout=timeout)

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 25.0
 #: Fetching pauses while this many updates wait in the inbox's lanes (they are stored, so
 #: nothing is lost; Telegram keeps the rest), and resumes below ``_RESUME_BELOW``.
-_HIGH_WATER = 1000
-_RESUME_BELOW = 500
+_HIGH_WATER = 200
+_RESUME_BELOW = 100
 
 
 class PollingBot(Protocol):

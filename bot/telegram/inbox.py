@@ -262,14 +262,12 @@ class Inbox:
                 row.attempts += 1
                 self.metrics.updates.labels(kind, "unavailable").inc()
                 if row.attempts >= MAX_ATTEMPTS:
-                    log.critical(
-                        "update %s failed %d times with the database unreachable; given up, "
-                        "needs a person: %s",
-                        row.update_id,
-                        row.attempts,
-                        exc,
+                    self._give_up(
+                        row,
+                        f"database unreachable {row.attempts} times: {exc}",
+                        kind,
+                        level=logging.CRITICAL,  # a payment among these needs a person
                     )
-                    self._give_up(row, f"database unreachable: {exc}", kind, logged=True)
                     return
                 log.warning(
                     "update %s not handled, the database is unreachable (try %d of %d); it "
@@ -285,13 +283,7 @@ class Inbox:
                 continue
             except Exception as exc:
                 row.attempts += 1
-                log.error(
-                    "update %s could never be handled (%s); given up, marked done with its error",
-                    row.update_id,
-                    type(exc).__name__,
-                    exc_info=exc,
-                )
-                self._give_up(row, f"{type(exc).__name__}: {exc}", kind)
+                self._give_up(row, f"{type(exc).__name__}: {exc}", kind, exc=exc)
                 return
             self.metrics.updates.labels(kind, "ok").inc()
             self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
@@ -324,20 +316,32 @@ class Inbox:
             )
             await self.storefront.finish_replay(row.update_id, kept, delivered=delivered)
         except Exception as exc:
-            log.error("stored replies of update %s could not be sent", row.update_id, exc_info=exc)
-            self._give_up(row, f"replay: {type(exc).__name__}: {exc}", kind)
+            self._give_up(row, f"stored replies: {type(exc).__name__}: {exc}", kind, exc=exc)
             return
         self.replayed += 1
         self.metrics.replayed.inc()
         self._done.add(InboxDone(row.update_id))
 
-    def _give_up(self, row: _Row, error: str, kind: str, *, logged: bool = False) -> None:
-        """A poison update: done with its error, never tried again."""
+    def _give_up(
+        self,
+        row: _Row,
+        error: str,
+        kind: str,
+        *,
+        exc: BaseException | None = None,
+        level: int = logging.ERROR,
+    ) -> None:
+        """A poison update: done with its error, counted, never tried again."""
         self.poisoned += 1
         self.metrics.poison.labels(kind).inc()
         self.metrics.updates.labels(kind, "error").inc()
-        if not logged:
-            log.warning("poison update %s given up: %s", row.update_id, error[:300])
+        log.log(
+            level,
+            "poison update %s given up (marked done with its error, never tried again): %s",
+            row.update_id,
+            error[:300],
+            exc_info=exc,
+        )
         self._done.add(InboxDone(row.update_id, error=error[:500], attempts=row.attempts))
 
     async def _note_failure(self, row: _Row, error: str) -> None:

@@ -79,10 +79,10 @@ async def _run(settings: Settings) -> int:
         return _fail(str(exc))
     background = Background(app)
     webhooks = None
+    poller = make_polling(
+        settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
+    )
     try:
-        poller = make_polling(
-            settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
-        )
         await poller.start()
         background.attach(poller.sender())
         routes = stripe_routes_for(app)
@@ -94,6 +94,8 @@ async def _run(settings: Settings) -> int:
             )
             await webhooks.start()
     except Exception as exc:
+        with contextlib.suppress(Exception):
+            await poller.stop()
         await app.close()
         return _fail(f"could not start the bot: {exc}")
     background.start()

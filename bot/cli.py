@@ -73,6 +73,11 @@ async def _run(settings: Settings) -> int:
             "set BOT_TOKEN (from @BotFather) in .env or the environment, "
             "or try `storefront sandbox`, which needs no token."
         )
+    # From here a SIGTERM is a graceful stop, even one that comes while the bot starts.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         app = await build_app(settings)
     except SchemaBehind as exc:
@@ -99,10 +104,6 @@ async def _run(settings: Settings) -> int:
         await app.close()
         return _fail(f"could not start the bot: {exc}")
     background.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.", flush=True)
     await stop.wait()
     # Nothing fetched from here on; the updates fetched finish and deliver their replies (at

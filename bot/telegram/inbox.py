@@ -46,11 +46,10 @@ False acknowledges and drops the update (its row is marked done, nothing handled
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +58,8 @@ from bot.conversation.reply_codec import load_replies
 from bot.conversation.storefront import Storefront
 from bot.logs import log_context
 from bot.services.inbox_ports import InboxDone
-from bot.services.ports import StorageUnavailable, UnitOfWork
+from bot.services.ports import StorageUnavailable
+from bot.telegram.inbox_done import DoneMarks
 from bot.telegram.lanes import DEFAULT_WORKERS, ChatLanes, lane_key
 from bot.telegram.metrics import ShopMetrics
 from bot.telegram.webhook import update_kind
@@ -72,9 +72,6 @@ MAX_ATTEMPTS = 5
 _PAGE = 500
 #: Longest pause between two probes of an unreachable database, or two tries of an update.
 _MAX_PAUSE = 30.0
-#: How long a row finished waits for an update's commit to take its mark along before it is
-#: written on its own.
-_GRACE = 0.05
 
 Process = Callable[[dict[str, Any]], Awaitable[None]]
 Admit = Callable[[dict[str, Any]], Awaitable[bool]]
@@ -116,7 +113,7 @@ class Inbox:
         self.admit = admit
         self.metrics = metrics or ShopMetrics()
         self.lanes: ChatLanes[_Row] = ChatLanes(self._work, workers=workers, name="inbox")
-        self._done = _DoneWriter(self)
+        self._done = DoneMarks(self.uows, storefront.clock)
         #: Updates in the lanes (submitted, not finished): a refetch of one is not new.
         self._queued: set[int] = set()
         #: Updates being handled, and those of them the storefront said it finished.
@@ -376,79 +373,6 @@ class Inbox:
             log.info("the database answers again; handling updates")
             self._online.set()
             return
-
-
-class _DoneWriter:
-    """Marks rows done. Under load the marks go along with the next update's commit
-    (``ride``: no write of their own, and the window between delivering an update and marking
-    it done lasts one transaction); what no commit took within ``_GRACE`` is written in one
-    grouped write. A failed write is tried again (with a pause) until it succeeds."""
-
-    def __init__(self, inbox: Inbox) -> None:
-        self._inbox = inbox
-        self._waiting: dict[int, InboxDone] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def pending(self) -> int:
-        return len(self._waiting)
-
-    def add(self, outcome: InboxDone) -> None:
-        self._waiting[outcome.update_id] = outcome
-        self._kick()
-
-    def _kick(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="inbox-done")
-
-    @contextlib.asynccontextmanager
-    async def ride(self, uow: UnitOfWork) -> AsyncIterator[None]:
-        """Around an update's commit (``Storefront.ride_along``): the marks waiting go in
-        its transaction, and come back to wait if it fails."""
-        if not self._waiting:
-            yield
-            return
-        batch, self._waiting = list(self._waiting.values()), {}
-        try:
-            await uow.inbox.done(batch, self._inbox.storefront.clock())
-            yield
-        except BaseException:
-            for outcome in batch:
-                self._waiting.setdefault(outcome.update_id, outcome)
-            self._kick()
-            raise
-
-    async def _run(self, grace: float = _GRACE) -> None:
-        failures = 0
-        while self._waiting:
-            await asyncio.sleep(grace)  # an update's commit may take them along meanwhile
-            if not self._waiting:
-                return
-            batch, self._waiting = list(self._waiting.values()), {}
-            try:
-                async with self._inbox.uows() as uow:
-                    await uow.inbox.done(batch, self._inbox.storefront.clock())
-                    await uow.commit()
-            except Exception as exc:
-                for outcome in batch:
-                    self._waiting.setdefault(outcome.update_id, outcome)
-                failures += 1
-                log.warning("could not mark %d update(s) done (%s); trying again", len(batch), exc)
-                await asyncio.sleep(_pause(failures))
-            else:
-                failures = 0
-
-    async def flush(self, timeout: float) -> bool:
-        """Until everything added is written (False if ``timeout`` ran out first)."""
-        if self._waiting and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._run(grace=0), name="inbox-done")
-        if self._task is None:
-            return True
-        done, _ = await asyncio.wait({self._task}, timeout=timeout)
-        if not done:
-            self._task.cancel()
-            return False
-        return not self._waiting
 
 
 def _parse(payload: str) -> dict[str, Any] | None:

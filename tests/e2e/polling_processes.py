@@ -193,7 +193,7 @@ async def prepared_shop(
         card = await _card(shop, chat, "konjac")
         await shop.press(chat, card, "⚡ Buy now")
         await shop.press(chat, chat.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
-        chat.pay(_invoice(chat), order_info=US, shipping_option_id="us-standard")
+        chat.pay(_invoice(chat), order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
 
     began = time.monotonic()
     try:

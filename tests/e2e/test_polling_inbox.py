@@ -116,7 +116,7 @@ async def _outcome(
             .group_by(OrderRow.user_id)
         )
         per_buyer = dict(rows.all())
-        stock = await conn.scalar(select(VariantRow.stock).where(VariantRow.sku == "KJ-10"))  # type: ignore[arg-type]
+        stock = await conn.scalar(select(VariantRow.stock).where(VariantRow.sku == "KJ-10"))  # type: ignore[arg-type,call-overload]
         backups = await conn.scalar(
             select(func.count())
             .select_from(NotificationRow)

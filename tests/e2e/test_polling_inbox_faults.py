@@ -137,7 +137,7 @@ async def test_the_database_goes_away_mid_update_it_waits_in_the_inbox_then_coun
         async with direct.connect() as conn:
             lines = (
                 await conn.execute(
-                    select(CartLineRow.quantity).where(CartLineRow.user_id == 7004)  # type: ignore[arg-type]
+                    select(CartLineRow.quantity).where(CartLineRow.user_id == 7004)  # type: ignore[arg-type,call-overload]
                 )
             ).all()
             claims = await conn.scalar(

@@ -79,16 +79,21 @@ async def _run(settings: Settings) -> int:
             "set BOT_TOKEN (from @BotFather) in .env or the environment, "
             "or try `storefront sandbox`, which needs no token."
         )
+    # From here a SIGTERM is a graceful stop, even one that comes while the bot starts.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         app = await build_app(settings)
     except CannotStart as exc:
         return _fail(str(exc))
     background = Background(app)
     webhooks = None
+    poller = make_polling(
+        settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
+    )
     try:
-        poller = make_polling(
-            settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
-        )
         await poller.start()
         background.attach(poller.sender())
         routes = stripe_routes_for(app)
@@ -100,19 +105,20 @@ async def _run(settings: Settings) -> int:
             )
             await webhooks.start()
     except Exception as exc:
+        with contextlib.suppress(Exception):
+            await poller.stop()
         await app.close()
         return _fail(f"could not start the bot: {exc}")
     background.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.")
+    print(f"Storefront is running on {settings.bot_framework}; Ctrl+C stops it.", flush=True)
     await stop.wait()
-    await background.stop()  # drops first, while the bot session is open
+    # Nothing fetched from here on; the updates fetched finish and deliver their replies (at
+    # most 25 s; what does not finish stays in the inbox for the next start).
+    await poller.finish()
     if webhooks is not None:
         await webhooks.stop()
-    await poller.stop()
+    await background.stop()  # drops, the outbox and the scheduler, while the session is open
+    await poller.stop()  # closes the Telegram session
     await app.close()
     return 0
 

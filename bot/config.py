@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     #: that many, then that rate); what is over is dropped and the chat told once. 0: off.
     flood_rate: int = Field(default=20, ge=0, le=10_000)
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
+    #: `storefront run`: updates done in the polling inbox are kept this long, then pruned.
+    inbox_keep_hours: int = Field(default=24, ge=1, le=24 * 30)
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

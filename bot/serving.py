@@ -4,6 +4,7 @@ the drop sender, the scheduler, and the Stripe webhook routes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.bootstrap import App
@@ -45,7 +46,12 @@ class Background:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.scheduler = make_scheduler(app.uows, app.worker, app.drops)
+        self.scheduler = make_scheduler(
+            app.uows,
+            app.worker,
+            app.drops,
+            inbox_keep=timedelta(hours=app.settings.inbox_keep_hours),
+        )
 
     def attach(self, sender: Any, metrics: ShopMetrics | None = None) -> None:
         """Once the bot runs: notices, refunds in Stars and drops go out through ``sender``."""
@@ -61,7 +67,8 @@ class Background:
         self.app.worker.kick()  # whatever was queued while the bot was down
 
     async def stop(self) -> None:
+        """Before the bot's Telegram session closes: the sends in flight finish and are
+        recorded (a drop's batch, a notice or refund the outbox is sending)."""
         self.scheduler.shutdown(wait=False)
-        # Drops first, while the bot session is open: the sends in flight finish and are
-        # recorded.
         await self.app.drops.stop()
+        await self.app.worker.idle()

@@ -7,6 +7,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
+from storage.inbox_tables import InboxUpdateRow
 from storage.tables import MediaRow, ProcessedUpdateRow, ProductRow
 from storage.types import table_of
 
@@ -18,10 +19,12 @@ async def product_count(engine: AsyncEngine) -> int:
 
 
 async def last_handled_update_id(engine: AsyncEngine) -> int:
-    """The highest ``update_id`` the shop remembers handling (0 for none)."""
+    """The highest ``update_id`` the shop remembers handling or storing in the polling inbox
+    (0 for none): a stand-in numbering its updates from 1 again would have them ignored."""
     async with engine.connect() as conn:
-        found = (await conn.execute(select(func.max(ProcessedUpdateRow.update_id)))).scalar_one()
-    return int(found or 0)
+        handled = (await conn.execute(select(func.max(ProcessedUpdateRow.update_id)))).scalar_one()
+        stored = (await conn.execute(select(func.max(InboxUpdateRow.update_id)))).scalar_one()
+    return max(int(handled or 0), int(stored or 0))
 
 
 async def forget_telegram_file_ids(engine: AsyncEngine) -> None:

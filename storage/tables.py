@@ -16,6 +16,7 @@ from storage import (  # noqa: F401
     admin_tables,
     drop_tables,
     group_tables,
+    inbox_tables,
     live_tables,
     order_tables,
     sale_tables,

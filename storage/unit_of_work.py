@@ -18,6 +18,7 @@ from storage.drop_repository import SqlDropRepository
 from storage.engine import make_sessionmaker
 from storage.group_repository import SqlGroupBuyRepository
 from storage.guess_log import SqlGuessLog
+from storage.inbox_repository import SqlUpdateInbox
 from storage.interest_repository import SqlInterestRepository
 from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
     interests: SqlInterestRepository
     stats: SqlStatsRepository
     guesses: SqlGuessLog
+    inbox: SqlUpdateInbox
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
         self.interests = SqlInterestRepository(session, factory.views)
         self.stats = SqlStatsRepository(session)
         self.guesses = SqlGuessLog(session)
+        self.inbox = SqlUpdateInbox(session)
         return self
 
     async def __aexit__(

@@ -2,9 +2,14 @@
 
 Per update: claim its ``update_id`` (a redelivery stops here), remember the buyer, pick their
 language, route to a screen, and commit everything in one unit of work. A failure rolls back
-and the person gets an apology instead of silence, with one exception: in webhook mode
-(``redelivered``) an unreachable database (``StorageUnavailable``) is raised, so the webhook
-answers 500 and Telegram delivers the update again; the claim makes it count once.
+and the person gets an apology instead of silence, with one exception: where the update will be
+tried again (``redelivered``: webhook mode, where Telegram delivers it again after a 500, and
+the polling inbox, which keeps it) an unreachable database (``StorageUnavailable``) is raised;
+the claim makes it count once.
+
+With the polling inbox (``inbox``) the claim's transaction also stores the update's replies in
+its inbox row: a process that dies after the commit and before the replies reached Telegram
+sends them at its next start (``bot.telegram.inbox``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from bot.conversation.callbacks import Action, decode, row_id
@@ -41,6 +47,7 @@ from bot.conversation.replies import (
     SendMedia,
     SendText,
 )
+from bot.conversation.reply_codec import KeptReplies, dump_replies
 from bot.conversation.screens import (
     admin,
     browse,
@@ -64,7 +71,7 @@ from bot.domain import invites as invite_rules
 from bot.domain.catalog import MediaKind
 from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
-from bot.services.ports import StorageUnavailable, UnitOfWorkFactory
+from bot.services.ports import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +83,9 @@ _NOT_IDEMPOTENT = (SendText, SendMedia, SendDocument, DeleteMessage, SendInvoice
 #: How often a successful_payment is tried before giving up (the money is already taken, and
 #: long polling will not deliver the update again).
 _PAYMENT_ATTEMPTS = 3
+#: A delivered receipt's backup is cancelled in a write of its own; a blip of the database
+#: should not make the buyer get the receipt twice.
+_CANCEL_ATTEMPTS = 3
 _COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
 _ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
 _GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
@@ -143,9 +153,16 @@ class Storefront:
         redelivered: bool = False,
     ) -> None:
         self.uows = uows
-        #: Telegram sends an update again if handling it fails (webhook mode): an update that
-        #: failed because the database was unreachable is raised, not apologised for.
+        #: Telegram sends an update again if handling it fails (webhook mode), or the polling
+        #: inbox keeps it: an update that failed because the database was unreachable is
+        #: raised, not apologised for.
         self.redelivered = redelivered
+        #: Updates come from the polling inbox: a committed update's replies are stored with it.
+        self.inbox = False
+        #: Writes that go along with an update's commit (the polling inbox marks the updates
+        #: whose replies were delivered meanwhile as done in it): entered just before the
+        #: commit, left with the commit's exception if it failed.
+        self.ride_along: Callable[[UnitOfWork], AbstractAsyncContextManager[None]] | None = None
         self.config = config or ShopConfig()
         self.clock = clock
         self.card = card
@@ -167,13 +184,29 @@ class Storefront:
         receipt = self._receipts.pop(update_id, None)
         try:
             if receipt is not None and delivered:
+                await self._cancel_backup(receipt)
+        finally:
+            self.update_done(update_id)
+
+    async def finish_replay(self, update_id: int, kept: KeptReplies, *, delivered: bool) -> None:
+        """The inbox delivered the stored replies of an update whose process died before it
+        could (``bot.telegram.inbox``): as ``finish_update``."""
+        if kept.receipt is not None:
+            self._receipts[update_id] = kept.receipt
+        await self.finish_update(update_id, delivered=delivered)
+
+    async def _cancel_backup(self, receipt: tuple[int, int]) -> None:
+        for attempt in range(1, _CANCEL_ATTEMPTS + 1):
+            try:
                 async with self.uows() as uow:
                     await uow.notices.cancel_backup(*receipt)
                     await uow.commit()
-        except Exception:  # the backup then goes out too: one message more, nothing lost
-            log.exception("could not cancel the receipt backup of order %s", receipt)
-        finally:
-            self.update_done(update_id)
+                return
+            except Exception:
+                if attempt == _CANCEL_ATTEMPTS:  # the backup goes out too: one message more
+                    log.exception("could not cancel the receipt backup of order %s", receipt)
+                    return
+                await asyncio.sleep(0.2 * attempt)
 
     async def handle(self, event: Event) -> list[Reply]:
         bind_update(event.update_id, event.chat.id if event.chat is not None else None)
@@ -235,9 +268,17 @@ class Storefront:
                         "update %s was already handled; ignoring the redelivery", event.update_id
                     )
                     return []
-                await uow.commit()
-                if turn.receipt_of is not None:
-                    self._receipts[event.update_id] = (turn.chat_id, turn.receipt_of)
+                receipt = (turn.chat_id, turn.receipt_of) if turn.receipt_of is not None else None
+                if self.inbox:  # the replies commit with the update (see the module docstring)
+                    kept = dump_replies(KeptReplies(turn.replies, receipt))
+                    await uow.inbox.handled(event.update_id, kept, now)
+                if self.ride_along is None:
+                    await uow.commit()
+                else:
+                    async with self.ride_along(uow):
+                        await uow.commit()
+                if receipt is not None:
+                    self._receipts[event.update_id] = receipt
                 if turn.outbox_dirty:
                     for kick in self.on_outbox:
                         kick()

@@ -21,18 +21,19 @@ from bot.services import creators, invites
 from bot.services.checkout import release_due_holds
 from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
-from bot.services.housekeeping import forget_old_guesses, forget_old_updates
+from bot.services.housekeeping import KEEP_INBOX, forget_old_guesses, forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
 
 log = logging.getLogger(__name__)
 
 
-async def prune_handled_updates(uows: UnitOfWorkFactory) -> None:
-    """Handled update ids past Telegram's redelivery, wrong codes past any guessing window."""
-    removed = await forget_old_updates(uows, utc_now())
+async def prune_handled_updates(uows: UnitOfWorkFactory, inbox_keep: timedelta) -> None:
+    """Handled update ids past Telegram's redelivery, inbox rows done longer than
+    ``inbox_keep``, wrong codes past any guessing window."""
+    removed = await forget_old_updates(uows, utc_now(), inbox_keep)
     if removed:
-        log.info("forgot %d handled update ids", removed)
+        log.info("forgot %d handled update ids and inbox rows", removed)
     guesses = await forget_old_guesses(uows, utc_now())
     if guesses:
         log.info("forgot %d old wrong codes", guesses)
@@ -129,6 +130,7 @@ def make_scheduler(
     uows: UnitOfWorkFactory,
     worker: OutboxWorker | None = None,
     drops: DropSender | None = None,
+    inbox_keep: timedelta = KEEP_INBOX,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     # Missed runs are worth running late, but never twice in a row, never two at once.
@@ -137,7 +139,7 @@ def make_scheduler(
         prune_handled_updates,
         "interval",
         hours=1,
-        args=[uows],
+        args=[uows, inbox_keep],
         id="prune_handled_updates",
         misfire_grace_time=3600,
         **common,

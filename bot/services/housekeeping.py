@@ -13,9 +13,19 @@ from bot.services.ports import UnitOfWorkFactory
 KEEP_HANDLED_UPDATES = timedelta(days=3)
 
 
-async def forget_old_updates(uows: UnitOfWorkFactory, now: datetime) -> int:
+#: The polling inbox keeps the updates it is done with this long (``INBOX_KEEP_HOURS``); the
+#: claims above are what stops a redelivery, the rows are for looking into what happened.
+KEEP_INBOX = timedelta(days=1)
+
+
+async def forget_old_updates(
+    uows: UnitOfWorkFactory, now: datetime, inbox_keep: timedelta = KEEP_INBOX
+) -> int:
+    """Handled update ids older than ``KEEP_HANDLED_UPDATES`` and inbox rows done more than
+    ``inbox_keep`` ago (rows not done are never pruned); how many rows went."""
     async with uows() as uow:
         removed = await uow.updates.forget_before(now - KEEP_HANDLED_UPDATES)
+        removed += await uow.inbox.forget_done_before(now - inbox_keep)
         await uow.commit()
     return removed
 

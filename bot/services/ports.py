@@ -20,6 +20,7 @@ from bot.services.admin_ports import AuditLog, StaffRepository
 from bot.services.catalog_admin_ports import CatalogEditing
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
+from bot.services.inbox_ports import UpdateInbox
 from bot.services.interest_ports import InterestRepository
 from bot.services.live_ports import LiveRepository
 from bot.services.order_ports import (
@@ -198,6 +199,8 @@ class UnitOfWork(Protocol):
     def stats(self) -> StatsRepository: ...
     @property
     def guesses(self) -> GuessLog: ...
+    @property
+    def inbox(self) -> UpdateInbox: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

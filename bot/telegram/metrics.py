@@ -1,7 +1,8 @@
 """Prometheus metrics of one bot process, in a registry of its own (not the global one), so
 that several shops can run in one process (tests) without sharing counters.
 
-Served at ``GET /metrics`` by the webhook server (``bot.telegram.webhook``).
+Served at ``GET /metrics`` by the webhook server (``bot.telegram.webhook``); long polling counts
+into one too (``bot.telegram.inbox``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,20 @@ class ShopMetrics:
             "storefront_errors",
             "Errors: lines logged at ERROR or above, by logger",
             ["logger"],
+            registry=r,
+        )
+        self.poison = Counter(
+            "storefront_poison_updates",
+            "Updates that could never be handled (malformed, refused by the framework, failing "
+            "again and again): marked done with their error and never tried again, by type",
+            ["type"],
+            registry=r,
+        )
+        self.replayed = Counter(
+            "storefront_inbox_replayed",
+            "Updates whose stored replies the polling inbox sent at start-up: their transaction "
+            "had committed when the last process stopped; a duplicate for the person if the "
+            "replies had reached Telegram already",
             registry=r,
         )
 

@@ -1,7 +1,17 @@
-"""Long polling on either framework (``BOT_FRAMEWORK``), started and stopped from asyncio.
+"""Long polling through the inbox, on either framework (``BOT_FRAMEWORK``).
 
 ``PollingBot`` is what ``storefront run``, ``storefront sandbox``, the end-to-end tests and the
-benchmarks all use, so the path they exercise is the production path.
+benchmarks all use, so the path they exercise is the production path. It does not use the
+frameworks' own polling loops (they confirm an update to Telegram before it was handled): it
+calls ``getUpdates`` itself (``bot.telegram.update_fetcher``), stores each batch in the inbox,
+and only then confirms it with the next call; the updates are handled from the inbox
+(``bot.telegram.inbox``, whose docstring says what a crash leaves and what a restart does),
+each fed to the framework as the webhook server feeds it.
+
+Stopping is in two steps, so that the caller can stop its background work in between:
+``finish`` stops fetching (the long poll is cancelled; nothing is fetched after), lets the
+updates fetched finish and deliver their replies (at most ``DRAIN_SECONDS``) and marks them
+done; ``stop`` then closes the Telegram session.
 """
 
 from __future__ import annotations
@@ -9,157 +19,184 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
 from bot.conversation.storefront import Storefront
+from bot.services.ports import StorageUnavailable
+from bot.telegram.framework_bots import ALLOWED_UPDATES, Framework, make_framework_bot
+from bot.telegram.inbox import Admit, Inbox
+from bot.telegram.lanes import DEFAULT_WORKERS
+from bot.telegram.metrics import ShopMetrics
 from bot.telegram.sending import BotApiSender
+from bot.telegram.update_fetcher import FetchFailed, UpdateFetcher, backoff
+
+__all__ = ["ALLOWED_UPDATES", "DRAIN_SECONDS", "Framework", "PollingBot", "make_polling"]
 
 log = logging.getLogger(__name__)
 
-#: The update types the storefront handles (sent as ``allowed_updates``).
-ALLOWED_UPDATES = [
-    "message",
-    "callback_query",
-    "shipping_query",
-    "pre_checkout_query",
-    "inline_query",
-    "chosen_inline_result",
-]
-
-Framework = Literal["aiogram", "ptb"]
+#: How long a stop waits for the updates fetched to finish (as webhook mode does).
+DRAIN_SECONDS = 25.0
+#: Fetching pauses while this many updates wait in the inbox's lanes (they are stored, so
+#: nothing is lost; Telegram keeps the rest), and resumes below ``_RESUME_BELOW``.
+_HIGH_WATER = 200
+_RESUME_BELOW = 100
 
 
 class PollingBot(Protocol):
     framework: Framework
 
     async def start(self) -> None: ...
-    async def stop(self) -> None: ...
+    async def finish(self, timeout: float = DRAIN_SECONDS) -> bool:
+        """Stop fetching; let what was fetched finish and deliver its replies. Whether all
+        of it did (what did not stays in the inbox for the next start)."""
+        ...
+
+    async def stop(self) -> None:
+        """``finish`` (if not done yet), then close the Telegram session."""
+        ...
+
     def sender(self) -> BotApiSender:
         """The bot's Bot API calls, for messages and refunds outside an update."""
         ...
 
 
-class AiogramPolling:
-    framework: Framework = "aiogram"
-
+class InboxPolling:
     def __init__(
-        self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
+        self,
+        framework: Framework,
+        storefront: Storefront,
+        token: str,
+        api_base: str,
+        poll_timeout: int = 30,
+        *,
+        admit: Admit | None = None,
+        metrics: ShopMetrics | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
-        from aiogram import Bot, Dispatcher
-        from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import TelegramAPIServer
-
-        from bot.telegram.aiogram_app import build_router
-
-        self.storefront = storefront
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-        self.bot = Bot(token, session=session)
-        # The storefront keeps its UI steps in its own store (the database, later Redis), so
-        # aiogram's FSM middleware would only cost time on every update.
-        self.dispatcher = Dispatcher(disable_fsm=True)
-        self.dispatcher.include_router(build_router(storefront))
-        self.poll_timeout = poll_timeout
+        self.bot = make_framework_bot(framework, storefront, token, api_base)
+        self.framework: Framework = framework
+        # As in webhook mode: an update that met an unreachable database stays in the inbox
+        # and is tried again (raised, not apologised for), and its replies commit with it.
+        storefront.redelivered = True
+        storefront.inbox = True
+        self.inbox = Inbox(
+            storefront,
+            self.bot.process,
+            self.bot.sender,
+            admit=admit,
+            metrics=metrics,
+            workers=workers,
+        )
+        self.fetcher = UpdateFetcher(token, api_base, ALLOWED_UPDATES, poll_timeout)
         self._task: asyncio.Task[None] | None = None
+        self._fetch: asyncio.Future[list[dict[str, object]]] | None = None
+        self._stopping = asyncio.Event()
+        self._finished: bool | None = None
 
     def sender(self) -> BotApiSender:
-        from bot.telegram.aiogram_app import AiogramSender
-
-        return AiogramSender(self.bot)
+        return self.bot.sender()
 
     async def start(self) -> None:
-        from bot.telegram.aiogram_app import set_commands
+        await self.bot.start()
+        await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        await self.inbox.resume()
+        self._task = asyncio.create_task(self._poll(), name="inbox-poll")
+        log.info("long polling through the inbox on %s", self.framework)
 
-        me = await self.bot.me()
-        self.storefront.config.bot_username = me.username
-        await self.bot.delete_webhook()
-        await set_commands(self.bot, self.storefront)
-        self._task = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=ALLOWED_UPDATES,
-                polling_timeout=self.poll_timeout,
-            )
-        )
-        log.info("aiogram polling as @%s", me.username)
-
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def _poll(self) -> None:
+        # No offset at first: Telegram sends what it has not had confirmed; what of it was
+        # stored already (the last process died before confirming) is recognised as such.
+        offset: int | None = None
+        failures = 0
+        while not self._stopping.is_set():
+            if self.inbox.backlog >= _HIGH_WATER:
+                while self.inbox.backlog >= _RESUME_BELOW and not self._stopping.is_set():
+                    await self._pause(0.05)
+                continue
+            self._fetch = asyncio.ensure_future(self.fetcher.fetch(offset))
             try:
-                await self.dispatcher.stop_polling()
-            except RuntimeError:  # "Polling is not started": the task has not run yet
-                self._task.cancel()
+                updates = await self._fetch
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    return
+                raise
+            except FetchFailed as exc:
+                failures += 1
+                delay = backoff(failures, exc)
+                level = logging.ERROR if exc.status in (401, 404, 409) else logging.WARNING
+                if failures == 1 or failures % 10 == 0:
+                    log.log(level, "%s; asking again in %.1f s", exc, delay)
+                await self._pause(delay)
+                continue
+            finally:
+                self._fetch = None
+            failures = 0
+            if not updates:
+                continue
+            stored = await self._store(updates)
+            if stored is None:  # stopping before they could be stored: Telegram keeps them
+                return
+            if stored:
+                offset = stored[-1] + 1
+
+    async def _store(self, updates: list[dict[str, object]]) -> list[int] | None:
+        """Store a batch, trying again while the database is out; None if a stop came first."""
+        failures = 0
+        while True:
+            try:
+                return await self.inbox.accept(updates)
+            except StorageUnavailable as exc:
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    log.warning(
+                        "%d update(s) not stored, the database is unreachable; Telegram keeps "
+                        "them until they are: %s",
+                        len(updates),
+                        exc,
+                    )
+            except Exception:
+                failures += 1
+                log.exception("%d update(s) could not be stored; trying again", len(updates))
+            if self._stopping.is_set():
+                return None
+            await self._pause(backoff(failures))
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake up for a stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def finish(self, timeout: float = DRAIN_SECONDS) -> bool:
+        if self._finished is not None:
+            return self._finished
+        self._stopping.set()
+        if self._fetch is not None:
+            self._fetch.cancel()  # the long poll: nothing is fetched after this
+        if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.bot.session.close()
-
-
-class PtbPolling:
-    framework: Framework = "ptb"
-    #: Whether the Application gets an Updater (long polling) or none (webhook mode).
-    polls = True
-
-    def __init__(
-        self, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
-    ) -> None:
-        # Opt in to PTB 23's timedelta durations now: PTB 22 otherwise warns on every 429
-        # (RetryAfter) it builds. Our adapter reads retry_after either way.
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
-        from telegram.ext import Application
-
-        from bot.telegram.ptb_app import install
-
-        self.storefront = storefront
-        builder = (
-            Application.builder()
-            .token(token)
-            .base_url(f"{api_base}/bot")
-            .base_file_url(f"{api_base}/file/bot")
-            # Handle updates concurrently, as aiogram does: a slow update never blocks others.
-            .concurrent_updates(True)
-        )
-        if not self.polls:  # webhook mode: the webhook server feeds process_update
-            builder = builder.updater(None)
-        self.application: Any = builder.build()
-        install(self.application, storefront)
-        self.poll_timeout = poll_timeout
-
-    def sender(self) -> BotApiSender:
-        from bot.telegram.ptb_app import PtbSender
-
-        return PtbSender(self.application.bot)
-
-    async def start(self) -> None:
-        from bot.telegram.ptb_app import set_commands
-
-        app = self.application
-        await app.initialize()
-        self.storefront.config.bot_username = app.bot.username
-        await set_commands(app.bot, self.storefront)
-        await app.start()
-        await app.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            timeout=self.poll_timeout,
-        )
-        log.info("python-telegram-bot polling as @%s", app.bot.username)
+        await self.fetcher.close()
+        self._finished = await self.inbox.drain(timeout)
+        return self._finished
 
     async def stop(self) -> None:
-        app = self.application
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+        await self.finish()
+        await self.bot.stop()
 
 
 def make_polling(
-    framework: Framework, storefront: Storefront, token: str, api_base: str, poll_timeout: int = 30
+    framework: Framework,
+    storefront: Storefront,
+    token: str,
+    api_base: str,
+    poll_timeout: int = 30,
+    *,
+    admit: Admit | None = None,
+    metrics: ShopMetrics | None = None,
 ) -> PollingBot:
-    if framework == "aiogram":
-        return AiogramPolling(storefront, token, api_base, poll_timeout)
-    if framework == "ptb":
-        return PtbPolling(storefront, token, api_base, poll_timeout)
-    raise ValueError(f"BOT_FRAMEWORK must be 'aiogram' or 'ptb', not {framework!r}")
+    if framework not in ("aiogram", "ptb"):
+        raise ValueError(f"BOT_FRAMEWORK must be 'aiogram' or 'ptb', not {framework!r}")
+    return InboxPolling(
+        framework, storefront, token, api_base, poll_timeout, admit=admit, metrics=metrics
+    )

@@ -26,17 +26,20 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 
 from bot.conversation.storefront import Storefront
 from bot.logs import log_context
 from bot.services.ports import StorageUnavailable
+from bot.telegram.framework_bots import (
+    Framework,
+    FrameworkBot,
+    make_framework_bot,
+)
 from bot.telegram.lanes import DEFAULT_WORKERS, ChatLanes, lane_key, update_kind
 from bot.telegram.metrics import ShopMetrics
-from bot.telegram.runner import ALLOWED_UPDATES, AiogramPolling, Framework, PtbPolling
-from bot.telegram.sending import BotApiSender
 
 log = logging.getLogger(__name__)
 
@@ -51,118 +54,14 @@ Health = Callable[[], Awaitable[dict[str, object]]]
 Admit = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
-class WebhookBot(Protocol):
-    framework: Framework
-
-    async def start(self) -> None:
-        """Connect (getMe, the command menu) and get ready to process updates."""
-        ...
-
-    async def set_webhook(self, url: str, secret: str) -> None: ...
-    async def process(self, update: dict[str, Any]) -> None:
-        """Handle one update; raises if it was not handled (Telegram should resend it)."""
-        ...
-
-    async def stop(self) -> None: ...
-    def sender(self) -> BotApiSender: ...
-
-
-class AiogramWebhook(AiogramPolling):
-    """The same Bot, Dispatcher and router as long polling, fed by the webhook server."""
-
-    async def start(self) -> None:
-        from bot.telegram.aiogram_app import set_commands
-
-        me = await self.bot.me()
-        self.storefront.config.bot_username = me.username
-        await set_commands(self.bot, self.storefront)
-        log.info("aiogram webhook bot @%s", me.username)
-
-    async def set_webhook(self, url: str, secret: str) -> None:
-        await self.bot.set_webhook(
-            url=url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
-
-    async def process(self, update: dict[str, Any]) -> None:
-        from aiogram.types import Update
-
-        parsed = Update.model_validate(update, context={"bot": self.bot})
-        # feed_update, not feed_webhook_update: the latter answers after 55 s whether or not
-        # the update was handled, and swallows the failure that should make Telegram resend.
-        await self.dispatcher.feed_update(self.bot, parsed)
-
-    async def stop(self) -> None:
-        await self.bot.session.close()
-
-
-class PtbWebhook(PtbPolling):
-    """The same Application and handlers as long polling, without an Updater; the webhook
-    server calls ``process_update``, and an error handler hands the failure back to it."""
-
-    polls = False
-
-    def __init__(self, storefront: Storefront, token: str, api_base: str) -> None:
-        super().__init__(storefront, token, api_base)
-        self._failures: dict[int, list[BaseException]] = {}
-        self.application.add_error_handler(self._record_failure)
-
-    async def _record_failure(self, update: object, context: Any) -> None:
-        failures = self._failures.get(id(update))
-        if failures is not None and context.error is not None:
-            failures.append(context.error)
-        elif context.error is not None:  # not an update of ours (a job): log it
-            log.error("python-telegram-bot error", exc_info=context.error)
-
-    async def start(self) -> None:
-        from bot.telegram.ptb_app import set_commands
-
-        app = self.application
-        await app.initialize()
-        self.storefront.config.bot_username = app.bot.username
-        await set_commands(app.bot, self.storefront)
-        await app.start()
-        log.info("python-telegram-bot webhook bot @%s", app.bot.username)
-
-    async def set_webhook(self, url: str, secret: str) -> None:
-        await self.application.bot.set_webhook(
-            url=url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
-
-    async def process(self, update: dict[str, Any]) -> None:
-        from telegram import Update
-
-        app = self.application
-        parsed = Update.de_json(update, app.bot)
-        failures: list[BaseException] = []
-        self._failures[id(parsed)] = failures
-        try:
-            await app.process_update(parsed)
-        finally:
-            del self._failures[id(parsed)]
-        if failures:
-            raise failures[0]
-
-    async def stop(self) -> None:
-        app = self.application
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+#: The framework's bot as the webhook server feeds it (the same one long polling feeds).
+WebhookBot = FrameworkBot
 
 
 def make_webhook_bot(
     framework: Framework, storefront: Storefront, token: str, api_base: str
 ) -> WebhookBot:
-    if framework == "aiogram":
-        return AiogramWebhook(storefront, token, api_base)
-    if framework == "ptb":
-        return PtbWebhook(storefront, token, api_base)
-    raise ValueError(f"BOT_FRAMEWORK must be 'aiogram' or 'ptb', not {framework!r}")
+    return make_framework_bot(framework, storefront, token, api_base)
 
 
 def _chat_id(update: dict[str, Any]) -> int | None:

@@ -8,6 +8,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 
@@ -71,8 +72,9 @@ async def _import_catalog(settings: Settings, file: str | None, demo: bool) -> i
 
 async def _run(settings: Settings) -> int:
     from bot.bootstrap import CannotStart, build_app
-    from bot.serving import Background, stripe_routes_for
+    from bot.serving import Background, flood_gate, stripe_routes_for
     from bot.telegram.runner import make_polling
+    from bot.telegram.throttle import Throttle
 
     if not settings.bot_token:
         return _fail(
@@ -90,9 +92,21 @@ async def _run(settings: Settings) -> int:
         return _fail(str(exc))
     background = Background(app)
     webhooks = None
+    # The flood gate (FLOOD_RATE) stands in front of the inbox's dispatch: an update over its
+    # chat's rate is marked done unhandled. It sends through the poller's bot, made first.
+    gate: Throttle | None = None
+
+    async def admit(update: dict[str, Any]) -> bool:
+        return gate is None or await gate.admit(update)
+
     poller = make_polling(
-        settings.bot_framework, app.storefront, settings.bot_token, settings.telegram_api_base
+        settings.bot_framework,
+        app.storefront,
+        settings.bot_token,
+        settings.telegram_api_base,
+        admit=admit if app.flood is not None else None,
     )
+    gate = flood_gate(app, poller.sender())
     try:
         await poller.start()
         background.attach(poller.sender())
@@ -115,6 +129,8 @@ async def _run(settings: Settings) -> int:
     # Nothing fetched from here on; the updates fetched finish and deliver their replies (at
     # most 25 s; what does not finish stays in the inbox for the next start).
     await poller.finish()
+    if gate is not None:
+        await gate.close()
     if webhooks is not None:
         await webhooks.stop()
     await background.stop()  # drops, the outbox and the scheduler, while the session is open

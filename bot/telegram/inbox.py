@@ -40,7 +40,8 @@ A process that crashes while handling an update does not count as an attempt (a 
 for the supervisor to show).
 
 ``admit`` is the one hook before the framework sees an update (a per-chat flood throttle):
-False acknowledges and drops the update (its row is marked done, nothing handled).
+False acknowledges and drops the update (its row is marked done, nothing handled; the throttle
+counts it, as in webhook mode).
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ class Inbox:
             await self._replay(row, kind)
             return
         if self.admit is not None and not await self._admitted(row.update):
-            self.metrics.updates.labels(kind, "dropped").inc()
+            # Dropped (over its chat's rate): counted by the throttle, as in webhook mode.
             self._done.add(InboxDone(row.update_id))
             return
         while True:

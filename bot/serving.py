@@ -4,12 +4,19 @@ the drop sender, the scheduler, and the Stripe webhook routes."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.bootstrap import App
 from bot.conversation.storefront import utc_now
 from bot.jobs.scheduler import make_scheduler
+
+log = logging.getLogger(__name__)
+
+#: How long a stop waits for the outbox's run under way (a notice or refund being sent).
+OUTBOX_STOP_SECONDS = 5.0
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -71,4 +78,7 @@ class Background:
         recorded (a drop's batch, a notice or refund the outbox is sending)."""
         self.scheduler.shutdown(wait=False)
         await self.app.drops.stop()
-        await self.app.worker.idle()
+        try:  # bounded: a stop must end within the supervisor's patience
+            await asyncio.wait_for(self.app.worker.idle(), OUTBOX_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("the outbox was still sending at shutdown; the rest goes at next start")

@@ -14,7 +14,6 @@ import logging
 
 from bot.conversation.creator_post import CreatorPoster
 from bot.conversation.delivery import DeliveryError, Failure, Sender
-from bot.conversation.live_desk import LiveDesk
 from bot.conversation.sale_board import SaleBoard
 from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
@@ -25,6 +24,7 @@ from bot.conversation.texts import Texts, pick_locale, texts
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.workers.live_desk import LiveDesk
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 
-from bot.conversation.creator_post import CreatorPoster
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.sale_board import SaleBoard
 from bot.conversation.screens.creators import POST_NOTICE
@@ -24,6 +23,7 @@ from bot.conversation.texts import Texts, pick_locale, texts
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ import contextlib
 import logging
 
 from bot.conversation.delivery import DeliveryError, Failure, Sender
-from bot.conversation.sale_board import SaleBoard
 from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.notice_text import render
@@ -25,6 +24,7 @@ from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
 from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
+from bot.workers.sale_board import SaleBoard
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
 from bot.conversation.delivery import Sender
-from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens.sale_text import sale_line
-from bot.conversation.texts import Texts, texts
-from bot.domain.flash_sales import FlashSale, PostPhase, post_phase
+from bot.conversation.replies import Keyboard
+from bot.conversation.screens.sale_text import board_keyboard, board_text
+from bot.conversation.texts import texts
+from bot.domain.flash_sales import FlashSale, post_phase
 from bot.services.flash_sales import posts_due
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.sale_ports import SalePostShown
@@ -26,34 +26,6 @@ from bot.services.sale_ports import SalePostShown
 log = logging.getLogger(__name__)
 
 _BATCH = 20
-
-
-def board_text(tx: Texts, sale: FlashSale, now: datetime) -> str:
-    lines = [tx.t("saleboard.title", name=sale.name)]
-    if post_phase(sale, now) is PostPhase.OVER:
-        lines.append(tx.t("saleboard.over", sold=sale.claimed, units=sale.stock))
-    else:
-        lines.append(sale_line(tx, sale, now))
-    return "\n".join(lines)
-
-
-def board_keyboard(
-    tx: Texts, sale: FlashSale, now: datetime, bot_username: str | None
-) -> Keyboard | None:
-    if not bot_username:
-        return None
-    phase = post_phase(sale, now)
-    link = f"https://t.me/{bot_username}?start=s_{sale.id}"
-    if phase is PostPhase.LIVE:
-        label = tx.label("sale.btn_claim", price=tx.money(sale.price))
-    elif phase is PostPhase.UPCOMING:
-        label = tx.label("sale.btn_notify")
-    elif phase is PostPhase.SOLD_OUT:
-        label = tx.label("sale.btn_restock")
-    else:
-        label = tx.label("saleboard.btn_product")
-        link = f"https://t.me/{bot_username}?start=p_{sale.product_id}"
-    return ((Button(label, url=link),),)
 
 
 class SaleBoard:

@@ -17,7 +17,6 @@ from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.notice_text import render
 from bot.conversation.storefront import Storefront
-from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
@@ -25,6 +24,7 @@ from bot.services.refunds import RefundSender
 from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
 from bot.workers.sale_board import SaleBoard
+from bot.workers.team_board import TeamBoard
 
 log = logging.getLogger(__name__)
 

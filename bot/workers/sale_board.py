@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
 from bot.conversation.delivery import Sender
 from bot.conversation.replies import Keyboard
 from bot.conversation.screens.sale_text import board_keyboard, board_text
@@ -22,6 +21,7 @@ from bot.domain.flash_sales import FlashSale, post_phase
 from bot.services.flash_sales import posts_due
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.sale_ports import SalePostShown
+from bot.workers.boards import Edit, PostFailed, edit_board, post_board
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
 from bot.conversation.delivery import Sender
 from bot.conversation.replies import Keyboard
 from bot.conversation.screens.team_text import card_text, invite_link, public_keyboard
 from bot.conversation.texts import texts
 from bot.domain.group_buys import Team
 from bot.services.ports import UnitOfWorkFactory
+from bot.workers.boards import Edit, PostFailed, edit_board, post_board
 
 log = logging.getLogger(__name__)
 

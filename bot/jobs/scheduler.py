@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.conversation.drop_sender import DropSender
 from bot.conversation.storefront import utc_now
 from bot.services import creators, invites
 from bot.services.checkout import release_due_holds
@@ -23,6 +22,7 @@ from bot.services.group_buys import settle_due
 from bot.services.housekeeping import forget_old_guesses, forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
+from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 
 log = logging.getLogger(__name__)

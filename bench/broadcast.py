@@ -188,7 +188,8 @@ async def _send_drop(framework: str, rate: float, drop_id: int) -> None:
     from bot.config import Settings
     from bot.conversation.storefront import utc_now
     from bot.telegram.runner import make_polling
-    from bot.workers.drop_sender import FREE_RATE, DropSender
+    from bot.workers.drop_pace import FREE_RATE
+    from bot.workers.drop_sender import DropSender
 
     settings = Settings()
     app = await build_app(settings)

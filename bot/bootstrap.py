@@ -22,7 +22,8 @@ from bot.services.checkout import PaymentSetup
 from bot.services.ports import StorageUnavailable
 from bot.services.refunds import RefundSender
 from bot.services.shipping_file import ShippingFileError, default_shipping_path, read_rates
-from bot.workers.drop_sender import DropSender, Pace
+from bot.workers.drop_pace import Pace
+from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status

@@ -20,7 +20,7 @@ from bot.conversation.storefront import Storefront
 from bot.conversation.turn import ShopConfig
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.ports import UiState
-from bot.workers.drop_sender import Pace
+from bot.workers.drop_pace import Pace
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.redis_state import RedisState

@@ -40,26 +40,17 @@ class OutboxWorker:
         self._again = False
         storefront.on_outbox.append(self.kick)
         config = storefront.config
-        self.board = TeamBoard(
-            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
-        )
-        self.live = LiveDesk(
-            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
-        )
-        self.creator_post = CreatorPoster(
+        # The storage, the clock, the shop's language, the bot's @username once it runs.
+        shop = (
             storefront.uows,
             storefront.clock,
             config.default_locale,
             lambda: config.bot_username,
-            config.shop_name,
         )
-        self.sale_board = SaleBoard(
-            storefront.uows,
-            storefront.clock,
-            config.default_locale,
-            lambda: config.bot_username,
-            config.admin_ids,
-        )
+        self.board = TeamBoard(*shop)
+        self.live = LiveDesk(*shop)
+        self.creator_post = CreatorPoster(*shop, config.shop_name)
+        self.sale_board = SaleBoard(*shop, config.admin_ids)
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""

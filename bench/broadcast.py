@@ -186,9 +186,10 @@ async def _send_drop(framework: str, rate: float, drop_id: int) -> None:
     """The sender process: the bot as ``storefront run`` wires it, sending one drop."""
     from bot.bootstrap import build_app
     from bot.config import Settings
-    from bot.conversation.drop_sender import FREE_RATE, DropSender
     from bot.conversation.storefront import utc_now
     from bot.telegram.runner import make_polling
+    from bot.workers.drop_pace import FREE_RATE
+    from bot.workers.drop_sender import DropSender
 
     settings = Settings()
     app = await build_app(settings)

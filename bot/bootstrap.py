@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.conversation.callbacks import Signer
-from bot.conversation.drop_sender import DropSender, Pace
-from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
 from bot.domain.flood import FloodCounts, FloodRule
@@ -24,6 +22,9 @@ from bot.services.checkout import PaymentSetup
 from bot.services.ports import StorageUnavailable
 from bot.services.refunds import RefundSender
 from bot.services.shipping_file import ShippingFileError, default_shipping_path, read_rates
+from bot.workers.drop_pace import Pace
+from bot.workers.drop_sender import DropSender
+from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status
 from storage.redis_state import RedisFloodCounts, RedisState

@@ -10,12 +10,12 @@ running the same job do each piece of work once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.conversation.drop_sender import DropSender
-from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import utc_now
 from bot.services import creators, invites
 from bot.services.checkout import release_due_holds
@@ -24,6 +24,8 @@ from bot.services.group_buys import settle_due
 from bot.services.housekeeping import KEEP_INBOX, forget_old_guesses, forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
+from bot.workers.drop_sender import DropSender
+from bot.workers.outbox import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,45 @@ async def work_drops(drops: DropSender) -> None:
         log.info("sending drops %s", started)
 
 
+class _Job(NamedTuple):
+    """One row of the schedule: what runs, how often, with what, and whether once at start-up
+    too. A run missed by more than its own interval is skipped (the next one is as good)."""
+
+    run: Callable[..., Awaitable[object]]
+    every: timedelta
+    args: list[object]
+    at_start: bool = False
+
+
+def _jobs(
+    uows: UnitOfWorkFactory,
+    worker: OutboxWorker | None,
+    drops: DropSender | None,
+    inbox_keep: timedelta,
+) -> list[_Job]:
+    jobs = [
+        _Job(prune_handled_updates, timedelta(hours=1), [uows, inbox_keep]),
+        _Job(flush_views, timedelta(seconds=5), [uows]),
+        _Job(release_holds, timedelta(minutes=1), [uows]),
+    ]
+    if drops is not None:
+        jobs.append(_Job(work_drops, timedelta(seconds=5), [drops], at_start=True))
+    if worker is not None:
+        jobs += [
+            _Job(work_outbox, timedelta(seconds=30), [worker]),
+            _Job(refresh_sale_posts, timedelta(seconds=5), [worker]),
+            # Deadlines live in the team rows: every process looks often, and once right at
+            # start-up, so a deadline that passed while the bot was down settles at once.
+            _Job(settle_teams, timedelta(seconds=15), [worker], at_start=True),
+            _Job(flash_sale_timers, timedelta(seconds=20), [worker], at_start=True),
+            _Job(settle_trust, timedelta(minutes=5), [worker], at_start=True),
+        ]
+        after = worker.storefront.config.cart_reminder_after
+        if after is not None:
+            jobs.append(_Job(remind_carts, timedelta(minutes=15), [worker, after]))
+    return jobs
+
+
 def make_scheduler(
     uows: UnitOfWorkFactory,
     worker: OutboxWorker | None = None,
@@ -133,106 +174,19 @@ def make_scheduler(
     inbox_keep: timedelta = KEEP_INBOX,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    # Missed runs are worth running late, but never twice in a row, never two at once.
-    common = {"coalesce": True, "max_instances": 1}
-    scheduler.add_job(
-        prune_handled_updates,
-        "interval",
-        hours=1,
-        args=[uows, inbox_keep],
-        id="prune_handled_updates",
-        misfire_grace_time=3600,
-        **common,
-    )
-    scheduler.add_job(
-        flush_views,
-        "interval",
-        seconds=5,
-        args=[uows],
-        id="flush_views",
-        misfire_grace_time=5,
-        **common,
-    )
-    scheduler.add_job(
-        release_holds,
-        "interval",
-        minutes=1,
-        args=[uows],
-        id="release_holds",
-        misfire_grace_time=60,
-        **common,
-    )
-    if drops is not None:
+    for job in _jobs(uows, worker, drops, inbox_keep):
+        seconds = int(job.every.total_seconds())
+        start = {"next_run_time": utc_now()} if job.at_start else {}
         scheduler.add_job(
-            work_drops,
+            job.run,
             "interval",
-            seconds=5,
-            args=[drops],
-            id="work_drops",
-            misfire_grace_time=5,
-            next_run_time=utc_now(),
-            **common,
+            seconds=seconds,
+            args=job.args,
+            id=job.run.__name__,
+            misfire_grace_time=seconds,
+            # Missed runs are worth running late, but never twice in a row, never two at once.
+            coalesce=True,
+            max_instances=1,
+            **start,
         )
-    if worker is not None:
-        scheduler.add_job(
-            work_outbox,
-            "interval",
-            seconds=30,
-            args=[worker],
-            id="work_outbox",
-            misfire_grace_time=30,
-            **common,
-        )
-        scheduler.add_job(
-            refresh_sale_posts,
-            "interval",
-            seconds=5,
-            args=[worker],
-            id="refresh_sale_posts",
-            misfire_grace_time=5,
-            **common,
-        )
-        # Deadlines live in the team rows: every process looks often, and once right at
-        # start-up, so a deadline that passed while the bot was down settles at once.
-        scheduler.add_job(
-            settle_teams,
-            "interval",
-            seconds=15,
-            args=[worker],
-            id="settle_teams",
-            misfire_grace_time=15,
-            next_run_time=utc_now(),
-            **common,
-        )
-        scheduler.add_job(
-            flash_sale_timers,
-            "interval",
-            seconds=20,
-            args=[worker],
-            id="flash_sale_timers",
-            misfire_grace_time=20,
-            next_run_time=utc_now(),
-            **common,
-        )
-        scheduler.add_job(
-            settle_trust,
-            "interval",
-            minutes=5,
-            args=[worker],
-            id="settle_trust",
-            misfire_grace_time=300,
-            next_run_time=utc_now(),
-            **common,
-        )
-        after = worker.storefront.config.cart_reminder_after
-        if after is not None:
-            scheduler.add_job(
-                remind_carts,
-                "interval",
-                minutes=15,
-                args=[worker, after],
-                id="remind_carts",
-                misfire_grace_time=900,
-                **common,
-            )
     return scheduler

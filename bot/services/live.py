@@ -1,6 +1,6 @@
 """Live selling: which product a ``/live`` names, the show each chat has on, and recording a
 show's start, its swaps and its end. The Telegram side (posting, pinning, editing the card)
-is ``bot/conversation/live_desk.py``; it records here only what Telegram accepted.
+is ``bot/workers/live_desk.py``; it records here only what Telegram accepted.
 """
 
 from __future__ import annotations

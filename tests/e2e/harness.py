@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.conversation.drop_sender import DropSender
-from bot.conversation.notices import OutboxWorker
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
 from bot.payments.stripe_gateway import StripeGateway
@@ -30,6 +28,8 @@ from bot.standin.stripe_standin import StripeStandIn
 from bot.telegram.metrics import ShopMetrics
 from bot.telegram.runner import Framework, PollingBot, make_polling
 from bot.telegram.webhook import WebhookBot, WebhookServer, make_webhook_bot
+from bot.workers.drop_sender import DropSender
+from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory

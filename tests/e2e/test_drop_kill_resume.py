@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation.drop_sender import window
 from bot.domain.drops import DropStatus, MediaKind
 from bot.services import drops
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.standin import BotApiStandIn
+from bot.workers.drop_sender import window
 from storage.drop_tables import DropDeliveryRow
 from storage.engine import make_engine
 from storage.migrate import upgrade

@@ -9,10 +9,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.conversation.delivery import Sent
-from bot.conversation.drop_sender import DropSender
 from bot.conversation.replies import Keyboard
 from bot.domain.drops import DropStatus, MediaKind
 from bot.services import drops
+from bot.workers.drop_sender import DropSender
 from storage.engine import make_engine
 from storage.unit_of_work import SqlUnitOfWorkFactory
 

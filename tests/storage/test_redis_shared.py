@@ -15,12 +15,12 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
-from bot.conversation.drop_sender import Pace
 from bot.conversation.replies import EditText, SendMedia, SendText
 from bot.conversation.storefront import Storefront
 from bot.conversation.turn import ShopConfig
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.ports import UiState
+from bot.workers.drop_pace import Pace
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.redis_state import RedisState

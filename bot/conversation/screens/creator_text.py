@@ -1,7 +1,7 @@
 """How a creator's teaser reads, whether the creator gets it to forward (``screens.creators``)
-or the bot posts it into the creator's channel (``creator_post``): a product's video or photo
-with its card caption and **Buy**, or the shop's line and **Shop**, each with the creator's
-link."""
+or the bot posts it into the creator's channel (``bot.workers.creator_post``): a product's
+video or photo with its card caption and **Buy**, or the shop's line and **Shop**, each with
+the creator's link."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ chat, for a channel or group: ``/live @channel KJ-10``. Only the shop's admins m
 
 The checks a person should hear about at once happen here; posting, pinning and editing the
 card need Telegram's answers (the message id, "not enough rights"), so they are queued for the
-live desk (``bot/conversation/live_desk.py``), which reports back to the merchant.
+live desk (``bot/workers/live_desk.py``), which reports back to the merchant.
 """
 
 from __future__ import annotations

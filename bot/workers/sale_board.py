@@ -13,50 +13,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
 from bot.conversation.delivery import Sender
-from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens.sale_text import sale_line
-from bot.conversation.texts import Texts, texts
-from bot.domain.flash_sales import FlashSale, PostPhase, post_phase
+from bot.conversation.replies import Keyboard
+from bot.conversation.screens.sale_text import board_keyboard, board_text
+from bot.conversation.texts import texts
+from bot.domain.flash_sales import FlashSale, SalePost, post_phase
 from bot.services.flash_sales import posts_due
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.sale_ports import SalePostShown
+from bot.workers.boards import Board, BoardEdit, Edit, PostFailed, post_board
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20
 
 
-def board_text(tx: Texts, sale: FlashSale, now: datetime) -> str:
-    lines = [tx.t("saleboard.title", name=sale.name)]
-    if post_phase(sale, now) is PostPhase.OVER:
-        lines.append(tx.t("saleboard.over", sold=sale.claimed, units=sale.stock))
-    else:
-        lines.append(sale_line(tx, sale, now))
-    return "\n".join(lines)
-
-
-def board_keyboard(
-    tx: Texts, sale: FlashSale, now: datetime, bot_username: str | None
-) -> Keyboard | None:
-    if not bot_username:
-        return None
-    phase = post_phase(sale, now)
-    link = f"https://t.me/{bot_username}?start=s_{sale.id}"
-    if phase is PostPhase.LIVE:
-        label = tx.label("sale.btn_claim", price=tx.money(sale.price))
-    elif phase is PostPhase.UPCOMING:
-        label = tx.label("sale.btn_notify")
-    elif phase is PostPhase.SOLD_OUT:
-        label = tx.label("sale.btn_restock")
-    else:
-        label = tx.label("saleboard.btn_product")
-        link = f"https://t.me/{bot_username}?start=p_{sale.product_id}"
-    return ((Button(label, url=link),),)
-
-
-class SaleBoard:
+class SaleBoard(Board[tuple[SalePost, FlashSale]]):
     def __init__(
         self,
         uows: UnitOfWorkFactory,
@@ -65,10 +37,7 @@ class SaleBoard:
         bot_username: Callable[[], str | None],
         admin_ids: tuple[int, ...] = (),
     ) -> None:
-        self.uows = uows
-        self.clock = clock
-        self.locale = locale
-        self.bot_username = bot_username
+        super().__init__(uows, clock, locale, bot_username)
         self.admin_ids = admin_ids
 
     def render(self, sale: FlashSale, now: datetime) -> tuple[str, Keyboard | None]:
@@ -102,26 +71,21 @@ class SaleBoard:
             await uow.commit()
         return True
 
-    async def refresh(self, sender: Sender) -> int:
-        """Edit the posted cards that are due; how many were edited."""
-        now = self.clock()
-        async with self.uows() as uow:
-            due = await posts_due(uow, now, _BATCH)
-        edited = 0
-        for post, sale in due:
-            text, keyboard = self.render(sale, now)
-            what = f"sale {sale.id} card in {post.chat_id}"
-            outcome = await edit_board(sender, post.chat_id, post.message_id, text, keyboard, what)
-            if outcome is Edit.THROTTLED:
-                break
-            if outcome is Edit.LATER:
-                continue
-            async with self.uows() as uow:
-                if outcome is Edit.GONE:
-                    await uow.sale_posts.close(post.id)
-                else:
-                    shown = SalePostShown(sale.left, post_phase(sale, now))
-                    await uow.sale_posts.shown(post.id, shown, now)
-                    edited += 1
-                await uow.commit()
-        return edited
+    async def due(self, uow: UnitOfWork, now: datetime) -> list[tuple[SalePost, FlashSale]]:
+        return await posts_due(uow, now, _BATCH)
+
+    def edit_of(self, due: tuple[SalePost, FlashSale], now: datetime) -> BoardEdit:
+        post, sale = due
+        text, keyboard = self.render(sale, now)
+        what = f"sale {sale.id} card in {post.chat_id}"
+        return BoardEdit(post.chat_id, post.message_id, text, keyboard, what)
+
+    async def edited(
+        self, uow: UnitOfWork, due: tuple[SalePost, FlashSale], outcome: Edit, now: datetime
+    ) -> None:
+        post, sale = due
+        if outcome is Edit.GONE:
+            await uow.sale_posts.close(post.id)
+        else:
+            shown = SalePostShown(sale.left, post_phase(sale, now))
+            await uow.sale_posts.shown(post.id, shown, now)

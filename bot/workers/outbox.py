@@ -12,63 +12,23 @@ import asyncio
 import contextlib
 import logging
 
-from bot.conversation.callbacks import Action, cb
-from bot.conversation.creator_post import CreatorPoster
 from bot.conversation.delivery import DeliveryError, Failure, Sender
-from bot.conversation.live_desk import LiveDesk
-from bot.conversation.replies import Button, Keyboard
-from bot.conversation.sale_board import SaleBoard
 from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
-from bot.conversation.screens.reviews import stars_keyboard
+from bot.conversation.screens.notice_text import render
 from bot.conversation.storefront import Storefront
-from bot.conversation.team_board import TeamBoard
 from bot.conversation.texts import Texts, pick_locale, texts
-from bot.domain.money import Money
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.workers.creator_post import CreatorPoster
+from bot.workers.live_desk import LiveDesk
+from bot.workers.sale_board import SaleBoard
+from bot.workers.team_board import TeamBoard
 
 log = logging.getLogger(__name__)
 
 _BATCH = 50
-
-
-def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
-    p = notice.params
-    order = p.get("order")
-    money = ""
-    amount, currency = p.get("amount"), p.get("currency")
-    if isinstance(amount, int) and isinstance(currency, str):
-        money = tx.money(Money(int(amount), currency))
-    values = {k: v for k, v in p.items() if k not in ("amount", "currency")}
-    text = tx.t(f"notice.{notice.kind}", total=money, **values)
-    if notice.kind == "order_shipped" and p.get("tracking"):
-        text += "\n" + tx.t("orders.tracking", tracking=p["tracking"])
-    keyboard: Keyboard | None = None
-    if isinstance(order, int) and not notice.kind.endswith("_admin"):
-        keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
-    if notice.kind == "cart_reminder":
-        keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
-    product = p.get("product")
-    if notice.kind == "review_ask" and isinstance(order, int) and isinstance(product, int):
-        keyboard = stars_keyboard(tx, order, product)
-    sale = p.get("sale")
-    if notice.kind in ("sale_live", "sale_restock") and isinstance(sale, int):
-        grab = Button(tx.label("sale.btn_grab_now"), cb(Action.FLASH_CLAIM, sale))
-        keyboard = ((grab,),)
-    coupon = p.get("coupon")
-    if notice.kind == "invite_reward" and isinstance(coupon, int):
-        # A personal coupon: the button works for its owner only (``given_by_button``).
-        keyboard = ((Button(tx.label("drop.btn_coupon"), cb(Action.COUPON_APPLY, coupon)),),)
-    variant = p.get("variant")
-    if notice.kind == "group_failed" and isinstance(variant, int):
-        # The team did not fill: the same item at its regular price, one tap away.
-        regular = Button(
-            tx.label("notice.btn_regular"), cb(Action.BUY_VARIANT, variant, "p", 0, 0)
-        )
-        keyboard = ((regular,), *(keyboard or ()))
-    return text, keyboard
 
 
 class OutboxWorker:
@@ -80,26 +40,17 @@ class OutboxWorker:
         self._again = False
         storefront.on_outbox.append(self.kick)
         config = storefront.config
-        self.board = TeamBoard(
-            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
-        )
-        self.live = LiveDesk(
-            storefront.uows, storefront.clock, config.default_locale, lambda: config.bot_username
-        )
-        self.creator_post = CreatorPoster(
+        # The storage, the clock, the shop's language, the bot's @username once it runs.
+        shop = (
             storefront.uows,
             storefront.clock,
             config.default_locale,
             lambda: config.bot_username,
-            config.shop_name,
         )
-        self.sale_board = SaleBoard(
-            storefront.uows,
-            storefront.clock,
-            config.default_locale,
-            lambda: config.bot_username,
-            config.admin_ids,
-        )
+        self.board = TeamBoard(*shop)
+        self.live = LiveDesk(*shop)
+        self.creator_post = CreatorPoster(*shop, config.shop_name)
+        self.sale_board = SaleBoard(*shop, config.admin_ids)
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""

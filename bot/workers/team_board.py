@@ -9,35 +9,22 @@ several teams stays inside Telegram's 20 messages a minute per group.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
-from bot.conversation.boards import Edit, PostFailed, edit_board, post_board
 from bot.conversation.delivery import Sender
 from bot.conversation.replies import Keyboard
 from bot.conversation.screens.team_text import card_text, invite_link, public_keyboard
 from bot.conversation.texts import texts
 from bot.domain.group_buys import Team
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork
+from bot.workers.boards import Board, BoardEdit, Edit, PostFailed, post_board
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20
 
 
-class TeamBoard:
-    def __init__(
-        self,
-        uows: UnitOfWorkFactory,
-        clock: Callable[[], datetime],
-        locale: str,
-        bot_username: Callable[[], str | None],
-    ) -> None:
-        self.uows = uows
-        self.clock = clock
-        self.locale = locale
-        self.bot_username = bot_username
-
+class TeamBoard(Board[Team]):
     def render(self, team: Team, now: datetime) -> tuple[str, Keyboard | None]:
         tx = texts(self.locale)
         link = invite_link(self.bot_username(), team)
@@ -64,30 +51,17 @@ class TeamBoard:
             await uow.commit()
         return True
 
-    async def refresh(self, sender: Sender) -> int:
-        """Edit the progress messages that are stale; how many were edited."""
-        now = self.clock()
-        async with self.uows() as uow:
-            due = await uow.groups.boards_due(now, _BATCH)
-        edited = 0
-        for team in due:
-            assert team.board_chat_id is not None and team.board_message_id is not None
-            text, keyboard = self.render(team, now)
-            what = f"team {team.id} board"
-            outcome = await edit_board(
-                sender, team.board_chat_id, team.board_message_id, text, keyboard, what
-            )
-            if outcome is Edit.THROTTLED:
-                return edited
-            if outcome is Edit.LATER:
-                continue
-            if outcome is Edit.GONE:
-                async with self.uows() as uow:
-                    await uow.groups.drop_board(team.id)
-                    await uow.commit()
-                continue
-            async with self.uows() as uow:
-                await uow.groups.board_edited(team.id, now)
-                await uow.commit()
-            edited += 1
-        return edited
+    async def due(self, uow: UnitOfWork, now: datetime) -> list[Team]:
+        return await uow.groups.boards_due(now, _BATCH)
+
+    def edit_of(self, team: Team, now: datetime) -> BoardEdit:
+        assert team.board_chat_id is not None and team.board_message_id is not None
+        text, keyboard = self.render(team, now)
+        what = f"team {team.id} board"
+        return BoardEdit(team.board_chat_id, team.board_message_id, text, keyboard, what)
+
+    async def edited(self, uow: UnitOfWork, team: Team, outcome: Edit, now: datetime) -> None:
+        if outcome is Edit.GONE:
+            await uow.groups.drop_board(team.id)
+        else:
+            await uow.groups.board_edited(team.id, now)

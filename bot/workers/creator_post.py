@@ -19,13 +19,14 @@ from bot.conversation.texts import texts
 from bot.services import browsing
 from bot.services.order_ports import Notice
 from bot.services.ports import UnitOfWorkFactory
+from bot.workers.boards import ChatPoster
 
 log = logging.getLogger(__name__)
 
 _TRANSIENT = (Failure.RETRY_AFTER, Failure.NETWORK)
 
 
-class CreatorPoster:
+class CreatorPoster(ChatPoster):
     def __init__(
         self,
         uows: UnitOfWorkFactory,
@@ -34,10 +35,7 @@ class CreatorPoster:
         bot_username: Callable[[], str | None],
         shop: str,
     ) -> None:
-        self.uows = uows
-        self.clock = clock
-        self.locale = locale
-        self.bot_username = bot_username
+        super().__init__(uows, clock, locale, bot_username)
         self.shop = shop
 
     async def run(self, sender: Sender, notice: Notice) -> bool | None:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.conversation.delivery import DeliveryError, Failure, Sender, Sent
 from bot.conversation.screens.live_text import LiveCard, ended_card, live_card
@@ -23,7 +22,7 @@ from bot.domain.live import CardSwap, card_kind, swap_plan
 from bot.services import live
 from bot.services.live_ports import LiveShow
 from bot.services.order_ports import Notice
-from bot.services.ports import UnitOfWorkFactory
+from bot.workers.boards import ChatPoster
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +65,9 @@ class _Job:
             await self.tell(key, **values)
 
 
-class LiveDesk:
-    def __init__(
-        self,
-        uows: UnitOfWorkFactory,
-        clock: Callable[[], datetime],
-        locale: str,
-        bot_username: Callable[[], str | None],
-    ) -> None:
-        self.uows = uows
-        self.clock = clock
-        #: The card speaks the shop's language (the group's members are anybody).
-        self.locale = locale
-        self.bot_username = bot_username
+class LiveDesk(ChatPoster):
+    """Carries out queued ``/live`` commands. The card speaks the shop's language (``locale``:
+    the group's members are anybody); the merchant hears back in theirs."""
 
     async def run(self, sender: Sender, notice: Notice) -> bool | None:
         """Carry out a queued ``/live``: True when done, False when refused (the merchant was

@@ -1,10 +1,11 @@
 """Sending a drop: its outbox rows, at Telegram's pace, with the merchant watching.
 
 - **Pace.** About 30 messages a second overall (1,000 with ``allow_paid_broadcast``), one a
-  second per chat, 20 a minute per group (``Pace``). A 429 puts that row back for its
-  ``retry_after``; a 403 marks the person as blocked (no more drops); network errors and 5xx
-  are retried with back-off, five times; a chat Telegram refuses (400) fails; a photo or video
-  that Telegram refuses before anyone got the drop halts it, and the merchant is told.
+  second per chat, 20 a minute per group (``Pace``, ``bot.workers.drop_pace``). A 429 puts that
+  row back for its ``retry_after``; a 403 marks the person as blocked (no more drops); network
+  errors and 5xx are retried with back-off, five times; a chat Telegram refuses (400) fails; a
+  photo or video that Telegram refuses before anyone got the drop halts it, and the merchant is
+  told (each send and its outcome: ``bot.workers.drop_delivery``).
 - **Once.** Rows are claimed in small batches with a lease (the next batch is claimed while
   the ones before it send) and each batch's outcome is recorded as soon as it is done; a live
   sender renews the leases of what it holds every few seconds, so however long a send takes
@@ -17,83 +18,42 @@
   recorded, and returns: a drop stopped that way leaves no row ``sending`` and nothing
   unconfirmed; the next start carries on where it stopped.
 - **Progress.** The merchant's message is edited every few seconds: a bar, sent, failed, left,
-  and the time left; then a final report.
+  and the time left; then a final report (its words: ``screens.drop_text``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.conversation.callbacks import Action, Signer, cb
+from bot.conversation.callbacks import Signer
 from bot.conversation.delivery import DeliveryError, Failure, Sender
-from bot.conversation.replies import Button, Keyboard, MediaRef
-from bot.conversation.texts import Texts, texts
-from bot.domain.catalog import MediaKind as CardMedia
-from bot.domain.drops import ButtonKind, DeliveryStatus, DropStatus, MediaKind, Progress
-from bot.services.drop_ports import Delivery, DeliveryResult, Drop, Pacer
+from bot.conversation.screens.drop_text import DropButtons, progress_text
+from bot.conversation.texts import texts
+from bot.domain.drops import DeliveryStatus, DropStatus, Progress
+from bot.services.drop_ports import Delivery, DeliveryResult, Pacer
 from bot.services.ports import UnitOfWorkFactory
+from bot.workers.drop_delivery import DropDelivery, RunState
+from bot.workers.drop_pace import FREE_RATE, PAID_RATE, shared_paces
 
 log = logging.getLogger(__name__)
 
-FREE_RATE = 30.0
-PAID_RATE = 1000.0
-MAX_ATTEMPTS = 5
 #: How long a claimed row stays ``sending`` without its sender renewing it (every
 #: ``RENEW_EVERY`` seconds): how long a resumed drop waits for the rows of a dead sender.
 LEASE = timedelta(seconds=15)
 RENEW_EVERY = 3.0
 _PROGRESS_EVERY = 3.0
 _STATUS_EVERY = 1.0  # how often a running drop checks that it was not cancelled
-#: A send this close to its slot goes now (a timer for each would cost more than the send);
-#: the schedule still holds over any second (at most a couple of sends early).
-_EARLY = 0.002
 
 
 def window(paid: bool) -> tuple[int, int]:
     """(rows per claimed batch, batches at once): at most their product is ``sending`` (what
     a kill -9 can leave unconfirmed). About 0.1 s of sends at 1,000/s, 0.5 s at 30/s."""
     return (32, 3) if paid else (8, 2)
-
-
-class Pace:
-    """Telegram's broadcast limits as a schedule of send slots (all in one process): the
-    default ``Pacer``; with ``REDIS_URL`` the processes share one in Redis instead."""
-
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / per_second
-        self._clock = clock
-        self._next = clock()
-        self._chat_next: dict[int, float] = {}
-
-    async def slot(self, chat_id: int) -> float:
-        """Seconds to wait before sending into ``chat_id`` (the slot is taken)."""
-        now = self._clock()
-        start = max(self._next, now)
-        self._next = start + self.interval
-        gap = 3.0 if chat_id < 0 else 1.0  # groups: 20 a minute; people: 1 a second
-        chat_at = max(start, self._chat_next.get(chat_id, 0.0))
-        self._chat_next[chat_id] = chat_at + gap
-        if len(self._chat_next) > 100_000:
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-        return max(chat_at - now, 0.0)
-
-
-def shared_paces() -> Callable[[float], Pacer]:
-    """One in-process ``Pace`` per rate, shared by the drops this sender runs at once."""
-    paces: dict[float, Pace] = {}
-
-    def pace(rate: float) -> Pace:
-        if rate not in paces:
-            paces[rate] = Pace(rate)
-        return paces[rate]
-
-    return pace
 
 
 class DropSender:
@@ -211,7 +171,9 @@ class DropSender:
         pace = self.pacer(self.rates[1] if drop.paid else self.rates[0])
         size, depth = window(drop.paid)
         tx = texts(self.locale)
-        state = _RunState(drop, _Buttons(tx, drop, self.signer), time.monotonic())
+        state = RunState(drop, DropButtons(tx, drop, self.signer), time.monotonic())
+        assert self.sender is not None  # run() does not start one without it
+        sends = DropDelivery(self.sender, self.uows, self.clock)
         await self._report(state, final=False)
         # Paid drops go 30 times faster: more sends at once keep up with the slots.
         gate = asyncio.Semaphore(self.parallel * 3 if drop.paid else self.parallel)
@@ -243,7 +205,7 @@ class DropSender:
                     outstanding += 1
                     state.held.update(d.id for d in batch)
                     task = asyncio.get_running_loop().create_task(
-                        self._send_to(done, state, batch, pace, gate)
+                        self._send_to(done, state, sends, batch, pace, gate)
                     )
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
@@ -294,7 +256,7 @@ class DropSender:
         return sending and drop_id not in self._lost
 
     async def _write(
-        self, state: _RunState, finished: list[_Sent], claim: int, renew: bool
+        self, state: RunState, finished: list[_Sent], claim: int, renew: bool
     ) -> list[Delivery]:
         """Record the finished batches, renew the leases held, claim ``claim`` more rows."""
         async with self.uows() as uow:
@@ -324,85 +286,25 @@ class DropSender:
     async def _send_to(
         self,
         done: asyncio.Queue[_Sent],
-        state: _RunState,
+        state: RunState,
+        sends: DropDelivery,
         batch: list[Delivery],
         pace: Pacer,
         gate: asyncio.Semaphore,
     ) -> None:
         try:
-            results: list[DeliveryResult] | None = await self._send_batch(state, batch, pace, gate)
+            results: list[DeliveryResult] | None = await sends.send_batch(state, batch, pace, gate)
         except Exception as exc:  # not recorded: these rows lapse into unconfirmed
             log.exception("drop %s: a batch failed", state.drop.id)
             state.error = exc
             results = None
         done.put_nowait((batch, results))
 
-    async def _send_batch(
-        self, state: _RunState, batch: list[Delivery], pace: Pacer, gate: asyncio.Semaphore
-    ) -> list[DeliveryResult]:
-        async def one(delivery: Delivery) -> DeliveryResult:
-            async with gate:
-                if state.halt is not None:  # the content was refused: keep the rest pending
-                    return DeliveryResult(
-                        delivery.id, DeliveryStatus.PENDING, self.clock(), counted=False
-                    )
-                wait = await pace.slot(delivery.chat_id)
-                if wait > _EARLY:
-                    await asyncio.sleep(wait)
-                return await self._send_one(state, delivery)
-
-        return list(await asyncio.gather(*(one(d) for d in batch)))
-
-    async def _send_one(self, state: _RunState, delivery: Delivery) -> DeliveryResult:
-        assert self.sender is not None
-        drop = state.drop
-        text = html.escape(drop.content.text, quote=False)
-        keyboard = state.buttons.for_chat(delivery.chat_id)
-        try:
-            if drop.content.media is MediaKind.NONE:
-                await self.sender.send_text(delivery.chat_id, text, keyboard, paid=drop.paid)
-            else:
-                sent = await self.sender.send_media(
-                    delivery.chat_id, state.media(), text, keyboard, paid=drop.paid
-                )
-                if sent.file_id and state.file_id is None:
-                    state.file_id = sent.file_id
-                    async with self.uows() as uow:
-                        await uow.drops.set_source(drop.id, sent.file_id)
-                        await uow.commit()
-        except DeliveryError as exc:
-            return self._failure(state, delivery, exc)
-        state.sent_any = True
-        return DeliveryResult(delivery.id, DeliveryStatus.SENT)
-
-    def _failure(self, state: _RunState, delivery: Delivery, exc: DeliveryError) -> DeliveryResult:
-        now = self.clock()
-        if exc.failure is Failure.FORBIDDEN:
-            return DeliveryResult(delivery.id, DeliveryStatus.BLOCKED, error=exc.description)
-        if exc.failure is Failure.RETRY_AFTER:
-            wait = timedelta(seconds=exc.retry_after or 1)
-            return DeliveryResult(
-                delivery.id, DeliveryStatus.PENDING, now + wait, counted=False, error="429"
-            )
-        if exc.failure is Failure.NETWORK and delivery.attempts + 1 < MAX_ATTEMPTS:
-            wait = timedelta(seconds=2 ** (delivery.attempts + 1))
-            return DeliveryResult(
-                delivery.id, DeliveryStatus.PENDING, now + wait, error=exc.description
-            )
-        media = state.drop.content.media is not MediaKind.NONE
-        if exc.failure is Failure.BAD_REQUEST and media and not state.sent_any:
-            # Telegram refuses the drop's own photo or video: every send would fail alike.
-            state.halt = exc.description[:300] or "the media was refused"
-            return DeliveryResult(
-                delivery.id, DeliveryStatus.PENDING, now, counted=False, error=state.halt
-            )
-        return DeliveryResult(delivery.id, DeliveryStatus.FAILED, error=exc.description)
-
     async def _progress(self, drop_id: int) -> Progress:
         async with self.uows() as uow:
             return await uow.drops.progress(drop_id)
 
-    def _maybe_report(self, state: _RunState) -> None:
+    def _maybe_report(self, state: RunState) -> None:
         """Edit the progress message in the background, every few seconds."""
         busy = state.reporting is not None and not state.reporting.done()
         if not busy and time.monotonic() - state.reported_at >= _PROGRESS_EVERY:
@@ -411,14 +313,14 @@ class DropSender:
                 self._report(state, final=False)
             )
 
-    async def _report(self, state: _RunState, *, final: bool) -> None:
+    async def _report(self, state: RunState, *, final: bool) -> None:
         """The merchant's progress message, sent once and then edited in place."""
         if self.sender is None or not self.admin_ids:
             return
         progress = await self._progress(state.drop.id)
         elapsed = max(time.monotonic() - state.started, 0.001)
         tx = texts(self.locale)
-        text = _progress_text(tx, state, progress, progress.sent / elapsed, final)
+        text = progress_text(tx, state.drop, state.halt, progress, progress.sent / elapsed, final)
         state.reported_at = time.monotonic()
         for admin in self.admin_ids:
             message_id = state.messages.get(admin)
@@ -438,102 +340,3 @@ class DropSender:
 
 #: A batch that was sent, with its outcomes (None: it failed and is not recorded).
 _Sent = tuple[list[Delivery], list[DeliveryResult] | None]
-
-
-class _RunState:
-    def __init__(self, drop: Drop, buttons: _Buttons, started: float) -> None:
-        self.drop = drop
-        self.buttons = buttons
-        self.started = started
-        self.reported_at = 0.0
-        self.messages: dict[int, int] = dict(drop.progress_messages)
-        self.sent_any = False
-        self.halt: str | None = None
-        self.error: Exception | None = None
-        #: Rows this sender holds (``sending``): their leases are renewed while it lives.
-        self.held: set[int] = set()
-        self.reporting: asyncio.Task[None] | None = None
-        self.source = drop.content.source or ""
-        #: Telegram's file_id once the first send uploaded the media (reused for the rest).
-        self.file_id: str | None = None if _is_file(self.source) else self.source
-
-    def media(self) -> MediaRef:
-        kind = CardMedia.VIDEO if self.drop.content.media is MediaKind.VIDEO else CardMedia.PHOTO
-        return MediaRef(kind, 0, self.source, file_id=self.file_id)
-
-
-def _is_file(source: str) -> bool:
-    """A URL or a local path, rather than a Telegram file_id."""
-    return source.startswith(("http://", "https://")) or "/" in source or "." in source
-
-
-class _Buttons:
-    """A drop's keyboard for each chat: the same for all, except that a coupon button is
-    signed for the chat it goes to (a person, or a group whose members may all press it)."""
-
-    def __init__(self, tx: Texts, drop: Drop, signer: Signer) -> None:
-        self.tx = tx
-        self.drop = drop
-        self.signer = signer
-        self.personal = any(b.kind is ButtonKind.COUPON for b in drop.content.buttons)
-        self.shared = None if self.personal else _keyboard(tx, drop, lambda raw: raw)
-
-    def for_chat(self, chat_id: int) -> Keyboard | None:
-        if not self.personal:
-            return self.shared
-        return _keyboard(self.tx, self.drop, lambda raw: self.signer.seal(raw, chat_id))
-
-
-def _keyboard(tx: Texts, drop: Drop, seal: Callable[[str], str]) -> Keyboard | None:
-    rows: list[tuple[Button, ...]] = []
-    for button in drop.content.buttons:
-        if button.kind is ButtonKind.BUY:
-            rows.append(
-                (
-                    Button(
-                        tx.label("drop.btn_buy"), cb(Action.BUY_VARIANT, button.target, "p", 0, 0)
-                    ),
-                )
-            )
-        elif button.kind is ButtonKind.SALE:
-            rows.append(
-                (Button(tx.label("drop.btn_sale"), cb(Action.FLASH_CLAIM, button.target)),)
-            )
-        else:
-            rows.append(
-                (
-                    Button(
-                        tx.label("drop.btn_coupon"),
-                        seal(cb(Action.COUPON_APPLY, button.target)),
-                    ),
-                )
-            )
-    return tuple(rows) or None
-
-
-def _progress_text(
-    tx: Texts, state: _RunState, progress: Progress, rate: float, final: bool
-) -> str:
-    drop = state.drop
-    if final and state.halt:
-        return tx.t("drop.halted", drop=drop.id, reason=state.halt, sent=progress.sent)
-    if final:
-        return tx.t(
-            "drop.done",
-            drop=drop.id,
-            sent=progress.sent,
-            failed=progress.failed,
-            total=progress.total,
-            unconfirmed=progress.unconfirmed,
-        )
-    eta = progress.eta_seconds(rate)
-    return tx.t(
-        "drop.progress",
-        drop=drop.id,
-        bar=progress.bar(),
-        sent=progress.sent,
-        total=progress.total,
-        failed=progress.failed,
-        left=progress.pending,
-        eta="—" if eta is None else f"{eta} s",
-    )

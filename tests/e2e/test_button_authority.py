@@ -476,7 +476,7 @@ async def _dump(shop: RunningShop) -> dict[str, list[tuple[str, ...]]]:
     dump: dict[str, list[tuple[str, ...]]] = {}
     async with shop.uows.engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            if table.name == "processed_update":
+            if table.name in ("processed_update", "inbox_update"):  # the updates' own records
                 continue
             columns = [c for c in table.columns if c.name != "last_seen_at"]
             rows = (await conn.execute(select(*columns))).all()

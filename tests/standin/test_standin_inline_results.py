@@ -98,6 +98,8 @@ async def test_well_formed_results_are_accepted(
 
 @pytest.mark.parametrize("source", ["shared", "packaged"])
 async def test_both_descriptions_know_the_result_types(source: str) -> None:
+    if source == "shared" and not SHARED_SPEC.is_file():
+        pytest.skip(f"no shared Bot API description beside the checkout ({SHARED_SPEC})")
     spec = BotApiSpec.load(SHARED_SPEC if source == "shared" else PACKAGED_SPEC)
     assert "InlineQueryResultCachedVideo" in spec.types
     assert spec.validate("answerInlineQuery", {"inline_query_id": "1", "results": [VIDEO]}) == []

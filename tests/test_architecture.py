@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,22 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
         if graph.find_shortest_chain(importer=imported, imported=importer) is not None
     )
     assert circles == [], "\n".join(f"{a} -> {b}, which imports it back" for a, b in circles)
+
+
+#: What a repository path in docs/architecture.md starts with (a backticked ``bot/...``).
+_REPO_PATH = re.compile(
+    r"`((?:bot|storage|migrations|tests|bench|deploy|docs)/[^`\s]*"
+    r"|[A-Za-z_.-]+\.(?:md|toml|ini))`"
+)
+
+
+def test_architecture_doc_names_only_paths_that_exist() -> None:
+    """Every repository path docs/architecture.md names in backticks exists (a glob matches
+    something), so a file moved or renamed without the doc fails here instead of misleading."""
+    doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    paths = sorted(set(_REPO_PATH.findall(doc)))
+    assert len(paths) > 50, "the pattern no longer finds the doc's paths"
+    missing = [p for p in paths if not (any(REPO.glob(p)) if "*" in p else (REPO / p).exists())]
+    assert missing == [], "docs/architecture.md names paths that do not exist: " + ", ".join(
+        missing
+    )

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +22,7 @@ from bot.standin.errors import ApiError
 from bot.standin.faults import FaultInjector
 from bot.standin.file_store import FileStore
 from bot.standin.json_types import JsonObject
+from bot.standin.listener import LocalListener
 from bot.standin.request_decoding import RawRequest, read_request
 from bot.standin.simulation import SimChat, SimUser, new_user, random_user_id
 from bot.standin.spec import BotApiSpec
@@ -33,8 +33,13 @@ _log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 
 
-class BotApiStandIn:
-    """A fake Telegram Bot API server with simulated people; use as ``async with``."""
+class BotApiStandIn(LocalListener):
+    """A fake Telegram Bot API server with simulated people; use as ``async with``.
+
+    ``base_url`` for the clients: aiogram ``TelegramAPIServer.from_base(base_url)``; PTB
+    ``base_url=f"{base_url}/bot"``, ``base_file_url=f"{base_url}/file/bot"``."""
+
+    _name = "Bot API stand-in"
 
     def __init__(
         self,
@@ -46,6 +51,7 @@ class BotApiStandIn:
         webhook_retry_delay: float = 0.05,
         webhook_timeout: float = 10.0,
     ) -> None:
+        super().__init__()
         self.spec = spec or BotApiSpec.default()
         self.token = token
         prefix = token.split(":", 1)[0]
@@ -75,56 +81,23 @@ class BotApiStandIn:
             retry_delay=webhook_retry_delay,
             timeout=webhook_timeout,
         )
-        self._runner: web.AppRunner | None = None
-        self._host = "127.0.0.1"
-        self._port = 0
 
     # Lifecycle --------------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host:port`` (port 0 picks a free one; see ``base_url``)."""
+    def _application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        self._host = host
-        self._port = int(runner.addresses[0][1])
-        self.state.updates.closing = False
-        _log.debug("Bot API stand-in listening on %s", self.base_url)
+        return app
 
-    async def stop(self) -> None:
-        """Answer pending long polls, stop webhook delivery, close the listener."""
+    def _started(self) -> None:
+        self.state.updates.closing = False
+
+    async def _stopping(self) -> None:
+        """Answer pending long polls and stop webhook delivery (``stop`` then closes)."""
         self.state.updates.close()
         assert self.state.webhook is not None
         await self.state.webhook.close()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port``; aiogram: ``TelegramAPIServer.from_base(base_url)``; PTB:
-        ``base_url=f"{base_url}/bot"``, ``base_file_url=f"{base_url}/file/bot"``."""
-        if self._runner is None:
-            msg = "the stand-in is not started"
-            raise RuntimeError(msg)
-        return f"http://{self._host}:{self._port}"
 
     @property
     def bot_id(self) -> int:

@@ -17,13 +17,12 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from bot.standin.json_types import JsonObject
+from bot.standin.listener import LocalListener
 from bot.standin.stripe_checkout import NO_PARAMS, CheckoutSessions
 from bot.standin.stripe_gate import FaultPlan, IdempotencyStore, StripeRequest, check_api_key
 from bot.standin.stripe_ledger import StripeLedger
@@ -38,8 +37,13 @@ _log = logging.getLogger(__name__)
 Handler = Callable[[JsonObject, tuple[str, ...]], JsonObject]
 
 
-class StripeStandIn:
-    """A fake Stripe API (v1, test mode) on 127.0.0.1; use as ``async with``."""
+class StripeStandIn(LocalListener):
+    """A fake Stripe API (v1, test mode) on 127.0.0.1; use as ``async with``.
+
+    ``base_url`` is for ``StripeClient(base_addresses={"api": base_url})``."""
+
+    _name = "Stripe stand-in"
+    _not_started_name = "Stripe stand-in"
 
     def __init__(
         self,
@@ -51,6 +55,7 @@ class StripeStandIn:
         api_version: str = DEFAULT_API_VERSION,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
@@ -64,52 +69,22 @@ class StripeStandIn:
         self._faults = FaultPlan()
         self._idempotent = IdempotencyStore()
         self._routes = self._route_table()
-        self._runner: web.AppRunner | None = None
-        self._host = "127.0.0.1"
-        self._port = 0
 
     # Lifecycle --------------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host:port`` (port 0 picks a free one; see ``base_url``)."""
+    def _application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("GET", "/pay/{session_id}", self._handle_pay_page)
         app.router.add_route("POST", "/pay/{session_id}", self._handle_pay)
         app.router.add_route("*", "/{tail:.*}", self._handle_api)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
-        self._host = host
-        self._port = int(runner.addresses[0][1])
-        _log.debug("Stripe stand-in listening on %s", self.base_url)
+        return app
 
-    async def stop(self) -> None:
-        """Finish (or cancel) webhook deliveries and close the listener."""
+    def _started(self) -> None:
+        """Nothing to prepare: the ledger and the webhook sender work from the start."""
+
+    async def _stopping(self) -> None:
+        """Finish (or cancel) webhook deliveries (``stop`` then closes the listener)."""
         await self._sender.close()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port``, for ``StripeClient(base_addresses={"api": base_url})``."""
-        if self._runner is None:
-            msg = "the Stripe stand-in is not started"
-            raise RuntimeError(msg)
-        return f"http://{self._host}:{self._port}"
 
     # The other side: Telegram's Stripe provider, the buyer, faults ------------------------
 

@@ -44,11 +44,11 @@ from aiogram.types import (
     Update,
 )
 
-from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
-from bot.conversation.events import Event
+from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request
 from bot.conversation.replies import AnswerInline, InlineArticle, InlineProduct, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
+from bot.telegram.handling import bot_username, run_update
 from bot.telegram.sending import HTML, BotApiSender, inline_shape, media_source
 from bot.telegram.translate import (
     chosen_event,
@@ -136,6 +136,10 @@ def _file(media: MediaRef) -> str | FSInputFile | BufferedInputFile:
 class AiogramSender(BotApiSender):
     """Bot API calls through aiogram, errors mapped to ``DeliveryError``."""
 
+    async def username(self) -> str | None:
+        bot: Bot = self.bot
+        return (await bot.me()).username
+
     async def _call(self, coro: Awaitable[Any]) -> Any:
         try:
             return await coro
@@ -210,22 +214,6 @@ def _inline_result(r: InlineArticle | InlineProduct) -> Any:
     )
 
 
-async def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
-    if storefront.config.bot_username is None:
-        storefront.config.bot_username = (await bot.me()).username
-    return storefront.config.bot_username
-
-
-async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
-    delivered = False
-    try:
-        if event is not None:
-            replies = await storefront.handle(event)
-            delivered = await deliver(replies, AiogramSender(bot), storefront.remember_file_id)
-    finally:
-        await storefront.finish_update(update_id, delivered=delivered)
-
-
 def build_router(storefront: Storefront) -> Router:
     """A Router with the whole storefront; include it into any aiogram Dispatcher."""
     router = Router(name="storefront")
@@ -233,36 +221,47 @@ def build_router(storefront: Storefront) -> Router:
 
     @router.message()
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
-        username = await _bot_username(bot, storefront)
+        sender = AiogramSender(bot)
+        username = await bot_username(storefront, sender)
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, message_event(update_id, message, username))
+        await run_update(
+            storefront, sender, update_id, message_event(update_id, message, username)
+        )
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
-        await _bot_username(bot, storefront)
+        sender = AiogramSender(bot)
+        await bot_username(storefront, sender)
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, press_event(update_id, query))
+        await run_update(storefront, sender, update_id, press_event(update_id, query))
 
     @router.shipping_query()
     async def on_shipping(query: ShippingQuery, bot: Bot, event_update: Update) -> None:
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, shipping_event(update_id, query))
+        await run_update(
+            storefront, AiogramSender(bot), update_id, shipping_event(update_id, query)
+        )
 
     @router.pre_checkout_query()
     async def on_pre_checkout(query: PreCheckoutQuery, bot: Bot, event_update: Update) -> None:
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, pre_checkout_event(update_id, query))
+        await run_update(
+            storefront, AiogramSender(bot), update_id, pre_checkout_event(update_id, query)
+        )
 
     @router.inline_query()
     async def on_inline(query: InlineQuery, bot: Bot, event_update: Update) -> None:
-        await _bot_username(bot, storefront)
+        sender = AiogramSender(bot)
+        await bot_username(storefront, sender)
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, inline_event(update_id, query))
+        await run_update(storefront, sender, update_id, inline_event(update_id, query))
 
     @router.chosen_inline_result()
     async def on_chosen(chosen: ChosenInlineResult, bot: Bot, event_update: Update) -> None:
         update_id = event_update.update_id
-        await _run(storefront, bot, update_id, chosen_event(update_id, chosen))
+        await run_update(
+            storefront, AiogramSender(bot), update_id, chosen_event(update_id, chosen)
+        )
 
     return router
 

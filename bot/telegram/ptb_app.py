@@ -44,11 +44,11 @@ from telegram.ext import (
 )
 from telegram.ext import filters as ptb_filters
 
-from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request, deliver
-from bot.conversation.events import Event
+from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request
 from bot.conversation.replies import AnswerInline, InlineArticle, InlineProduct, Keyboard, MediaRef
 from bot.conversation.storefront import Storefront
 from bot.domain.catalog import MediaKind
+from bot.telegram.handling import bot_username, run_update
 from bot.telegram.sending import HTML, BotApiSender, inline_shape, media_source
 from bot.telegram.translate import (
     chosen_event,
@@ -93,6 +93,10 @@ def _seconds(exc: RetryAfter) -> float:
 
 class PtbSender(BotApiSender):
     """Bot API calls through python-telegram-bot, errors mapped to ``DeliveryError``."""
+
+    async def username(self) -> str | None:
+        bot: Bot = self.bot
+        return bot.username
 
     async def _call(self, call: Awaitable[Any]) -> Any:
         try:
@@ -193,57 +197,44 @@ def _inline_result(r: InlineArticle | InlineProduct) -> Any:
     )
 
 
-def _bot_username(bot: Bot, storefront: Storefront) -> str | None:
-    if storefront.config.bot_username is None:
-        storefront.config.bot_username = bot.username
-    return storefront.config.bot_username
-
-
-async def _run(storefront: Storefront, bot: Bot, update_id: int, event: Event | None) -> None:
-    delivered = False
-    try:
-        if event is not None:
-            replies = await storefront.handle(event)
-            delivered = await deliver(replies, PtbSender(bot), storefront.remember_file_id)
-    finally:
-        await storefront.finish_update(update_id, delivered=delivered)
-
-
 def build_handlers(storefront: Storefront) -> list[BaseHandler[Update, Any, None]]:
     """The storefront's handlers; add them to any PTB Application."""
 
     async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
-        username = _bot_username(context.bot, storefront)
+        sender = PtbSender(context.bot)
+        username = await bot_username(storefront, sender)
         event = message_event(update.update_id, message, username) if message else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, sender, update.update_id, event)
 
     async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        _bot_username(context.bot, storefront)
+        sender = PtbSender(context.bot)
+        await bot_username(storefront, sender)
         event = press_event(update.update_id, query) if query else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, sender, update.update_id, event)
 
     async def on_shipping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.shipping_query
         event = shipping_event(update.update_id, query) if query else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, PtbSender(context.bot), update.update_id, event)
 
     async def on_pre_checkout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.pre_checkout_query
         event = pre_checkout_event(update.update_id, query) if query else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, PtbSender(context.bot), update.update_id, event)
 
     async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
-        _bot_username(context.bot, storefront)
+        sender = PtbSender(context.bot)
+        await bot_username(storefront, sender)
         event = inline_event(update.update_id, query) if query else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, sender, update.update_id, event)
 
     async def on_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chosen = update.chosen_inline_result
         event = chosen_event(update.update_id, chosen) if chosen else None
-        await _run(storefront, context.bot, update.update_id, event)
+        await run_update(storefront, PtbSender(context.bot), update.update_id, event)
 
     return [
         MessageHandler(ptb_filters.UpdateType.MESSAGE, on_message),

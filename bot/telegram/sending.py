@@ -92,6 +92,10 @@ class BotApiSender(ABC):
     def _inline_results(self, answer: AnswerInline) -> list[Any]:
         """The framework's InlineQueryResult list (see ``inline_shape``)."""
 
+    @abstractmethod
+    async def username(self) -> str | None:
+        """The bot's @username as the framework knows it."""
+
     async def _sent(self, call: Awaitable[Any]) -> Sent:
         sent = sent_of(await self._call(call))
         assert sent is not None, "send methods return the message"

@@ -470,8 +470,8 @@ async def _world(shop: RunningShop) -> World:
 
 
 async def _dump(shop: RunningShop) -> dict[str, list[tuple[str, ...]]]:
-    """Every table's rows, but for what any update touches: the claim of the update itself
-    and when a person was last seen."""
+    """Every table's rows, but for what any update touches: the claim of the update itself (and
+    its inbox row in polling mode) and when a person was last seen."""
     await shop.settle()
     dump: dict[str, list[tuple[str, ...]]] = {}
     async with shop.uows.engine.connect() as conn:

@@ -1,11 +1,12 @@
 """The storefront: one entry point that turns any event into replies.
 
 Per update: claim its ``update_id`` (a redelivery stops here), remember the buyer, pick their
-language, route to a screen, and commit everything in one unit of work. A failure rolls back
-and the person gets an apology instead of silence, with one exception: where the update will be
-tried again (``redelivered``: webhook mode, where Telegram delivers it again after a 500, and
-the polling inbox, which keeps it) an unreachable database (``StorageUnavailable``) is raised;
-the claim makes it count once.
+language, route to a screen (buttons, commands, deep links and typed steps are looked up in
+``bot.conversation.dispatch``, where each screen registers its handlers), and commit everything
+in one unit of work. A failure rolls back and the person gets an apology instead of silence,
+with one exception: where the update will be tried again (``redelivered``: webhook mode, where
+Telegram delivers it again after a 500, and the polling inbox, which keeps it) an unreachable
+database (``StorageUnavailable``) is raised; the claim makes it count once.
 
 With the polling inbox (``inbox``) the claim's transaction also stores the update's replies in
 its inbox row: a process that dies after the commit and before the replies reached Telegram

@@ -1,11 +1,12 @@
 """The storefront: one entry point that turns any event into replies.
 
 Per update: claim its ``update_id`` (a redelivery stops here), remember the buyer, pick their
-language, route to a screen, and commit everything in one unit of work. A failure rolls back
-and the person gets an apology instead of silence, with one exception: where the update will be
-tried again (``redelivered``: webhook mode, where Telegram delivers it again after a 500, and
-the polling inbox, which keeps it) an unreachable database (``StorageUnavailable``) is raised;
-the claim makes it count once.
+language, route to a screen (buttons, commands, deep links and typed steps are looked up in
+``bot.conversation.dispatch``, where each screen registers its handlers), and commit everything
+in one unit of work. A failure rolls back and the person gets an apology instead of silence,
+with one exception: where the update will be tried again (``redelivered``: webhook mode, where
+Telegram delivers it again after a 500, and the polling inbox, which keeps it) an unreachable
+database (``StorageUnavailable``) is raised; the claim makes it count once.
 
 With the polling inbox (``inbox``) the claim's transaction also stores the update's replies in
 its inbox row: a process that dies after the commit and before the replies reached Telegram
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
-from bot.conversation.callbacks import Action, decode, row_id
+from bot.conversation import dispatch
+from bot.conversation.callbacks import decode
 from bot.conversation.events import (
     ButtonPress,
     ChosenInline,
@@ -48,26 +49,10 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.reply_codec import KeptReplies, dump_replies
-from bot.conversation.screens import (
-    admin,
-    browse,
-    cart,
-    checkout,
-    creators,
-    flash_sales,
-    general,
-    group_buys,
-    invites,
-    live,
-    orders,
-    recs,
-    reviews,
-    sharing,
-)
+from bot.conversation.screens import admin, browse, checkout, general, reviews, sharing
+from bot.conversation.screens import routes as _routes  # noqa: F401  (every screen registers)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
-from bot.domain import creators as creator_rules
-from bot.domain import invites as invite_rules
 from bot.domain.catalog import MediaKind
 from bot.logs import bind_update
 from bot.services.payment_port import CardGateway
@@ -86,56 +71,6 @@ _PAYMENT_ATTEMPTS = 3
 #: A delivered receipt's backup is cancelled in a write of its own; a blip of the database
 #: should not make the buyer get the receipt twice.
 _CANCEL_ATTEMPTS = 3
-_COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
-_ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
-_GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
-_SALE_LINK = re.compile(r"^s_([1-9][0-9]{0,17})$")
-_CREATOR_ACTIONS = {
-    Action.CREATOR_ACCEPT,
-    Action.CREATOR_POST,
-    Action.CREATOR_CHART,
-    Action.CREATOR_PAYOUT,
-}
-_SALE_ACTIONS = {
-    Action.FLASH_CLAIM,
-    Action.FLASH_WATCH,
-    Action.FLASH_RESTOCK,
-    Action.FLASH_DELIVERY,
-}
-
-_BROWSE_ACTIONS = {Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY}
-_CART_ACTIONS = {
-    Action.CART,
-    Action.ADD_VARIANT,
-    Action.INC,
-    Action.DEC,
-    Action.REMOVE,
-    Action.QUANTITY,
-    Action.CHECKOUT,
-    Action.CLEAR,
-    Action.CLEAR_YES,
-}
-_CHECKOUT_ACTIONS = {
-    Action.DELIVERY,
-    Action.PAY_AGAIN,
-    Action.COUPON_ASK,
-    Action.COUPON_REMOVE,
-}
-_GROUP_ACTIONS = {
-    Action.GROUP_START,
-    Action.GROUP_JOIN,
-    Action.GROUP_QR,
-    Action.GROUP_DELIVERY,
-    Action.GROUP_PICKUPS,
-    Action.GROUP_COLLECTED,
-}
-_ORDER_ACTIONS = {
-    Action.ORDERS,
-    Action.ORDER,
-    Action.ORDER_CANCEL,
-    Action.ORDER_CANCEL_YES,
-    Action.ORDER_RETURN,
-}
 
 
 def utc_now() -> datetime:
@@ -313,73 +248,13 @@ class Storefront:
             await sharing.chosen(turn, event)
 
     async def _command(self, turn: Turn, event: Command) -> None:
-        if event.name != "cancel":
+        if event.name != "cancel":  # /cancel says what it cancels, so it clears the step itself
             await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-        name = event.name
-        if name == "start":
-            await self._start(turn, event.args.strip())
-        elif name == "catalog":
-            await browse.catalog(turn)
-        elif name == "search":
-            await browse.search(turn, event.args)
-        elif name == "cart":
-            await cart.show_cart(turn)
-        elif name == "help":
-            general.help_(turn)
-        elif name == "lang":
-            general.choose_language(turn)
-        elif name == "cancel":
-            await general.cancel(turn)
-        elif name == "orders":
-            await orders.show_list(turn)
-        elif name == "coupon":
-            await checkout.coupon_command(turn, event.args)
-        elif name == "leader":
-            await group_buys.leader_command(turn, event.args)
-        elif name == "live":
-            await live.live_command(turn, event.args)
-        elif name == "creator":
-            await creators.command(turn, event.args)
-        elif name == "invite":
-            await invites.command(turn)
-        elif name == "admin":
-            await admin.command(turn, event.args)
-        elif name == "stop" and turn.in_private:
-            await turn.uow.drops.stop_drops(turn.person.id, True)
-            turn.say(turn.tx.t("drops.stopped"))
+        handler = dispatch.COMMANDS.get(event.name)
+        if handler is None:
+            general.unknown_command(turn, event.name)
         else:
-            general.unknown_command(turn, name)
-
-    async def _start(self, turn: Turn, payload: str) -> None:
-        if turn.in_private:  # /start again after /stop (or after unblocking the bot)
-            await turn.uow.drops.stop_drops(turn.person.id, False)
-        coupon = _COUPON_LINK.match(payload)
-        order = _ORDER_LINK.match(payload)
-        team = _GROUP_LINK.match(payload)
-        sale = _SALE_LINK.match(payload)
-        creator_shop = creator_rules.SHOP_LINK.match(payload)
-        creator_product = creator_rules.PRODUCT_LINK.match(payload)
-        creator_invite = creator_rules.INVITE_LINK.match(payload)
-        friend = invite_rules.LINK.match(payload)
-        if creator_product:
-            product = row_id(creator_product.group(2))
-            await creators.opened_link(turn, creator_product.group(1), product)
-        elif creator_shop:
-            await creators.opened_link(turn, creator_shop.group(1), None)
-        elif creator_invite:
-            await creators.open_invitation(turn, creator_invite.group(1))
-        elif friend:
-            await invites.opened(turn, friend.group(1))
-        elif sale:
-            await flash_sales.open_sale(turn, row_id(sale.group(1)))
-        elif team:
-            await group_buys.show(turn, row_id(team.group(1)))
-        elif coupon:
-            await checkout.apply_typed(turn, coupon.group(1), then_checkout=None)
-        elif order:
-            await orders.open_link(turn, row_id(order.group(1)))
-        else:
-            await general.start(turn, payload)
+            await handler(turn, event.args)
 
     async def _unsupported(self, turn: Turn, event: Unsupported) -> None:
         if event.what in ("photo", "video") and event.file_id and turn.in_private:
@@ -395,20 +270,10 @@ class Storefront:
 
     async def _text(self, turn: Turn, event: Text) -> None:
         state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-        if state is not None and state.state == cart.ASK_QUANTITY:
-            await cart.quantity_typed(turn, state, event.text)
-            return
-        if state is not None and state.state == checkout.ASK_COUPON:
-            then = int(state.data.get("variant", 0)) if state.data.get("checkout") else None
-            await checkout.apply_typed(turn, event.text, then_checkout=then)
-            return
-        if state is not None and state.state == reviews.ASK_TEXT:
-            await reviews.text_typed(turn, state, event.text)
-            return
-        if state is not None and state.state.startswith(admin.STATE_PREFIX):
-            await admin.text_typed(turn, state, event.text)
-            return
-        if turn.in_private or event.replies_to_bot:
+        handler = dispatch.step(state) if state is not None else None
+        if state is not None and handler is not None:
+            await handler(turn, state, event.text)
+        elif turn.in_private or event.replies_to_bot:
             await browse.search(turn, event.text)
 
     async def _press(self, turn: Turn, event: ButtonPress) -> None:
@@ -418,40 +283,11 @@ class Storefront:
             log.info("undecodable callback data from %s", turn.person.id)
             turn.answer(turn.tx.t("stale_button"))
             return
-        if call.action in _BROWSE_ACTIONS:
-            await browse.on_press(turn, call)
-        elif call.action in _CART_ACTIONS:
-            await cart.on_press(turn, call)
-        elif call.action is Action.ADD:
-            if await browse.pick_or_add(turn, call):
-                await cart.add_product(turn, call.int_arg(0))
-        elif call.action is Action.BUY:
-            if await browse.pick_or_add(turn, call):
-                await checkout.buy_product(turn, call.int_arg(0))
-        elif call.action is Action.BUY_VARIANT:
-            await checkout.begin(turn, call.int_arg(0))
-        elif call.action in _CHECKOUT_ACTIONS:
-            await checkout.on_press(turn, call)
-        elif call.action is Action.COUPON_APPLY:
-            await checkout.apply_button(turn, call)
-        elif call.action in _ORDER_ACTIONS:
-            await orders.on_press(turn, call)
-        elif call.action in _GROUP_ACTIONS:
-            await group_buys.on_press(turn, call)
-        elif call.action in _SALE_ACTIONS:
-            await flash_sales.on_press(turn, call)
-        elif call.action in _CREATOR_ACTIONS:
-            await creators.on_press(turn, call)
-        elif call.action is Action.REVIEW_RATE:
-            await reviews.rate(turn, call)
-        elif call.action is Action.ADMIN:
-            await admin.on_press(turn, call)
-        elif call.action is Action.LANG:
-            await general.set_language(turn, call)
-        elif call.action is Action.REC_OPEN:
-            await recs.open_suggestion(turn, call.int_arg(0))
-        else:  # NOOP: a label
+        handler = dispatch.PRESSES.get(call.action)
+        if handler is None:  # NOOP: a label
             turn.answer()
+        else:
+            await handler(turn, call)
 
     def _apology(self, event: Event) -> list[Reply]:
         tx = texts(pick_locale(None, event.person.language_code, self.config.default_locale))

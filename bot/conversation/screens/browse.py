@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import on_command, on_press
 from bot.conversation.replies import Button
 from bot.conversation.screens.cards import show_card, show_variant_picker
 from bot.conversation.turn import Turn
@@ -17,6 +18,16 @@ async def _show(turn: Turn, page: CardPage, *, replace: bool) -> None:
         turn.person.id, [page.product.id], InteractionKind.VIEW, turn.now
     )
     show_card(turn, page, replace=replace)
+
+
+@on_command("catalog")
+async def catalog_command(turn: Turn, args: str) -> None:
+    await catalog(turn)
+
+
+@on_command("search")
+async def search_command(turn: Turn, args: str) -> None:
+    await search(turn, args)
 
 
 async def catalog(turn: Turn) -> None:
@@ -128,7 +139,8 @@ async def open_product(turn: Turn, product_id: int) -> bool:
     return True
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(Action.NAV, Action.MORE, Action.CATEGORIES, Action.CATEGORY)
+async def pressed(turn: Turn, call: Callback) -> None:
     if call.action is Action.NAV:
         await navigate(turn, call)
     elif call.action is Action.MORE:

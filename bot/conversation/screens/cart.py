@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import on_command, on_press, on_step
 from bot.conversation.events import ButtonPress
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens import checkout
+from bot.conversation.screens import browse, checkout
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.cart import MAX_LINES, Refusal
@@ -60,6 +61,11 @@ def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
     )
     rows.append((Button(tx.label("cart.btn_browse"), cb(Action.CATEGORIES)),))
     return "\n".join(lines), tuple(rows)
+
+
+@on_command("cart")
+async def cart_command(turn: Turn, args: str) -> None:
+    await show_cart(turn)
 
 
 async def show_cart(turn: Turn) -> None:
@@ -125,6 +131,13 @@ async def add_variant(turn: Turn, variant_id: int) -> AddOutcome | None:
     return outcome
 
 
+@on_press(Action.ADD)
+async def add_pressed(turn: Turn, call: Callback) -> None:
+    """Add a product to the cart, or first pick one of its variants."""
+    if await browse.pick_or_add(turn, call):
+        await add_product(turn, call.int_arg(0))
+
+
 async def add_product(turn: Turn, product_id: int) -> AddOutcome | None:
     """Add the product's only sellable variant (the card checked there is exactly one)."""
     product = await turn.uow.catalog.product(product_id)
@@ -184,6 +197,7 @@ async def ask_quantity(turn: Turn, line_id: int) -> None:
     turn.say(turn.tx.t("cart.ask_quantity", name=line.product_name, max=cap))
 
 
+@on_step(ASK_QUANTITY)
 async def quantity_typed(turn: Turn, state: UiState, text: str) -> None:
     """The buyer's answer to "how many?": a whole number from 0 to the cap, or a clear no."""
     line_id = int(state.data.get("line", 0))
@@ -212,7 +226,18 @@ async def quantity_typed(turn: Turn, state: UiState, text: str) -> None:
     await show_cart(turn)
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(
+    Action.CART,
+    Action.ADD_VARIANT,
+    Action.INC,
+    Action.DEC,
+    Action.REMOVE,
+    Action.QUANTITY,
+    Action.CHECKOUT,
+    Action.CLEAR,
+    Action.CLEAR_YES,
+)
+async def pressed(turn: Turn, call: Callback) -> None:
     action = call.action
     if action is Action.CART:
         await show_cart(turn)

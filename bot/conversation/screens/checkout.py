@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import on_command, on_press, on_start, on_step
 from bot.conversation.events import PaymentDone, PreCheckout, ShippingQuery
 from bot.conversation.replies import (
     AnswerPreCheckout,
@@ -21,7 +23,7 @@ from bot.conversation.replies import (
     Keyboard,
     SendInvoice,
 )
-from bot.conversation.screens import guessing, recs
+from bot.conversation.screens import browse, guessing, recs
 from bot.conversation.screens.team_text import invite_link, left_text, private_keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
@@ -50,6 +52,8 @@ from bot.services.ports import UiState
 log = logging.getLogger(__name__)
 
 ASK_COUPON = "checkout.coupon"
+#: ``t.me/bot?start=c_CODE``: apply the coupon.
+COUPON_LINK = re.compile(r"^c_([A-Za-z0-9_-]{2,32})$")
 #: What a payer hears when their payment bought nothing and is being refunded.
 _REFUSED_PAYMENT = {
     PaymentResult.FOREIGN: "checkout.foreign_invoice",
@@ -91,6 +95,29 @@ async def _basket(
     if variant_id:
         return await checkout.basket_for_variant(turn.uow, variant_id)
     return await checkout.basket_from_cart(turn.uow, turn.person.id)
+
+
+@on_press(Action.BUY)
+async def buy_pressed(turn: Turn, call: Callback) -> None:
+    """Buy one unit at once, or first pick one of the product's variants."""
+    if await browse.pick_or_add(turn, call):
+        await buy_product(turn, call.int_arg(0))
+
+
+@on_press(Action.BUY_VARIANT)
+async def buy_variant_pressed(turn: Turn, call: Callback) -> None:
+    await begin(turn, call.int_arg(0))
+
+
+@on_step(ASK_COUPON)
+async def coupon_typed(turn: Turn, state: UiState, text: str) -> None:
+    then = int(state.data.get("variant", 0)) if state.data.get("checkout") else None
+    await apply_typed(turn, text, then_checkout=then)
+
+
+@on_start(COUPON_LINK)
+async def coupon_link(turn: Turn, link: re.Match[str]) -> None:
+    await apply_typed(turn, link.group(1), then_checkout=None)
 
 
 async def buy_product(turn: Turn, product_id: int) -> None:
@@ -304,7 +331,8 @@ async def _checkout_exists(turn: Turn, variant_id: int) -> bool:
     return True
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(Action.DELIVERY, Action.PAY_AGAIN, Action.COUPON_ASK, Action.COUPON_REMOVE)
+async def pressed(turn: Turn, call: Callback) -> None:
     action = call.action
     if action is Action.DELIVERY:
         await begin(turn, call.int_arg(1), Delivery(call.str_arg(0)))
@@ -518,6 +546,7 @@ def delivery_text(turn: Turn, order: Order, place: _Place | None = None) -> str:
     return tx.t("receipt.delivery_ship", where=city or "—")
 
 
+@on_command("coupon")
 async def coupon_command(turn: Turn, args: str) -> None:
     """``/coupon CODE`` (or a ``c_CODE`` deep link): apply it; without a code, say which one
     is applied and ask for one."""
@@ -546,6 +575,7 @@ async def apply_typed(turn: Turn, raw: str, then_checkout: int | None) -> None:
     await _applied(turn, applied, then_checkout)
 
 
+@on_press(Action.COUPON_APPLY)
 async def apply_button(turn: Turn, call: Callback) -> None:
     """A coupon button (a drop's, a creator's gift, an invite reward's): applied only if the
     shop gave it to this buyer or made it public; a refusal is the button's answer."""

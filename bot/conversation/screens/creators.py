@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.charts import activity_png
+from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse, guessing
 from bot.conversation.screens.checkout import coupon_what
@@ -21,6 +22,9 @@ from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind, Product
 from bot.domain.creators import (
+    INVITE_LINK,
+    PRODUCT_LINK,
+    SHOP_LINK,
     ClickRefusal,
     Creator,
     CreatorError,
@@ -37,6 +41,21 @@ POST_NOTICE = "creator_post"
 CHART_DAYS = 28
 #: A channel or group by @username, or by its id (-100...).
 _CHAT_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-[1-9][0-9]{4,15})$")
+
+
+@on_start(PRODUCT_LINK)
+async def product_link(turn: Turn, link: re.Match[str]) -> None:
+    await opened_link(turn, link.group(1), row_id(link.group(2)))
+
+
+@on_start(SHOP_LINK)
+async def shop_link(turn: Turn, link: re.Match[str]) -> None:
+    await opened_link(turn, link.group(1), None)
+
+
+@on_start(INVITE_LINK)
+async def invitation_link(turn: Turn, link: re.Match[str]) -> None:
+    await open_invitation(turn, link.group(1))
 
 
 async def open_invitation(turn: Turn, token: str) -> None:
@@ -114,6 +133,7 @@ async def _product(turn: Turn, ref: str) -> Product | None:
     return found[1] if found is not None else None
 
 
+@on_command("creator")
 async def command(turn: Turn, args: str) -> None:
     """/creator (dashboard), /creator link SKU|id, /creator invite [percent] (admins)."""
     tx = turn.tx
@@ -292,7 +312,8 @@ async def _payout(turn: Turn, creator: Creator) -> None:
     turn.outbox_dirty = True
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(Action.CREATOR_ACCEPT, Action.CREATOR_POST, Action.CREATOR_CHART, Action.CREATOR_PAYOUT)
+async def pressed(turn: Turn, call: Callback) -> None:
     if call.action is Action.CREATOR_ACCEPT:
         await accept(turn, call.int_arg(0))
         return

@@ -3,7 +3,10 @@ invoice), Notify me, Notify me if stock returns, and ``s_<sale>`` links."""
 
 from __future__ import annotations
 
-from bot.conversation.callbacks import Action, Callback, cb
+import re
+
+from bot.conversation.callbacks import Action, Callback, cb, row_id
+from bot.conversation.dispatch import on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import browse, guessing
 from bot.conversation.screens import checkout as checkout_screen
@@ -80,6 +83,15 @@ def _again(tx: Texts, sale: FlashSale) -> Keyboard:
     )
 
 
+#: ``t.me/bot?start=s_12``: sale 12.
+SALE_LINK = re.compile(r"^s_([1-9][0-9]{0,17})$")
+
+
+@on_start(SALE_LINK)
+async def sale_link(turn: Turn, link: re.Match[str]) -> None:
+    await open_sale(turn, row_id(link.group(1)))
+
+
 async def open_sale(turn: Turn, sale_id: int) -> None:
     """``s_<sale>``: in private, the sale's product card (with its line and button); in a group
     (``?startgroup=s_<sale>``), the sale's card, kept up to date as units go. An id that
@@ -106,7 +118,8 @@ async def watch(turn: Turn, sale_id: int, kind: str) -> None:
     turn.answer(tx.t("sale.watching" if kind == "start" else "sale.watching_restock"))
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(Action.FLASH_CLAIM, Action.FLASH_WATCH, Action.FLASH_RESTOCK, Action.FLASH_DELIVERY)
+async def pressed(turn: Turn, call: Callback) -> None:
     action = call.action
     if action is Action.FLASH_CLAIM:
         await grab(turn, call.int_arg(0))

@@ -1,10 +1,11 @@
-"""/start (with deep links), /help, /lang, /cancel, and what to say to the unexpected."""
+"""/start (with deep links), /help, /lang, /cancel, /stop, and what to say to the unexpected."""
 
 from __future__ import annotations
 
 import re
 
 from bot.conversation.callbacks import Action, Callback, cb, row_id
+from bot.conversation.dispatch import on_command, on_press, start_link
 from bot.conversation.replies import Button
 from bot.conversation.screens import browse, cart
 from bot.conversation.texts import NATIVE_NAMES, SUPPORTED, texts
@@ -37,6 +38,45 @@ def welcome(turn: Turn) -> None:
     )
 
 
+@on_command("start")
+async def start_command(turn: Turn, args: str) -> None:
+    """/start, perhaps with a deep link's payload: a screen's link (``on_start``) or ours."""
+    payload = args.strip()
+    if turn.in_private:  # /start again after /stop (or after unblocking the bot)
+        await turn.uow.drops.stop_drops(turn.person.id, False)
+    link = start_link(payload)
+    if link is not None:
+        handler, found = link
+        await handler(turn, found)
+    else:
+        await start(turn, payload)
+
+
+@on_command("stop")
+async def stop_command(turn: Turn, args: str) -> None:
+    """No more promotional drops (in private; in a group the command is another bot's)."""
+    if not turn.in_private:
+        unknown_command(turn, "stop")
+        return
+    await turn.uow.drops.stop_drops(turn.person.id, True)
+    turn.say(turn.tx.t("drops.stopped"))
+
+
+@on_command("help")
+async def help_command(turn: Turn, args: str) -> None:
+    help_(turn)
+
+
+@on_command("lang")
+async def lang_command(turn: Turn, args: str) -> None:
+    choose_language(turn)
+
+
+@on_command("cancel")
+async def cancel_command(turn: Turn, args: str) -> None:
+    await cancel(turn)
+
+
 async def start(turn: Turn, payload: str) -> None:
     payload = payload.strip()
     match = _PRODUCT_LINK.match(payload)
@@ -62,6 +102,7 @@ def choose_language(turn: Turn) -> None:
     turn.say(turn.tx.t("lang.choose"), rows)
 
 
+@on_press(Action.LANG)
 async def set_language(turn: Turn, call: Callback) -> None:
     code = call.str_arg(0)
     if code not in SUPPORTED:

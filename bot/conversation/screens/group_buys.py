@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.callbacks import Action, Callback, cb, row_id
+from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.events import InlineQuery
 from bot.conversation.qr import qr_png
 from bot.conversation.replies import (
@@ -82,6 +83,15 @@ def _invite(turn: Turn, team: Team, *, with_qr: bool) -> None:
 
 def _qr(link: str) -> MediaRef:
     return MediaRef(MediaKind.PHOTO, 0, "", data=qr_png(link), filename="invite.png")
+
+
+#: ``t.me/bot?start=g_12``: team 12's card.
+GROUP_LINK = re.compile(r"^g_([1-9][0-9]{0,17})$")
+
+
+@on_start(GROUP_LINK)
+async def team_link(turn: Turn, link: re.Match[str]) -> None:
+    await show(turn, row_id(link.group(1)))
 
 
 async def show(turn: Turn, team_id: int) -> None:
@@ -167,7 +177,15 @@ def _plain(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html).replace("&amp;", "&").replace("&lt;", "<")
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(
+    Action.GROUP_START,
+    Action.GROUP_JOIN,
+    Action.GROUP_QR,
+    Action.GROUP_DELIVERY,
+    Action.GROUP_PICKUPS,
+    Action.GROUP_COLLECTED,
+)
+async def pressed(turn: Turn, call: Callback) -> None:
     action = call.action
     if action is Action.GROUP_START:
         await start(turn, call.int_arg(0))
@@ -186,6 +204,7 @@ async def on_press(turn: Turn, call: Callback) -> None:
 # The leader ----------------------------------------------------------------------------------
 
 
+@on_command("leader")
 async def leader_command(turn: Turn, args: str) -> None:
     tx = turn.tx
     words = args.strip()

@@ -3,12 +3,25 @@ recorded as invited when new to the shop, and both hear of the coupon later."""
 
 from __future__ import annotations
 
+import re
+
+from bot.conversation.dispatch import on_command, on_start
 from bot.conversation.screens import guessing
 from bot.conversation.screens.general import welcome
 from bot.conversation.turn import Turn
 from bot.domain.guesses import CodeKind
-from bot.domain.invites import MAX_REWARDS, REWARD_PERCENT, InviteRefusal
+from bot.domain.invites import LINK, MAX_REWARDS, REWARD_PERCENT, InviteRefusal
 from bot.services import invites
+
+
+@on_command("invite")
+async def invite_command(turn: Turn, args: str) -> None:
+    await command(turn)
+
+
+@on_start(LINK)
+async def friend_link(turn: Turn, link: re.Match[str]) -> None:
+    await opened(turn, link.group(1))
 
 
 async def command(turn: Turn) -> None:

@@ -9,6 +9,7 @@ live desk (``bot/workers/live_desk.py``), which reports back to the merchant.
 
 from __future__ import annotations
 
+from bot.conversation.dispatch import on_command
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.live import LiveOp, LiveRequest, chat_id_of, may_run_live, parse_request
@@ -22,6 +23,7 @@ def usage(tx: Texts, *, in_private: bool) -> str:
     return tx.t("live.usage_private" if in_private else "live.usage_group")
 
 
+@on_command("live")
 async def live_command(turn: Turn, args: str) -> None:
     tx = turn.tx
     if not may_run_live(turn.person.id, turn.config.admin_ids):

@@ -3,7 +3,10 @@ automatically) and Return (within the return window)."""
 
 from __future__ import annotations
 
-from bot.conversation.callbacks import Action, Callback, cb
+import re
+
+from bot.conversation.callbacks import Action, Callback, cb, row_id
+from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import guessing
 from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
@@ -20,6 +23,20 @@ from bot.services.orders import Refused
 
 def status_label(tx: Texts, order: Order) -> str:
     return tx.label(f"order.status.{order.status.value}")
+
+
+#: ``t.me/bot?start=o_12``: the buyer's order 12.
+ORDER_LINK = re.compile(r"^o_([1-9][0-9]{0,17})$")
+
+
+@on_command("orders")
+async def orders_command(turn: Turn, args: str) -> None:
+    await show_list(turn)
+
+
+@on_start(ORDER_LINK)
+async def order_link(turn: Turn, link: re.Match[str]) -> None:
+    await open_link(turn, row_id(link.group(1)))
 
 
 async def show_list(turn: Turn) -> None:
@@ -178,7 +195,10 @@ async def request_return(turn: Turn, order_id: int) -> None:
     turn.say(tx.t("orders.return_requested", order=order_id))
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(
+    Action.ORDERS, Action.ORDER, Action.ORDER_CANCEL, Action.ORDER_CANCEL_YES, Action.ORDER_RETURN
+)
+async def pressed(turn: Turn, call: Callback) -> None:
     action = call.action
     if action is Action.ORDERS:
         await show_list(turn)

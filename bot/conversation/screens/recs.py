@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.conversation.callbacks import Action, cb
+from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import on_press
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import browse
 from bot.conversation.turn import Turn
@@ -55,6 +56,11 @@ async def after_purchase(turn: Turn, order: Order) -> tuple[str, Keyboard]:
     if not rows:
         return "", ()
     return "\n\n" + tx.t("recs.title"), tuple(rows)
+
+
+@on_press(Action.REC_OPEN)
+async def suggestion_pressed(turn: Turn, call: Callback) -> None:
+    await open_suggestion(turn, call.int_arg(0))
 
 
 async def open_suggestion(turn: Turn, product_id: int) -> None:

@@ -4,6 +4,7 @@ words (plain text; markup is stripped, 500 characters at most)."""
 from __future__ import annotations
 
 from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import on_press, on_step
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
@@ -25,6 +26,7 @@ def stars_keyboard(tx: Texts, order_id: int, product_id: int) -> Keyboard:
     )
 
 
+@on_press(Action.REVIEW_RATE)
 async def rate(turn: Turn, call: Callback) -> None:
     tx = turn.tx
     order_id, product_id, stars = call.int_arg(0), call.int_arg(1), call.int_arg(2)
@@ -53,6 +55,7 @@ async def photo_sent(turn: Turn, state: UiState, file_id: str, caption: str) -> 
     turn.say(tx.t("review.saved"))
 
 
+@on_step(ASK_TEXT)
 async def text_typed(turn: Turn, state: UiState, text: str) -> None:
     tx = turn.tx
     review_id = int(state.data.get("review", 0))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.conversation.callbacks import Callback
+from bot.conversation.callbacks import Action, Callback
+from bot.conversation.dispatch import on_command, on_press, on_step
 from bot.conversation.replies import Button
 
 # The routing table, and every section (each registers its commands, buttons and steps).
@@ -39,7 +40,7 @@ from bot.services.ports import UiState
 
 log = logging.getLogger(__name__)
 
-__all__ = ["STATE_PREFIX", "command", "media_sent", "on_press", "text_typed", "wants_media"]
+__all__ = ["STATE_PREFIX", "command", "media_sent", "pressed", "text_typed", "wants_media"]
 
 
 async def _console_role(turn: Turn) -> Role | None:
@@ -61,6 +62,7 @@ def show_menu(turn: Turn, role: Role) -> None:
     turn.show(tx.t("admin.menu", role=tx.label(f"admin.role.{role.value}")), keyboard or None)
 
 
+@on_command("admin")
 async def command(turn: Turn, args: str) -> None:
     """``/admin`` (the menu) or ``/admin <word> [args]``."""
     role = await _console_role(turn)
@@ -81,7 +83,8 @@ async def command(turn: Turn, args: str) -> None:
     await entry.handler(turn, role, rest.strip())
 
 
-async def on_press(turn: Turn, call: Callback) -> None:
+@on_press(Action.ADMIN)
+async def pressed(turn: Turn, call: Callback) -> None:
     role = await _console_role(turn)
     if role is None:
         return
@@ -105,6 +108,7 @@ async def on_press(turn: Turn, call: Callback) -> None:
     await entry.handler(turn, role, call.int_arg(1), call.int_arg(2))
 
 
+@on_step(STATE_PREFIX, prefix=True)
 async def text_typed(turn: Turn, state: UiState, text: str) -> None:
     """A message typed while a console step waits for it (a price, a tracking number...)."""
     role = await _console_role(turn)

@@ -5,6 +5,9 @@ checking the person's role again (a button is never trusted to say who may press
 * a command is ``/admin <word> [args]``;
 * a button is ``Action.ADMIN`` with a verb and two ids (``admin_cb("or_ship", order_id)``);
 * a step is a ``UiState`` whose name starts with ``admin.`` (typing a price, sending a video).
+
+The tables are ``bot.conversation.dispatch.Registry`` tables, as the buyer side's; the console
+itself is one entry there (``Action.ADMIN``, ``/admin``, the ``admin.`` steps).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.conversation.callbacks import Action, Callback, cb
+from bot.conversation.dispatch import Registry
 from bot.conversation.turn import Turn
 from bot.domain.catalog import MediaKind
 from bot.domain.staff import Permission, Role
@@ -49,24 +53,18 @@ class MenuItem:
     permission: Permission
 
 
-COMMANDS: dict[str, Entry[CommandHandler]] = {}
-VERBS: dict[str, Entry[PressHandler]] = {}
-STEPS: dict[str, Entry[TextHandler]] = {}
-MEDIA_STEPS: dict[str, Entry[MediaHandler]] = {}
+COMMANDS: Registry[str, Entry[CommandHandler]] = Registry("the console command")
+VERBS: Registry[str, Entry[PressHandler]] = Registry("the console button")
+STEPS: Registry[str, Entry[TextHandler]] = Registry("the console step")
+MEDIA_STEPS: Registry[str, Entry[MediaHandler]] = Registry("the console media step")
 MENU: list[MenuItem] = []
 #: What a video or photo sent with no step running does (starts adding a product).
 NEW_MEDIA: list[Entry[MediaHandler]] = []
 
 
-def _put(table: dict[str, Entry[H]], key: str, entry: Entry[H]) -> None:
-    if key in table:
-        raise ValueError(f"the console already has {key!r}")
-    table[key] = entry
-
-
 def command(word: str, permission: Permission) -> Callable[[CommandHandler], CommandHandler]:
     def register(handler: CommandHandler) -> CommandHandler:
-        _put(COMMANDS, word, Entry(permission, handler))
+        COMMANDS.add(word, Entry(permission, handler))
         return handler
 
     return register
@@ -79,7 +77,7 @@ def verb(
         raise ValueError(name)
 
     def register(handler: PressHandler) -> PressHandler:
-        _put(VERBS, name, Entry(permission, handler, signed))
+        VERBS.add(name, Entry(permission, handler, signed))
         return handler
 
     return register
@@ -90,7 +88,7 @@ def step(state: str, permission: Permission) -> Callable[[TextHandler], TextHand
         raise ValueError(f"a console step is named {STATE_PREFIX}…, not {state!r}")
 
     def register(handler: TextHandler) -> TextHandler:
-        _put(STEPS, state, Entry(permission, handler))
+        STEPS.add(state, Entry(permission, handler))
         return handler
 
     return register
@@ -98,7 +96,7 @@ def step(state: str, permission: Permission) -> Callable[[TextHandler], TextHand
 
 def media_step(state: str, permission: Permission) -> Callable[[MediaHandler], MediaHandler]:
     def register(handler: MediaHandler) -> MediaHandler:
-        _put(MEDIA_STEPS, state, Entry(permission, handler))
+        MEDIA_STEPS.add(state, Entry(permission, handler))
         return handler
 
     return register

@@ -132,8 +132,16 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Each framework logs every poll at INFO; keep the shop's own lines readable.
-    for noisy in ("aiogram.event", "httpx", "apscheduler.executors.default", "alembic"):
+    # Each framework logs every poll at INFO; keep the shop's own lines readable. matplotlib,
+    # imported when a command builds the app (after this), says at INFO that it made its font
+    # cache: a line on a command's stderr that used to be one clear line.
+    for noisy in (
+        "aiogram.event",
+        "httpx",
+        "apscheduler.executors.default",
+        "alembic",
+        "matplotlib",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Their debug lines quote whole requests and answers (a receipt with the buyer's address,
     # the update with their phone number): never below INFO, even with LOG_LEVEL=DEBUG.

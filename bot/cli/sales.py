@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.flash_sales import SaleError, SaleState
 from bot.domain.money import parse_major
-from bot.services import flash_sales
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     sales = sub.add_parser("sales", help="flash sales")
     ssub = sales.add_subparsers(dest="sales_command", required=True)
     add = ssub.add_parser("add", help="schedule a flash sale of one variant")
@@ -36,6 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     post.add_argument(
         "--chat", type=int, required=True, help="the group's or channel's id, e.g. -100123…"
     )
+    sales.set_defaults(func=with_app(run_sales))
 
 
 def _start(args: argparse.Namespace, now: datetime) -> datetime:
@@ -46,6 +50,8 @@ def _start(args: argparse.Namespace, now: datetime) -> datetime:
 
 
 async def run_sales(app: App, args: argparse.Namespace) -> int:
+    from bot.services import flash_sales
+
     now = datetime.now(UTC)
     command = args.sales_command
     async with app.uows() as uow:

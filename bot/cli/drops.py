@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.drops import DropError, DropStatus, MediaKind
-from bot.services import drops
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     drop = sub.add_parser("drops", help="broadcasts to subscribers, groups and channels")
     dsub = drop.add_subparsers(dest="drops_command", required=True)
     create = dsub.add_parser("create", help="compose a drop (a draft)")
@@ -35,9 +38,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ):
         dsub.add_parser(name, help=text).add_argument("id", type=int)
     dsub.add_parser("list", help="recent drops with their progress")
+    drop.set_defaults(func=with_app(run_drops))
 
 
 async def run_drops(app: App, args: argparse.Namespace) -> int:
+    from bot.services import drops
+
     now = datetime.now(UTC)
     command = args.drops_command
     async with app.uows() as uow:

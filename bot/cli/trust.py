@@ -5,16 +5,18 @@ log). The running bot tells the people concerned (a payout paid, a reply)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.creators import CreatorError, check_rate
 from bot.domain.reviews import ReviewRefusal
-from bot.jobs.scheduler import settle_trust
-from bot.services import creators, reviews
-from bot.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.services.ports import UnitOfWork
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     creator = sub.add_parser("creators", help="creators (KOLs): invitations, rates, payouts")
     csub = creator.add_subparsers(dest="creators_command", required=True)
     invite = csub.add_parser("invite", help="an invitation link for one person (7 days)")
@@ -38,6 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     pay = csub.add_parser("pay", help="mark a payout request paid (you paid it outside)")
     pay.add_argument("payout_id", type=int)
     csub.add_parser("settle", help="settle commissions and invite rewards that are due now")
+    creator.set_defaults(func=with_app(run_creators))
 
     review = sub.add_parser("reviews", help="verified reviews: list, reply, hide")
     rsub = review.add_subparsers(dest="reviews_command", required=True)
@@ -52,9 +55,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reply = rsub.add_parser("reply", help="answer a review publicly (the buyer is told)")
     reply.add_argument("review_id", type=int)
     reply.add_argument("text")
+    review.set_defaults(func=with_app(run_reviews))
 
 
 async def run_creators(app: App, args: argparse.Namespace) -> int:
+    from bot.jobs.scheduler import settle_trust
+    from bot.services import creators
+
     command = args.creators_command
     now = app.storefront.clock()
     if command == "settle":
@@ -138,6 +145,8 @@ async def _creator_coupon(uow: UnitOfWork, user_id: int, code: str) -> int:
 
 
 async def run_reviews(app: App, args: argparse.Namespace) -> int:
+    from bot.services import reviews
+
     command = args.reviews_command
     now = app.storefront.clock()
     async with app.uows() as uow:

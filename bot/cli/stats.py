@@ -11,12 +11,15 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.staff import Role
 from bot.services import shop_stats
 from bot.services.shop_stats import Period, PeriodProblem, ShopStats
-from storage.private_files import open_private
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 #: The audit log's actor for what the command line does.
 CLI_ACTOR = 0
@@ -28,7 +31,7 @@ _PROBLEMS = {
 }
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     stats = sub.add_parser(
         "stats", help="revenue, orders, the funnel and top products; --csv exports the orders"
     )
@@ -36,6 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     stats.add_argument("--from", dest="first", default=None, help="first day, YYYY-MM-DD (UTC)")
     stats.add_argument("--to", dest="last", default=None, help="last day, YYYY-MM-DD (UTC)")
     stats.add_argument("--csv", type=Path, default=None, help="write the period's orders here")
+    stats.set_defaults(func=with_app(run_stats))
 
 
 def period_of(args: argparse.Namespace, today: date) -> Period | str:
@@ -99,6 +103,8 @@ def report(stats: ShopStats) -> list[str]:
 
 
 async def run_stats(app: App, args: argparse.Namespace) -> int:
+    from storage.private_files import open_private
+
     now = app.storefront.clock()
     period = period_of(args, now.date())
     if isinstance(period, str):

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.coupons import Coupon, CouponKind, CouponScope
 from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
-from bot.services import coupon_terms, merchant_orders, orders
-from bot.services.orders import Refused
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     coupons = sub.add_parser("coupons", help="create, list and disable coupons")
     csub = coupons.add_subparsers(dest="coupons_command", required=True)
     add = csub.add_parser("add", help="create a coupon")
@@ -42,6 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     csub.add_parser("list", help="coupons with their use counts")
     disable = csub.add_parser("disable", help="switch a coupon off")
     disable.add_argument("code")
+    coupons.set_defaults(func=with_app(run_coupons))
 
     order = sub.add_parser("orders", help="list, ship, deliver and refund orders")
     osub = order.add_subparsers(dest="orders_command", required=True)
@@ -55,6 +58,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     refund = osub.add_parser("refund", help="refund all that is left, or --amount")
     refund.add_argument("id", type=int)
     refund.add_argument("--amount", default=None)
+    order.set_defaults(func=with_app(run_orders))
 
 
 def _when(text: str | None) -> datetime | None:
@@ -70,6 +74,8 @@ def _ids(text: str | None) -> frozenset[int]:
 
 def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
     """The flags as coupon terms, checked by ``coupon_terms`` (as the console's are)."""
+    from bot.services import coupon_terms
+
     cur = args.currency or currency
     scope = CouponScope.ALL
     ids: frozenset[int] = frozenset()
@@ -129,6 +135,9 @@ async def run_coupons(app: App, args: argparse.Namespace) -> int:
 
 
 async def run_orders(app: App, args: argparse.Namespace) -> int:
+    from bot.services import merchant_orders, orders
+    from bot.services.orders import Refused
+
     now = datetime.now(UTC)
     command = args.orders_command
     async with app.uows() as uow:

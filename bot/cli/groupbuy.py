@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import App
+from bot.cli.common import Subparsers, with_app
 from bot.domain.group_buys import DealError, GroupDeal, PickupPoint
 from bot.domain.money import parse_major
-from bot.jobs.scheduler import settle_teams
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers) -> None:
     group = sub.add_parser("groupbuy", help="group-buy deals and their teams")
     gsub = group.add_subparsers(dest="groupbuy_command", required=True)
     deal = gsub.add_parser("set", help="make a variant group-buyable (or change its deal)")
@@ -26,6 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     off.add_argument("sku")
     gsub.add_parser("list", help="deals")
     gsub.add_parser("settle", help="settle teams whose deadline passed, send their refunds")
+    group.set_defaults(func=with_app(run_groupbuy))
 
     leaders = sub.add_parser("leaders", help="group-buy leaders and their pickup points")
     lsub = leaders.add_subparsers(dest="leaders_command", required=True)
@@ -37,11 +41,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     remove = lsub.add_parser("remove", help="take the leader role away")
     remove.add_argument("user_id", type=int)
     lsub.add_parser("list")
+    leaders.set_defaults(func=with_app(run_leaders))
 
 
 async def run_groupbuy(app: App, args: argparse.Namespace) -> int:
     command = args.groupbuy_command
     if command == "settle":
+        from bot.jobs.scheduler import settle_teams
+
         settled = await settle_teams(app.worker)
         await app.worker.idle()
         while await app.worker.refunds.run_due():  # every refund due now, in batches

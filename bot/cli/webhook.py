@@ -8,21 +8,31 @@ and the scheduler, and exits 0. It does not delete the webhook: another process 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import re
 import signal
-import sys
 from urllib.parse import urlsplit
 
+from bot.cli.common import Subparsers
+from bot.cli.common import fail as _fail
 from bot.config import Settings
 
 #: What Telegram accepts as secret_token.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-def _fail(message: str) -> int:
-    print(f"storefront: {message}", file=sys.stderr)
-    return 2
+def add_parsers(sub: Subparsers) -> None:
+    webhook = sub.add_parser(
+        "webhook",
+        help="serve Telegram's updates and Stripe's events by webhook "
+        "(needs BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)",
+    )
+    webhook.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(run_webhook(settings))
 
 
 def check_settings(settings: Settings) -> str | None:

@@ -1,0 +1,32 @@
+"""``storefront sandbox``: chat with the shop in this terminal; no token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.cli.common import Subparsers
+from bot.config import Settings
+
+
+def add_parsers(sub: Subparsers) -> None:
+    sandbox = sub.add_parser("sandbox", help="chat with the shop in this terminal; no token")
+    sandbox.add_argument("--framework", choices=["aiogram", "ptb"], default=None)
+    sandbox.add_argument(
+        "--database",
+        default=None,
+        help="database URL (default: a fresh SQLite file in a temp folder)",
+    )
+    sandbox.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.terminal import run_sandbox
+
+    return asyncio.run(
+        run_sandbox(
+            settings,
+            framework=args.framework or settings.bot_framework,
+            database_url=args.database,
+        )
+    )

@@ -13,8 +13,6 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,13 +21,12 @@ from sqlalchemy.engine import make_url
 
 from bot.conversation.storefront import Storefront
 from bot.conversation.turn import ShopConfig
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests import databases
+from tests.databases import PostgresTemplates, run_aside, sqlite_database
+from tests.helpers import Clock, RedisTarget
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_SPEC = REPO.parent / "shared" / "telegram-bot-api.json"
 PG_URL = os.environ.get("POSTGRES_TEST_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
@@ -95,68 +92,90 @@ async def redis(request: pytest.FixtureRequest) -> AsyncIterator[RedisTarget]:
     await client.aclose()
 
 
-@dataclass(frozen=True, slots=True)
-class RedisTarget:
-    url: str
-    prefix: str
-    host: str
-    port: int
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """This session's SQLite templates live in its temp folder (made on first use)."""
+    databases.use_folder(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(scope="session")
+def postgres_templates(postgres_server_url: str) -> Iterator[PostgresTemplates]:
+    """This session's template databases (made on first use), dropped at its end."""
+    templates = PostgresTemplates(postgres_server_url)
+    yield templates
+    templates.close()
+
+
+def _postgres_copy(request: pytest.FixtureRequest, demo: bool) -> Iterator[str]:
+    request.applymarker(pytest.mark.postgres)
+    templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+    url = run_aside(lambda: templates.copy(demo=demo))
+    yield url
+    templates.drop(url)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated, empty PostgreSQL database of this test's own (dropped afterwards)."""
+    yield from _postgres_copy(request, demo=False)
+
+
+@pytest.fixture
+def postgres_demo_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own holding the demo catalog."""
+    yield from _postgres_copy(request, demo=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Parametrizes a test over both backends; the PostgreSQL one gets a clean schema."""
+    """Parametrizes a test over both backends: a migrated, empty database of its own."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-    url: str = request.getfixturevalue("postgres_server_url")
-    request.applymarker(pytest.mark.postgres)
+        return sqlite_database(tmp_path / "shop.db")
+    url: str = request.getfixturevalue("postgres_url")
     return url
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            from sqlalchemy import text
-
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Parametrizes a test over both backends: a migrated database of its own holding the demo
+    catalog."""
+    if request.param == "sqlite":
+        return sqlite_database(tmp_path / "shop.db", demo=True)
+    url: str = request.getfixturevalue("postgres_demo_url")
+    return url
 
 
 @pytest.fixture
 async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
     """A migrated, empty database on the backend under test."""
-    if database_url.startswith("postgresql"):
-        await _reset_postgres(database_url)
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(make_engine(database_url))
+    yield factory
+    await factory.dispose()
+
+
+@pytest.fixture
+async def demo_uows(demo_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """A migrated database holding the demo catalog, on the backend under test."""
+    factory = SqlUnitOfWorkFactory(make_engine(demo_database_url))
     yield factory
     await factory.dispose()
 
 
 @pytest.fixture
 async def sqlite_uows(tmp_path: Path) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}")
-    await upgrade(engine)
-    factory = SqlUnitOfWorkFactory(engine)
+    """A migrated, empty SQLite database."""
+    factory = SqlUnitOfWorkFactory(make_engine(sqlite_database(tmp_path / "shop.db")))
     yield factory
     await factory.dispose()
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+@pytest.fixture
+async def sqlite_demo_uows(tmp_path: Path) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """A migrated SQLite database holding the demo catalog."""
+    url = sqlite_database(tmp_path / "shop.db", demo=True)
+    factory = SqlUnitOfWorkFactory(make_engine(url))
+    yield factory
+    await factory.dispose()
 
 
 @pytest.fixture
@@ -165,7 +184,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def demo_shop(sqlite_uows: SqlUnitOfWorkFactory, clock: Clock) -> Storefront:
+async def demo_shop(sqlite_demo_uows: SqlUnitOfWorkFactory, clock: Clock) -> Storefront:
     """The demo catalog on SQLite behind a storefront with a hand-moved clock."""
-    await import_catalog(sqlite_uows, read_catalog(demo_catalog_path()))
-    return Storefront(sqlite_uows, ShopConfig(shop_name="Demo", bot_username="demo_bot"), clock)
+    return Storefront(
+        sqlite_demo_uows, ShopConfig(shop_name="Demo", bot_username="demo_bot"), clock
+    )

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-STOREFRONT = str(Path(sys.executable).with_name("storefront"))
-
-
-def storefront(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("BOT_TOKEN", "DATABASE_URL", "BOT_FRAMEWORK")
-    }
-    return subprocess.run(
-        [STOREFRONT, *args],
-        cwd=cwd,
-        env={**clean, "HOME": str(cwd), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.databases import sqlite_database
+from tests.helpers import storefront
 
 
 def test_the_bot_refuses_an_unmigrated_database_and_names_the_command(tmp_path: Path) -> None:
@@ -62,8 +43,7 @@ def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_merchant_coupons_and_orders_commands(tmp_path: Path) -> None:
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-    assert storefront("migrate", cwd=tmp_path, DATABASE_URL=db).returncode == 0
+    db = sqlite_database(tmp_path / "shop.db")  # as `storefront migrate` leaves it
     made = storefront(
         "coupons",
         "add",
@@ -93,10 +73,9 @@ def test_merchant_coupons_and_orders_commands(tmp_path: Path) -> None:
 
 
 def test_merchant_group_buy_and_leader_commands(tmp_path: Path) -> None:
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    # As `storefront migrate` and `storefront catalog import --demo` leave it:
+    db = sqlite_database(tmp_path / "shop.db", demo=True)
     env = {"DATABASE_URL": db}
-    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
-    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
     made = storefront(
         "groupbuy",
         "set",
@@ -182,9 +161,8 @@ def test_merchant_group_buy_and_leader_commands(tmp_path: Path) -> None:
 
 
 def test_merchant_flash_sale_commands(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"}
-    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
-    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
+    # As `storefront migrate` and `storefront catalog import --demo` leave it:
+    env = {"DATABASE_URL": sqlite_database(tmp_path / "shop.db", demo=True)}
     made = storefront(
         "sales",
         "add",

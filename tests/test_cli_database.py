@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import storefront
+from tests.helpers import storefront
 
 PASSWORD = "s3cret-Pa55"
 WEBHOOK = {"WEBHOOK_URL": "https://shop.example.com/hook", "WEBHOOK_SECRET": "abc_123"}

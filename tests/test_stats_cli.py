@@ -17,7 +17,8 @@ from bot.services.order_ports import NewOrder, OrderLine
 from storage.admin_tables import AdminAuditRow
 from storage.engine import make_engine
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.test_cli import storefront
+from tests.databases import sqlite_database
+from tests.helpers import storefront
 
 
 async def _seed(db: str, now: datetime) -> list[int]:
@@ -62,10 +63,9 @@ async def _audit(db: str) -> list[tuple[int, str, str]]:
 
 
 def test_stats_and_the_csv_file(tmp_path: Path) -> None:
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    # As `storefront migrate` and `storefront catalog import --demo` leave it:
+    db = sqlite_database(tmp_path / "shop.db", demo=True)
     env = {"DATABASE_URL": db}
-    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
-    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
     ids = asyncio.run(_seed(db, datetime.now(UTC)))
 
     out = tmp_path / "orders.csv"

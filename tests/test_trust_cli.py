@@ -14,7 +14,8 @@ from bot.domain.money import Money
 from storage.engine import make_engine
 from storage.trust_tables import CreatorInviteRow, CreatorRow, ReviewAuditRow, ReviewRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.test_cli import storefront
+from tests.databases import sqlite_database
+from tests.helpers import storefront
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -49,10 +50,9 @@ async def _gift(db: str) -> int | None:
 
 
 def test_creator_and_review_commands(tmp_path: Path) -> None:
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    # As `storefront migrate` and `storefront catalog import --demo` leave it:
+    db = sqlite_database(tmp_path / "shop.db", demo=True)
     env = {"DATABASE_URL": db}
-    assert storefront("migrate", cwd=tmp_path, **env).returncode == 0
-    assert storefront("catalog", "import", "--demo", cwd=tmp_path, **env).returncode == 0
 
     made = storefront("creators", "invite", "--percent", "12", cwd=tmp_path, **env)
     assert made.returncode == 0, made.stdout + made.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from bot.conversation.callbacks import decode
@@ -33,45 +31,9 @@ from bot.conversation.replies import (
 from bot.conversation.storefront import Storefront
 from bot.services.checkout import PaymentSetup
 from bot.services.shipping_file import default_shipping_path, read_rates
+from tests.helpers import ANN, buttons, chat_of, command, press, say, update_ids
 
-ANN = Person(101, "Ann", "ann", "en")
 BO = Person(202, "Bo", None, "zh-hans")
-_ids = itertools.count(1)
-
-
-def chat_of(person: Person) -> Chat:
-    return Chat(person.id, ChatKind.PRIVATE)
-
-
-async def command(
-    shop: Storefront, text: str, person: Person = ANN, chat: Chat | None = None
-) -> list[Reply]:
-    name, _, args = text[1:].partition(" ")
-    return await shop.handle(Command(next(_ids), person, chat or chat_of(person), name, args))
-
-
-async def say(shop: Storefront, text: str, person: Person = ANN) -> list[Reply]:
-    return await shop.handle(Text(next(_ids), person, chat_of(person), text))
-
-
-async def press(
-    shop: Storefront,
-    data: str,
-    person: Person = ANN,
-    message_id: int = 50,
-    kind: MessageKind = MessageKind.VIDEO,
-    chat: Chat | None = None,
-) -> list[Reply]:
-    return await shop.handle(
-        ButtonPress(
-            next(_ids), person, chat or chat_of(person), f"cb{next(_ids)}", data, message_id, kind
-        )
-    )
-
-
-def buttons(reply: Reply) -> dict[str, str]:
-    keyboard = getattr(reply, "keyboard", None) or ()
-    return {b.text: b.callback or b.url or "" for row in keyboard for b in row}
 
 
 def answer(replies: list[Reply]) -> AnswerCallback:
@@ -229,7 +191,7 @@ async def test_deep_links_language_and_bad_input(demo_shop: Storefront) -> None:
     assert "Welcome" in welcome.text  # type: ignore[union-attr]
     [unknown] = await command(demo_shop, "/frobnicate")
     assert "I don't know /frobnicate" in unknown.text  # type: ignore[union-attr]
-    [sticker] = await demo_shop.handle(Unsupported(next(_ids), ANN, chat_of(ANN), "sticker"))
+    [sticker] = await demo_shop.handle(Unsupported(next(update_ids), ANN, chat_of(ANN), "sticker"))
     assert "stickers" in sticker.text  # type: ignore[union-attr]
     [none] = await say(demo_shop, "unicorn saddle")
     assert "Nothing found for “unicorn saddle”" in none.text  # type: ignore[union-attr]
@@ -241,7 +203,7 @@ async def test_deep_links_language_and_bad_input(demo_shop: Storefront) -> None:
 
 async def test_groups_stay_quiet_and_keep_carts_private(demo_shop: Storefront) -> None:
     group = Chat(-100123, ChatKind.SUPERGROUP)
-    assert await demo_shop.handle(Text(next(_ids), ANN, group, "hello everyone")) == []
+    assert await demo_shop.handle(Text(next(update_ids), ANN, group, "hello everyone")) == []
     assert await command(demo_shop, "/frobnicate", chat=group) == []
     [private] = await command(demo_shop, "/cart", chat=group)
     assert "https://t.me/demo_bot?start=cart" in buttons(private).values()
@@ -310,11 +272,13 @@ async def test_a_return_before_shipping_is_refused_politely(demo_shop: Storefron
     total = sum(amount for _, amount in invoice.prices)
     info = {"name": "Ann", "phone_number": "+10000000000"}
     await demo_shop.handle(
-        PreCheckout(next(_ids), ANN, "q1", invoice.payload, invoice.currency, total, None, info)
+        PreCheckout(
+            next(update_ids), ANN, "q1", invoice.payload, invoice.currency, total, None, info
+        )
     )
     [receipt, *_] = await demo_shop.handle(
         PaymentDone(
-            next(_ids),
+            next(update_ids),
             ANN,
             chat_of(ANN),
             invoice.payload,

@@ -9,15 +9,22 @@ replies for exactly that update, and return the Bot API calls it made meanwhile.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.conversation.storefront import Storefront, utc_now
 from bot.conversation.turn import ShopConfig
+from bot.domain.money import Money
+from bot.domain.shipping import ShippingRates
 from bot.payments.stripe_gateway import StripeGateway
+from bot.services import flash_sales
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.checkout import PaymentSetup
 from bot.services.housekeeping import health
@@ -31,10 +38,11 @@ from bot.telegram.webhook import WebhookBot, WebhookServer, make_webhook_bot
 from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine
-from storage.migrate import upgrade
+from storage.order_tables import OrderRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import sqlite_database, sqlite_url
+from tests.helpers import SHARED_SPEC
 
-SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram-bot-api.json"
 TOKEN = "123456:E2E-TOKEN"
 PROVIDER_TOKEN = "284685063:TEST:stripe-e2e"
 ADMIN_ID = 9000
@@ -68,8 +76,10 @@ class ShopClock:
         self.offset += delta
 
 
+@functools.cache
 def load_spec() -> BotApiSpec:
-    """The Bot API description from shared/ (the source of truth) when it is there."""
+    """The Bot API description from shared/ (the source of truth) when it is there; read once
+    (the stand-ins only read it)."""
     return BotApiSpec.load(SHARED_SPEC) if SHARED_SPEC.exists() else BotApiSpec.default()
 
 
@@ -180,18 +190,31 @@ async def start_shop(
     stripe: StripeStandIn | None = None,
     webhook: bool = False,
 ) -> RunningShop:
-    """The whole shop on ``framework``. ``fresh=False`` starts it again on a database that
-    already holds a shop, and ``standin``/``stripe`` keep Telegram and Stripe of the shop that
-    ran before (a restart: stop it with ``keep_servers=True``). ``webhook=True`` serves updates
-    by webhook (``storefront webhook``'s server, on a free port) instead of long polling."""
+    """The whole shop on ``framework``, on SQLite in ``tmp_path`` (a copy of the session's
+    migrated database holding the demo catalog, or ``catalog``) or on ``database_url``, a
+    migrated database (the ``postgres_url`` fixture...) that gets the catalog imported.
+
+    ``fresh=False`` starts it on a database that already holds a shop (that of a shop that ran
+    before in ``tmp_path``, or ``database_url`` as it is: ``postgres_demo_url``...), and
+    ``standin``/``stripe`` keep Telegram and Stripe of the shop that ran before (a restart: stop
+    it with ``keep_servers=True``). ``webhook=True`` serves updates by webhook (``storefront
+    webhook``'s server, on a free port) instead of long polling."""
     if standin is None:
         standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
         await standin.start()
-    engine = make_engine(database_url or f"sqlite+aiosqlite:///{tmp_path / f'{framework}.db'}")
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    if fresh:
-        await import_catalog(uows, read_catalog(catalog or demo_catalog_path()))
+    load: Path | None = None
+    if database_url is None:
+        path = tmp_path / f"{framework}.db"
+        if fresh:
+            database_url = sqlite_database(path, demo=catalog is None)
+            load = catalog
+        else:
+            database_url = sqlite_url(path)
+    elif fresh:
+        load = catalog or demo_catalog_path()
+    uows = SqlUnitOfWorkFactory(make_engine(database_url))
+    if load is not None:
+        await import_catalog(uows, read_catalog(load))
     if stripe is None:
         stripe = StripeStandIn()
         await stripe.start()
@@ -199,9 +222,7 @@ async def start_shop(
     standin.state.provider_charge_listeners.append(
         lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
     )
-    setup = PaymentSetup(
-        provider_token=PROVIDER_TOKEN, shipping=read_rates(default_shipping_path())
-    )
+    setup = PaymentSetup(provider_token=PROVIDER_TOKEN, shipping=_shipping_rates())
     config = ShopConfig(shop_name="E2E Shop", payments=setup, admin_ids=(ADMIN_ID,))
     card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
     storefront = Storefront(uows, config, clock=clock, card=card)
@@ -233,6 +254,12 @@ async def start_shop(
     if hook is not None:
         await _serve_webhook(shop, hook, clock)
     return shop
+
+
+@functools.cache
+def _shipping_rates() -> ShippingRates:
+    """The packaged shipping file, read once (the rates are frozen values)."""
+    return read_rates(default_shipping_path())
 
 
 async def _serve_webhook(
@@ -288,3 +315,88 @@ async def archive_product(shop: RunningShop, product_id: int) -> None:
         await conn.execute(
             update(ProductRow).where(ProductRow.id == product_id).values(active=False)  # type: ignore[arg-type]
         )
+
+
+async def product_id(shop: RunningShop, word: str) -> int:
+    """The one product a search for ``word`` finds."""
+    async with shop.uows() as uow:
+        [pid] = await uow.catalog.search_ids([word], 5)
+    return pid
+
+
+async def product_card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
+    """The card of the product ``word`` finds, opened by its deep link."""
+    await shop.send(chat, f"/start p_{await product_id(shop, word)}")
+    card = chat.last_message()
+    assert card is not None
+    return card
+
+
+def last_invoice(chat: SimChat) -> dict[str, Any]:
+    message = chat.last_message()
+    assert message is not None and "invoice" in message, message
+    return message
+
+
+async def orders_of(shop: RunningShop, user_id: int) -> list[OrderRow]:
+    async with shop.uows.engine.connect() as conn:
+        rows = await conn.execute(select(OrderRow).where(OrderRow.user_id == user_id))  # type: ignore[arg-type]
+        return list(rows.all())  # type: ignore[arg-type]
+
+
+#: The button of a flash sale of the demo konjac jelly at $2.99 (``schedule_sale``).
+GRAB = "⚡ Grab it for $2.99"
+
+
+async def schedule_sale(
+    shop: RunningShop, *, units: int = 5, per_buyer: int = 1, starts_in: timedelta
+) -> int:
+    """A flash sale of the konjac jelly at $2.99, for an hour from ``starts_in``; its id."""
+    async with shop.uows() as uow:
+        variant_id = await uow.catalog.variant_by_sku("KJ-10")
+        assert variant_id is not None
+        now = shop.now()
+        sale = await flash_sales.schedule(
+            uow,
+            variant_id,
+            Money(299, "USD"),
+            units,
+            per_buyer,
+            now + starts_in,
+            now + starts_in + timedelta(hours=1),
+            now,
+        )
+        await uow.commit()
+    return sale.id
+
+
+async def sale_card(shop: RunningShop, chat: SimChat, sale_id: int) -> dict[str, Any]:
+    """The flash sale's card, opened by its deep link."""
+    await shop.send(chat, f"/start s_{sale_id}")
+    card = chat.last_message()
+    assert card is not None
+    return card
+
+
+def advance(shop: RunningShop, delta: timedelta) -> None:
+    """Move the shop's clock (a ``ShopClock``) forward."""
+    shop.storefront.clock.advance(delta)  # type: ignore[attr-defined]
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        head, _, value = line.rpartition(" ")
+        sample = head.split("{", 1)
+        if sample[0] != name:
+            continue
+        found = (
+            dict(part.split("=", 1) for part in sample[1].rstrip("}").split(",") if part)
+            if len(sample) > 1
+            else {}
+        )
+        if all(found.get(k) == json.dumps(v) for k, v in labels.items()):
+            return float(value)
+    return 0.0

@@ -3,41 +3,21 @@ pre-checkout, the payment, the receipt, cancelling with a Stripe refund, Stars."
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select, update
 
 from bot.domain.coupons import Coupon, CouponKind
 from bot.domain.orders import OrderStatus
-from bot.standin import SimChat
-from storage.order_tables import OrderRow
 from storage.tables import VariantRow
-from tests.e2e.harness import PROVIDER_TOKEN, US, RunningShop, keyboard_texts, only
-
-
-async def _product_id(shop: RunningShop, slug_word: str) -> int:
-    async with shop.uows() as uow:
-        [pid] = await uow.catalog.search_ids([slug_word], 5)
-    return pid
-
-
-async def _card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
-    await shop.send(chat, f"/start p_{await _product_id(shop, word)}")
-    card = chat.last_message()
-    assert card is not None
-    return card
-
-
-def _invoice(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None and "invoice" in message, message
-    return message
-
-
-async def _orders(shop: RunningShop, user_id: int) -> list[OrderRow]:
-    async with shop.uows.engine.connect() as conn:
-        rows = await conn.execute(select(OrderRow).where(OrderRow.user_id == user_id))  # type: ignore[arg-type]
-        return list(rows.all())  # type: ignore[arg-type]
+from tests.e2e.harness import (
+    PROVIDER_TOKEN,
+    US,
+    RunningShop,
+    keyboard_texts,
+    last_invoice,
+    only,
+    orders_of,
+    product_card,
+)
 
 
 async def _stock(shop: RunningShop, sku: str) -> int:
@@ -49,7 +29,7 @@ async def test_buy_now_ship_pay_receipt_and_a_returning_buyer_goes_straight_to_p
     shop: RunningShop,
 ) -> None:
     ann = shop.standin.private_chat(3001, "Ann")
-    card = await _card(shop, ann, "konjac")
+    card = await product_card(shop, ann, "konjac")
     calls = await shop.press(ann, card, "⚡ Buy now")
     asked = ann.last_message()
     assert asked is not None and "How would you like" in asked["text"]
@@ -60,7 +40,7 @@ async def test_buy_now_ship_pay_receipt_and_a_returning_buyer_goes_straight_to_p
     assert params["provider_token"] == PROVIDER_TOKEN
     assert params["prices"] == [{"label": "Spicy Konjac Jelly (10 pack) × 1", "amount": 499}]
     assert params["is_flexible"] is True and params["need_shipping_address"] is True
-    invoice = _invoice(ann)
+    invoice = last_invoice(ann)
     assert keyboard_texts(invoice)[0] == "Pay $4.99"
 
     calls = await shop.pay(ann, invoice, order_info=US, shipping_option_id="us-express")
@@ -73,7 +53,7 @@ async def test_buy_now_ship_pay_receipt_and_a_returning_buyer_goes_straight_to_p
     assert "Payment received: order #" in receipt
     assert "Shipping: $14.99" in receipt and "Total: $19.98" in receipt
     assert "San Francisco, US" in receipt
-    [order] = await _orders(shop, 3001)
+    [order] = await orders_of(shop, 3001)
     assert order.status == OrderStatus.PAID and order.total_minor == 1998
     assert order.telegram_charge_id and order.provider_charge_id
     assert await _stock(shop, "KJ-10") == 199
@@ -91,13 +71,13 @@ async def test_coupon_pickup_and_cart_checkout(shop: RunningShop) -> None:
     bob = shop.standin.private_chat(3002, "Bob")
     calls = await shop.send(bob, "/coupon save10")
     assert "Coupon <b>SAVE10</b> applied: 10% off" in only(calls, "sendMessage")[0].params["text"]
-    card = await _card(shop, bob, "konjac")
+    card = await product_card(shop, bob, "konjac")
     await shop.press(bob, card, "🛒 Add to cart")
     await shop.press(bob, card, "🛒 Add to cart")
     await shop.send(bob, "/cart")
     calls = await shop.press(bob, bob.last_message(), "💳 Checkout")  # type: ignore[arg-type]
     await shop.press(bob, bob.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
-    invoice = _invoice(bob)
+    invoice = last_invoice(bob)
     [sent] = [c for c in shop.standin.calls if c.method == "sendInvoice"][-1:]
     assert {"label": "Coupon SAVE10", "amount": -100} in sent.params["prices"]
     assert "is_flexible" not in sent.params
@@ -115,26 +95,26 @@ async def test_coupon_pickup_and_cart_checkout(shop: RunningShop) -> None:
 
 async def test_pre_checkout_refused_when_the_stock_went_meanwhile(shop: RunningShop) -> None:
     cy = shop.standin.private_chat(3003, "Cy")
-    card = await _card(shop, cy, "trail")
+    card = await product_card(shop, cy, "trail")
     await shop.press(cy, card, "⚡ Buy now")
     await shop.press(cy, cy.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
-    invoice = _invoice(cy)
+    invoice = last_invoice(cy)
     async with shop.uows.engine.begin() as conn:
         await conn.execute(update(VariantRow).where(VariantRow.sku == "TB-1").values(stock=0))  # type: ignore[arg-type]
     calls = await shop.pay(cy, invoice, order_info={"name": "Cy"})
     [pre] = only(calls, "answerPreCheckoutQuery")
     assert pre.params["ok"] is False and "just sold out" in pre.params["error_message"]
-    assert [o.status for o in await _orders(shop, 3003)] == [OrderStatus.PENDING]
+    assert [o.status for o in await orders_of(shop, 3003)] == [OrderStatus.PENDING]
     assert await _stock(shop, "TB-1") == 0
 
 
 async def test_cancel_before_shipping_refunds_through_stripe(shop: RunningShop) -> None:
     di = shop.standin.private_chat(3004, "Di")
-    card = await _card(shop, di, "tripod")
+    card = await product_card(shop, di, "tripod")
     await shop.press(di, card, "⚡ Buy now")
     await shop.press(di, di.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
-    await shop.pay(di, _invoice(di), order_info={"name": "Di"})
-    [order] = await _orders(shop, 3004)
+    await shop.pay(di, last_invoice(di), order_info={"name": "Di"})
+    [order] = await orders_of(shop, 3004)
     assert await _stock(shop, "PT-1") == 59
 
     await shop.send(di, "/orders")
@@ -152,7 +132,7 @@ async def test_cancel_before_shipping_refunds_through_stripe(shop: RunningShop) 
     assert shop.stripe.charges[order.provider_charge_id]["refunded"] is True
     done = di.last_message()
     assert done is not None and "Refund of $15.99" in done["text"]
-    [cancelled] = await _orders(shop, 3004)
+    [cancelled] = await orders_of(shop, 3004)
     assert cancelled.status == OrderStatus.CANCELLED and cancelled.refunded_minor == 1599
     assert await _stock(shop, "PT-1") == 60
     # A second press of the stale confirmation changes nothing and refunds nothing more.
@@ -165,37 +145,37 @@ async def test_stars_payment_delivers_content_and_refunds_with_refund_star_payme
     shop: RunningShop,
 ) -> None:
     eve = shop.standin.private_chat(3005, "Eve")
-    card = await _card(shop, eve, "recipes")
+    card = await product_card(shop, eve, "recipes")
     calls = await shop.press(eve, card, "⚡ Buy now")
     [sent] = only(calls, "sendInvoice")
     assert sent.params["currency"] == "XTR" and "provider_token" not in sent.params
     assert sent.params["prices"] == [{"label": "Total", "amount": 150}]
-    calls = await shop.pay(eve, _invoice(eve))
+    calls = await shop.pay(eve, last_invoice(eve))
     receipt = only(calls, "sendMessage")[-1].params["text"]
     assert "⭐150" in receipt and "SPICY-30" in receipt
-    [order] = await _orders(shop, 3005)
+    [order] = await orders_of(shop, 3005)
     await shop.press_data(eve, eve.last_message(), f"oy:{order.id}")  # type: ignore[arg-type]
     await shop.settle()
     [refund] = [c for c in shop.standin.calls if c.method == "refundStarPayment"]
     assert refund.ok and refund.params["telegram_payment_charge_id"] == order.telegram_charge_id
     assert not shop.stripe.requests_to("/v1/refunds", "POST")
-    [cancelled] = await _orders(shop, 3005)
+    [cancelled] = await orders_of(shop, 3005)
     assert cancelled.refunded_minor == 150
 
 
 async def test_a_payment_delivered_twice_makes_one_order(shop: RunningShop) -> None:
     fay = shop.standin.private_chat(3006, "Fay")
-    card = await _card(shop, fay, "mango")
+    card = await product_card(shop, fay, "mango")
     await shop.press(fay, card, "⚡ Buy now")
     await shop.press(fay, fay.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
-    await shop.pay(fay, _invoice(fay), order_info={"name": "Fay"})
+    await shop.pay(fay, last_invoice(fay), order_info={"name": "Fay"})
     paid = fay.last_message()
     payment = shop.last_payment()
     mark = len(shop.standin.calls)
     shop.standin.state.updates.push({"message": payment})
     await shop.settle()
     assert [c.method for c in shop.standin.calls[mark:] if c.method != "getUpdates"] == []
-    assert len(await _orders(shop, 3006)) == 1
+    assert len(await orders_of(shop, 3006)) == 1
     assert fay.last_message() == paid
 
 
@@ -219,11 +199,11 @@ async def test_forged_payloads_and_countries_we_do_not_ship_to(shop: RunningShop
     [pre] = [c for c in shop.standin.calls[mark:] if c.method == "answerPreCheckoutQuery"]
     assert pre.params["ok"] is False and "not valid" in pre.params["error_message"]
 
-    card = await _card(shop, gus, "konjac")
+    card = await product_card(shop, gus, "konjac")
     await shop.press(gus, card, "⚡ Buy now")
     await shop.press(gus, gus.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
     mars = {"shipping_address": {**US["shipping_address"], "country_code": "JP"}}
-    calls = await shop.pay(gus, _invoice(gus), order_info=mars)
+    calls = await shop.pay(gus, last_invoice(gus), order_info=mars)
     [shipping] = only(calls, "answerShippingQuery")
     assert shipping.params["ok"] is False
     assert "do not ship to this country" in shipping.params["error_message"]

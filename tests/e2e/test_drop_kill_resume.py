@@ -17,13 +17,12 @@ from sqlalchemy import func, select
 
 from bot.domain.drops import DropStatus, MediaKind
 from bot.services import drops
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.standin import BotApiStandIn
 from bot.workers.drop_sender import window
 from storage.drop_tables import DropDeliveryRow
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import sqlite_database
 from tests.e2e.harness import ADMIN_ID, TOKEN, load_spec
 
 STOREFRONT = str(Path(sys.executable).with_name("storefront"))
@@ -85,15 +84,13 @@ async def _until_done(uows: SqlUnitOfWorkFactory, drop_id: int, seconds: float) 
 async def test_a_drop_stopped_half_way_resumes_without_sending_twice(
     framework: str, how: signal.Signals, tmp_path: Path
 ) -> None:
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    db = sqlite_database(tmp_path / "shop.db", demo=True)
     engine = make_engine(db)
-    await upgrade(engine)
     uows = SqlUnitOfWorkFactory(engine)
     standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
     await standin.start()
     bot: asyncio.subprocess.Process | None = None
     try:
-        await import_catalog(uows, read_catalog(demo_catalog_path()))
         now = datetime.now(UTC)
         chats = [standin.private_chat(70_000 + i, f"Buyer {i}") for i in range(RECIPIENTS)]
         owner = standin.private_chat(ADMIN_ID, "Owner")

@@ -5,57 +5,28 @@ the loser of the last unit is told at once; claims outside the sale or beyond th
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.jobs.scheduler import flash_sale_timers
-from bot.services import flash_sales
-from bot.standin import SimChat
 from storage.order_tables import OrderRow
 from storage.tables import VariantRow
-from tests.e2e.harness import US, RunningShop, keyboard_texts, only
-
-GRAB = "⚡ Grab it for $2.99"
-
-
-async def _sale(
-    shop: RunningShop, *, units: int = 5, per_buyer: int = 1, starts_in: timedelta
-) -> int:
-    async with shop.uows() as uow:
-        variant_id = await uow.catalog.variant_by_sku("KJ-10")
-        assert variant_id is not None
-        now = shop.now()
-        sale = await flash_sales.schedule(
-            uow,
-            variant_id,
-            Money(299, "USD"),
-            units,
-            per_buyer,
-            now + starts_in,
-            now + starts_in + timedelta(hours=1),
-            now,
-        )
-        await uow.commit()
-    return sale.id
-
-
-async def _card(shop: RunningShop, chat: SimChat, sale_id: int) -> dict[str, Any]:
-    await shop.send(chat, f"/start s_{sale_id}")
-    card = chat.last_message()
-    assert card is not None
-    return card
+from tests.e2e.harness import (
+    GRAB,
+    US,
+    RunningShop,
+    advance,
+    keyboard_texts,
+    only,
+    sale_card,
+    schedule_sale,
+)
 
 
 async def _stock(shop: RunningShop) -> int:
     async with shop.uows.engine.connect() as conn:
         return int(await conn.scalar(select(VariantRow.stock).where(VariantRow.sku == "KJ-10")))  # type: ignore[arg-type]
-
-
-def _advance(shop: RunningShop, delta: timedelta) -> None:
-    shop.storefront.clock.advance(delta)  # type: ignore[attr-defined]
 
 
 async def _tick(shop: RunningShop) -> None:
@@ -64,9 +35,9 @@ async def _tick(shop: RunningShop) -> None:
 
 
 async def test_notify_me_alerts_then_grab_pay_and_order(shop: RunningShop) -> None:
-    sale_id = await _sale(shop, starts_in=timedelta(minutes=30))
+    sale_id = await schedule_sale(shop, starts_in=timedelta(minutes=30))
     ann = shop.standin.private_chat(5001, "Ann")
-    card = await _card(shop, ann, sale_id)
+    card = await sale_card(shop, ann, sale_id)
     assert "Flash sale $2.99 (was $4.99) · starts in 30 min" in card["caption"]
     calls = await shop.press(ann, card, "🔔 Notify me")
     assert "We'll tell you before it starts" in str(only(calls, "answerCallbackQuery")[0].params)
@@ -74,12 +45,12 @@ async def test_notify_me_alerts_then_grab_pay_and_order(shop: RunningShop) -> No
     await shop.press_data(ann, card, f"fs:{sale_id}")
     assert "hasn't started yet" in (ann.last_message() or {})["text"]
 
-    _advance(shop, timedelta(minutes=21))  # 9 minutes before the start
+    advance(shop, timedelta(minutes=21))  # 9 minutes before the start
     await _tick(shop)
     assert "Flash sale soon" in (ann.last_message() or {})["text"]
     await _tick(shop)  # the alert goes out once
     assert sum("Flash sale soon" in m.get("text", "") for m in ann.messages()) == 1
-    _advance(shop, timedelta(minutes=10))
+    advance(shop, timedelta(minutes=10))
     await _tick(shop)
     live = ann.last_message()
     assert live is not None and "Flash sale is live" in live["text"]
@@ -106,17 +77,17 @@ async def test_notify_me_alerts_then_grab_pay_and_order(shop: RunningShop) -> No
     assert order.claim_id is not None
     assert await _stock(shop) == 199  # paid: nothing taken twice
     # The per-buyer limit (1): a second grab is refused, and says why.
-    card = await _card(shop, ann, sale_id)
+    card = await sale_card(shop, ann, sale_id)
     await shop.press(ann, card, GRAB)
     assert "You already have 1 from this sale" in (ann.last_message() or {})["text"]
 
 
 async def test_the_last_unit_the_loser_and_an_expired_reservation(shop: RunningShop) -> None:
-    sale_id = await _sale(shop, units=1, starts_in=timedelta(0))
+    sale_id = await schedule_sale(shop, units=1, starts_in=timedelta(0))
     bob = shop.standin.private_chat(5002, "Bob")
     cyd = shop.standin.private_chat(5003, "Cyd")
-    bob_card = await _card(shop, bob, sale_id)
-    cyd_card = await _card(shop, cyd, sale_id)
+    bob_card = await sale_card(shop, bob, sale_id)
+    cyd_card = await sale_card(shop, cyd, sale_id)
     assert "1 left" in bob_card["caption"]
     await shop.press(bob, bob_card, GRAB)
     await shop.press(bob, bob.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
@@ -131,7 +102,7 @@ async def test_the_last_unit_the_loser_and_an_expired_reservation(shop: RunningS
     await shop.press(cyd, lost, "🔔 Notify me if stock returns")
 
     # Bob never pays: after the window his unit goes back, and Cyd hears at once.
-    _advance(shop, timedelta(minutes=11))
+    advance(shop, timedelta(minutes=11))
     await _tick(shop)
     assert await _stock(shop) == 200
     back = cyd.last_message()
@@ -148,15 +119,15 @@ async def test_the_last_unit_the_loser_and_an_expired_reservation(shop: RunningS
 
 
 async def test_a_sale_that_ended_or_was_closed_by_the_merchant(shop: RunningShop) -> None:
-    sale_id = await _sale(shop, units=3, starts_in=timedelta(0))
+    sale_id = await schedule_sale(shop, units=3, starts_in=timedelta(0))
     dan = shop.standin.private_chat(5004, "Dan")
-    card = await _card(shop, dan, sale_id)
+    card = await sale_card(shop, dan, sale_id)
     async with shop.uows() as uow:  # the merchant lowers the sale's stock to zero mid-sale
         assert await uow.sales.set_stock(sale_id, 0)
         await uow.commit()
     await shop.press(dan, card, GRAB)
     assert "Too late" in (dan.last_message() or {})["text"]
-    _advance(shop, timedelta(hours=2))
+    advance(shop, timedelta(hours=2))
     await shop.press_data(dan, card, f"fs:{sale_id}")
     assert "has ended" in (dan.last_message() or {})["text"]
     calls = await shop.send(dan, "/start s_999999")
@@ -165,13 +136,13 @@ async def test_a_sale_that_ended_or_was_closed_by_the_merchant(shop: RunningShop
 
 
 async def test_paying_after_the_window_before_any_job_ran_is_refused(shop: RunningShop) -> None:
-    sale_id = await _sale(shop, units=2, starts_in=timedelta(0))
+    sale_id = await schedule_sale(shop, units=2, starts_in=timedelta(0))
     eve = shop.standin.private_chat(5005, "Eve")
-    await shop.press(eve, await _card(shop, eve, sale_id), GRAB)
+    await shop.press(eve, await sale_card(shop, eve, sale_id), GRAB)
     await shop.press(eve, eve.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
     invoice = eve.last_message()
     assert invoice is not None and "invoice" in invoice
-    _advance(shop, timedelta(minutes=11))  # the window passed; no job has released it yet
+    advance(shop, timedelta(minutes=11))  # the window passed; no job has released it yet
     calls = await shop.pay(eve, invoice, order_info={"name": "Eve"})
     [pre] = only(calls, "answerPreCheckoutQuery")
     assert pre.params["ok"] is False and "reservation expired" in pre.params["error_message"]

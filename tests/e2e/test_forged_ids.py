@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _reset_postgres
 from tests.e2e.harness import only, start_shop, stop_shop
 
 HUGE = "9" * 18  # what the deep-link patterns let through: 18 digits
@@ -16,11 +15,9 @@ HUGE = "9" * 18  # what the deep-link patterns let through: 18 digits
 
 @pytest.mark.parametrize("framework", ["aiogram"])
 async def test_forged_ids_are_not_found_on_either_database(
-    framework: str, database_url: str, tmp_path: Path
+    framework: str, demo_database_url: str, tmp_path: Path
 ) -> None:
-    if database_url.startswith("postgresql"):
-        await _reset_postgres(database_url)
-    shop = await start_shop(framework, tmp_path, database_url=database_url)  # type: ignore[arg-type]
+    shop = await start_shop(framework, tmp_path, database_url=demo_database_url, fresh=False)  # type: ignore[arg-type]
     try:
         ann = shop.standin.private_chat(7001, "Ann")
         expected = {

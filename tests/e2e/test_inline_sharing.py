@@ -17,7 +17,8 @@ from bot.standin import SimUser
 from bot.standin.spec import PACKAGED_SPEC
 from bot.standin.type_check import ObjectType, read_types
 from storage.admin_tables import InteractionRow
-from tests.e2e.harness import SHARED_SPEC, RunningShop, keyboard_texts, only, start_shop, stop_shop
+from tests.e2e.harness import RunningShop, keyboard_texts, only, start_shop, stop_shop
+from tests.helpers import SHARED_SPEC
 
 TEAS = 12
 

@@ -22,14 +22,18 @@ from sqlalchemy import select
 
 from bot.standin.webhook_delivery import SECRET_HEADER
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.order_tables import OrderLineRow, OrderRow, RefundRow
 from storage.tables import VariantRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
 from tests.e2e.harness import US, WEBHOOK_SECRET
-from tests.e2e.test_webhook_processes import _close, _fleet
-from tests.e2e.webhook_fleet import duplicates, receipts, to_invoice, wait_for
+from tests.e2e.webhook_fleet import (
+    close_fleet,
+    duplicates,
+    receipts,
+    start_fleet,
+    to_invoice,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -37,14 +41,9 @@ COPIES = 10
 
 
 @pytest.fixture
-async def shop_db(postgres_server_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
-
-    await _reset_postgres(postgres_server_url)
-    engine = make_engine(postgres_server_url)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(demo_catalog_path()))
+async def shop_db(postgres_demo_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """This test's own PostgreSQL database, migrated, with the demo catalog."""
+    uows = SqlUnitOfWorkFactory(make_engine(postgres_demo_url))
     yield uows
     await uows.dispose()
 
@@ -75,10 +74,10 @@ async def _state(uows: SqlUnitOfWorkFactory, user: int) -> tuple[list[str], int,
 
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_one_charge_posted_ten_times_at_once_to_two_processes_acts_once(
-    framework: str, postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+    framework: str, postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
     uows = shop_db
-    fleet = await _fleet(framework, postgres_server_url, tmp_path)
+    fleet = await start_fleet(framework, postgres_demo_url, tmp_path)
     try:
         first, second = await fleet.spawn(), await fleet.spawn()
         fleet.deliver_to([first, second])  # round robin: both processes know the buyer
@@ -133,6 +132,6 @@ async def test_one_charge_posted_ten_times_at_once_to_two_processes_acts_once(
         await fleet.stop(first)
         await fleet.stop(second)
     finally:
-        await _close(fleet)
+        await close_fleet(fleet)
     assert fleet.stripe.requests_to("/v1/refunds", "POST") == []
     assert fleet.standin.violations == []

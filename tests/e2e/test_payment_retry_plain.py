@@ -13,17 +13,15 @@ from sqlalchemy import func, select, text
 
 from bot.services import recommendations
 from storage.order_tables import OrderRow
-from tests.conftest import _reset_postgres
 from tests.e2e.harness import ShopClock, only, start_shop, stop_shop
 
 
 @pytest.mark.postgres
 async def test_a_suggestion_query_that_fails_costs_no_payment(
-    postgres_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _reset_postgres(postgres_server_url)
     shop = await start_shop(
-        "aiogram", tmp_path, clock=ShopClock(), database_url=postgres_server_url
+        "aiogram", tmp_path, clock=ShopClock(), database_url=postgres_demo_url, fresh=False
     )
     tries: list[int] = []
 

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.harness import US, RunningShop, keyboard_texts
-from tests.e2e.test_checkout import _card, _invoice, _orders
+from tests.e2e.harness import (
+    US,
+    RunningShop,
+    keyboard_texts,
+    last_invoice,
+    orders_of,
+    product_card,
+)
 
 BACKUP = "Payment received for order #"
 
 
 async def _buy(shop: RunningShop, user_id: int, name: str) -> object:
     chat = shop.standin.private_chat(user_id, name)
-    card = await _card(shop, chat, "konjac")
+    card = await product_card(shop, chat, "konjac")
     await shop.press(chat, card, "⚡ Buy now")
     asked = chat.last_message()
     assert asked is not None
@@ -34,7 +40,7 @@ async def _a_minute_later(shop: RunningShop) -> None:
 
 async def test_a_delivered_receipt_needs_no_backup(shop: RunningShop) -> None:
     ann = await _buy(shop, 3101, "Ann")
-    await shop.pay(ann, _invoice(ann), order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
+    await shop.pay(ann, last_invoice(ann), order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
     assert "Payment received: order #" in ann.last_message()["text"]  # type: ignore[attr-defined]
     await _a_minute_later(shop)
     assert _backups(ann) == []
@@ -42,12 +48,12 @@ async def test_a_delivered_receipt_needs_no_backup(shop: RunningShop) -> None:
 
 async def test_a_receipt_telegram_refused_is_backed_up_a_minute_later(shop: RunningShop) -> None:
     bob = await _buy(shop, 3102, "Bob")
-    invoice = _invoice(bob)  # type: ignore[arg-type]
+    invoice = last_invoice(bob)  # type: ignore[arg-type]
     # Telegram fails the receipt: the order stands, the buyer heard nothing.
     shop.standin.fail_next("sendMessage", error_code=502, chat_id=3102, times=1)
     await shop.pay(bob, invoice, order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
     assert "Payment received: order #" not in str(bob.messages())  # type: ignore[attr-defined]
-    [order] = await _orders(shop, 3102)
+    [order] = await orders_of(shop, 3102)
     await shop.worker.flush_notices()  # not yet: the receipt might still be on its way
     assert _backups(bob) == []
     await _a_minute_later(shop)
@@ -63,7 +69,7 @@ async def test_a_process_that_died_after_the_commit_leaves_the_backup(shop: Runn
     commit); the redelivered update finds the payment recorded and says nothing; the backup
     tells the buyer."""
     cyd = await _buy(shop, 3103, "Cyd")
-    invoice = _invoice(cyd)  # type: ignore[arg-type]
+    invoice = last_invoice(cyd)  # type: ignore[arg-type]
     handle = shop.storefront.handle
 
     async def dies_after_commit(event: object) -> list[object]:
@@ -88,6 +94,6 @@ async def test_a_process_that_died_after_the_commit_leaves_the_backup(shop: Runn
     shop.standin.state.updates.push({"message": shop.last_payment()})
     await shop.settle()
     assert [c.method for c in shop.standin.calls[mark:] if c.method == "sendMessage"] == []
-    assert len(await _orders(shop, 3103)) == 1
+    assert len(await orders_of(shop, 3103)) == 1
     await _a_minute_later(shop)
     assert len(_backups(cyd)) == 1

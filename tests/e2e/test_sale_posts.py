@@ -9,8 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 from bot.standin import SimChat
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
-from tests.e2e.test_flash_sales import GRAB, _advance, _card, _sale
+from tests.e2e.harness import (
+    ADMIN_ID,
+    GRAB,
+    RunningShop,
+    advance,
+    keyboard_texts,
+    only,
+    sale_card,
+    schedule_sale,
+)
 
 
 def _card_in(chat: SimChat) -> dict[str, Any]:
@@ -21,19 +29,19 @@ def _card_in(chat: SimChat) -> dict[str, Any]:
 
 async def _round(shop: RunningShop, after: timedelta = timedelta(seconds=7)) -> int:
     """Let time pass, then one round of the 5-second job; the group edits it made."""
-    _advance(shop, after)
+    advance(shop, after)
     mark = len(shop.standin.calls)
     await shop.worker.refresh_sale_posts()
     return len(only(shop.standin.calls[mark:], "editMessageText"))
 
 
 async def _grab(shop: RunningShop, chat: SimChat, sale_id: int) -> None:
-    card = await _card(shop, chat, sale_id)
+    card = await sale_card(shop, chat, sale_id)
     await shop.press(chat, card, GRAB)
 
 
 async def test_a_group_card_follows_units_and_countdown_then_ends(shop: RunningShop) -> None:
-    sale_id = await _sale(shop, units=3, starts_in=timedelta(minutes=30))
+    sale_id = await schedule_sale(shop, units=3, starts_in=timedelta(minutes=30))
     group = shop.standin.group_chat(-4200, "Snack lovers")
     leader = shop.standin.user(4201, "Lin")
     await shop.send(group, f"/start@shop_e2e_bot s_{sale_id}", from_user=leader)
@@ -49,7 +57,7 @@ async def test_a_group_card_follows_units_and_countdown_then_ends(shop: RunningS
     # Nothing changed and the countdown is fresh: no edit.
     assert await _round(shop) == 0
     # The sale starts: the same message now says what is left, with Grab it.
-    _advance(shop, timedelta(minutes=30))
+    advance(shop, timedelta(minutes=30))
     assert await _round(shop) == 1
     card = group.stored(message_id).message
     assert "3 left · ends in 1 h 0 min" in card["text"], card["text"]
@@ -93,8 +101,8 @@ async def test_edits_stay_within_telegrams_pace_for_several_cards_in_one_group(
 ) -> None:
     """Two sales in one group, units going every second for a minute: the group gets at most
     one edit per 5-second round (12 a minute, inside Telegram's 20)."""
-    first = await _sale(shop, units=40, per_buyer=40, starts_in=timedelta(0))
-    second = await _sale(shop, units=40, per_buyer=40, starts_in=timedelta(0))
+    first = await schedule_sale(shop, units=40, per_buyer=40, starts_in=timedelta(0))
+    second = await schedule_sale(shop, units=40, per_buyer=40, starts_in=timedelta(0))
     group = shop.standin.group_chat(-4300, "Deals")
     leader = shop.standin.user(4301, "Mo")
     for sale_id in (first, second):
@@ -119,7 +127,7 @@ async def test_edits_stay_within_telegrams_pace_for_several_cards_in_one_group(
 async def test_a_channel_card_a_deleted_card_and_a_channel_the_bot_cannot_post_to(
     shop: RunningShop,
 ) -> None:
-    sale_id = await _sale(shop, units=5, starts_in=timedelta(0))
+    sale_id = await schedule_sale(shop, units=5, starts_in=timedelta(0))
     channel = shop.standin.channel_chat(-1002000000001, "Snack drops")
     owner = shop.standin.private_chat(ADMIN_ID, "Owner")
     async with shop.uows() as uow:  # what `storefront sales post ID --chat ...` queues

@@ -24,13 +24,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.standin import BotApiStandIn
 from bot.standin.stripe_standin import StripeStandIn
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
 from tests.e2e.db_proxy import DbProxy
 from tests.e2e.harness import TOKEN, load_spec
 from tests.e2e.webhook_fleet import BotProcess, Fleet, step, wait_for
@@ -44,12 +41,9 @@ LONGEST_WAIT = max(CONNECT, STATEMENT + 1.0)
 
 
 @pytest.fixture
-async def shop_db(postgres_server_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    await _reset_postgres(postgres_server_url)
-    engine = make_engine(postgres_server_url)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(demo_catalog_path()))
+async def shop_db(postgres_demo_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """This test's own PostgreSQL database, migrated, with the demo catalog."""
+    uows = SqlUnitOfWorkFactory(make_engine(postgres_demo_url))
     yield uows
     await uows.dispose()
 
@@ -66,9 +60,9 @@ async def _healthz(bot: BotProcess) -> tuple[int, float]:
 
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_a_silent_database_fails_each_update_in_time_and_the_same_process_recovers(
-    framework: str, postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+    framework: str, postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
-    url = make_url(postgres_server_url)
+    url = make_url(postgres_demo_url)
     proxy = DbProxy(url.host or "127.0.0.1", url.port or 5432)
     port = await proxy.start()
     through = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
@@ -76,7 +70,7 @@ async def test_a_silent_database_fails_each_update_in_time_and_the_same_process_
     await standin.start()
     stripe = StripeStandIn()
     await stripe.start()
-    fleet = Fleet(framework, postgres_server_url, tmp_path, standin, stripe)
+    fleet = Fleet(framework, postgres_demo_url, tmp_path, standin, stripe)
     try:
         bot = await fleet.spawn(database_url=through, env=BOUNDS)
         webhook = standin.state.webhook

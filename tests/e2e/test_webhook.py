@@ -21,6 +21,7 @@ from tests.e2e.harness import (
     RunningShop,
     ShopClock,
     keyboard_texts,
+    metric,
     only,
     start_shop,
     stop_shop,
@@ -53,25 +54,6 @@ async def _post(shop: RunningShop, body: bytes, headers: dict[str, str]) -> tupl
 async def _get(shop: RunningShop, path: str) -> tuple[int, str]:
     async with aiohttp.ClientSession() as http, http.get(_url(shop, path)) as response:
         return response.status, await response.text()
-
-
-def _metric(text: str, name: str, **labels: str) -> float:
-    """The value of one sample in Prometheus text."""
-    for line in text.splitlines():
-        if line.startswith("#") or not line.startswith(name):
-            continue
-        head, _, value = line.rpartition(" ")
-        sample = head.split("{", 1)
-        if sample[0] != name:
-            continue
-        found = (
-            dict(part.split("=", 1) for part in sample[1].rstrip("}").split(",") if part)
-            if len(sample) > 1
-            else {}
-        )
-        if all(found.get(k) == json.dumps(v) for k, v in labels.items()):
-            return float(value)
-    return 0.0
 
 
 async def test_setwebhook_with_the_secret_and_the_updates_the_shop_handles(
@@ -135,7 +117,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
     async with shop.uows() as uow:
         assert await uow.buyers.profile(4242) is None  # nobody was even remembered
     _, metrics = await _get(shop, "/metrics")
-    assert _metric(metrics, "storefront_webhook_refused_total", reason="unauthorized") == 3
+    assert metric(metrics, "storefront_webhook_refused_total", reason="unauthorized") == 3
 
 
 async def test_garbage_gets_400_and_an_oversized_body_413(hook_shop: RunningShop) -> None:
@@ -168,37 +150,40 @@ async def test_healthz_and_metrics_count_updates_and_a_payment(hook_shop: Runnin
 
     status, text = await _get(shop, "/metrics")
     assert status == 200
-    assert _metric(text, "storefront_updates_total", type="message", outcome="ok") == 2
-    assert _metric(text, "storefront_updates_total", type="callback_query", outcome="ok") == 2
-    assert _metric(text, "storefront_updates_total", type="shipping_query", outcome="ok") == 1
-    assert _metric(text, "storefront_updates_total", type="pre_checkout_query", outcome="ok") == 1
-    assert _metric(text, "storefront_payments_total", currency="USD") == 1
-    assert _metric(text, "storefront_payment_amount_minor_total", currency="USD") == 1998
-    assert _metric(text, "storefront_update_seconds_count", type="callback_query") == 2
+    assert metric(text, "storefront_updates_total", type="message", outcome="ok") == 2
+    assert metric(text, "storefront_updates_total", type="callback_query", outcome="ok") == 2
+    assert metric(text, "storefront_updates_total", type="shipping_query", outcome="ok") == 1
+    assert metric(text, "storefront_updates_total", type="pre_checkout_query", outcome="ok") == 1
+    assert metric(text, "storefront_payments_total", currency="USD") == 1
+    assert metric(text, "storefront_payment_amount_minor_total", currency="USD") == 1998
+    assert metric(text, "storefront_update_seconds_count", type="callback_query") == 2
     assert "storefront_refunds_total" in text and "storefront_broadcast_messages_total" in text
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_the_database_goes_away_mid_update_500_then_redelivered_and_counted_once(
-    framework: str, postgres_server_url: str, tmp_path: Path
+    framework: str, postgres_demo_url: str, tmp_path: Path
 ) -> None:
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
     from sqlalchemy.engine import make_url
 
     from storage.engine import make_engine
     from storage.tables import CartLineRow, ProcessedUpdateRow
     from tests.e2e.db_proxy import DbProxy
 
-    url = make_url(postgres_server_url)
-    direct = make_engine(postgres_server_url)
-    async with direct.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
+    url = make_url(postgres_demo_url)
+    direct = make_engine(postgres_demo_url)
     proxy = DbProxy(url.host or "127.0.0.1", url.port or 5432)
     port = await proxy.start()
     through_proxy = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-    shop = await start_shop(framework, tmp_path, database_url=through_proxy, webhook=True)  # type: ignore[arg-type]
+    shop = await start_shop(
+        framework,  # type: ignore[arg-type]
+        tmp_path,
+        database_url=through_proxy,
+        fresh=False,
+        webhook=True,
+    )
     try:
         ann = shop.standin.private_chat(5001, "Ann")
         async with shop.uows() as uow:
@@ -239,13 +224,13 @@ async def test_the_database_goes_away_mid_update_500_then_redelivered_and_counte
         assert [tuple(r) for r in lines] == [(1,)] and claims == 1
         _, metrics = await _get(shop, "/metrics")
         assert (
-            _metric(
+            metric(
                 metrics, "storefront_updates_total", type="callback_query", outcome="unavailable"
             )
             >= 3
         )
         assert (
-            _metric(metrics, "storefront_updates_total", type="callback_query", outcome="ok") == 1
+            metric(metrics, "storefront_updates_total", type="callback_query", outcome="ok") == 1
         )
         status, _ = await _get(shop, "/healthz")
         assert status == 200

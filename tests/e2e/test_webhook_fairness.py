@@ -27,11 +27,11 @@ from tests.e2e.harness import (
     WEBHOOK_SECRET,
     RunningShop,
     ShopClock,
+    metric,
     only,
     start_shop,
     stop_shop,
 )
-from tests.e2e.test_webhook import _metric
 
 SLOW_DOWN = {"en": "wait 10 seconds", "zh": "请等待 10 秒"}
 HELP = "How to shop here"
@@ -102,13 +102,13 @@ async def test_a_quiet_buyer_is_answered_while_another_floods_and_the_flooder_is
     handled = [t for t in _texts(flooder) if "zzq" in t]  # "Nothing found for “zzq 7”"
     assert 20 <= len(handled) < 300
     metrics = await _metrics(shop)
-    dropped = _metric(metrics, "storefront_updates_total", type="message", outcome="dropped")
+    dropped = metric(metrics, "storefront_updates_total", type="message", outcome="dropped")
     assert dropped == 300 - len(handled)
     assert (
-        _metric(metrics, "storefront_updates_total", type="message", outcome="ok")
+        metric(metrics, "storefront_updates_total", type="message", outcome="ok")
         == len(handled) + 5
     )
-    assert _metric(metrics, "storefront_flood_notices_total") == 1
+    assert metric(metrics, "storefront_flood_notices_total") == 1
 
 
 async def test_a_flooding_buyer_still_pays_and_every_payment_step_is_handled(
@@ -146,9 +146,9 @@ async def test_a_flooding_buyer_still_pays_and_every_payment_step_is_handled(
     await throttle.close()
     metrics = await _metrics(shop)
     for kind in ("shipping_query", "pre_checkout_query"):
-        assert _metric(metrics, "storefront_updates_total", type=kind, outcome="ok") == 1
-        assert _metric(metrics, "storefront_updates_total", type=kind, outcome="dropped") == 0
-    assert _metric(metrics, "storefront_payments_total", currency="USD") == 1
+        assert metric(metrics, "storefront_updates_total", type=kind, outcome="ok") == 1
+        assert metric(metrics, "storefront_updates_total", type=kind, outcome="dropped") == 0
+    assert metric(metrics, "storefront_payments_total", currency="USD") == 1
 
 
 async def test_one_chats_updates_are_handled_in_order_even_when_they_arrive_out_of_order(
@@ -210,9 +210,9 @@ async def test_an_update_that_can_never_be_handled_gets_200_and_is_counted(
             async with http.post(url, data=json.dumps(body), headers=headers) as response:
                 assert response.status == 200, body
     metrics = await _metrics(shop)
-    assert _metric(metrics, "storefront_updates_total", type="message", outcome="poison") == 1
+    assert metric(metrics, "storefront_updates_total", type="message", outcome="poison") == 1
     assert (
-        _metric(metrics, "storefront_updates_total", type="callback_query", outcome="poison") == 1
+        metric(metrics, "storefront_updates_total", type="callback_query", outcome="poison") == 1
     )
     assert "update 910001 can never be handled" in caplog.text
     assert "update 910002 can never be handled" in caplog.text

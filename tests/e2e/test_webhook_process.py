@@ -15,11 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.standin import BotApiStandIn
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.databases import sqlite_database
 from tests.e2e.harness import TOKEN, WEBHOOK_SECRET, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,12 +56,7 @@ async def _wait(predicate: Any, timeout: float, what: str) -> None:
 async def test_sigterm_mid_traffic_drains_and_loses_nothing(
     framework: str, tmp_path: Path
 ) -> None:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-    engine = make_engine(database)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(demo_catalog_path()))
-    await uows.dispose()
+    database = sqlite_database(tmp_path / "shop.db", demo=True)
 
     standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
     await standin.start()

@@ -26,22 +26,18 @@ from sqlalchemy.engine import make_url
 from bot.domain.drops import DropStatus, MediaKind
 from bot.domain.group_buys import TeamStatus
 from bot.services import drops
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
-from bot.standin import BotApiStandIn
-from bot.standin.stripe_standin import StripeStandIn
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.order_tables import OrderRow, RefundRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
 from tests.e2e.db_proxy import DbProxy
-from tests.e2e.harness import TOKEN, US, load_spec
+from tests.e2e.harness import US
 from tests.e2e.webhook_fleet import (
-    Fleet,
     browse_and_pay,
+    close_fleet,
     duplicates,
     receipts,
     sends,
+    start_fleet,
     step,
     to_invoice,
     wait_for,
@@ -54,31 +50,11 @@ DROP_TEXT = "🔥 Two processes, one drop: Dried Mango is back!"
 
 
 @pytest.fixture
-async def shop_db(postgres_server_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    await _reset_postgres(postgres_server_url)
-    engine = make_engine(postgres_server_url)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(demo_catalog_path()))
+async def shop_db(postgres_demo_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """This test's own PostgreSQL database, migrated, with the demo catalog."""
+    uows = SqlUnitOfWorkFactory(make_engine(postgres_demo_url))
     yield uows
     await uows.dispose()
-
-
-async def _fleet(framework: str, url: str, folder: Path) -> Fleet:
-    standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
-    await standin.start()
-    stripe = StripeStandIn()
-    await stripe.start()
-    standin.state.provider_charge_listeners.append(
-        lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
-    )
-    return Fleet(framework, url, folder, standin, stripe)
-
-
-async def _close(fleet: Fleet) -> None:
-    await fleet.close()
-    await fleet.standin.stop()
-    await fleet.stripe.stop()
 
 
 async def _orders(uows: SqlUnitOfWorkFactory, users: list[int]) -> dict[int, list[str]]:
@@ -102,10 +78,10 @@ async def _refund_rows(uows: SqlUnitOfWorkFactory) -> Counter[int]:
 
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_two_processes_each_update_to_both_nothing_happens_twice(
-    framework: str, postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+    framework: str, postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
     uows = shop_db
-    fleet = await _fleet(framework, postgres_server_url, tmp_path)
+    fleet = await start_fleet(framework, postgres_demo_url, tmp_path)
     try:
         first, second = await fleet.spawn(), await fleet.spawn()
         fleet.deliver_to([first, second], "all")  # each update to both at once
@@ -198,24 +174,24 @@ async def test_two_processes_each_update_to_both_nothing_happens_twice(
         await fleet.stop(first)
         await fleet.stop(second)
     finally:
-        await _close(fleet)
+        await close_fleet(fleet)
     assert fleet.standin.violations == []
 
 
 @pytest.mark.parametrize("hold_at", ["payment_update", "commit"])
 async def test_a_process_sigkilled_mid_payment_the_redelivery_makes_one_order(
-    hold_at: str, postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+    hold_at: str, postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
     """The payment's transaction is held open by the proxy in front of PostgreSQL (at the
     UPDATE that marks the order paid, or at its COMMIT, everything else written), the process
     is SIGKILLed there, PostgreSQL rolls back; a process started again on the same URL gets the
     update Telegram still holds: one paid order, one receipt, no refund."""
     uows = shop_db
-    url = make_url(postgres_server_url)
+    url = make_url(postgres_demo_url)
     proxy = DbProxy(url.host or "127.0.0.1", url.port or 5432)
     port = await proxy.start()
     through = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-    fleet = await _fleet("aiogram", postgres_server_url, tmp_path)
+    fleet = await start_fleet("aiogram", postgres_demo_url, tmp_path)
     try:
         first = await fleet.spawn(database_url=through)
         standin = fleet.standin
@@ -242,7 +218,7 @@ async def test_a_process_sigkilled_mid_payment_the_redelivery_makes_one_order(
         await wait_for(lambda: receipts(ann) >= 1, 30, "the receipt")
         await fleet.stop(second)
     finally:
-        await _close(fleet)
+        await close_fleet(fleet)
         await proxy.stop()
     assert receipts(ann) == 1
     assert duplicates(fleet.standin) == []
@@ -267,14 +243,14 @@ async def _updates_ok(bot_url: str) -> float:
 
 
 async def test_a_thousand_updates_each_delivered_to_both_processes_in_turn(
-    postgres_server_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
+    postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
     """40 buyers, 26 updates each (start, catalog, category, 16 ▶ presses, add to cart, cart,
     checkout, delivery, shipping query, pre-checkout, payment): each update goes to one
     process, then again to the other (the first one taking turns), as a redelivery behind a
     load balancer would. Every buyer gets the same messages, each once; one paid order each."""
     uows = shop_db
-    fleet = await _fleet("ptb", postgres_server_url, tmp_path)
+    fleet = await start_fleet("ptb", postgres_demo_url, tmp_path)
     buyers = [fleet.standin.private_chat(9100 + i, f"D{i}") for i in range(40)]
     try:
         first, second = await fleet.spawn(), await fleet.spawn()
@@ -289,7 +265,7 @@ async def test_a_thousand_updates_each_delivered_to_both_processes_in_turn(
         await fleet.stop(first)
         await fleet.stop(second)
     finally:
-        await _close(fleet)
+        await close_fleet(fleet)
     standin = fleet.standin
     webhook = standin.state.webhook
     assert webhook is not None

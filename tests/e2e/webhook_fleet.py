@@ -23,7 +23,7 @@ import pytest
 
 from bot.standin import BotApiStandIn, SimChat
 from bot.standin.stripe_standin import StripeStandIn
-from tests.e2e.harness import ADMIN_ID, PROVIDER_TOKEN, TOKEN, US, WEBHOOK_SECRET
+from tests.e2e.harness import ADMIN_ID, PROVIDER_TOKEN, TOKEN, US, WEBHOOK_SECRET, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 STOREFRONT = str(Path(sys.executable).with_name("storefront"))
@@ -153,6 +153,26 @@ class Fleet:
             if bot.process.returncode is None:
                 bot.process.kill()
                 await bot.process.wait()
+
+
+async def start_fleet(framework: str, url: str, folder: Path) -> Fleet:
+    """A fleet of no process yet on the database at ``url``, with a Bot API stand-in and a
+    Stripe stand-in of its own (Telegram's Stripe provider tells the latter of each charge)."""
+    standin = BotApiStandIn(load_spec(), token=TOKEN, bot_username="shop_e2e_bot")
+    await standin.start()
+    stripe = StripeStandIn()
+    await stripe.start()
+    standin.state.provider_charge_listeners.append(
+        lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
+    )
+    return Fleet(framework, url, folder, standin, stripe)
+
+
+async def close_fleet(fleet: Fleet) -> None:
+    """Kill what still runs of the fleet and stop its stand-ins."""
+    await fleet.close()
+    await fleet.standin.stop()
+    await fleet.stripe.stop()
 
 
 async def step(standin: BotApiStandIn, update: dict[str, Any], timeout: float = 30) -> None:

@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain.group_buys import TeamStatus
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.standin.stripe_standin import StripeStandIn
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
 from tests.group_helpers import paid_team
 
 STOREFRONT = str(Path(sys.executable).with_name("storefront"))
@@ -30,16 +27,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 async def test_three_processes_settle_each_deadline_once(
-    postgres_server_url: str, tmp_path: Path
+    postgres_demo_url: str, tmp_path: Path
 ) -> None:
-    await _reset_postgres(postgres_server_url)
-    engine = make_engine(postgres_server_url)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
+    uows = SqlUnitOfWorkFactory(make_engine(postgres_demo_url))
     stripe = StripeStandIn()
     await stripe.start()
     try:
-        await import_catalog(uows, read_catalog(demo_catalog_path()))
         async with uows() as uow:
             variant_id = await uow.catalog.variant_by_sku("KJ-10")
             found = await uow.catalog.variant(variant_id or 0)
@@ -64,7 +57,7 @@ async def test_three_processes_settle_each_deadline_once(
 
         env = {
             **os.environ,
-            "DATABASE_URL": postgres_server_url,
+            "DATABASE_URL": postgres_demo_url,
             "STRIPE_API_KEY": stripe.api_key,
             "STRIPE_API_BASE": stripe.base_url,
             "BOT_TOKEN": "",

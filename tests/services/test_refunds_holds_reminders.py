@@ -14,7 +14,7 @@ from bot.services.payment_port import PaymentError
 from bot.services.refunds import MAX_ATTEMPTS, RefundSender
 from bot.services.reminders import remind_abandoned_carts
 from bot.services.shipping_file import default_shipping_path, read_rates
-from tests.conftest import Clock
+from tests.helpers import Clock
 
 SETUP = PaymentSetup(provider_token="tok", shipping=read_rates(default_shipping_path()))
 

@@ -23,7 +23,6 @@ from telegram import Bot as PtbBot  # noqa: E402
 
 from bot.standin import BotApiStandIn  # noqa: E402
 
-SHARED_SPEC = REPO_ROOT / ".." / "shared" / "telegram-bot-api.json"
 TOKEN = "123456:STANDIN"
 
 

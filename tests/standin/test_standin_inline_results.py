@@ -16,7 +16,7 @@ from aiogram.types import InlineQueryResultCachedVideo
 
 from bot.standin import BotApiSpec, BotApiStandIn
 from bot.standin.spec import PACKAGED_SPEC
-from tests.standin.conftest import SHARED_SPEC
+from tests.helpers import SHARED_SPEC
 
 pytestmark = pytest.mark.asyncio
 

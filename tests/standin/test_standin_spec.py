@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin.spec import PACKAGED_SPEC, BotApiSpec, kind_of_types, main
-
-SHARED_SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "telegram-bot-api.json"
+from tests.helpers import SHARED_SPEC
 
 
 @pytest.fixture(scope="module")

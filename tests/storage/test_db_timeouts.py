@@ -15,7 +15,6 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,13 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import Settings
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.ports import StorageUnavailable
 from storage.engine import CONNECT_TIMEOUT, STATEMENT_TIMEOUT, make_engine
 from storage.maintenance import set_variant_stock
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
+from tests.databases import sqlite_database
 from tests.e2e.db_proxy import DbProxy
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -67,8 +64,7 @@ async def test_sqlite_a_write_lock_held_longer_than_the_timeout_is_storage_unava
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.db"
-    engine = make_engine(f"sqlite+aiosqlite:///{path}", statement_timeout=STATEMENT)
-    await upgrade(engine)
+    engine = make_engine(sqlite_database(path), statement_timeout=STATEMENT)
     uows = SqlUnitOfWorkFactory(engine)
     await _touch(uows, 1)  # the pool has a connection that wrote before
     holder = subprocess.Popen(
@@ -101,15 +97,9 @@ async def test_sqlite_a_write_lock_held_longer_than_the_timeout_is_storage_unava
 
 
 @pytest.fixture
-async def pg_url(postgres_server_url: str) -> AsyncIterator[str]:
+def pg_url(postgres_demo_url: str) -> str:
     """A migrated PostgreSQL database with the demo catalog."""
-    await _reset_postgres(postgres_server_url)
-    engine = make_engine(postgres_server_url)
-    await upgrade(engine)
-    uows = SqlUnitOfWorkFactory(engine)
-    await import_catalog(uows, read_catalog(demo_catalog_path()))
-    await uows.dispose()
-    yield postgres_server_url
+    return postgres_demo_url
 
 
 @pytest.mark.postgres

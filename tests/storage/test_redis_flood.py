@@ -9,7 +9,7 @@ import asyncio
 from bot.domain.flood import FloodRule, Verdict
 from bot.telegram.throttle import LocalFloodCounts
 from storage.redis_state import RedisFloodCounts, RedisState
-from tests.conftest import RedisTarget
+from tests.helpers import RedisTarget
 
 RULE = FloodRule(rate=10, window=10.0)
 

@@ -18,16 +18,14 @@ from sqlalchemy import func, select
 from bot.conversation.replies import EditText, SendMedia, SendText
 from bot.conversation.storefront import Storefront
 from bot.conversation.turn import ShopConfig
-from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.ports import UiState
 from bot.workers.drop_pace import Pace
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.redis_state import RedisState
 from storage.tables import ConversationStateRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import Clock, RedisTarget, _reset_postgres
-from tests.conversation.test_shop_flows import ANN, buttons, command, press, say
+from tests.databases import sqlite_database
+from tests.helpers import ANN, Clock, RedisTarget, buttons, command, press, say
 
 pytestmark = pytest.mark.redis
 OUTAGE = "Redis unavailable: conversation state in the database"
@@ -68,15 +66,6 @@ class Proxy:
         self._writers.difference_update((writer, up_writer))
 
 
-async def _database(url: str) -> str:
-    if url.startswith("postgresql"):
-        await _reset_postgres(url)
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
-    return url
-
-
 def _process(
     url: str, redis: RedisTarget, redis_url: str | None = None, retry_after: float = 3.0
 ) -> Storefront:
@@ -107,10 +96,9 @@ async def _press_quantity(shop: Storefront) -> None:
 
 
 @pytest.fixture
-async def shops(database_url: str, redis: RedisTarget) -> AsyncIterator[list[Storefront]]:
-    url = await _database(database_url)
+async def shops(demo_database_url: str, redis: RedisTarget) -> AsyncIterator[list[Storefront]]:
+    url = demo_database_url
     a, b = _process(url, redis), _process(url, redis)
-    await import_catalog(a.uows, read_catalog(demo_catalog_path()))
     yield [a, b]
     for shop in (a, b):
         await shop.uows.dispose()  # type: ignore[attr-defined]
@@ -158,10 +146,9 @@ async def test_redis_going_away_falls_back_to_the_database_and_comes_back(
 ) -> None:
     proxy = Proxy(redis.host, redis.port)
     await proxy.open()
-    url = await _database(f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}")
+    url = sqlite_database(tmp_path / "shop.db", demo=True)
     shop = _process(url, redis, f"redis://127.0.0.1:{proxy.port}/0", retry_after=0.3)
     other = _process(url, redis)  # a process whose Redis stays up
-    await import_catalog(shop.uows, read_catalog(demo_catalog_path()))
     caplog.set_level(logging.INFO, logger="storage.redis_state")
     try:
         await _ask_quantity(shop)

@@ -27,9 +27,16 @@ from bot.standin.stripe_standin import StripeStandIn
 from storage.engine import make_engine
 from storage.inbox_tables import InboxUpdateRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import _reset_postgres
-from tests.e2e.harness import ADMIN_ID, PROVIDER_TOKEN, TOKEN, US, start_shop, stop_shop
-from tests.e2e.test_checkout import _card, _invoice
+from tests.e2e.harness import (
+    ADMIN_ID,
+    PROVIDER_TOKEN,
+    TOKEN,
+    US,
+    last_invoice,
+    product_card,
+    start_shop,
+    stop_shop,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 STOREFRONT = str(Path(sys.executable).with_name("storefront"))
@@ -161,8 +168,8 @@ class PreparedShop:
 
 
 async def fresh_database(database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        await _reset_postgres(database_url)
+    """Nothing to do: the ``database_url`` fixture gives each test a migrated, empty database
+    of its own (a copy of the session's template)."""
 
 
 @asynccontextmanager
@@ -190,10 +197,10 @@ async def prepared_shop(
     chats = [shop.standin.private_chat(40_000 + i, f"Buyer {i}") for i in range(buyers)]
 
     async def to_pre_checkout(chat: SimChat) -> None:
-        card = await _card(shop, chat, "konjac")
+        card = await product_card(shop, chat, "konjac")
         await shop.press(chat, card, "⚡ Buy now")
         await shop.press(chat, chat.last_message(), "🚚 Deliver to my address")  # type: ignore[arg-type]
-        chat.pay(_invoice(chat), order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
+        chat.pay(last_invoice(chat), order_info=US, shipping_option_id="us-standard")  # type: ignore[arg-type]
 
     began = time.monotonic()
     try:

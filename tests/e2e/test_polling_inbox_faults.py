@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.telegram.runner import InboxPolling
@@ -90,13 +90,10 @@ async def test_an_update_admit_refuses_is_acknowledged_and_dropped(shop: Running
 @pytest.mark.postgres
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_the_database_goes_away_mid_update_it_waits_in_the_inbox_then_counts_once(
-    framework: str, postgres_server_url: str, tmp_path: Path
+    framework: str, postgres_url: str, tmp_path: Path
 ) -> None:
-    url = make_url(postgres_server_url)
-    direct = make_engine(postgres_server_url)
-    async with direct.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
+    url = make_url(postgres_url)  # a migrated, empty database of this test's own
+    direct = make_engine(postgres_url)
     proxy = DbProxy(url.host or "127.0.0.1", url.port or 5432)
     port = await proxy.start()
     through_proxy = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)

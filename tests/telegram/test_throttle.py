@@ -3,6 +3,7 @@ dropped, what never is, who is told (once, in their language), and what a droppe
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -86,8 +87,14 @@ def sender() -> RecordingSender:
 
 
 @pytest.fixture
-def throttle(demo_shop: Storefront, seconds: Seconds, sender: RecordingSender) -> Throttle:
-    return Throttle(LocalFloodCounts(RULE, seconds), demo_shop, sender, ShopMetrics())
+async def throttle(
+    demo_shop: Storefront, seconds: Seconds, sender: RecordingSender
+) -> AsyncIterator[Throttle]:
+    gate = Throttle(LocalFloodCounts(RULE, seconds), demo_shop, sender, ShopMetrics())
+    yield gate
+    # Its notices run in the background and read the database: they finish before the
+    # database and the event loop go (else SQLite's worker thread answers a closed loop).
+    await gate.close()
 
 
 def _dropped(throttle: Throttle, kind: str) -> float:

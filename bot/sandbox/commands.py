@@ -1,7 +1,9 @@
 """What a typed line means: a message for the bot, a button press, or one of the sandbox's keys.
 
-Parsing is separate from doing so that every spelling (``1``, ``#1``, ``3.2``, ``:q``) is decided
-in one place, and a line never reaches the bot by accident when it was meant for the sandbox.
+Parsing is separate from doing so that every spelling (``[3]``, ``[5.2]``, ``:q``) is decided in
+one place. Plain text is always a message: a number typed where the bot asks for a quantity or a
+price is an answer, never a press. A press has its own bracketed spelling, the one the buttons
+are drawn with (``[3] Add to cart``).
 """
 
 from __future__ import annotations
@@ -11,22 +13,35 @@ from dataclasses import dataclass
 
 from bot.sandbox.render import flat_buttons
 
-#: Six digits at most: a longer number is something to say (an order number?), not a button.
-_PRESS = re.compile(r"#?(\d{1,6})(?:\.(\d{1,6}))?")
+#: ``[3]`` presses button 3 of the latest keyboard; ``[5.2]`` button 2 of message #5.
+_PRESS = re.compile(r"\[\s*#?(\d{1,6})(?:\s*\.\s*(\d{1,6}))?\s*\]")
 #: ``:word`` and an optional argument; ``:)`` and the like stay messages for the bot.
 _KEY = re.compile(r":([A-Za-z]+)(?:\s+(.*))?", re.DOTALL)
 QUIT_WORDS = frozenset({"/quit", ":q", ":quit", ":exit"})
+#: The keys the sandbox knows (``:help`` explains them); another ``:word`` gets a hint.
+KEYS = frozenset(
+    {"as", "who", "people", "photo", "video", "file", "sticker", "pay", "show", "wait", "help"}
+)
 
 HELP_TEXT = """\
-Sandbox keys (everything else is sent to the bot as a message):
-  1 or #1      press button 1 of the latest message that has buttons
-  3.2          press button 2 of message #3
-  :say TEXT    send TEXT as it is, e.g. ":say 2" when the bot asks for a quantity
-  :sticker     send a sticker
-  :pay         pay the latest invoice (a test card and a US address)
-  :show        show the latest message with buttons again
-  :help        this list
-  /quit, :q    leave (Ctrl-D and Ctrl-C work too)"""
+Everything you type is sent to the bot as a message, numbers included. Sandbox keys:
+  [3]             press button 3 of the latest message with buttons (buttons show as [3])
+  [5.2]           press button 2 of message #5
+  :as NAME        type as someone else: ana, ben (buyers), lea (group leader), max (merchant)
+  :who, :people   who is here, who you are, and who has unread messages
+  :photo PATH     send a picture (":photo demo" sends one that ships with the shop);
+                  words after the path are its caption
+  :video PATH     send a video (":video demo", or a demo file name such as air-runner.mp4)
+  :file PATH      send a file as a document
+  :sticker        send a sticker
+  :pay            pay the latest invoice (a test card and a US address)
+  :wait [SECONDS] wait until the shop's background work is done (drops, notices)
+  :show           show the latest message with buttons again
+  :say TEXT       send TEXT as it is, e.g. ":say [3]" or ":say :who"
+  :help           this list
+  /quit, :q       leave (Ctrl-D and Ctrl-C work too)
+Pictures, videos and files the bot sends are saved in the media folder; their path is
+printed next to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +151,7 @@ def resolve_press(
         return f"Message #{number} has no buttons."
     if not 1 <= press.button <= len(buttons):
         has = "one button: 1" if len(buttons) == 1 else f"buttons 1 to {len(buttons)}"
-        hint = f"Message #{number} has no button {press.button} (it has {has})."
-        if press.message_id is None:
-            hint += f" To send {press.button} as a message, type :say {press.button}"
-        return hint
+        return f"Message #{number} has no button {press.button} (it has {has})."
     button = buttons[press.button - 1]
     label = f"Button {press.button} (\u201c{button.get('text')}\u201d)"
     if isinstance(button.get("url"), str):

@@ -1,9 +1,12 @@
 """``storefront sandbox``: chat with the whole shop in a terminal, no token, no internet.
 
-The shop runs exactly as in production (real framework, long polling over HTTP, real database)
-against the local Bot API stand-in; the person at the keyboard plays a Telegram user. Each line
-becomes a message or a button press, and after each one the sandbox waits until the bot has
-finished with that update before it prints what changed, so the transcript reads in order.
+The shop runs exactly as ``storefront run`` runs it (real framework, long polling over HTTP,
+real database, the outbox, drop sender and scheduler beside it) against the local Bot API
+stand-in; the person at the keyboard plays the demo people in turn (``:as ben``). Each line
+becomes a message, a file or a button press, and after each one the sandbox waits until the bot
+has finished with that update before it prints what changed, so the transcript reads in order.
+What the bot sends on its own (a drop, a notice) is printed as it arrives: in full for the
+current person, as a one-line count for the others.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from bot.config import Settings
 from bot.sandbox.commands import (
     HELP_TEXT,
+    KEYS,
     Nothing,
     Press,
     PressTarget,
@@ -30,19 +36,24 @@ from bot.sandbox.commands import (
     resolve_press,
 )
 from bot.sandbox.console import Console
-from bot.sandbox.feed import ChatFeed
+from bot.sandbox.media import DEFAULT_FOLDER, MediaFolder, Outgoing, read_outgoing
+from bot.sandbox.people import CAST, FIRST, People, Person
 from bot.sandbox.render import message_lines
 from bot.sandbox.shop import SandboxShop, database_label, open_shop
+from bot.standin import RecordedCall, SimChat
+from bot.standin.json_types import JsonObject
 from bot.telegram.runner import Framework
 
 T = TypeVar("T")
 
-USER_ID = 1000
-FIRST_NAME = "You"
 #: How long one update may take before the prompt comes back anyway (a bug must not hang us).
 UPDATE_TIMEOUT = 15.0
 #: How often to look for changes that arrive late, while the person is typing.
 WATCH_INTERVAL = 0.25
+#: ``:wait`` without a number waits at most this long for the background to finish.
+WAIT_SECONDS = 10.0
+#: ``:wait`` is over once the bot has made no call for this long.
+QUIET_SECONDS = 0.4
 FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
 FRAMEWORK_NAMES: dict[Framework, str] = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}
 
@@ -52,24 +63,36 @@ def language_from_env() -> str:
     return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
 
 
-def banner(framework: Framework, language: str) -> list[str]:
-    """What this is and the three things to know: how to talk, press buttons and leave."""
+def banner(framework: Framework, language: str, files: Path) -> list[str]:
+    """What this is, who is here, and how to talk, press buttons, send files and leave."""
+    people = ", ".join(f"{role.key} ({role.part.split(':')[0]})" for role in CAST)
     return [
         f"Storefront sandbox: the whole shop on {FRAMEWORK_NAMES[framework]}, with a local "
         "stand-in for Telegram",
-        f"(no token, no internet). You are \u201c{FIRST_NAME}\u201d, a Telegram user "
-        f"(language: {language}).",
-        "Type a message or a command (/start, /catalog, /cart, sneakers) and press Enter.",
-        "Press buttons by number: 1 = button 1 of the latest message with buttons, "
-        "3.2 = button 2 of #3.",
+        f"(no token, no internet). People: {people}; language: {language}.",
+        f"You are {FIRST.key}. :as NAME switches (:as max for the merchant's /admin), "
+        ":who lists everyone.",
+        "Anything you type is sent as a message, numbers too (/start, /catalog, sneakers, 5).",
+        "Press a button by its number in brackets: [3] = button 3 of the latest message with "
+        "buttons, [5.2] = button 2 of #5.",
+        f"Media the bot sends is saved under {files}/; :photo, :video, :file PATH (or demo) "
+        "send one.",
         ":help lists the sandbox's keys. /quit, :q or Ctrl-D leaves.",
     ]
 
 
 async def run_sandbox(
-    settings: Settings, *, framework: str, database_url: str | None = None
+    settings: Settings,
+    *,
+    framework: str,
+    database_url: str | None = None,
+    files: Path | None = None,
+    console: Console | None = None,
 ) -> int:
-    """Run the sandbox until the person leaves; 0 then, 1 if the shop could not run."""
+    """Run the sandbox until the person leaves; 0 then, 1 if the shop could not run.
+
+    ``console`` defaults to this process's stdin and stdout; tests pass their own streams.
+    """
     if framework not in FRAMEWORKS:
         print(
             f"storefront sandbox: the framework must be aiogram or ptb, not {framework!r}",
@@ -77,18 +100,22 @@ async def run_sandbox(
         )
         return 2
     chosen: Framework = "ptb" if framework == "ptb" else "aiogram"
-    console = Console()
+    console = console or Console()
+    folder = files if files is not None else Path(DEFAULT_FOLDER)
     stop = asyncio.Event()
     language = language_from_env()
     started = False
     with _quiet_logging(), _signals_set(stop):
-        console.say(*banner(chosen, language), "", "Starting the shop...")
+        console.say(*banner(chosen, language, folder), "", "Starting the shop...")
         try:
             async with open_shop(settings, chosen, database_url) as shop:
                 started = True
+                media = MediaFolder(shop.standin, folder)
+                media.prepare()
                 if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
                     console.say(f"Database: {database_label(shop)}.", "Ready. Try /start.", "")
-                    await Session(shop, console, stop, language).run()
+                    session = Session(shop, console, stop, language, media)
+                    await session.run()
         except Exception as exc:
             stage = "stopping" if started else "starting"
             print(f"storefront sandbox: failed while {stage} the shop: {exc}", file=sys.stderr)
@@ -98,21 +125,29 @@ async def run_sandbox(
 
 
 class Session:
-    """One person's chat with the bot: read a line, act on it, wait, show what changed."""
+    """The demo people's chats with the bot: read a line, act on it, wait, show what changed."""
 
     def __init__(
-        self, shop: SandboxShop, console: Console, stop: asyncio.Event, language: str
+        self,
+        shop: SandboxShop,
+        console: Console,
+        stop: asyncio.Event,
+        language: str,
+        media: MediaFolder,
     ) -> None:
         self.shop = shop
         self.console = console
         self.stop = stop
-        self.chat = shop.standin.private_chat(USER_ID, FIRST_NAME, language_code=language)
-        self.feed = ChatFeed(shop.standin, self.chat.id)
-        shop.standin.add_listener(self.feed.listen)
+        self.people = People.create(shop.standin, language, media)
         self._done: dict[int, asyncio.Event] = {}
         shop.app.storefront.on_update_done.append(self._update_done)
+        shop.on_dropped.append(self._update_done)
         #: True while an update is in flight: its changes are shown when it is done, not before.
         self._busy = False
+
+    @property
+    def person(self) -> Person:
+        return self.people.current
 
     async def run(self) -> None:
         """The read-act loop, until /quit, end of input or Ctrl-C."""
@@ -134,16 +169,14 @@ class Session:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-        last = self.feed.drain()  # whatever a slow update delivered after its timeout
-        if last:
-            self.console.show([*last, ""])
+        self._show_changes()  # whatever a slow update delivered after its timeout
 
     async def _act(self, line: str, action: Send | Press | SandboxKey | Nothing) -> None:
         """Do one thing the person asked for; a hint instead of an exception when it is wrong."""
         try:
             if isinstance(action, Send):
                 self.console.echo(line)
-                await self._settle(self.chat.send_text(action.text))
+                await self._settle(self.person.chat.send_text(action.text))
             elif isinstance(action, Press):
                 await self._press(line, action)
             elif isinstance(action, SandboxKey):
@@ -152,40 +185,79 @@ class Session:
             self.console.say(f"! {type(exc).__name__}: {exc}", "")
 
     async def _press(self, line: str, press: Press) -> None:
-        own = {m for m, stored in self.chat.record.messages.items() if not stored.from_bot}
-        target = resolve_press(press, self.chat.messages(), own)
+        chat = self.person.chat
+        own = {m for m, stored in chat.record.messages.items() if not stored.from_bot}
+        target = resolve_press(press, chat.messages(), own)
         if isinstance(target, str):
             self.console.echo(line)
             self.console.say(f"\u00bb {target}", "")
             return
         self.console.echo(line, note=_pressed(target))
-        await self._settle(self.chat.press(target.message_id, target.index))
+        await self._settle(chat.press(target.message_id, target.index))
 
     async def _sandbox_key(self, line: str, key: SandboxKey) -> None:
-        if key.name != "sticker":
-            self.console.echo(line)
-        if key.name == "help":
-            self.console.say(*HELP_TEXT.splitlines(), "")
-        elif key.name == "sticker":
-            self.console.echo(line, note="sent a sticker")
-            await self._settle(self.chat.send_sticker())
-        elif key.name == "pay":
-            await self._pay()
-        elif key.name == "show":
-            message = self.chat.last_keyboard_message()
-            shown = message_lines(message) if message else ["\u00bb No message has buttons yet."]
-            self.console.say(*shown, "")
-        else:
+        self.console.echo(line)
+        name = key.name
+        if name not in KEYS:
             self.console.say(
-                f"\u00bb :{key.name} is not a sandbox key (:help lists them). To "
+                f"\u00bb :{name} is not a sandbox key (:help lists them). To "
                 f"send it to the bot, type :say {line.strip()}",
                 "",
             )
+        elif name == "help":
+            self.console.say(*HELP_TEXT.splitlines(), "")
+        elif name in ("who", "people"):
+            self.console.say(*self.people.listing(), "")
+        elif name == "as":
+            self._switch(key.argument)
+        elif name in ("photo", "video", "file"):
+            await self._send_file("document" if name == "file" else name, key.argument)
+        elif name == "sticker":
+            await self._settle(self.person.chat.send_sticker())
+        elif name == "pay":
+            await self._pay()
+        elif name == "wait":
+            await self._wait(key.argument)
+        elif name == "show":
+            message = self.person.chat.last_keyboard_message()
+            shown = message_lines(message) if message else ["\u00bb No message has buttons yet."]
+            self.console.say(*shown, "")
+
+    def _switch(self, name: str) -> None:
+        if not name:
+            self.console.say("\u00bb Say who: :as ana, :as ben, :as lea or :as max.", "")
+            return
+        person = self.people.find(name)
+        if person is None:
+            known = ", ".join(role.key for role in CAST)
+            self.console.say(f"\u00bb There is nobody called {name!r} here; try {known}.", "")
+            return
+        self._show_changes()  # what the previous person still had coming
+        self.people.switch(person)
+        self.console.say(
+            f"You are now {person.key} ({person.role.first_name}, {person.role.part}).",
+        )
+        lines = person.feed.drain(violations=False)
+        if lines:
+            self.console.show(["What arrived for you:", *lines])
+        else:
+            self.console.say("Nothing new in your chat.")
+        self.console.say("")
+
+    async def _send_file(self, kind: str, argument: str) -> None:
+        path, _, caption = argument.strip().partition(" ")
+        found = read_outgoing(kind, path)
+        if isinstance(found, str):
+            self.console.say(f"\u00bb {found}", "")
+            return
+        self.console.say(f"  (sent {_kind_name(kind)}: {found.file_name})")
+        await self._settle(_file_update(self.person.chat, kind, found, caption.strip() or None))
 
     async def _pay(self) -> None:
         """Play Telegram's payment sheet for the latest invoice: a test address in the US,
         the first shipping option, confirm."""
-        invoice = next((m for m in reversed(self.chat.messages()) if "invoice" in m), None)
+        chat = self.person.chat
+        invoice = next((m for m in reversed(chat.messages()) if "invoice" in m), None)
         if invoice is None:
             self.console.say("\u00bb No invoice yet: press Buy now or Checkout first.", "")
             return
@@ -198,18 +270,57 @@ class Session:
             "post_code": "94105",
         }
         info: dict[str, object] = {
-            "name": "Sandbox Buyer",
+            "name": f"{self.person.role.first_name} Sandbox",
             "phone_number": "+15550100",
             "shipping_address": address,
         }
-        await self._settle(self.chat.pay(invoice, order_info=info))
-        for _ in range(20):  # the pre-checkout and the payment follow as their own updates
-            await asyncio.sleep(0.1)
-            more = self.feed.drain()
-            if more:
-                self.console.show([*more, ""])
+        await self._settle(chat.pay(invoice, order_info=info))
+        # The shipping query, the pre-checkout and the payment follow as their own updates.
+        await self._quiet(2.0)
+        self._show_changes()
 
-    async def _settle(self, update: dict[str, object]) -> None:
+    async def _wait(self, argument: str) -> None:
+        """Let the background catch up: the outbox and due drops run now (as their jobs would
+        within seconds), then the sandbox waits until the bot has been quiet for a moment."""
+        try:
+            limit = float(argument) if argument else WAIT_SECONDS
+        except ValueError:
+            self.console.say(f"\u00bb :wait takes a number of seconds, not {argument!r}.", "")
+            return
+        limit = min(max(limit, 0.0), 120.0)
+        deadline = time.monotonic() + limit
+        app = self.shop.app
+        for _ in range(3):  # a drop's last batch queues notices; those go in the next round
+            app.worker.kick()
+            await app.drops.resume_all()
+            await self._bounded(app.drops.idle(), deadline)
+            await self._bounded(app.worker.idle(), deadline)
+            await self._quiet(max(0.0, deadline - time.monotonic()))
+        self._show_changes()
+        self.console.say("")
+
+    async def _bounded(self, awaitable: Awaitable[None], deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(awaitable, left)
+
+    async def _quiet(self, limit: float) -> None:
+        """Return once no Bot API call came for ``QUIET_SECONDS`` (or after ``limit``)."""
+        end = time.monotonic() + limit
+        calls = self.shop.standin.calls
+        count, since = len(calls), time.monotonic()
+        while time.monotonic() < end:
+            await asyncio.sleep(0.05)
+            now_count = len(self.shop.standin.calls)
+            if _busy_calls(self.shop.standin.calls[count:now_count]):
+                since = time.monotonic()
+            count = now_count
+            if time.monotonic() - since >= QUIET_SECONDS:
+                return
+
+    async def _settle(self, update: JsonObject) -> None:
         """Wait until the bot is done with ``update`` (or the timeout), then show the changes."""
         update_id = int(str(update["update_id"]))
         self._busy = True
@@ -222,22 +333,26 @@ class Session:
                     f"! The bot has not finished after {UPDATE_TIMEOUT:g} s; "
                     "here is what it did so far."
                 )
-            self.console.show(self.feed.drain())
+            self._show_changes(blank=False)
         finally:
             self._busy = False
         self.console.say("")
+
+    def _show_changes(self, *, blank: bool = True) -> None:
+        """The current person's new lines in full, a count for each of the others."""
+        lines = [*self.person.feed.drain(), *self.people.notifications()]
+        if lines:
+            self.console.show([*lines, ""] if blank else lines)
 
     def _update_done(self, update_id: int) -> None:
         self._done.setdefault(update_id, asyncio.Event()).set()
 
     async def _watch(self) -> None:
-        """Show what arrives between updates (a late reply, a timed-out update finishing)."""
+        """Show what arrives between updates (a drop, a notice, a timed-out update finishing)."""
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
             if not self._busy:
-                lines = self.feed.drain()
-                if lines:
-                    self.console.show([*lines, ""])
+                self._show_changes()
 
     async def _unless_stopped(
         self, awaitable: Awaitable[T], timeout: float | None = None
@@ -255,6 +370,23 @@ class Session:
             return task.result()
         task.cancel()
         return None
+
+
+def _file_update(chat: SimChat, kind: str, found: Outgoing, caption: str | None) -> JsonObject:
+    if kind == "photo":
+        return chat.send_photo(caption=caption, content=found.content, file_name=found.file_name)
+    if kind == "video":
+        return chat.send_video(caption=caption, content=found.content, file_name=found.file_name)
+    return chat.send_document(found.content, found.file_name, caption=caption)
+
+
+def _kind_name(kind: str) -> str:
+    return {"photo": "a photo", "video": "a video"}.get(kind, "a file")
+
+
+def _busy_calls(calls: list[RecordedCall]) -> bool:
+    """Whether any of ``calls`` is the bot doing something (a long poll is just waiting)."""
+    return any(call.method != "getUpdates" for call in calls)
 
 
 def _pressed(target: PressTarget) -> str:

@@ -159,6 +159,8 @@ def resolve_press(
             f"{label} is a link to {button['url']}; Telegram would open it in a browser "
             "without telling the bot."
         )
+    if button.get("pay") is True:  # the invoice's Pay button: the payment sheet (:pay)
+        return PressTarget(number, press.button - 1, button)
     if not isinstance(button.get("callback_data"), str):
         return f"{label} is not a callback button; the sandbox cannot press it."
     return PressTarget(number, press.button - 1, button)

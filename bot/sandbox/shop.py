@@ -91,19 +91,25 @@ async def prepare_database(url: str) -> PreparedDatabase:
         await forget_telegram_file_ids(uows.engine)
         if not await product_count(uows.engine):
             imported = (await import_catalog(uows, read_catalog(demo_catalog_path()))).products
-            await _demo_group_buys(uows)
+        await _demo_group_buys(uows)
         return PreparedDatabase(imported, await last_handled_update_id(uows.engine))
     finally:
         await uows.dispose()
 
 
 async def _demo_group_buys(uows: SqlUnitOfWorkFactory) -> None:
-    """The demo leader, with a pickup point, and a group deal they can open teams for."""
+    """The demo leader, with a pickup point, and a group deal they can open teams for.
+
+    Only in a shop holding the demo catalog and no group deal yet: a ``--database`` of the
+    merchant's own keeps its deals and its leaders as they are.
+    """
     async with uows() as uow:
-        await uow.groups.set_leader(LEADER.user_id, PickupPoint(*LEADER_PICKUP, 72))
+        if await uow.groups.all_deals():
+            return
         variant_id = await uow.catalog.variant_by_sku(GROUP_DEAL_SKU)
         found = await uow.catalog.variant(variant_id) if variant_id is not None else None
         if variant_id is not None and found is not None:
+            await uow.groups.set_leader(LEADER.user_id, PickupPoint(*LEADER_PICKUP, 72))
             price = parse_major(GROUP_DEAL_PRICE, found[0].price.currency)
             await uow.groups.set_deal(
                 GroupDeal(

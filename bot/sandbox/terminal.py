@@ -193,6 +193,9 @@ class Session:
             self.console.say(f"\u00bb {target}", "")
             return
         self.console.echo(line, note=_pressed(target))
+        if target.button.get("pay") is True:
+            await self._pay(target.message_id)
+            return
         await self._settle(chat.press(target.message_id, target.index))
 
     async def _sandbox_key(self, line: str, key: SandboxKey) -> None:
@@ -253,11 +256,14 @@ class Session:
         self.console.say(f"  (sent {_kind_name(kind)}: {found.file_name})")
         await self._settle(_file_update(self.person.chat, kind, found, caption.strip() or None))
 
-    async def _pay(self) -> None:
-        """Play Telegram's payment sheet for the latest invoice: a test address in the US,
-        the first shipping option, confirm."""
+    async def _pay(self, message_id: int | None = None) -> None:
+        """Play Telegram's payment sheet for the invoice ``message_id`` (the latest one by
+        default): a test address in the US, the first shipping option, confirm."""
         chat = self.person.chat
-        invoice = next((m for m in reversed(chat.messages()) if "invoice" in m), None)
+        invoices = [m for m in chat.messages() if "invoice" in m]
+        if message_id is not None:
+            invoices = [m for m in invoices if m.get("message_id") == message_id]
+        invoice = invoices[-1] if invoices else None
         if invoice is None:
             self.console.say("\u00bb No invoice yet: press Buy now or Checkout first.", "")
             return
@@ -269,15 +275,23 @@ class Session:
             "street_line2": "",
             "post_code": "94105",
         }
+        self.console.say(
+            "  (the payment sheet: a test card, a US address, the first shipping option)"
+        )
         info: dict[str, object] = {
             "name": f"{self.person.role.first_name} Sandbox",
             "phone_number": "+15550100",
             "shipping_address": address,
         }
-        await self._settle(chat.pay(invoice, order_info=info))
         # The shipping query, the pre-checkout and the payment follow as their own updates.
-        await self._quiet(2.0)
-        self._show_changes()
+        self._busy = True
+        try:
+            await self._settle(chat.pay(invoice, order_info=info), blank=False)
+            await self._quiet(UPDATE_TIMEOUT)
+        finally:
+            self._busy = False
+        self._show_changes(blank=False)
+        self.console.say("")
 
     async def _wait(self, argument: str) -> None:
         """Let the background catch up: the outbox and due drops run now (as their jobs would
@@ -290,13 +304,17 @@ class Session:
         limit = min(max(limit, 0.0), 120.0)
         deadline = time.monotonic() + limit
         app = self.shop.app
-        for _ in range(3):  # a drop's last batch queues notices; those go in the next round
-            app.worker.kick()
-            await app.drops.resume_all()
-            await self._bounded(app.drops.idle(), deadline)
-            await self._bounded(app.worker.idle(), deadline)
-            await self._quiet(max(0.0, deadline - time.monotonic()))
-        self._show_changes()
+        self._busy = True  # all of it at the end, in order, rather than piecemeal
+        try:
+            for _ in range(3):  # a drop's last batch queues notices: they go in the next round
+                app.worker.kick()
+                await app.drops.resume_all()
+                await self._bounded(app.drops.idle(), deadline)
+                await self._bounded(app.worker.idle(), deadline)
+                await self._quiet(max(0.0, deadline - time.monotonic()))
+        finally:
+            self._busy = False
+        self._show_changes(blank=False)
         self.console.say("")
 
     async def _bounded(self, awaitable: Awaitable[None], deadline: float) -> None:
@@ -320,10 +338,11 @@ class Session:
             if time.monotonic() - since >= QUIET_SECONDS:
                 return
 
-    async def _settle(self, update: JsonObject) -> None:
-        """Wait until the bot is done with ``update`` (or the timeout), then show the changes."""
+    async def _settle(self, update: JsonObject, *, blank: bool = True) -> None:
+        """Wait until the bot is done with ``update`` (or the timeout), then show the changes
+        (and a blank line after them, unless more is to come)."""
         update_id = int(str(update["update_id"]))
-        self._busy = True
+        busy, self._busy = self._busy, True
         try:
             finished = self._done.setdefault(update_id, asyncio.Event())
             done = await self._unless_stopped(finished.wait(), timeout=UPDATE_TIMEOUT)
@@ -335,8 +354,9 @@ class Session:
                 )
             self._show_changes(blank=False)
         finally:
-            self._busy = False
-        self.console.say("")
+            self._busy = busy
+        if blank:
+            self.console.say("")
 
     def _show_changes(self, *, blank: bool = True) -> None:
         """The current person's new lines in full, a count for each of the others."""

@@ -22,15 +22,15 @@ class Transcript(str):
 
     __slots__ = ()
 
-    def after(self, marker: str) -> Transcript:
-        """The transcript from the first ``marker`` on (which must be there)."""
-        at = self.find(marker)
+    def after(self, marker: str, *, last: bool = False) -> Transcript:
+        """The transcript from the first (or ``last``) ``marker`` on (which must be there)."""
+        at = self.rfind(marker) if last else self.find(marker)
         assert at >= 0, f"{marker!r} is not in:\n{self}"
         return Transcript(self[at:])
 
-    def section(self, start: str, end: str) -> Transcript:
-        """From ``start`` up to (not including) the next ``end`` after it."""
-        tail = self.after(start)
+    def section(self, start: str, end: str, *, last: bool = False) -> Transcript:
+        """From the first (or ``last``) ``start`` up to (not including) the next ``end``."""
+        tail = self.after(start, last=last)
         stop = tail.find(end, len(start))
         return Transcript(tail if stop < 0 else tail[:stop])
 

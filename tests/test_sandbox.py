@@ -25,7 +25,8 @@ from bot.sandbox.commands import (
     parse_line,
     resolve_press,
 )
-from bot.sandbox.render import message_lines
+from bot.sandbox.media import demo_media_folder
+from bot.sandbox.render import message_lines, price_lines
 from bot.services.catalog_import import demo_catalog_path, read_catalog
 
 STOREFRONT = Path(sys.executable).with_name("storefront")
@@ -45,8 +46,8 @@ _SCRUBBED = (
 )
 
 # /start -> bot #2; /catalog -> bot #4 (1 Sneakers & Boots, 2 Snacks, 3 Gadgets);
-# 2 -> the Snacks teaser, bot #5 (1 Add to cart); #1 adds it; /cart -> bot #7.
-SHOPPING = "/start\n/catalog\n2\n#1\n/cart\n:q\n"
+# [2] -> the Snacks teaser, bot #5 (1 Add to cart); [5.1] adds it; /cart -> bot #7.
+SHOPPING = "/start\n/catalog\n[2]\n[5.1]\n/cart\n:q\n"
 
 
 def sandbox(
@@ -107,26 +108,28 @@ def test_browse_add_to_cart_and_see_the_total(tmp_path: Path, framework: str) ->
     assert "(pressed \u201cSnacks (2)\u201d on #4)" in out
     teaser = block_after(out, "[video")
     assert teaser[0] == "bot #5 [video: konjac-jelly.mp4]"
-    assert "Spicy Konjac Jelly" in teaser[1]
-    assert "[1] \U0001f6d2 Add to cart" in teaser[-4]
+    # The video is saved in ./sandbox-files, named after whose chat and which message.
+    saved = tmp_path / "sandbox-files" / "ana" / "5-konjac-jelly.mp4"
+    assert teaser[1] == "  \u2192 file: sandbox-files/ana/5-konjac-jelly.mp4"
+    assert saved.read_bytes() == (demo_media_folder() / "konjac-jelly.mp4").read_bytes()
+    assert "Spicy Konjac Jelly" in teaser[2]
+    assert "[1] \U0001f6d2 Add to cart" in teaser[-5]
+    assert "[3] \U0001f465 Group price $3.49 \u00b7 team of 2" in teaser[-4]  # the demo deal
     assert "\U0001f4e4 Share" in teaser[-1]
     assert "(pressed \u201c\U0001f6d2 Add to cart\u201d on #5)" in out
     assert "bot (toast) Added: Spicy Konjac Jelly (10 pack) \u00d7 1" in out
     cart = block_after(out, "#7")
     assert "  Total: $4.99 (1 item)" in cart
     # The order of the transcript is the order of the conversation.
-    assert out.index("you \u203a /catalog") < out.index("bot #4") < out.index("you \u203a 2")
+    assert out.index("you \u203a /catalog") < out.index("bot #4") < out.index("you \u203a [2]")
 
 
 @pytest.mark.slow
 def test_a_press_that_names_no_button_gets_a_hint_and_the_chat_goes_on(tmp_path: Path) -> None:
-    result = sandbox(tmp_path, "/start\n99\n7.1\n/catalog\n:q\n", "--framework", "ptb")
+    result = sandbox(tmp_path, "/start\n[99]\n[7.1]\n/catalog\n:q\n", "--framework", "ptb")
     assert_clean_exit(result)
     out = result.stdout
-    assert (
-        "Message #2 has no button 99 (it has buttons 1 to 2). To send 99 as a message, "
-        "type :say 99" in out
-    )
+    assert "Message #2 has no button 99 (it has buttons 1 to 2)." in out
     assert "There is no message #7 from the bot" in out
     after_hint = out[out.index("no button 99") :]
     assert "bot #4" in after_hint and "Snacks (2)" in after_hint
@@ -144,21 +147,21 @@ def test_end_of_input_alone_stops_cleanly(tmp_path: Path) -> None:
 def test_chinese_lang_makes_a_chinese_speaking_buyer(tmp_path: Path) -> None:
     result = sandbox(tmp_path, "/start\n", "--framework", "ptb", lang="zh_CN.UTF-8")
     assert_clean_exit(result)
-    assert "(language: zh)" in result.stdout
+    assert "language: zh." in result.stdout
     assert "欢迎来到 Sandbox Test Shop" in result.stdout
 
 
 @pytest.mark.slow
 def test_a_given_database_gets_the_demo_catalog_once_and_keeps_the_cart(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
-    first = sandbox(tmp_path, "/catalog\n2\n1\n", "--framework", "ptb", "--database", url)
+    first = sandbox(tmp_path, "/catalog\n[2]\n[1]\n", "--framework", "ptb", "--database", url)
     assert_clean_exit(first)
     demo_products = len(read_catalog(demo_catalog_path()).products)
     assert f"demo catalog imported: {demo_products} products" in first.stdout
     assert "Added: Spicy Konjac Jelly" in first.stdout
     # Update ids go on from the first run's (the shop ignores ones it handled), and the first
     # stand-in's file_ids were not kept, so the teaser is sent again instead of failing.
-    second = sandbox(tmp_path, "/cart\n/catalog\n2\n", "--framework", "ptb", "--database", url)
+    second = sandbox(tmp_path, "/cart\n/catalog\n[2]\n", "--framework", "ptb", "--database", url)
     assert_clean_exit(second)
     assert "(its own catalog)" in second.stdout
     assert "Total: $4.99" in second.stdout
@@ -175,18 +178,26 @@ def test_a_given_database_gets_the_demo_catalog_once_and_keeps_the_cart(tmp_path
         ("/start", Send("/start")),
         ("  sneakers  ", Send("sneakers")),
         (":)", Send(":)")),
-        ("1", Press(1)),
-        ("#12", Press(12)),
-        ("3.2", Press(2, message_id=3)),
-        ("#3.2", Press(2, message_id=3)),
-        ("1234567", Send("1234567")),
-        (":say 2", Send("2")),
+        ("[1]", Press(1)),
+        ("[ 12 ]", Press(12)),
+        ("[3.2]", Press(2, message_id=3)),
+        ("[#3.2]", Press(2, message_id=3)),
+        # Plain text is always a message: a quantity, a price, an order number.
+        ("1", Send("1")),
+        ("5", Send("5")),
+        ("3.99", Send("3.99")),
+        ("#12", Send("#12")),
+        ("[1234567]", Send("[1234567]")),
+        ("[abc]", Send("[abc]")),
+        (":say [2]", Send("[2]")),
         (":say", Nothing()),
         ("", Nothing()),
         (":q", Quit()),
         ("/QUIT", Quit()),
         (":Sticker", SandboxKey("sticker")),
         (":show me", SandboxKey("show", "me")),
+        (":as ben", SandboxKey("as", "ben")),
+        (":video demo", SandboxKey("video", "demo")),
     ],
 )
 def test_parse_line(line: str, action: object) -> None:
@@ -224,7 +235,7 @@ def test_message_and_button_numbers_press_an_older_message() -> None:
 @pytest.mark.parametrize(
     ("press", "hint"),
     [
-        (Press(0), "has no button 0 (it has buttons 1 to 3)"),
+        (Press(0), "has no button 0 (it has buttons 1 to 3)."),
         (Press(2, message_id=2), "has no button 2 (it has one button: 1)."),
         (Press(3), "is a link to https://example.com/"),
         (Press(1, message_id=5), "Message #5 has no buttons."),
@@ -265,3 +276,19 @@ def test_a_media_message_shows_its_kind_caption_and_numbered_buttons() -> None:
 def test_a_photo_without_a_file_name_is_just_a_photo() -> None:
     lines = message_lines({"message_id": 8, "photo": [{"file_id": "p"}], "caption": "Mango"})
     assert lines == ["bot #8 [photo]", "  Mango"]
+
+
+def test_an_invoice_lists_its_prices_and_total() -> None:
+    prices: list[dict[str, object]] = [
+        {"label": "Dried Mango \u00d7 1", "amount": 650},
+        {"label": "Discount", "amount": -100},
+        {"label": "Shipping", "amount": 499},
+    ]
+    assert price_lines(prices, "USD") == [
+        "  Price lines:",
+        "    Dried Mango \u00d7 1   $6.50",
+        "    Discount         -$1.00",
+        "    Shipping          $4.99",
+        "    Total            $10.49",
+    ]
+    assert price_lines([{"label": "Stars", "amount": 50}], "XTR")[-1] == "    Total  50 XTR"

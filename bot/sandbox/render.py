@@ -138,17 +138,14 @@ def price_lines(
     ``shipping_later`` (a flexible invoice) says that the shipping line comes once the
     address is known, as it does on the sheet.
     """
-    lines: list[str] = []
-    total = 0
-    width = max((len(str(p.get("label", ""))) for p in prices), default=0)
-    for price in prices:
-        amount = int(str(price.get("amount", 0)))
-        total += amount
-        label = str(price.get("label", ""))
-        lines.append(f"{INDENT}{INDENT}{label:<{width}}  {money_text(amount, currency)}")
+    rows = [(str(p.get("label", "")), int(str(p.get("amount", 0)))) for p in prices]
+    rows.append(("Total", sum(amount for _, amount in rows)))
+    shown = [(label, money_text(amount, currency)) for label, amount in rows]
+    left = max(len(label) for label, _ in shown)
+    right = max(len(amount) for _, amount in shown)
+    lines = [f"{INDENT}{INDENT}{label:<{left}}  {amount:>{right}}" for label, amount in shown]
     if shipping_later:
-        lines.append(f"{INDENT}{INDENT}(shipping is added once you give an address: :pay)")
-    lines.append(f"{INDENT}{INDENT}{'Total':<{width}}  {money_text(total, currency)}")
+        lines.insert(-1, f"{INDENT}{INDENT}(shipping is added once you give an address: :pay)")
     return [INDENT + "Price lines:", *lines]
 
 

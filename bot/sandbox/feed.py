@@ -32,8 +32,7 @@ class _Seen:
 class ChatFeed:
     """Collects changes to one chat and turns them into printable lines on ``drain``.
 
-    ``owner`` names the chat in the media folder; ``fallback`` feeds also show the calls that
-    name no chat at all (one feed of the sandbox has it: the current person's).
+    ``owner`` names the chat in the media folder.
     """
 
     standin: BotApiStandIn
@@ -42,12 +41,10 @@ class ChatFeed:
     media: MediaFolder | None = None
     _events: list[_Seen] = field(default_factory=list)
     _call_cursor: int = 0
-    _violation_cursor: int = 0
 
     def __post_init__(self) -> None:
         # Start after whatever the bot did while starting (getMe, setMyCommands...).
         self._call_cursor = len(self.standin.calls)
-        self._violation_cursor = len(self.standin.violations)
 
     def listen(self, event: ChatEvent) -> None:
         """The stand-in's listener: keep the bot's side of our chat, ignore the person's own."""
@@ -59,12 +56,11 @@ class ChatFeed:
         sent = sum(1 for seen in self._events if seen.event.kind == "sent")
         return sent, len(self._events) - sent
 
-    def drain(self, *, violations: bool = True) -> list[str]:
+    def drain(self) -> list[str]:
         """Lines for everything since the last drain, oldest first (empty when nothing changed).
 
         Items need no blank line between them: each starts at column 0 with ``bot``, and a
-        message's own lines are indented. ``violations`` (Bot API rules the bot broke) are
-        shown by one feed only, so that they are not repeated per person.
+        message's own lines are indented.
         """
         calls = self.standin.calls[self._call_cursor :]
         self._call_cursor += len(calls)
@@ -78,12 +74,7 @@ class ChatFeed:
             if self._concerns_us(call) and (lines := self._call_lines(call))
         )
         timeline.sort(key=lambda item: (item[0], item[1]))
-        out = [line for _, _, lines in timeline for line in lines]
-        if violations:
-            found = self.standin.violations[self._violation_cursor :]
-            self._violation_cursor += len(found)
-            out.extend(f"! the stand-in says the bot broke a Bot API rule: {v}" for v in found)
-        return out
+        return [line for _, _, lines in timeline for line in lines]
 
     def _event_lines(self, event: ChatEvent) -> list[str]:
         if event.kind == "deleted" or event.message is None:

@@ -144,6 +144,8 @@ class Session:
         shop.on_dropped.append(self._update_done)
         #: True while an update is in flight: its changes are shown when it is done, not before.
         self._busy = False
+        #: How many of the stand-in's rule violations were shown.
+        self._violations = len(shop.standin.violations)
 
     @property
     def person(self) -> Person:
@@ -240,7 +242,7 @@ class Session:
         self.console.say(
             f"You are now {person.key} ({person.role.first_name}, {person.role.part}).",
         )
-        lines = person.feed.drain(violations=False)
+        lines = person.feed.drain()
         if lines:
             self.console.show(["What arrived for you:", *lines])
         else:
@@ -283,14 +285,19 @@ class Session:
             "phone_number": "+15550100",
             "shipping_address": address,
         }
-        # The shipping query, the pre-checkout and the payment follow as their own updates.
+        # The shipping query, the pre-checkout and the payment follow as their own updates:
+        # each is pushed by the stand-in while the bot answers the one before.
         self._busy = True
         try:
-            await self._settle(chat.pay(invoice, order_info=info), blank=False)
-            await self._quiet(UPDATE_TIMEOUT)
+            update = chat.pay(invoice, order_info=info)
+            await self._settle(update, blank=False)
+            seen = int(str(update["update_id"]))
+            updates = self.shop.standin.state.updates
+            while updates.last_id > seen and not self.stop.is_set():
+                seen += 1
+                await self._settle({"update_id": seen}, blank=False)
         finally:
             self._busy = False
-        self._show_changes(blank=False)
         self.console.say("")
 
     async def _wait(self, argument: str) -> None:
@@ -359,8 +366,15 @@ class Session:
             self.console.say("")
 
     def _show_changes(self, *, blank: bool = True) -> None:
-        """The current person's new lines in full, a count for each of the others."""
-        lines = [*self.person.feed.drain(), *self.people.notifications()]
+        """The current person's new lines in full, a count for each of the others, and any
+        Bot API rule the bot broke."""
+        violations = self.shop.standin.violations[self._violations :]
+        self._violations += len(violations)
+        lines = [
+            *self.person.feed.drain(),
+            *self.people.notifications(),
+            *(f"! the stand-in says the bot broke a Bot API rule: {v}" for v in violations),
+        ]
         if lines:
             self.console.show([*lines, ""] if blank else lines)
 

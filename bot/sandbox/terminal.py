@@ -52,6 +52,8 @@ UPDATE_TIMEOUT = 15.0
 WATCH_INTERVAL = 0.25
 #: ``:wait`` without a number waits at most this long for the background to finish.
 WAIT_SECONDS = 10.0
+#: How long ``:as`` waits for the outbox's run under way before switching.
+SWITCH_PATIENCE = 2.0
 #: ``:wait`` is over once the bot has made no call for this long.
 QUIET_SECONDS = 0.4
 FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
@@ -214,7 +216,7 @@ class Session:
         elif name in ("who", "people"):
             self.console.say(*self.people.listing(), "")
         elif name == "as":
-            self._switch(key.argument)
+            await self._switch(key.argument)
         elif name in ("photo", "video", "file"):
             await self._send_file("document" if name == "file" else name, key.argument)
         elif name == "sticker":
@@ -228,7 +230,7 @@ class Session:
             shown = message_lines(message) if message else ["\u00bb No message has buttons yet."]
             self.console.say(*shown, "")
 
-    def _switch(self, name: str) -> None:
+    async def _switch(self, name: str) -> None:
         if not name:
             self.console.say("\u00bb Say who: :as ana, :as ben, :as lea or :as max.", "")
             return
@@ -237,7 +239,16 @@ class Session:
             known = ", ".join(role.key for role in CAST)
             self.console.say(f"\u00bb There is nobody called {name!r} here; try {known}.", "")
             return
-        self._show_changes()  # what the previous person still had coming
+        # A notice the last update queued (a shipped order, a filled group) is on its way
+        # through the outbox: let it arrive, so the new person's chat is complete.
+        self._busy = True
+        try:
+            await self._bounded(self.shop.app.worker.idle(), time.monotonic() + SWITCH_PATIENCE)
+        finally:
+            self._busy = False
+        previous = self.person.feed.drain()  # what the previous person still had coming
+        if previous:
+            self.console.show([*previous, ""])
         self.people.switch(person)
         self.console.say(
             f"You are now {person.key} ({person.role.first_name}, {person.role.part}).",

@@ -17,11 +17,13 @@ import pytest
 from bot.sandbox.media import demo_media_folder
 from tests.sandbox.play import play
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("framework", ["aiogram", "ptb"])]
+pytestmark = pytest.mark.slow
+both_frameworks = pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 
 DROP_TEXT = "Konjac is back today"
 
 
+@both_frameworks
 async def test_the_merchant_sends_a_drop_and_both_buyers_receive_it(
     tmp_path: Path, framework: str
 ) -> None:
@@ -66,6 +68,7 @@ async def test_the_merchant_sends_a_drop_and_both_buyers_receive_it(
         assert DROP_TEXT in arrived, arrived
 
 
+@both_frameworks
 async def test_a_leader_opens_a_group_buy_two_people_pay_and_all_three_are_told(
     tmp_path: Path, framework: str
 ) -> None:
@@ -110,6 +113,7 @@ async def test_a_leader_opens_a_group_buy_two_people_pay_and_all_three_are_told(
     assert "Commission earned: $0.70" in told_lea
 
 
+@both_frameworks
 async def test_the_merchant_adds_a_product_from_the_demo_video_and_a_buyer_finds_it(
     tmp_path: Path, framework: str
 ) -> None:
@@ -141,6 +145,7 @@ async def test_the_merchant_adds_a_product_from_the_demo_video_and_a_buyer_finds
     assert stat.S_IMODE(os.stat(tmp_path / "files").st_mode) == 0o700
 
 
+@both_frameworks
 async def test_a_number_typed_at_the_quantity_prompt_sets_the_quantity(
     tmp_path: Path, framework: str
 ) -> None:
@@ -158,3 +163,37 @@ async def test_a_number_typed_at_the_quantity_prompt_sets_the_quantity(
     after = out.after("you \u203a 5\n")
     assert "Spicy Konjac Jelly (10 pack) \u00d7 5 \u00b7 $24.95" in after
     assert "pressed" not in after.section("you \u203a 5\n", "you \u203a /cart")
+
+
+async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
+    tmp_path: Path,
+) -> None:
+    out = await play(
+        tmp_path,
+        "ptb",
+        "/search mango",
+        "[2]",  # ⚡ Buy now
+        "[1]",  # 🚚 Deliver to my address
+        ":pay",
+        ":as nobody",
+        ":video /no/such/file.mp4",
+        "[9]",
+        ":frobnicate",
+        ":as max",
+        "/admin",
+        "[3]",  # 📋 Orders
+        "[6]",  # #1 · $11.49 · paid
+        "[1]",  # 🚚 Mark shipped
+        "TRACK123",
+        "[1]",  # ✅ Yes, shipped
+        ":as ana",
+    )
+    invoice = out.section("bot #4 [invoice: Dried Mango]", "you \u203a :pay")
+    assert "Dried Mango \u00d7 1  $6.50" in invoice and "Total            $6.50" in invoice
+    assert "Shipping: $4.99" in out and "Total: $11.49" in out
+    assert "There is nobody called 'nobody' here; try ana, ben, lea, max." in out
+    assert "No file '/no/such/file.mp4' here." in out
+    assert "Message #6 has no button 9 (it has buttons 1 to 5)." in out
+    assert ":frobnicate is not a sandbox key" in out
+    told = out.after("you \u203a :as ana", last=True)
+    assert "Order #1 has shipped." in told and "Tracking number: TRACK123" in told

@@ -8,6 +8,7 @@ means, which button a number names, how a message is drawn) are tested directly 
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.sandbox.commands import (
     Nothing,
     Press,
@@ -25,8 +27,10 @@ from bot.sandbox.commands import (
     parse_line,
     resolve_press,
 )
+from bot.sandbox.console import Console
 from bot.sandbox.media import demo_media_folder
 from bot.sandbox.render import message_lines, price_lines
+from bot.sandbox.terminal import run_sandbox
 from bot.services.catalog_import import demo_catalog_path, read_catalog
 
 STOREFRONT = Path(sys.executable).with_name("storefront")
@@ -292,3 +296,19 @@ def test_an_invoice_lists_its_prices_and_total() -> None:
         "    Total            $10.49",
     ]
     assert price_lines([{"label": "Stars", "amount": 50}], "XTR")[-1] == "    Total  50 XTR"
+
+
+async def test_a_media_folder_that_cannot_be_made_is_refused_before_the_shop_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    console = Console(io.StringIO("/start\n"), io.StringIO())
+    code = await run_sandbox(
+        Settings(_env_file=None),  # type: ignore[call-arg]
+        framework="ptb",
+        files=tmp_path / "taken" / "media",
+        console=console,
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"cannot use {tmp_path / 'taken' / 'media'}" in err and "--files DIR" in err

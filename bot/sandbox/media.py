@@ -88,6 +88,13 @@ def _key(kind: str) -> str:
     return "file" if kind == "document" else kind
 
 
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if needed, readable by its owner only (0700); an
+    existing one keeps its files."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 @dataclass(slots=True)
 class MediaFolder:
     """Saves the files the bot sends, once each, and says where."""
@@ -95,11 +102,6 @@ class MediaFolder:
     standin: BotApiStandIn
     root: Path
     _saved: dict[str, Path] = field(default_factory=dict)
-
-    def prepare(self) -> None:
-        """Create the folder (0700); an existing one keeps its files."""
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.root, 0o700)
 
     def save(self, message: Mapping[str, object], owner: str) -> str | None:
         """The line to print under ``message``: where its file was saved, or why it was not.
@@ -119,9 +121,9 @@ class MediaFolder:
         name = stored.file_name or f"{kind}{_EXTENSIONS.get(kind, '')}"
         number = message.get("message_id")
         folder = self.root / _UNSAFE.sub("_", owner)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{number}-{_UNSAFE.sub('_', name)}"
         try:
+            private_folder(folder)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "wb") as out:
                 out.write(stored.content)

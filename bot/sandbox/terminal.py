@@ -36,7 +36,13 @@ from bot.sandbox.commands import (
     resolve_press,
 )
 from bot.sandbox.console import Console
-from bot.sandbox.media import DEFAULT_FOLDER, MediaFolder, Outgoing, read_outgoing
+from bot.sandbox.media import (
+    DEFAULT_FOLDER,
+    MediaFolder,
+    Outgoing,
+    private_folder,
+    read_outgoing,
+)
 from bot.sandbox.people import CAST, FIRST, People, Person
 from bot.sandbox.render import message_lines
 from bot.sandbox.shop import SandboxShop, database_label, open_shop
@@ -104,6 +110,15 @@ async def run_sandbox(
     chosen: Framework = "ptb" if framework == "ptb" else "aiogram"
     console = console or Console()
     folder = files if files is not None else Path(DEFAULT_FOLDER)
+    try:
+        private_folder(folder)
+    except OSError as exc:
+        print(
+            f"storefront sandbox: cannot use {folder} for the bot's files "
+            f"({exc.strerror or exc}); choose another with --files DIR",
+            file=sys.stderr,
+        )
+        return 1
     stop = asyncio.Event()
     language = language_from_env()
     started = False
@@ -113,7 +128,6 @@ async def run_sandbox(
             async with open_shop(settings, chosen, database_url) as shop:
                 started = True
                 media = MediaFolder(shop.standin, folder)
-                media.prepare()
                 if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
                     console.say(f"Database: {database_label(shop)}.", "Ready. Try /start.", "")
                     session = Session(shop, console, stop, language, media)
@@ -140,6 +154,7 @@ class Session:
         self.shop = shop
         self.console = console
         self.stop = stop
+        self.media = media
         self.people = People.create(shop.standin, language, media)
         self._done: dict[int, asyncio.Event] = {}
         shop.app.storefront.on_update_done.append(self._update_done)
@@ -212,7 +227,7 @@ class Session:
                 "",
             )
         elif name == "help":
-            self.console.say(*HELP_TEXT.splitlines(), "")
+            self.console.say(*HELP_TEXT.splitlines(), f"The media folder: {self.media.root}", "")
         elif name in ("who", "people"):
             self.console.say(*self.people.listing(), "")
         elif name == "as":

@@ -158,7 +158,7 @@ class Session:
         self.people = People.create(shop.standin, language, media)
         self._done: dict[int, asyncio.Event] = {}
         shop.app.storefront.on_update_done.append(self._update_done)
-        shop.on_dropped.append(self._update_done)
+        shop.on_dropped.append(self._dropped)
         #: True while an update is in flight: its changes are shown when it is done, not before.
         self._busy = False
         #: How many of the stand-in's rule violations were shown.
@@ -406,6 +406,15 @@ class Session:
 
     def _update_done(self, update_id: int) -> None:
         self._done.setdefault(update_id, asyncio.Event()).set()
+
+    def _dropped(self, update_id: int) -> None:
+        """The flood gate dropped an update, as it would in production: say so, and stop
+        waiting for replies that will not come."""
+        self.console.say(
+            "\u00bb The shop's flood gate dropped that: more than FLOOD_RATE updates from one "
+            "chat within FLOOD_WINDOW_SECONDS (FLOOD_RATE=0 turns it off)."
+        )
+        self._update_done(update_id)
 
     async def _watch(self) -> None:
         """Show what arrives between updates (a drop, a notice, a timed-out update finishing)."""

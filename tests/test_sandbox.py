@@ -1,9 +1,12 @@
-"""``storefront sandbox``: the real console script, piped input, on both frameworks.
+"""``storefront sandbox``: the real console script with piped input, the session in-process,
+and the pure parts.
 
-The end-to-end tests run the installed ``storefront`` command in a subprocess, as a person
-would (``printf ... | storefront sandbox``), so they cover the CLI wiring, the shop start-up
-and shutdown, the stdin reader and the printed transcript. The pure parts (what a typed line
-means, which button a number names, how a message is drawn) are tested directly below.
+A few tests run the installed ``storefront`` command in a subprocess, as a person would
+(``printf ... | storefront sandbox``), so they cover the CLI wiring, the shop start-up and
+shutdown, the stdin reader and the printed transcript. The others drive the same session in
+this process through its console (``tests/sandbox/play.py``), which skips only the interpreter
+start-up. The pure parts (what a typed line means, which button a number names, how a message
+and an invoice are drawn) are tested directly below.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from bot.sandbox.media import demo_media_folder
 from bot.sandbox.render import message_lines, price_lines
 from bot.sandbox.terminal import run_sandbox
 from bot.services.catalog_import import demo_catalog_path, read_catalog
+from tests.sandbox.play import play
 
 STOREFRONT = Path(sys.executable).with_name("storefront")
 #: Settings the sandbox must not pick up from whoever runs the tests.
@@ -125,17 +129,20 @@ def test_browse_add_to_cart_and_see_the_total(tmp_path: Path, framework: str) ->
     cart = block_after(out, "#7")
     assert "  Total: $4.99 (1 item)" in cart
     # The order of the transcript is the order of the conversation.
-    assert out.index("you \u203a /catalog") < out.index("bot #4") < out.index("you \u203a [2]")
+    assert out.index("ana \u203a /catalog") < out.index("bot #4") < out.index("ana \u203a [2]")
+
+
+# The same, in this process through the sandbox's console (faster: no interpreter to start).
 
 
 @pytest.mark.slow
-def test_a_press_that_names_no_button_gets_a_hint_and_the_chat_goes_on(tmp_path: Path) -> None:
-    result = sandbox(tmp_path, "/start\n[99]\n[7.1]\n/catalog\n:q\n", "--framework", "ptb")
-    assert_clean_exit(result)
-    out = result.stdout
+async def test_a_press_that_names_no_button_gets_a_hint_and_the_chat_goes_on(
+    tmp_path: Path,
+) -> None:
+    out = await play(tmp_path, "ptb", "/start", "[99]", "[7.1]", "/catalog")
     assert "Message #2 has no button 99 (it has buttons 1 to 2)." in out
     assert "There is no message #7 from the bot" in out
-    after_hint = out[out.index("no button 99") :]
+    after_hint = out.after("no button 99")
     assert "bot #4" in after_hint and "Snacks (2)" in after_hint
 
 
@@ -148,29 +155,31 @@ def test_end_of_input_alone_stops_cleanly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_chinese_lang_makes_a_chinese_speaking_buyer(tmp_path: Path) -> None:
-    result = sandbox(tmp_path, "/start\n", "--framework", "ptb", lang="zh_CN.UTF-8")
-    assert_clean_exit(result)
-    assert "language: zh." in result.stdout
-    assert "欢迎来到 Sandbox Test Shop" in result.stdout
+async def test_chinese_lang_makes_chinese_speaking_people(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    out = await play(tmp_path, "ptb", "/start", ":as ben", "/start")
+    assert "language: zh." in out
+    assert out.count("\u6b22\u8fce\u6765\u5230 Sandbox Test Shop") == 2  # 欢迎来到
 
 
 @pytest.mark.slow
-def test_a_given_database_gets_the_demo_catalog_once_and_keeps_the_cart(tmp_path: Path) -> None:
+async def test_a_given_database_gets_the_demo_catalog_once_and_keeps_the_cart(
+    tmp_path: Path,
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
-    first = sandbox(tmp_path, "/catalog\n[2]\n[1]\n", "--framework", "ptb", "--database", url)
-    assert_clean_exit(first)
+    first = await play(tmp_path / "one", "ptb", "/catalog", "[2]", "[1]", database_url=url)
     demo_products = len(read_catalog(demo_catalog_path()).products)
-    assert f"demo catalog imported: {demo_products} products" in first.stdout
-    assert "Added: Spicy Konjac Jelly" in first.stdout
+    assert f"demo catalog imported: {demo_products} products" in first
+    assert "Added: Spicy Konjac Jelly" in first
     # Update ids go on from the first run's (the shop ignores ones it handled), and the first
     # stand-in's file_ids were not kept, so the teaser is sent again instead of failing.
-    second = sandbox(tmp_path, "/cart\n/catalog\n[2]\n", "--framework", "ptb", "--database", url)
-    assert_clean_exit(second)
-    assert "(its own catalog)" in second.stdout
-    assert "Total: $4.99" in second.stdout
-    assert "bot #5 [video: konjac-jelly.mp4]" in second.stdout
-    assert "failed" not in second.stdout + second.stderr
+    second = await play(tmp_path / "two", "ptb", "/cart", "/catalog", "[2]", database_url=url)
+    assert "(its own catalog)" in second
+    assert "Total: $4.99" in second
+    assert "bot #5 [video: konjac-jelly.mp4]" in second
+    assert "failed" not in second
 
 
 # What a typed line means -------------------------------------------------------------------

@@ -156,6 +156,7 @@ class Session:
         self.stop = stop
         self.media = media
         self.people = People.create(shop.standin, language, media)
+        console.who = self.person.key
         self._done: dict[int, asyncio.Event] = {}
         shop.app.storefront.on_update_done.append(self._update_done)
         shop.on_dropped.append(self._dropped)
@@ -265,6 +266,7 @@ class Session:
         if previous:
             self.console.show([*previous, ""])
         self.people.switch(person)
+        self.console.who = person.key
         self.console.say(
             f"You are now {person.key} ({person.role.first_name}, {person.role.part}).",
         )

@@ -35,16 +35,18 @@ class Transcript(str):
         return Transcript(tail if stop < 0 else tail[:stop])
 
 
-async def play(tmp_path: Path, framework: str, *lines: str) -> Transcript:
-    """Run a sandbox session on a copy of the demo database, type ``lines``, and return what
-    it printed; the session must end cleanly."""
+async def play(
+    tmp_path: Path, framework: str, *lines: str, database_url: str | None = None
+) -> Transcript:
+    """Run a sandbox session on ``database_url`` (by default a copy of the demo database),
+    type ``lines``, and return what it printed; the session must end cleanly."""
     stdin = io.StringIO("".join(f"{line}\n" for line in (*lines, ":q")))
     stdout = io.StringIO()
     settings = Settings(_env_file=None, shop_name="Sandbox Test Shop")  # type: ignore[call-arg]
     code = await run_sandbox(
         settings,
         framework=framework,
-        database_url=sqlite_database(tmp_path / "shop.db", demo=True),
+        database_url=database_url or sqlite_database(tmp_path / "shop.db", demo=True),
         files=tmp_path / "files",
         console=Console(stdin, stdout),
     )

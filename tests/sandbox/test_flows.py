@@ -50,7 +50,7 @@ async def test_the_merchant_sends_a_drop_and_both_buyers_receive_it(
         ":as ben",
     )
     assert "(pressed \u201c\U0001f441 Preview\u201d on #4)" in out
-    preview = out.section("you \u203a [1]   (pressed \u201c\U0001f441 Preview", "you \u203a [2]")
+    preview = out.section("max \u203a [1]   (pressed \u201c\U0001f441 Preview", "max \u203a [2]")
     assert "Preview of drop #1 is on its way" in preview
     assert DROP_TEXT in preview.after(":wait")  # the preview arrived for max
     assert "Drop #2 done: 1 of 1 sent" in preview
@@ -59,11 +59,11 @@ async def test_the_merchant_sends_a_drop_and_both_buyers_receive_it(
     # While max is typing, the buyers' messages are announced, not shown.
     assert "\u00b7 1 new message for ana (:as ana)" in sent
     assert "\u00b7 1 new message for ben (:as ben)" in sent
-    who = out.section("you \u203a :who", "you \u203a :as ana")
+    who = out.section("max \u203a :who", "max \u203a :as ana")
     assert "ana  Ana (id 1001), buyer \u00b7 1 new message" in who
     assert "\u25b6 max" in who
     for name in ("ana", "ben"):
-        arrived = out.section(f"you \u203a :as {name}", "\nyou \u203a ", last=True)
+        arrived = out.section(f"\u203a :as {name}\n", f"\n{name} \u203a ", last=True)
         assert f"You are now {name}" in arrived and "What arrived for you:" in arrived
         assert DROP_TEXT in arrived, arrived
 
@@ -92,23 +92,23 @@ async def test_a_leader_opens_a_group_buy_two_people_pay_and_all_three_are_told(
         ":as ana",
         ":as lea",
     )
-    opened = out.section("you \u203a [3]", "you \u203a :as ana")
+    opened = out.section("lea \u203a [3]", "lea \u203a :as ana")
     assert "Your group #1 is open!" in opened
     assert "[photo]" in opened and "invite.png" in opened
     # Ana's invoice lists its prices before she pays; shipping is offered on the sheet.
     ana = out.section("(pressed \u201c\U0001f69a Deliver to my address\u201d", ":as ben")
     assert "Price lines:" in ana and "Spicy Konjac Jelly (10 pack) \u00d7 1  $3.49" in ana
-    assert ana.index("Price lines:") < ana.index("you \u203a :pay")
+    assert ana.index("Price lines:") < ana.index("ana \u203a :pay")
     assert "bot (shipping options)" in ana and "Standard (3\u20135 days): $4.99" in ana
     assert "Total: $8.48" in ana and "You have seat 1 of 2 in group #1" in ana
-    ben = out.section("you \u203a :as ben", "you \u203a :as ana")
+    ben = out.section("ana \u203a :as ben", "ben \u203a :as ana")
     assert "(pressed \u201cPay $3.49\u201d" in ben and "Payment received" in ben
     assert "Your seat completed group #1" in ben
     assert "Group #1 for Spicy Konjac Jelly (10 pack) is complete (2 of 2)" in ben
     assert "\u00b7 1 new message for ana" in out and "\u00b7 1 new message for lea" in out
-    told_ana = out.section("you \u203a :as ana", "\nyou \u203a ", last=True)
+    told_ana = out.section("ben \u203a :as ana", "\nana \u203a ")
     assert "Group #1 for Spicy Konjac Jelly (10 pack) is complete (2 of 2)" in told_ana
-    told_lea = out.after("you \u203a :as lea", last=True)
+    told_lea = out.after("ana \u203a :as lea")
     assert "Your group #1 for Spicy Konjac Jelly (10 pack) is complete (2 of 2)" in told_lea
     assert "Commission earned: $0.70" in told_lea
 
@@ -135,7 +135,7 @@ async def test_the_merchant_adds_a_product_from_the_demo_video_and_a_buyer_finds
     assert "New product from this video" in out
     assert "Price: $12.50." in out and "3/5 How many are in stock?" in out
     assert "Matcha Kit is on sale now" in out
-    card = out.after("you \u203a /search matcha")
+    card = out.after("ana \u203a /search matcha")
     assert "[video: konjac-jelly.mp4]" in card and "Matcha Kit" in card and "$12.50" in card
     # The video the buyer was sent is on disk, private, and is the shipped demo file.
     [saved] = [line for line in card.splitlines() if line.startswith("  \u2192 file: ")]
@@ -160,9 +160,9 @@ async def test_a_number_typed_at_the_quantity_prompt_sets_the_quantity(
         "/cart",
     )
     assert "How many of Spicy Konjac Jelly (10 pack)? Send a number" in out
-    after = out.after("you \u203a 5\n")
+    after = out.after("ana \u203a 5\n")
     assert "Spicy Konjac Jelly (10 pack) \u00d7 5 \u00b7 $24.95" in after
-    assert "pressed" not in after.section("you \u203a 5\n", "you \u203a /cart")
+    assert "pressed" not in after.section("ana \u203a 5\n", "ana \u203a /cart")
 
 
 async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
@@ -188,12 +188,12 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
         "[1]",  # ✅ Yes, shipped
         ":as ana",
     )
-    invoice = out.section("bot #4 [invoice: Dried Mango]", "you \u203a :pay")
+    invoice = out.section("bot #4 [invoice: Dried Mango]", "ana \u203a :pay")
     assert "Dried Mango \u00d7 1  $6.50" in invoice and "Total            $6.50" in invoice
     assert "Shipping: $4.99" in out and "Total: $11.49" in out
     assert "There is nobody called 'nobody' here; try ana, ben, lea, max." in out
     assert "No file '/no/such/file.mp4' here." in out
     assert "Message #6 has no button 9 (it has buttons 1 to 5)." in out
     assert ":frobnicate is not a sandbox key" in out
-    told = out.after("you \u203a :as ana", last=True)
+    told = out.after("max \u203a :as ana")
     assert "Order #1 has shipped." in told and "Tracking number: TRACK123" in told

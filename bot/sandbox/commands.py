@@ -26,7 +26,7 @@ KEYS = frozenset(
 HELP_TEXT = """\
 Everything you type is sent to the bot as a message, numbers included. Sandbox keys:
   [3]             press button 3 of the latest message with buttons (buttons show as [3])
-  [5.2]           press button 2 of message #5
+  [5.2]           press button 2 of message #5 (a link to this bot sends its /start)
   :as NAME        type as someone else: ana, ben (buyers), lea (group leader), max (merchant)
   :who, :people   who is here, who you are, and who has unread messages
   :photo PATH     send a picture (":photo demo" sends one that ships with the shop);
@@ -116,10 +116,27 @@ class PressTarget:
         return str(self.button.get("text", ""))
 
 
+def start_payload(url: str, bot_username: str, parameter: str = "start") -> str | None:
+    """``g_1`` for ``https://t.me/<bot>?start=g_1`` (a link that opens this bot's chat and
+    sends ``/start g_1``); None for any other link."""
+    match = re.fullmatch(
+        rf"https://t\.me/{re.escape(bot_username)}\?{parameter}=([A-Za-z0-9_-]{{1,64}})",
+        url,
+        re.IGNORECASE,
+    )
+    return match.group(1) if match else None
+
+
 def resolve_press(
-    press: Press, bot_messages: list[dict[str, object]], own_message_ids: set[int]
+    press: Press,
+    bot_messages: list[dict[str, object]],
+    own_message_ids: set[int],
+    bot_username: str | None = None,
 ) -> PressTarget | str:
     """The button ``press`` means among the bot's current messages, or a hint saying why not.
+
+    A link to this bot (``t.me/<bot_username>?start=...``) can be followed: Telegram opens the
+    bot's chat and sends ``/start ...``.
 
     A hint, not an exception: a mistyped number is the commonest slip in the sandbox and must
     read like advice, never like a traceback.
@@ -154,9 +171,17 @@ def resolve_press(
         return f"Message #{number} has no button {press.button} (it has {has})."
     button = buttons[press.button - 1]
     label = f"Button {press.button} (\u201c{button.get('text')}\u201d)"
-    if isinstance(button.get("url"), str):
+    url = button.get("url")
+    if isinstance(url, str):
+        if bot_username and start_payload(url, bot_username) is not None:
+            return PressTarget(number, press.button - 1, button)
+        if bot_username and start_payload(url, bot_username, "startgroup") is not None:
+            return (
+                f"{label} adds the bot to a group chat; the sandbox has none. To bring "
+                "someone in, switch to them (:as NAME) and send the invite's /start g_N."
+            )
         return (
-            f"{label} is a link to {button['url']}; Telegram would open it in a browser "
+            f"{label} is a link to {url}; Telegram would open it in a browser "
             "without telling the bot."
         )
     if button.get("pay") is True:  # the invoice's Pay button: the payment sheet (:pay)

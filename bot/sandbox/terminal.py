@@ -34,6 +34,7 @@ from bot.sandbox.commands import (
     Send,
     parse_line,
     resolve_press,
+    start_payload,
 )
 from bot.sandbox.console import Console
 from bot.sandbox.media import (
@@ -45,7 +46,7 @@ from bot.sandbox.media import (
 )
 from bot.sandbox.people import CAST, FIRST, People, Person
 from bot.sandbox.render import message_lines
-from bot.sandbox.shop import SandboxShop, database_label, open_shop
+from bot.sandbox.shop import SANDBOX_BOT_USERNAME, SandboxShop, database_label, open_shop
 from bot.standin import RecordedCall, SimChat
 from bot.standin.json_types import JsonObject
 from bot.telegram.runner import Framework
@@ -207,10 +208,16 @@ class Session:
     async def _press(self, line: str, press: Press) -> None:
         chat = self.person.chat
         own = {m for m, stored in chat.record.messages.items() if not stored.from_bot}
-        target = resolve_press(press, chat.messages(), own)
+        target = resolve_press(press, chat.messages(), own, SANDBOX_BOT_USERNAME)
         if isinstance(target, str):
             self.console.echo(line)
             self.console.say(f"\u00bb {target}", "")
+            return
+        url = target.button.get("url")
+        payload = start_payload(url, SANDBOX_BOT_USERNAME) if isinstance(url, str) else None
+        if payload is not None:  # a link to the bot: Telegram sends /start with its payload
+            self.console.echo(line, note=f"opened the link: sends /start {payload}")
+            await self._settle(chat.send_text(f"/start {payload}"))
             return
         self.console.echo(line, note=_pressed(target))
         if target.button.get("pay") is True:

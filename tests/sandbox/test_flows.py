@@ -186,6 +186,10 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
         "[1]",  # 🚚 Mark shipped
         "TRACK123",
         "[1]",  # ✅ Yes, shipped
+        "/admin",
+        "[6]",  # 📊 Stats
+        "[2]",  # 7 days: a chart
+        "[1]",  # ⬇️ CSV
         ":as ana",
     )
     invoice = out.section("bot #4 [invoice: Dried Mango]", "ana \u203a :pay")
@@ -197,3 +201,13 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
     assert ":frobnicate is not a sandbox key" in out
     told = out.after("max \u203a :as ana")
     assert "Order #1 has shipped." in told and "Tracking number: TRACK123" in told
+    # The chart and the export are saved where the transcript says, readable by their owner.
+    saved = {
+        Path(line.removeprefix("  \u2192 file: "))
+        for line in out.after("(pressed \u201c7 days\u201d").splitlines()
+        if line.startswith("  \u2192 file: ")
+    }
+    chart = next(path for path in saved if path.name.endswith("-stats.png"))
+    export = next(path for path in saved if path.suffix == ".csv")
+    assert chart.read_bytes().startswith(b"\x89PNG") and "DM-250 \u00d7 1" in export.read_text()
+    assert {stat.S_IMODE(os.stat(path).st_mode) for path in saved} == {0o600}

@@ -20,7 +20,20 @@ _KEY = re.compile(r":([A-Za-z]+)(?:\s+(.*))?", re.DOTALL)
 QUIT_WORDS = frozenset({"/quit", ":q", ":quit", ":exit"})
 #: The keys the sandbox knows (``:help`` explains them); another ``:word`` gets a hint.
 KEYS = frozenset(
-    {"as", "who", "people", "photo", "video", "file", "sticker", "pay", "show", "wait", "help"}
+    {
+        "as",
+        "who",
+        "people",
+        "group",
+        "photo",
+        "video",
+        "file",
+        "sticker",
+        "pay",
+        "show",
+        "wait",
+        "help",
+    }
 )
 
 HELP_TEXT = """\
@@ -29,6 +42,8 @@ Everything you type is sent to the bot as a message, numbers included. Sandbox k
   [5.2]           press button 2 of message #5 (a link to this bot sends its /start)
   :as NAME        type as someone else: ana, ben (buyers), lea (group leader), max (merchant)
   :who, :people   who is here, who you are, and who has unread messages
+  :group TEXT     say TEXT in the demo group Neighbours (everyone is in it);
+                  :group [3] presses a button of the group's latest message
   :photo PATH     send a picture (":photo demo" sends one that ships with the shop);
                   words after the path are its caption
   :video PATH     send a video (":video demo", or a demo file name such as air-runner.mp4)
@@ -135,8 +150,8 @@ def resolve_press(
 ) -> PressTarget | str:
     """The button ``press`` means among the bot's current messages, or a hint saying why not.
 
-    A link to this bot (``t.me/<bot_username>?start=...``) can be followed: Telegram opens the
-    bot's chat and sends ``/start ...``.
+    A link to this bot (``t.me/<bot_username>?start=...`` or ``?startgroup=...``) can be
+    followed, as Telegram follows it.
 
     A hint, not an exception: a mistyped number is the commonest slip in the sandbox and must
     read like advice, never like a traceback.
@@ -176,10 +191,7 @@ def resolve_press(
         if bot_username and start_payload(url, bot_username) is not None:
             return PressTarget(number, press.button - 1, button)
         if bot_username and start_payload(url, bot_username, "startgroup") is not None:
-            return (
-                f"{label} adds the bot to a group chat; the sandbox has none. To bring "
-                "someone in, switch to them (:as NAME) and send the invite's /start g_N."
-            )
+            return PressTarget(number, press.button - 1, button)
         return (
             f"{label} is a link to {url}; Telegram would open it in a browser "
             "without telling the bot."

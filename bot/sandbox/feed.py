@@ -39,6 +39,8 @@ class ChatFeed:
     chat_id: int
     owner: str
     media: MediaFolder | None = None
+    #: For a group chat: its name, written into each message's header (``bot #3 in X``).
+    place: str | None = None
     _events: list[_Seen] = field(default_factory=list)
     _call_cursor: int = 0
 
@@ -62,6 +64,10 @@ class ChatFeed:
         Items need no blank line between them: each starts at column 0 with ``bot``, and a
         message's own lines are indented.
         """
+        return [line for _, _, lines in self.drain_items() for line in lines]
+
+    def drain_items(self) -> list[tuple[int, int, list[str]]]:
+        """``drain``'s items with their place in the call log, to merge with another chat's."""
         calls = self.standin.calls[self._call_cursor :]
         self._call_cursor += len(calls)
         timeline: list[tuple[int, int, list[str]]] = [
@@ -74,9 +80,16 @@ class ChatFeed:
             if self._concerns_us(call) and (lines := self._call_lines(call))
         )
         timeline.sort(key=lambda item: (item[0], item[1]))
-        return [line for _, _, lines in timeline for line in lines]
+        return timeline
 
     def _event_lines(self, event: ChatEvent) -> list[str]:
+        lines = self._plain_event_lines(event)
+        number = f"bot #{event.message_id}"
+        if self.place and lines and lines[0].startswith(number):
+            lines[0] = f"{number} in {self.place}{lines[0][len(number) :]}"
+        return lines
+
+    def _plain_event_lines(self, event: ChatEvent) -> list[str]:
         if event.kind == "deleted" or event.message is None:
             return [deleted_line(event.message_id)]
         lines = message_lines(event.message, edited=event.kind == "edited")

@@ -36,6 +36,9 @@ MERCHANT = MAX
 #: Who leads group buys, and where their members pick up.
 LEADER = LEA
 LEADER_PICKUP = ("Lea's corner shop", "12 Elm Street")
+#: The demo group chat everyone is in (a leader posts group buys there).
+GROUP_ID = -100500
+GROUP_TITLE = "Neighbours"
 
 
 @dataclass(slots=True)
@@ -54,11 +57,20 @@ class Person:
 
 
 @dataclass(slots=True)
+class Group:
+    """The demo group chat: everyone's in it, so its messages are shown to whoever types."""
+
+    chat: SimChat
+    feed: ChatFeed
+
+
+@dataclass(slots=True)
 class People:
-    """Everyone in the sandbox, and who is typing now."""
+    """Everyone in the sandbox, who is typing now, and the group they share."""
 
     people: dict[str, Person]
     current: Person
+    group: Group
     _order: list[str] = field(default_factory=list)
 
     @classmethod
@@ -71,7 +83,12 @@ class People:
             feed = ChatFeed(standin, chat.id, role.key, media)
             standin.add_listener(feed.listen)
             people[role.key] = Person(role, chat, feed)
-        return cls(people, people[FIRST.key], [role.key for role in CAST])
+        chat = standin.group_chat(
+            GROUP_ID, GROUP_TITLE, default_user=people[FIRST.key].chat.default_user
+        )
+        group = Group(chat, ChatFeed(standin, chat.id, "group", media, place=GROUP_TITLE))
+        standin.add_listener(group.feed.listen)
+        return cls(people, people[FIRST.key], group, [role.key for role in CAST])
 
     def find(self, name: str) -> Person | None:
         """The person called ``name`` (key or first name, any case, with or without @)."""

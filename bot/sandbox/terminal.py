@@ -44,7 +44,7 @@ from bot.sandbox.media import (
     private_folder,
     read_outgoing,
 )
-from bot.sandbox.people import CAST, FIRST, People, Person
+from bot.sandbox.people import CAST, FIRST, GROUP_TITLE, People, Person
 from bot.sandbox.render import message_lines
 from bot.sandbox.shop import SANDBOX_BOT_USERNAME, SandboxShop, database_label, open_shop
 from bot.standin import RecordedCall, SimChat
@@ -205,8 +205,10 @@ class Session:
         except Exception as exc:  # the sandbox must survive whatever the bot or the stand-in do
             self.console.say(f"! {type(exc).__name__}: {exc}", "")
 
-    async def _press(self, line: str, press: Press) -> None:
-        chat = self.person.chat
+    async def _press(self, line: str, press: Press, *, in_group: bool = False) -> None:
+        """Press a button in the person's chat with the bot, or (``in_group``) in the group."""
+        chat = self.people.group.chat if in_group else self.person.chat
+        user = self.person.chat.default_user
         own = {m for m, stored in chat.record.messages.items() if not stored.from_bot}
         target = resolve_press(press, chat.messages(), own, SANDBOX_BOT_USERNAME)
         if isinstance(target, str):
@@ -214,20 +216,54 @@ class Session:
             self.console.say(f"\u00bb {target}", "")
             return
         url = target.button.get("url")
-        payload = start_payload(url, SANDBOX_BOT_USERNAME) if isinstance(url, str) else None
-        if payload is not None:  # a link to the bot: Telegram sends /start with its payload
-            self.console.echo(line, note=f"opened the link: sends /start {payload}")
-            await self._settle(chat.send_text(f"/start {payload}"))
+        if isinstance(url, str):
+            await self._follow(line, url)
             return
         self.console.echo(line, note=_pressed(target))
         if target.button.get("pay") is True:
             await self._pay(target.message_id)
             return
-        await self._settle(chat.press(target.message_id, target.index))
+        await self._settle(chat.press(target.message_id, target.index, from_user=user))
+
+    async def _follow(self, line: str, url: str) -> None:
+        """A link to the bot, as Telegram follows it: ``start`` opens the person's chat with the
+        bot and sends ``/start PAYLOAD``; ``startgroup`` adds the bot to a group (the demo
+        group) and sends ``/start@bot PAYLOAD`` there."""
+        payload = start_payload(url, SANDBOX_BOT_USERNAME)
+        if payload is not None:
+            self.console.echo(line, note=f"opened the link: sends /start {payload}")
+            await self._settle(self.person.chat.send_text(f"/start {payload}"))
+            return
+        payload = start_payload(url, SANDBOX_BOT_USERNAME, "startgroup") or ""
+        command = f"/start@{SANDBOX_BOT_USERNAME} {payload}"
+        self.console.echo(line, note=f"picked the group {GROUP_TITLE}: sends {command} there")
+        group = self.people.group.chat
+        await self._settle(group.send_text(command, from_user=self.person.chat.default_user))
+
+    async def _group(self, line: str, argument: str) -> None:
+        """``:group TEXT`` says TEXT in the demo group; ``:group [3]`` presses a button there."""
+        action = parse_line(argument)
+        if isinstance(action, Press):
+            await self._press(line, action, in_group=True)
+        elif isinstance(action, Send) and not argument.strip().startswith(":"):
+            self.console.echo(line)
+            group = self.people.group.chat
+            user = self.person.chat.default_user
+            await self._settle(group.send_text(action.text, from_user=user))
+        else:
+            self.console.echo(line)
+            self.console.say(
+                f"\u00bb :group TEXT says TEXT in {GROUP_TITLE} as {self.person.key}; "
+                ":group [3] presses button 3 of its latest message with buttons.",
+                "",
+            )
 
     async def _sandbox_key(self, line: str, key: SandboxKey) -> None:
-        self.console.echo(line)
         name = key.name
+        if name == "group":
+            await self._group(line, key.argument)
+            return
+        self.console.echo(line)
         if name not in KEYS:
             self.console.say(
                 f"\u00bb :{name} is not a sandbox key (:help lists them). To "
@@ -405,8 +441,10 @@ class Session:
         Bot API rule the bot broke."""
         violations = self.shop.standin.violations[self._violations :]
         self._violations += len(violations)
+        items = [*self.person.feed.drain_items(), *self.people.group.feed.drain_items()]
+        items.sort(key=lambda item: (item[0], item[1]))
         lines = [
-            *self.person.feed.drain(),
+            *(line for _, _, chunk in items for line in chunk),
             *self.people.notifications(),
             *(f"! the stand-in says the bot broke a Bot API rule: {v}" for v in violations),
         ]

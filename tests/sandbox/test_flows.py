@@ -211,3 +211,26 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
     export = next(path for path in saved if path.suffix == ".csv")
     assert chart.read_bytes().startswith(b"\x89PNG") and "DM-250 \u00d7 1" in export.read_text()
     assert {stat.S_IMODE(os.stat(path).st_mode) for path in saved} == {0o600}
+
+
+async def test_a_leader_posts_the_group_buy_in_the_demo_group_and_a_member_follows_it(
+    tmp_path: Path,
+) -> None:
+    out = await play(
+        tmp_path,
+        "aiogram",
+        ":as lea",
+        "/search konjac",
+        "[3]",  # 👥 Group price $3.49 · team of 2
+        "[3]",  # 👥 Post in a group: the demo group Neighbours
+        ":wait",
+        ":as ben",
+        ":group [1]",  # the group's progress message: 💳 Join, a link to the bot
+        ":group see you at Lea's",
+    )
+    posted = out.section("(picked the group Neighbours", "lea \u203a :as ben")
+    assert "sends /start@storefront_sandbox_bot g_1 there" in posted
+    assert "in Neighbours" in posted and "0 of 2 joined" in posted
+    followed = out.section("ben \u203a :group [1]", "ben \u203a :group see")
+    assert "(opened the link: sends /start g_1)" in followed
+    assert "\U0001f4b3 Join for $3.49" in followed and "Group buy: Spicy Konjac Jelly" in followed

@@ -324,7 +324,7 @@ async def test_a_media_folder_that_cannot_be_made_is_refused_before_the_shop_sta
     assert f"cannot use {tmp_path / 'taken' / 'media'}" in err and "--files DIR" in err
 
 
-def test_a_link_to_the_bot_can_be_followed_and_a_group_link_explains_itself() -> None:
+def test_links_to_the_bot_can_be_followed_and_other_links_explain_themselves() -> None:
     links = _message(
         6,
         [{"text": "Open", "url": "https://t.me/shop_bot?start=g_1"}],
@@ -335,6 +335,8 @@ def test_a_link_to_the_bot_can_be_followed_and_a_group_link_explains_itself() ->
     assert isinstance(opened, PressTarget) and start_payload(opened.button["url"], "shop_bot")
     assert start_payload("https://t.me/shop_bot?start=g_1", "shop_bot") == "g_1"
     group = resolve_press(Press(2), [links], set(), "shop_bot")
-    assert isinstance(group, str) and "adds the bot to a group chat" in group
+    assert isinstance(group, PressTarget)
+    assert start_payload(group.button["url"], "shop_bot", "startgroup") == "g_1"
+    assert start_payload(group.button["url"], "shop_bot") is None
     other = resolve_press(Press(3), [links], set(), "shop_bot")
     assert isinstance(other, str) and "is a link to https://t.me/other_bot?start=g_1" in other

@@ -127,6 +127,7 @@ class People:
                 f" {mark} {key:<4} {person.role.first_name} (id {person.role.user_id}), "
                 f"{person.role.part}{unread}"
             )
+        lines.append(f"   Everyone is in the group {GROUP_TITLE} (:group TEXT, :group [3]).")
         return lines
 
     def switch(self, person: Person) -> None:

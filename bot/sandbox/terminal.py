@@ -80,7 +80,7 @@ def banner(framework: Framework, language: str, files: Path) -> list[str]:
         "stand-in for Telegram",
         f"(no token, no internet). People: {people}; language: {language}.",
         f"You are {FIRST.key}. :as NAME switches (:as max for the merchant's /admin), "
-        ":who lists everyone.",
+        f":who lists everyone; :group TEXT talks in their group chat, {GROUP_TITLE}.",
         "Anything you type is sent as a message, numbers too (/start, /catalog, sneakers, 5).",
         "Press a button by its number in brackets: [3] = button 3 of the latest message with "
         "buttons, [5.2] = button 2 of #5.",

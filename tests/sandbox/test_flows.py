@@ -1,6 +1,7 @@
 """The shop's flows through the sandbox's terminal, as a newcomer types them, on both frameworks:
 a drop reaching two buyers, a group buy filled by two people with the leader told, a product
-added from the shipped demo video, and a quantity typed at the cart's prompt.
+added from the shipped demo video, and a quantity typed at the cart's prompt; then, on one
+framework, a shipped order's notice, saved charts and exports, and the demo group chat.
 
 Each test feeds lines to the sandbox's console (the read-act loop a person uses) and reads the
 printed transcript; nothing reaches into the shop behind the terminal's back.

@@ -1,11 +1,12 @@
-"""The ``storefront`` command as a merchant uses it (real subprocesses, SQLite)."""
+"""The ``storefront`` command as a merchant uses it, on SQLite: its entry point run in the test's
+process (``tests.helpers.storefront``), and once as a real process of its own."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.databases import sqlite_database
-from tests.helpers import storefront
+from tests.helpers import storefront, storefront_process
 
 
 def test_the_bot_refuses_an_unmigrated_database_and_names_the_command(tmp_path: Path) -> None:
@@ -37,7 +38,7 @@ def test_migrate_then_import_then_a_bad_catalog_changes_nothing(tmp_path: Path) 
 
 
 def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
-    result = storefront("run", cwd=tmp_path)
+    result = storefront_process("run", cwd=tmp_path)  # the installed command itself
     assert result.returncode == 2
     assert "set BOT_TOKEN" in result.stderr and "storefront sandbox" in result.stderr
 

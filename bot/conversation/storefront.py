@@ -49,7 +49,7 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.reply_codec import KeptReplies, dump_replies
-from bot.conversation.screens import admin, browse, checkout, general, reviews, sharing
+from bot.conversation.screens import admin, browse, general, payment, reviews, sharing
 from bot.conversation.screens import routes as _routes  # noqa: F401  (every screen registers)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -237,11 +237,11 @@ class Storefront:
         elif isinstance(event, Unsupported):
             await self._unsupported(turn, event)
         elif isinstance(event, ShippingQuery):
-            await checkout.shipping(turn, event)
+            await payment.shipping(turn, event)
         elif isinstance(event, PreCheckout):
-            await checkout.pre_checkout(turn, event)
+            await payment.pre_checkout(turn, event)
         elif isinstance(event, PaymentDone):
-            await checkout.paid(turn, event)
+            await payment.paid(turn, event)
         elif isinstance(event, InlineQuery):
             await sharing.inline(turn, event)
         elif isinstance(event, ChosenInline):

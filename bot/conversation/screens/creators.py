@@ -15,7 +15,7 @@ from bot.conversation.charts import activity_png
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse, guessing
-from bot.conversation.screens.checkout import coupon_what
+from bot.conversation.screens.coupon_entry import coupon_what
 from bot.conversation.screens.creator_text import teaser
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw

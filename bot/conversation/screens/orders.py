@@ -9,7 +9,7 @@ from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import guessing
-from bot.conversation.screens.checkout import delivery_text, money_summary, team_pickup
+from bot.conversation.screens.receipt import delivery_text, money_summary, team_pickup
 from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
 from bot.conversation.texts import Raw, Texts

@@ -328,10 +328,10 @@ class Storefront:
             log.warning("slow-down notice for %s in the app's language: %s", person.id, exc)
         tx = texts(pick_locale(chosen, person.language_code, self.config.default_locale))
         if callback_id is not None:
-            text = tx.label("flood.slow_down", seconds=seconds)
+            text = tx.plural_label("flood.slow_down", seconds)
             return [AnswerCallback(callback_id, text, alert=True)]
         if chat_id is not None:
-            return [SendText(chat_id, tx.t("flood.slow_down", seconds=seconds))]
+            return [SendText(chat_id, tx.plural("flood.slow_down", seconds))]
         return []
 
     async def remember_file_id(self, media_id: int, file_id: str) -> None:

@@ -108,7 +108,7 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
     await shop.send(boss, "/admin coupon list")
     listing = _last(boss)
     assert "used 0/10" in listing["text"] and "GIFT-A1" not in listing["text"]
-    assert "1 personal reward coupons" in listing["text"]
+    assert "(and 1 personal reward coupon from invites, not listed)" in listing["text"]
     await shop.press(boss, listing, "⛔ Disable FLAT2")
     assert "Disable FLAT2?" in boss.stored(listing["message_id"]).message["text"]  # type: ignore[operator]
     calls = await shop.press(boss, listing["message_id"], "⛔ Yes, disable")

@@ -59,6 +59,10 @@ async def buy_product(turn: Turn, product_id: int) -> None:
     if product is None or not product.sellable_variants:
         turn.answer(turn.tx.t("card.product_gone"), alert=True)
         return
+    variants = product.sellable_variants
+    if len(variants) > 1 and all(v.available <= 0 for v in variants):
+        turn.tell(turn.tx.t("cart.out_of_stock", name=product.name), alert=True)
+        return
     await begin(turn, product.sellable_variants[0].id)
 
 
@@ -96,6 +100,15 @@ async def begin(
         turn.config.payments,
         turn.now,
     )
+    if started.problem is Problem.OUT_OF_STOCK and variant_id and reserved is None:
+        # Buy now on a sold-out item (a picker's "EU 44 · sold out", a seat's variant): say so
+        # plainly; the cart's "not enough left" wording is for a checkout of the cart.
+        sold_out = tx.t("cart.out_of_stock", name=started.name)
+        if team is None:
+            turn.tell(sold_out, alert=True)
+        else:
+            turn.refuse(sold_out)
+        return
     if started.problem is not None:
         turn.refuse(_problem_text(tx, started.problem, started.name))
         return

@@ -280,8 +280,8 @@ async def _chart(turn: Turn, creator: Creator) -> None:
     caption_text = tx.t(
         "creator.chart.caption",
         days=CHART_DAYS,
-        clicks=len(activity.clicks),
-        orders=len(activity.orders),
+        clicks=Raw(tx.plural("creator.count.clicks", len(activity.clicks))),
+        orders=Raw(tx.plural("creator.count.orders", len(activity.orders))),
     )
     turn.replies.append(SendMedia(turn.chat_id, media, caption_text))
 

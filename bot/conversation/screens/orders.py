@@ -179,7 +179,7 @@ async def request_return(turn: Turn, order_id: int) -> None:
         return
     if outcome.refused is Refused.WINDOW_CLOSED:
         days = turn.config.payments.return_window.days
-        turn.answer(tx.t("orders.return_closed", days=days), alert=True)
+        turn.answer(tx.plural("orders.return_closed", days), alert=True)
         return
     if outcome.refused is not None:
         status = status_label(tx, outcome.order)

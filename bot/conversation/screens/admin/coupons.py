@@ -93,9 +93,9 @@ async def _listing(turn: Turn) -> tuple[str, Keyboard]:
                 (Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id)),)
             )
     if len(stats) > _SHOWN:
-        lines.append(tx.t("ac.cp.more", n=len(stats) - _SHOWN))
+        lines.append(tx.plural("ac.cp.more", len(stats) - _SHOWN))
     if personal:
-        lines.append(tx.t("ac.cp.personal", n=personal))
+        lines.append(tx.plural("ac.cp.personal", personal))
     rows.append((Button(tx.label("admin.btn_menu"), admin_cb("menu")),))
     return "\n".join(lines), tuple(rows)
 

@@ -6,7 +6,7 @@ from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.dispatch import on_command, on_press, on_step
 from bot.conversation.events import ButtonPress
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens import browse, checkout
+from bot.conversation.screens import browse, checkout, coupon_entry
 from bot.conversation.texts import Raw, Texts
 from bot.conversation.turn import Turn
 from bot.domain.cart import MAX_LINES, Refusal
@@ -79,7 +79,7 @@ def _coupon_lines(tx: Texts, coupon: CartCoupon, items: Raw) -> list[str]:
             tx.t("cart.total", total=tx.money(coupon.subtotal), items=items),
             tx.t("cart.coupon_not_applied", reason=reason),
         ]
-    what = checkout.coupon_what(tx, coupon.coupon)
+    what = coupon_entry.coupon_what(tx, coupon.coupon)
     lines = [tx.t("cart.subtotal", total=tx.money(coupon.subtotal), items=items)]
     if coupon.discount.items.amount > 0:
         lines.append(

@@ -155,6 +155,7 @@ async def measure(
     shop_processes: int = 0,
     database_url: str = "",
     first_user: int = 30_000,
+    users: int = USERS,
 ) -> Result:
     """``shop_processes=0``: the echo bot; else that many ``storefront webhook`` processes
     (buyers ``first_user`` on: runs on one database use buyers of their own)."""
@@ -195,7 +196,7 @@ async def measure(
                 procs,
                 "the bot processes to set the webhook",
             )
-            chats = [standin.private_chat(first_user + u, f"U{u}") for u in range(USERS)]
+            chats = [standin.private_chat(first_user + u, f"U{u}") for u in range(users)]
             cards: list[int] = []
             if shop_processes:  # not timed: each buyer opens the category, leaving one card
                 for chat in chats:
@@ -209,11 +210,11 @@ async def measure(
             first_id = standin.state.updates._next_id
             started = time.perf_counter()
             for i in range(n):
-                chat = chats[i % USERS]
+                chat = chats[i % users]
                 if not shop_processes:
                     chat.send_text(f"hello {i}")
                 else:
-                    _mixed(chat, cards[i % USERS], i)
+                    _mixed(chat, cards[i % users], i, users)
             await _until(standin, lambda: standin.pending_updates == 0, procs, "the updates")
             seconds = time.perf_counter() - started
             timings = webhook.timings
@@ -233,24 +234,26 @@ async def measure(
     )
 
 
-def _mixed(chat: SimChat, card: int, i: int) -> None:
+def _mixed(chat: SimChat, card: int, i: int, users: int) -> None:
     """The i-th update of the workload: mostly ◀/▶, some "Add to cart", a few /cart."""
-    kind = (i // USERS) % 10
+    kind = (i // users) % 10
     if kind in (3, 7):
         chat.press(card, "🛒 Add to cart")
     elif kind == 5:
         chat.send_text("/cart")
     else:
-        chat.press_data(card, f"nv:c:1:{(i // USERS + 1) % PRODUCTS}")
+        chat.press_data(card, f"nv:c:1:{(i // users + 1) % PRODUCTS}")
 
 
-async def run_webhook_bench(which: str, updates: int, server_url: str | None = None) -> int:
+async def run_webhook_bench(
+    which: str, updates: int, server_url: str | None = None, users: int = USERS
+) -> int:
     spec = BotApiSpec.default()
     server = server_url or DEFAULT_SERVER
     frameworks = ["aiogram", "ptb"] if which == "both" else [which]
     where = "SQLite" if server.startswith("sqlite") else "PostgreSQL"
     print(
-        f"storefront bench webhook: {updates} updates per run, {USERS} buyers, {where}, "
+        f"storefront bench webhook: {updates} updates per run, {users} buyers, {where}, "
         f"{IN_FLIGHT} updates in flight, local Bot API stand-in, {os.cpu_count()} cores",
         flush=True,
     )
@@ -263,7 +266,7 @@ async def run_webhook_bench(which: str, updates: int, server_url: str | None = N
         for framework in frameworks:
             folder = Path(tmp) / framework
             folder.mkdir()
-            results = [await measure(framework, updates, spec, folder)]
+            results = [await measure(framework, updates, spec, folder, users=users)]
             async with fresh_database(server, folder) as url:
                 await prepare_database(url, folder)
                 for count in (1, 2):
@@ -276,6 +279,7 @@ async def run_webhook_bench(which: str, updates: int, server_url: str | None = N
                             shop_processes=count,
                             database_url=url,
                             first_user=30_000 + 1000 * count,
+                            users=users,
                         )
                     )
             echo = results[0].per_second

@@ -27,7 +27,9 @@ from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status
-from storage.redis_state import RedisFloodCounts, RedisState
+from storage.redis_flood import RedisFloodCounts
+from storage.redis_pace import RedisPace
+from storage.redis_state import RedisState
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -167,7 +169,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         settings.default_locale,
         tuple(settings.admin_ids),
         # Without Redis every process paces itself: one at a time sends drops (a lease).
-        pacer=(lambda rate: redis.pacer(rate, Pace(rate))) if redis else None,
+        pacer=(lambda rate: RedisPace(redis, rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
         signer=config.signer,
     )

@@ -24,7 +24,8 @@ from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
-from storage.redis_state import RedisState, RedisUiStateStore
+from storage.redis_state import RedisState
+from storage.redis_ui_state import RedisUiStateStore
 from storage.repositories import (
     SqlBuyerRepository,
     SqlCartRepository,

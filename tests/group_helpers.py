@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.services import team_seats
-from bot.services.checkout import take_stock_and_coupon
 from bot.services.group_ports import NewTeam
 from bot.services.order_ports import NewOrder, OrderLine
+from bot.services.stock_holds import take_stock_and_coupon
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

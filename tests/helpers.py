@@ -6,7 +6,10 @@ Test modules import from here, never from one another or from a ``conftest.py``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
+import logging
 import os
 import subprocess
 import sys
@@ -56,14 +59,14 @@ class RedisTarget:
     port: int
 
 
-def storefront(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``storefront ARGS`` as a merchant would, in ``cwd``, with ``env`` on top of this
-    process's environment less the shop's own settings."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("BOT_TOKEN", "DATABASE_URL", "BOT_FRAMEWORK")
-    }
+#: Settings of the shop that a test's own environment must not leak into a command it runs.
+_SHOP_SETTINGS = ("BOT_TOKEN", "DATABASE_URL", "BOT_FRAMEWORK")
+
+
+def storefront_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``storefront ARGS`` as a merchant would, a process of its own in ``cwd``, with ``env``
+    on top of this process's environment less the shop's own settings."""
+    clean = {k: v for k, v in os.environ.items() if k not in _SHOP_SETTINGS}
     return subprocess.run(
         [STOREFRONT, *args],
         cwd=cwd,
@@ -72,6 +75,48 @@ def storefront(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def storefront(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``storefront ARGS`` as ``storefront_process`` runs it, but in this process: the command's
+    own entry point (``bot.cli.main``) with the same working folder, environment, standard
+    output and error, and exit status; about a second quicker a call than a new interpreter
+    importing the frameworks again. What a command changes of this process (environment,
+    folder, logging, standard streams) is put back afterwards."""
+    from bot.cli import main
+
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    saved_levels = {
+        name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)
+    }
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for key in _SHOP_SETTINGS:
+            os.environ.pop(key, None)
+        os.environ.update({"HOME": str(cwd), **env})
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code: int | str | None = main(list(args))
+            except SystemExit as exc:  # argparse's refusals, as the process would exit
+                code = exc.code
+            if isinstance(code, str):  # SystemExit("message"): printed, status 1
+                print(code, file=sys.stderr)
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        for name in list(logging.root.manager.loggerDict):
+            logging.getLogger(name).setLevel(saved_levels.get(name, logging.NOTSET))
+    return subprocess.CompletedProcess(
+        ["storefront", *args], code or 0, out.getvalue(), err.getvalue()
     )
 
 

@@ -1,11 +1,15 @@
-"""The ``storefront`` command as a merchant uses it (real subprocesses, SQLite)."""
+"""The ``storefront`` command as a merchant uses it, on SQLite: its entry point run in the test's
+process (``tests.helpers.storefront``), and once as a real process of its own."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.databases import sqlite_database
-from tests.helpers import storefront
+from tests.helpers import storefront, storefront_process
 
 
 def test_the_bot_refuses_an_unmigrated_database_and_names_the_command(tmp_path: Path) -> None:
@@ -37,7 +41,7 @@ def test_migrate_then_import_then_a_bad_catalog_changes_nothing(tmp_path: Path) 
 
 
 def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
-    result = storefront("run", cwd=tmp_path)
+    result = storefront_process("run", cwd=tmp_path)  # the installed command itself
     assert result.returncode == 2
     assert "set BOT_TOKEN" in result.stderr and "storefront sandbox" in result.stderr
 
@@ -60,8 +64,8 @@ def test_merchant_coupons_and_orders_commands(tmp_path: Path) -> None:
         "coupons", "add", "WELCOME5", "--percent", "5", cwd=tmp_path, DATABASE_URL=db
     )
     assert again.returncode == 1 and "already exists" in again.stdout
-    bad = storefront("coupons", "add", "no way", "--percent", "5", cwd=tmp_path, DATABASE_URL=db)
-    assert bad.returncode == 2
+    bad = storefront("coupons", "add", "no way!", "--percent", "5", cwd=tmp_path, DATABASE_URL=db)
+    assert bad.returncode == 2 and "a code is 2-32 letters" in bad.stdout
     listed = storefront("coupons", "list", cwd=tmp_path, DATABASE_URL=db)
     assert "WELCOME5" in listed.stdout and "used 0/10 on" in listed.stdout
     assert (
@@ -226,3 +230,79 @@ def test_merchant_flash_sale_commands(tmp_path: Path) -> None:
     assert storefront("sales", "stop", "1", cwd=tmp_path, **env).returncode == 0
     again = storefront("sales", "stop", "1", cwd=tmp_path, **env)
     assert again.returncode == 1 and "no running sale" in again.stdout
+
+
+def test_a_coupon_that_has_already_ended_is_refused(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": sqlite_database(tmp_path / "shop.db")}
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    ended = storefront(
+        "coupons", "add", "LATE", "--percent", "10", "--expires", past, cwd=tmp_path, **env
+    )
+    assert ended.returncode == 2
+    assert f"storefront: the end date has already passed: {past.replace('T', ' ')} UTC" in (
+        ended.stdout
+    )
+    backwards = storefront(
+        "coupons",
+        "add",
+        "BACKWARDS",
+        "--percent",
+        "10",
+        "--starts",
+        "2999-02-01",
+        "--expires",
+        "2999-01-01",
+        cwd=tmp_path,
+        **env,
+    )
+    assert backwards.returncode == 2
+    assert "the end date must come after the start date" in backwards.stdout
+    garbled = storefront(
+        "coupons", "add", "X1", "--percent", "10", "--expires", "soon", cwd=tmp_path, **env
+    )
+    assert garbled.returncode == 2 and "Traceback" not in garbled.stderr
+    assert "No coupons yet." in storefront("coupons", "list", cwd=tmp_path, **env).stdout
+    future = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+    made = storefront(
+        "coupons", "add", "SOON", "--percent", "10", "--expires", future, cwd=tmp_path, **env
+    )
+    assert made.returncode == 0 and "Coupon SOON created" in made.stdout
+
+
+def test_coupon_codes_ignore_spaces_and_case_on_the_command_line(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": sqlite_database(tmp_path / "shop.db")}
+    made = storefront("coupons", "add", "save 10", "--percent", "10", cwd=tmp_path, **env)
+    assert made.returncode == 0 and "Coupon SAVE10 created" in made.stdout
+    assert "c_SAVE10" in made.stdout
+    again = storefront("coupons", "add", "SAVE10", "--percent", "5", cwd=tmp_path, **env)
+    assert again.returncode == 1 and "coupon SAVE10 already exists" in again.stdout
+    off = storefront("coupons", "disable", "Save 10", cwd=tmp_path, **env)
+    assert off.returncode == 0, off.stdout + off.stderr
+    assert "SAVE10" in (listed := storefront("coupons", "list", cwd=tmp_path, **env).stdout)
+    assert "off" in listed and "No coupons yet." not in listed
+    nothing = storefront("coupons", "disable", "nope 1", cwd=tmp_path, **env)
+    assert nothing.returncode == 1 and "no coupon nope 1" in nothing.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (("coupons", "list"), "No coupons yet."),
+        (("orders", "list"), "No orders yet."),
+        (("orders", "list", "--status", "paid"), "No paid orders."),
+        (("groupbuy", "list"), "No group buys yet."),
+        (("leaders", "list"), "No group-buy leaders yet."),
+        (("sales", "list"), "No flash sales yet."),
+        (("drops", "list"), "No drops yet."),
+        (("creators", "list"), "No creators yet."),
+        (("creators", "payouts"), "No open payout requests."),
+        (("creators", "payouts", "--all"), "No payout requests yet."),
+        (("reviews", "list"), "No reviews yet."),
+        (("reviews", "list", "--product", "1"), "No reviews of this product yet."),
+    ],
+)
+def test_an_empty_list_says_so(command: tuple[str, ...], says: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": sqlite_database(tmp_path / "shop.db")}
+    result = storefront(*command, cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == says

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 
 from bot.cli.common import Subparsers
 from bot.config import Settings
@@ -13,7 +14,7 @@ def add_parsers(sub: Subparsers) -> None:
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument(
         "name",
-        choices=["updates", "flash-sale", "broadcast", "webhook", "recommend", "fairness"],
+        choices=list(BENCHES),
     )
     bench.add_argument("--framework", choices=["aiogram", "ptb", "both"], default="both")
     bench.add_argument(
@@ -52,45 +53,72 @@ def add_parsers(sub: Subparsers) -> None:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    if args.name == "flash-sale":
-        from bench.flash_sale import run_flash_bench
+    """The benchmark ``NAME`` names (argparse has checked it is one of ``BENCHES``)."""
+    return BENCHES[args.name](args)
 
-        return asyncio.run(
-            run_flash_bench(
-                args.database,
-                args.buyers or 10_000,
-                args.units,
-                args.workers,
-                args.concurrency,
-            )
-        )
-    if args.name == "broadcast":
-        from bench.broadcast import run_broadcast_bench
 
-        return asyncio.run(
-            run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
-        )
-    if args.name == "recommend":
-        from bench.recommend import run_recommend_bench
-
-        return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
-    if args.name == "webhook":
-        from bench.webhook import run_webhook_bench
-
-        return asyncio.run(run_webhook_bench(args.framework, args.updates or 500, args.database))
-    if args.name == "fairness":
-        from bench.fairness import run_fairness_bench
-
-        return asyncio.run(
-            run_fairness_bench(
-                args.framework,
-                args.mode,
-                args.updates or 1000,
-                args.commands,
-                args.interval,
-                args.database,
-            )
-        )
+def updates(args: argparse.Namespace) -> int:
     from bench.updates import run_bench
 
     return asyncio.run(run_bench(args.framework, args.updates or 2000))
+
+
+def flash_sale(args: argparse.Namespace) -> int:
+    from bench.flash_sale import run_flash_bench
+
+    return asyncio.run(
+        run_flash_bench(
+            args.database,
+            args.buyers or 10_000,
+            args.units,
+            args.workers,
+            args.concurrency,
+        )
+    )
+
+
+def broadcast(args: argparse.Namespace) -> int:
+    from bench.broadcast import run_broadcast_bench
+
+    return asyncio.run(
+        run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
+    )
+
+
+def webhook(args: argparse.Namespace) -> int:
+    from bench.webhook import run_webhook_bench
+
+    return asyncio.run(run_webhook_bench(args.framework, args.updates or 500, args.database))
+
+
+def recommend(args: argparse.Namespace) -> int:
+    from bench.recommend import run_recommend_bench
+
+    return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
+
+
+def fairness(args: argparse.Namespace) -> int:
+    from bench.fairness import run_fairness_bench
+
+    return asyncio.run(
+        run_fairness_bench(
+            args.framework,
+            args.mode,
+            args.updates or 1000,
+            args.commands,
+            args.interval,
+            args.database,
+        )
+    )
+
+
+#: Each benchmark by the name ``storefront bench NAME`` takes, in the order ``--help`` lists
+#: them; each imports its module under ``bench/`` only when it runs.
+BENCHES: dict[str, Callable[[argparse.Namespace], int]] = {
+    "updates": updates,
+    "flash-sale": flash_sale,
+    "broadcast": broadcast,
+    "webhook": webhook,
+    "recommend": recommend,
+    "fairness": fairness,
+}

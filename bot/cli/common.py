@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeAlias
@@ -27,8 +28,10 @@ def fail(message: str, code: int = 2) -> int:
 
 
 def with_app(run: Callable[[App, argparse.Namespace], Awaitable[int]]) -> Command:
-    """A command that runs ``run`` on the app built from the settings, closed afterwards."""
+    """A command that runs ``run`` on the app built from the settings, closed afterwards. It
+    carries ``run``'s name (and ``__wrapped__``), so each subcommand's handler can be named."""
 
+    @functools.wraps(run)
     def command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_with_app(run, args, settings))
 

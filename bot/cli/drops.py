@@ -4,6 +4,7 @@ running bot does the sending (within a few seconds), at Telegram's pace."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from bot.domain.drops import DropError, DropStatus, MediaKind
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.services.ports import UnitOfWork
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -31,57 +33,93 @@ def add_parsers(sub: Subparsers) -> None:
     create.add_argument(
         "--paid", action="store_true", help="allow_paid_broadcast: up to 1,000/s, paid in Stars"
     )
-    for name, text in (
-        ("preview", "send it to ADMIN_IDS only"),
-        ("send", "send it to its audience"),
-        ("cancel", "stop sending it"),
+    create.set_defaults(func=with_app(create_drop))
+    for name, text, run in (
+        ("preview", "send it to ADMIN_IDS only", preview_drop),
+        ("send", "send it to its audience", send_drop),
+        ("cancel", "stop sending it", cancel_drop),
     ):
-        dsub.add_parser(name, help=text).add_argument("id", type=int)
-    dsub.add_parser("list", help="recent drops with their progress")
-    drop.set_defaults(func=with_app(run_drops))
+        one = dsub.add_parser(name, help=text)
+        one.add_argument("id", type=int)
+        one.set_defaults(func=with_app(run))
+    dsub.add_parser("list", help="recent drops with their progress").set_defaults(
+        func=with_app(list_drops)
+    )
 
 
-async def run_drops(app: App, args: argparse.Namespace) -> int:
-    from bot.services import drops
-
+async def _change(app: App, change: Callable[[UnitOfWork, datetime], Awaitable[str]]) -> int:
+    """One change to the drops in one transaction: its message once committed, or what the
+    drop rules refused."""
     now = datetime.now(UTC)
-    command = args.drops_command
     async with app.uows() as uow:
         try:
-            if command == "create":
-                kind = MediaKind.PHOTO if args.photo else MediaKind.VIDEO if args.video else None
-                drop_id = await drops.compose(
-                    uow,
-                    args.text,
-                    kind or MediaKind.NONE,
-                    args.photo or args.video,
-                    args.button,
-                    args.audience,
-                    args.paid,
-                    now,
-                )
-                message = f"Drop #{drop_id} saved as a draft: `storefront drops preview {drop_id}`"
-            elif command == "preview":
-                copy = await drops.preview(uow, args.id, tuple(app.settings.admin_ids), now)
-                message = f"Preview sent as drop #{copy} to ADMIN_IDS."
-            elif command == "send":
-                started = await drops.send(uow, args.id, app.settings.drops_per_day, now)
-                message = f"Drop #{args.id} is going to {started.recipients} chats."
-            elif command == "cancel":
-                if not await uow.drops.finish(args.id, DropStatus.CANCELLED, now):
-                    raise DropError(f"drop #{args.id} is not sending")
-                message = f"Drop #{args.id} cancelled; what was sent stays sent."
-            else:
-                for d in await uow.drops.recent(20):
-                    p = await uow.drops.progress(d.id)
-                    print(
-                        f"#{d.id:<5} {d.status.value:<9} {str(d.audience)[:24]:<24} "
-                        f"sent {p.sent}/{p.total} · not delivered {p.failed} · left {p.pending}"
-                    )
-                return 0
+            message = await change(uow, now)
         except DropError as exc:
             print(f"storefront: {exc}")
             return 2
         await uow.commit()
     print(message)
+    return 0
+
+
+async def create_drop(app: App, args: argparse.Namespace) -> int:
+    from bot.services import drops
+
+    async def create(uow: UnitOfWork, now: datetime) -> str:
+        kind = MediaKind.PHOTO if args.photo else MediaKind.VIDEO if args.video else None
+        drop_id = await drops.compose(
+            uow,
+            args.text,
+            kind or MediaKind.NONE,
+            args.photo or args.video,
+            args.button,
+            args.audience,
+            args.paid,
+            now,
+        )
+        return f"Drop #{drop_id} saved as a draft: `storefront drops preview {drop_id}`"
+
+    return await _change(app, create)
+
+
+async def preview_drop(app: App, args: argparse.Namespace) -> int:
+    from bot.services import drops
+
+    async def preview(uow: UnitOfWork, now: datetime) -> str:
+        copy = await drops.preview(uow, args.id, tuple(app.settings.admin_ids), now)
+        return f"Preview sent as drop #{copy} to ADMIN_IDS."
+
+    return await _change(app, preview)
+
+
+async def send_drop(app: App, args: argparse.Namespace) -> int:
+    from bot.services import drops
+
+    async def send(uow: UnitOfWork, now: datetime) -> str:
+        started = await drops.send(uow, args.id, app.settings.drops_per_day, now)
+        return f"Drop #{args.id} is going to {started.recipients} chats."
+
+    return await _change(app, send)
+
+
+async def cancel_drop(app: App, args: argparse.Namespace) -> int:
+    async def cancel(uow: UnitOfWork, now: datetime) -> str:
+        if not await uow.drops.finish(args.id, DropStatus.CANCELLED, now):
+            raise DropError(f"drop #{args.id} is not sending")
+        return f"Drop #{args.id} cancelled; what was sent stays sent."
+
+    return await _change(app, cancel)
+
+
+async def list_drops(app: App, args: argparse.Namespace) -> int:
+    async with app.uows() as uow:
+        recent = await uow.drops.recent(20)
+        if not recent:
+            print("No drops yet.")
+        for d in recent:
+            p = await uow.drops.progress(d.id)
+            print(
+                f"#{d.id:<5} {d.status.value:<9} {str(d.audience)[:24]:<24} "
+                f"sent {p.sent}/{p.total} · not delivered {p.failed} · left {p.pending}"
+            )
     return 0

@@ -5,16 +5,19 @@ bot sends them (within half a minute)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.coupons import Coupon, CouponKind, CouponScope
+from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
 from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.services.orders import Outcome
+    from bot.services.ports import UnitOfWork
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -41,24 +44,30 @@ def add_parsers(sub: Subparsers) -> None:
     add.add_argument("--categories", help="only these category ids, comma-separated")
     add.add_argument("--starts", help="ISO date/time (UTC)")
     add.add_argument("--expires", help="ISO date/time (UTC)")
-    csub.add_parser("list", help="coupons with their use counts")
+    add.set_defaults(func=with_app(add_coupon))
+    csub.add_parser("list", help="coupons with their use counts").set_defaults(
+        func=with_app(list_coupons)
+    )
     disable = csub.add_parser("disable", help="switch a coupon off")
     disable.add_argument("code")
-    coupons.set_defaults(func=with_app(run_coupons))
+    disable.set_defaults(func=with_app(disable_coupon))
 
     order = sub.add_parser("orders", help="list, ship, deliver and refund orders")
     osub = order.add_subparsers(dest="orders_command", required=True)
     listing = osub.add_parser("list")
     listing.add_argument("--status", choices=[s.value for s in OrderStatus], default=None)
+    listing.set_defaults(func=with_app(list_orders))
     ship = osub.add_parser("ship", help="mark shipped (captures an authorised card first)")
     ship.add_argument("id", type=int)
     ship.add_argument("--tracking", default=None)
+    ship.set_defaults(func=with_app(ship_order))
     deliver = osub.add_parser("deliver", help="mark delivered")
     deliver.add_argument("id", type=int)
+    deliver.set_defaults(func=with_app(deliver_order))
     refund = osub.add_parser("refund", help="refund all that is left, or --amount")
     refund.add_argument("id", type=int)
     refund.add_argument("--amount", default=None)
-    order.set_defaults(func=with_app(run_orders))
+    refund.set_defaults(func=with_app(refund_order))
 
 
 def _when(text: str | None) -> datetime | None:
@@ -72,8 +81,9 @@ def _ids(text: str | None) -> frozenset[int]:
     return frozenset(int(x) for x in (text or "").split(",") if x.strip())
 
 
-def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
-    """The flags as coupon terms, checked by ``coupon_terms`` (as the console's are)."""
+def _coupon(args: argparse.Namespace, currency: str, now: datetime) -> Coupon:
+    """The flags as coupon terms, checked by ``coupon_terms`` (as the console's are): an end
+    date already past is refused."""
     from bot.services import coupon_terms
 
     cur = args.currency or currency
@@ -104,71 +114,116 @@ def _coupon(args: argparse.Namespace, currency: str) -> Coupon:
         scope=scope,
         scope_ids=ids,
         public=args.public,
+        now=now,
     )
 
 
-async def run_coupons(app: App, args: argparse.Namespace) -> int:
+async def add_coupon(app: App, args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
+    try:
+        coupon = _coupon(args, app.settings.currency, now)
+    except ValueError as exc:
+        print(f"storefront: {exc}")
+        return 2
     async with app.uows() as uow:
-        if args.coupons_command == "add":
-            try:
-                coupon = _coupon(args, app.settings.currency)
-            except ValueError as exc:
-                print(f"storefront: {exc}")
-                return 2
-            if await uow.coupons.by_code(coupon.code) is not None:
-                print(f"storefront: coupon {coupon.code} already exists")
-                return 1
-            await uow.coupons.create(coupon, now)
-            print(f"Coupon {coupon.code} created. Deep link payload: c_{coupon.code}")
-        elif args.coupons_command == "list":
-            for stats in await uow.coupons.all():
-                c = stats.coupon
-                limit = c.usage_limit if c.usage_limit is not None else "∞"
-                state = ("on" if c.active else "off") + (" public" if c.public else "")
-                print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}")
-        elif not await uow.coupons.set_active(args.code.strip().upper(), False):
+        if await uow.coupons.by_code(coupon.code) is not None:
+            print(f"storefront: coupon {coupon.code} already exists")
+            return 1
+        await uow.coupons.create(coupon, now)
+        await uow.commit()
+    print(f"Coupon {coupon.code} created. Deep link payload: c_{coupon.code}")
+    return 0
+
+
+async def list_coupons(app: App, args: argparse.Namespace) -> int:
+    async with app.uows() as uow:
+        found = await uow.coupons.all()
+    if not found:
+        print("No coupons yet.")
+    for stats in found:
+        c = stats.coupon
+        limit = c.usage_limit if c.usage_limit is not None else "∞"
+        state = ("on" if c.active else "off") + (" public" if c.public else "")
+        print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}")
+    return 0
+
+
+async def disable_coupon(app: App, args: argparse.Namespace) -> int:
+    code = normalise_code(args.code)
+    async with app.uows() as uow:
+        if code is None or not await uow.coupons.set_active(code, False):
             print(f"storefront: no coupon {args.code}")
             return 1
         await uow.commit()
     return 0
 
 
-async def run_orders(app: App, args: argparse.Namespace) -> int:
-    from bot.services import merchant_orders, orders
+async def list_orders(app: App, args: argparse.Namespace) -> int:
+    wanted = frozenset({OrderStatus(args.status)}) if args.status else frozenset(OrderStatus)
+    async with app.uows() as uow:
+        found = await uow.orders.recent(wanted, 50)
+    if not found:
+        print("No orders yet." if args.status is None else f"No {args.status} orders.")
+    for o in found:
+        print(
+            f"#{o.id:<6} {o.status.value:<18} {o.total.major_str():>10} {o.currency} "
+            f"user {o.user_id} {o.created_at:%Y-%m-%d %H:%M}"
+        )
+    return 0
+
+
+async def ship_order(app: App, args: argparse.Namespace) -> int:
+    from bot.services import merchant_orders
     from bot.services.orders import Refused
 
+    async def ship(uow: UnitOfWork, now: datetime) -> Outcome | int:
+        outcome = await merchant_orders.ship(uow, app.card, args.id, args.tracking, now)
+        if outcome.refused is Refused.GROUP_OPEN:
+            print(f"storefront: order #{args.id} is a seat in a group buy still filling")
+            return 1
+        if outcome.refused is Refused.NO_CARD:
+            print("storefront: capturing needs STRIPE_API_KEY")
+            return 1
+        return outcome
+
+    return await _move_order(app, args.id, ship)
+
+
+async def deliver_order(app: App, args: argparse.Namespace) -> int:
+    from bot.services import orders
+
+    async def deliver(uow: UnitOfWork, now: datetime) -> Outcome:
+        return await orders.mark_delivered(uow, args.id, now)
+
+    return await _move_order(app, args.id, deliver)
+
+
+async def refund_order(app: App, args: argparse.Namespace) -> int:
+    from bot.services import orders
+
+    async def refund(uow: UnitOfWork, now: datetime) -> Outcome:
+        found = await uow.orders.get(args.id)
+        amount = parse_major(args.amount, found.currency) if args.amount and found else None
+        return await orders.merchant_refund(uow, args.id, amount, now)
+
+    return await _move_order(app, args.id, refund)
+
+
+async def _move_order(
+    app: App,
+    order_id: int,
+    move: Callable[[UnitOfWork, datetime], Awaitable[Outcome | int]],
+) -> int:
+    """One order's move in one transaction: the refusal said, or committed and said done."""
     now = datetime.now(UTC)
-    command = args.orders_command
     async with app.uows() as uow:
-        if command == "list":
-            wanted = (
-                frozenset({OrderStatus(args.status)}) if args.status else frozenset(OrderStatus)
-            )
-            for o in await uow.orders.recent(wanted, 50):
-                print(
-                    f"#{o.id:<6} {o.status.value:<18} {o.total.major_str():>10} {o.currency} "
-                    f"user {o.user_id} {o.created_at:%Y-%m-%d %H:%M}"
-                )
-            return 0
-        if command == "ship":
-            outcome = await merchant_orders.ship(uow, app.card, args.id, args.tracking, now)
-            if outcome.refused is Refused.GROUP_OPEN:
-                print(f"storefront: order #{args.id} is a seat in a group buy still filling")
-                return 1
-            if outcome.refused is Refused.NO_CARD:
-                print("storefront: capturing needs STRIPE_API_KEY")
-                return 1
-        elif command == "deliver":
-            outcome = await orders.mark_delivered(uow, args.id, now)
-        else:
-            found = await uow.orders.get(args.id)
-            amount = parse_major(args.amount, found.currency) if args.amount and found else None
-            outcome = await orders.merchant_refund(uow, args.id, amount, now)
+        outcome = await move(uow, now)
+        if isinstance(outcome, int):
+            return outcome
         if outcome.refused is not None:
             status = outcome.order.status.value if outcome.order else "missing"
-            print(f"storefront: order #{args.id} refused ({outcome.refused.value}; {status})")
+            print(f"storefront: order #{order_id} refused ({outcome.refused.value}; {status})")
             return 1
         await uow.commit()
-    print(f"Order #{args.id}: done. The running bot tells the buyer.")
+    print(f"Order #{order_id}: done. The running bot tells the buyer.")
     return 0

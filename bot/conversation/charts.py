@@ -11,9 +11,6 @@ import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 DAYS = 28
 
 
@@ -31,6 +28,10 @@ def activity_png(
 ) -> bytes:
     """Bars of clicks and a line of orders for the last ``days`` days, ending ``today``.
     ``labels``: (title, clicks, orders) in the creator's language."""
+    # matplotlib (and numpy) are imported when a chart is drawn, not when the bot starts.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     first = today - timedelta(days=days - 1)
     x = list(range(days))
     figure = Figure(figsize=(8, 4), dpi=100)

@@ -14,13 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 
-from matplotlib import font_manager
-from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the bot starts
+    from matplotlib.axis import Axis
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +51,8 @@ class RevenueSeries:
 
 @cache
 def _font_chars(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
     try:
         return frozenset(FT2Font(path).get_charmap())
     except (OSError, RuntimeError, ValueError):
@@ -62,6 +61,8 @@ def _font_chars(path: str) -> frozenset[int]:
 
 def _font_for(text: str) -> str | None:
     """A font family that has every glyph of ``text`` (the default one first), or None."""
+    from matplotlib import font_manager
+
     wanted = {ord(c) for c in text if not c.isspace()}
     default = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
     if wanted <= _font_chars(default):
@@ -97,6 +98,9 @@ def stats_png(
 ) -> bytes:
     """The chart as PNG bytes. ``revenue``: one series per currency, most orders first;
     ``orders``: paid orders per day (all currencies); ``funnel``: people at each step."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     use, family = pick_labels(labels, fallback)
     panels = list(revenue[:MAX_CURRENCY_PANELS]) or [RevenueSeries("", [0.0] * len(days))]
     figure = Figure(figsize=(9, 3.0 * len(panels) + 2.6), dpi=100)
@@ -145,6 +149,8 @@ def stats_png(
 def _integer_ticks(axis: Axis) -> None:
     """Counts get whole-number ticks. A linear axis's default locator (``AutoLocator``) is a
     ``MaxNLocator``; only that kind takes ``integer``."""
+    from matplotlib.ticker import MaxNLocator
+
     locator = axis.get_major_locator()
     assert isinstance(locator, MaxNLocator)
     locator.set_params(integer=True)

@@ -49,7 +49,7 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.reply_codec import KeptReplies, dump_replies
-from bot.conversation.screens import admin, browse, checkout, general, reviews, sharing
+from bot.conversation.screens import admin, browse, general, payment, reviews, sharing
 from bot.conversation.screens import routes as _routes  # noqa: F401  (every screen registers)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -237,11 +237,11 @@ class Storefront:
         elif isinstance(event, Unsupported):
             await self._unsupported(turn, event)
         elif isinstance(event, ShippingQuery):
-            await checkout.shipping(turn, event)
+            await payment.shipping(turn, event)
         elif isinstance(event, PreCheckout):
-            await checkout.pre_checkout(turn, event)
+            await payment.pre_checkout(turn, event)
         elif isinstance(event, PaymentDone):
-            await checkout.paid(turn, event)
+            await payment.paid(turn, event)
         elif isinstance(event, InlineQuery):
             await sharing.inline(turn, event)
         elif isinstance(event, ChosenInline):
@@ -328,10 +328,10 @@ class Storefront:
             log.warning("slow-down notice for %s in the app's language: %s", person.id, exc)
         tx = texts(pick_locale(chosen, person.language_code, self.config.default_locale))
         if callback_id is not None:
-            text = tx.label("flood.slow_down", seconds=seconds)
+            text = tx.plural_label("flood.slow_down", seconds)
             return [AnswerCallback(callback_id, text, alert=True)]
         if chat_id is not None:
-            return [SendText(chat_id, tx.t("flood.slow_down", seconds=seconds))]
+            return [SendText(chat_id, tx.plural("flood.slow_down", seconds))]
         return []
 
     async def remember_file_id(self, media_id: int, file_id: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.numbers import format_currency
+from babel.plural import PluralRule
 
 from bot.domain.money import Money, minor_unit_exponent
 
@@ -72,7 +73,6 @@ class Texts:
 
     def __init__(self, locale: str) -> None:
         self.locale = locale if locale in SUPPORTED else DEFAULT_LOCALE
-        self._babel = Locale.parse(SUPPORTED[self.locale])
         self._own = _catalog(self.locale)
         self._fallback = _catalog(DEFAULT_LOCALE)
 
@@ -89,15 +89,43 @@ class Texts:
         return template.format(**values) if values else template
 
     def plural(self, key: str, n: int, **values: object) -> str:
-        """``key.one`` / ``key.other`` by the locale's CLDR plural rule."""
-        form = self._babel.plural_form(n)
-        full = f"{key}.{form}"
-        if full not in self._own and full not in self._fallback:
-            full = f"{key}.other"
-        return self.t(full, n=n, **values)
+        """The text of ``key`` for the count ``n`` (filled in as ``{n}``): ``key.one`` or
+        ``key.other`` in English, ``key.other`` alone in Chinese, as ``plural_form`` says."""
+        safe = {k: v if isinstance(v, Raw) else escape(v) for k, v in values.items()}
+        return self._plural_template(key, n).format(n=n, **safe)
+
+    def plural_label(self, key: str, n: int, **values: object) -> str:
+        """``plural`` for a button or an alert: nothing is escaped."""
+        return self._plural_template(key, n).format(n=n, **values)
+
+    def _plural_template(self, key: str, n: int) -> str:
+        for catalog, locale in ((self._own, self.locale), (self._fallback, DEFAULT_LOCALE)):
+            for form in (plural_form(locale, n), "other"):
+                template = catalog.get(f"{key}.{form}")
+                if template:
+                    return template
+        raise KeyError(f"{key}.other")
 
     def money(self, amount: Money) -> Raw:
         return _format_money(self.locale, amount)
+
+
+@cache
+def _plural_rule(locale: str) -> PluralRule:
+    return Locale.parse(SUPPORTED[locale]).plural_form
+
+
+def plural_form(locale: str, n: int) -> str:
+    """The CLDR plural category of the count ``n`` in ``locale``: English has "one" (1) and
+    "other" (0, 2, 21, ...); Chinese has only "other". A plural text has one catalog entry per
+    category its locale uses: ``cart.items.one`` and ``cart.items.other`` in ``en.json``,
+    ``cart.items.other`` alone in ``zh.json``."""
+    return str(_plural_rule(locale)(abs(n)))
+
+
+def plural_forms(locale: str) -> frozenset[str]:
+    """Every category ``plural_form`` can give in ``locale`` ("other" always among them)."""
+    return frozenset(_plural_rule(locale).tags) | {"other"}
 
 
 @lru_cache(maxsize=8192)

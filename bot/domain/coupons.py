@@ -11,6 +11,7 @@ message; the database enforces them again atomically when the payment is taken.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,12 +56,20 @@ class CouponRefusal(StrEnum):
 
 
 def normalise_code(raw: str) -> str | None:
-    """``" save10 "`` -> ``"SAVE10"``; None for anything that cannot be a code (control
-    characters, spaces inside, markup, absurd lengths)."""
+    """The one reading of a coupon code, wherever it is typed (chat, console, command line, a
+    deep link, a drop's button): case and spaces do not count, so ``"SAVE 10"``,
+    ``" save10 "`` and ``"SAVE10"`` are all ``"SAVE10"``. None for anything that cannot be a
+    code (control characters, line breaks, tabs, markup, absurd lengths)."""
     if len(raw) > MAX_RAW_CODE:
         return None
-    code = raw.strip().upper()
+    code = "".join(ch for ch in raw.strip() if not _is_space(ch)).upper()
     return code if _CODE.match(code) else None
+
+
+def _is_space(ch: str) -> bool:
+    """A space as a keyboard or a phone's autocorrect types it (U+0020, no-break and the
+    other Unicode space separators); not a tab or a line break."""
+    return ch == " " or unicodedata.category(ch) == "Zs"
 
 
 @dataclass(frozen=True, slots=True)

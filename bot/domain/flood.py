@@ -11,7 +11,7 @@ is ``WARN`` (drop it and tell the chat, once), the others are ``DROP``: a chat t
 minute hears about it once, not once per dropped update, and once again only if it floods again
 after calming down.
 
-Pure: the caller passes the time (seconds, any monotonic origin). ``storage.redis_state`` runs
+Pure: the caller passes the time (seconds, any monotonic origin). ``storage.redis_flood`` runs
 the same rule in a Lua script on Redis's clock when several processes share the counts.
 """
 
@@ -109,7 +109,7 @@ class FloodLimiter:
 
 class FloodCounts(Protocol):
     """Where the buckets live: this process (``bot.telegram.throttle.LocalFloodCounts``) or
-    Redis, shared by every process (``storage.redis_state.RedisFloodCounts``)."""
+    Redis, shared by every process (``storage.redis_flood.RedisFloodCounts``)."""
 
     rule: FloodRule
 

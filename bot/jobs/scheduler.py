@@ -26,12 +26,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.conversation.storefront import utc_now
 from bot.services import creators, invites
-from bot.services.checkout import release_due_holds
 from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
 from bot.services.housekeeping import KEEP_INBOX, forget_old_guesses, forget_old_updates
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
+from bot.services.stock_holds import release_due_holds
 from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 

@@ -30,6 +30,8 @@ class Problem(StrEnum):
     COUNT = "count"  # a limit that is not a whole number 1..MAX_LIMIT
     DAYS = "days"  # days that are not a whole number 1..MAX_DAYS
     OPTION = "option"  # a word that is not min, limit, per or days (or one without a value)
+    ENDED = "ended"  # an end date that has already passed
+    DATES = "dates"  # an end date that is not after the start date
 
 
 _MESSAGES = {
@@ -40,6 +42,8 @@ _MESSAGES = {
     Problem.COUNT: f"a limit is a whole number from 1 to {MAX_LIMIT}",
     Problem.DAYS: f"days are a whole number from 1 to {MAX_DAYS}",
     Problem.OPTION: "options are min AMOUNT, limit N, per N and days N",
+    Problem.ENDED: "the end date has already passed",
+    Problem.DATES: "the end date must come after the start date",
 }
 
 
@@ -156,8 +160,12 @@ def build_coupon(
     scope: CouponScope = CouponScope.ALL,
     scope_ids: frozenset[int] = frozenset(),
     public: bool = False,
+    now: datetime,
 ) -> Coupon:
-    """A new coupon (id 0, not stored yet); the domain checks its invariants again."""
+    """A new coupon (id 0, not stored yet); the domain checks its invariants again. A coupon
+    whose end has already passed at ``now`` (or comes before its start) is refused: nobody
+    could ever use it."""
+    check_dates(starts_at, expires_at, now)
     return Coupon(
         id=0,
         code=parse_code(code),
@@ -177,6 +185,20 @@ def build_coupon(
     )
 
 
+def _shown(when: datetime) -> str:
+    return f"{when:%Y-%m-%d %H:%M} UTC" if when.utcoffset() == timedelta(0) else when.isoformat()
+
+
+def check_dates(starts_at: datetime | None, expires_at: datetime | None, now: datetime) -> None:
+    """Refuses an end date already past (``ENDED``) or not after the start (``DATES``)."""
+    if expires_at is None:
+        return
+    if expires_at <= now:
+        raise TermsError(Problem.ENDED, _shown(expires_at))
+    if starts_at is not None and expires_at <= starts_at:
+        raise TermsError(Problem.DATES, f"{_shown(starts_at)} to {_shown(expires_at)}")
+
+
 def with_options(code: str, value: Value, options: Options, now: datetime) -> Coupon:
     return build_coupon(
         code,
@@ -185,6 +207,7 @@ def with_options(code: str, value: Value, options: Options, now: datetime) -> Co
         usage_limit=options.usage_limit,
         per_buyer_limit=options.per_buyer_limit,
         expires_at=now + timedelta(days=options.days) if options.days else None,
+        now=now,
     )
 
 

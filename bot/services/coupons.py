@@ -7,14 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.cart import Cart
 from bot.domain.coupons import (
     Coupon,
     CouponRefusal,
+    Discount,
+    PricedLine,
     check_redeemable,
+    evaluate,
     given_by_button,
     normalise_code,
     owner_refusal,
 )
+from bot.domain.money import Money
+from bot.domain.pricing import quote
 from bot.services.ports import UnitOfWork
 
 
@@ -69,3 +75,46 @@ async def current(uow: UnitOfWork, user_id: int) -> Coupon | None:
 
 async def remove(uow: UnitOfWork, user_id: int) -> None:
     await uow.prefs.set_coupon(user_id, None)
+
+
+@dataclass(frozen=True, slots=True)
+class CartCoupon:
+    """The buyer's applied coupon as it stands on their cart now."""
+
+    coupon: Coupon
+    #: What it takes off (``discount.items``; free shipping is taken at checkout), or None.
+    discount: Discount | None
+    #: Why it takes nothing off this cart (needs a larger order, not for these products...).
+    refusal: CouponRefusal | None
+    #: The cart's items before and after the discount (shipping comes at checkout).
+    subtotal: Money
+    total: Money
+
+
+async def on_cart(uow: UnitOfWork, user_id: int, cart: Cart, now: datetime) -> CartCoupon | None:
+    """The applied coupon priced on ``cart`` by the same rules checkout uses, or None when no
+    coupon is applied or the cart is empty. It only reads: checkout checks the coupon again
+    against what is bought and drops one that can never work any more."""
+    if cart.is_empty:
+        return None
+    coupon = await current(uow, user_id)
+    if coupon is None:
+        return None
+    lines: list[PricedLine] = []
+    for line in cart.lines:
+        found = await uow.catalog.variant(line.variant.id)
+        category = found[1].category_id if found is not None else None
+        lines.append(
+            PricedLine(line.variant.product_id, category, line.variant.price, line.quantity)
+        )
+    usage = await uow.coupons.usage(coupon.id, user_id)
+    result = owner_refusal(coupon, user_id) or evaluate(coupon, lines, now, usage)
+    discount = result if isinstance(result, Discount) else None
+    price = quote(lines, discount, None)
+    return CartCoupon(
+        coupon,
+        discount,
+        None if isinstance(result, Discount) else result,
+        price.items,
+        price.total,
+    )

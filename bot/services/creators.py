@@ -2,7 +2,7 @@
 settle after the return window or are reversed by refunds, the dashboard and payouts.
 
 A commission is written in the same transaction as the payment that earns it (``attribute``,
-called from ``checkout.after_paid``), keyed by the order, so a redelivered payment credits
+called from ``payment_received.after_paid``), keyed by the order, so a redelivered payment credits
 nobody twice. A refund takes back the refunded share (``reverse``, from the refund sender).
 """
 

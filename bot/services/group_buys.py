@@ -16,10 +16,11 @@ from enum import StrEnum
 from bot.domain.group_buys import JoinRefusal, PickupPoint, Team, TeamStatus, join_refusal
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
-from bot.services.checkout import give_back_stock_and_coupon, refund_method
 from bot.services.group_ports import NewTeam, Seat
 from bot.services.order_ports import Order
 from bot.services.ports import UnitOfWork
+from bot.services.refunds import refund_method
+from bot.services.stock_holds import give_back_stock_and_coupon
 
 log = logging.getLogger(__name__)
 

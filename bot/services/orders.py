@@ -10,10 +10,11 @@ from enum import StrEnum
 
 from bot.domain.money import Money
 from bot.domain.orders import REFUNDABLE, VISIBLE, OrderStatus, can_cancel, return_open
-from bot.services.checkout import give_back_stock_and_coupon, refund_method
 from bot.services.order_ports import Order
 from bot.services.ports import UnitOfWork
+from bot.services.refunds import refund_method
 from bot.services.reviews import ask_after_delivery
+from bot.services.stock_holds import give_back_stock_and_coupon
 from bot.services.team_seats import awaiting_team
 
 #: Orders /orders shows at most (newest first).

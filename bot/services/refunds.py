@@ -195,3 +195,12 @@ def _money_params(order: Order, amount: Money) -> dict[str, object]:
         "amount": amount.amount,
         "currency": amount.currency,
     }
+
+
+def refund_method(order: Order) -> str:
+    """How an order's money goes back: Stars, a Stripe refund, or releasing an authorisation."""
+    if order.method == "stars":
+        return "stars"
+    if order.method == "stripe_link" and order.status is OrderStatus.AUTHORIZED:
+        return "authorization"
+    return "card"

@@ -14,16 +14,16 @@ from typing import Any
 
 from bot.domain.money import Money
 from bot.domain.orders import REFUNDABLE, OrderStatus, status_after_refund
-from bot.services.checkout import (
-    after_paid,
+from bot.services.order_ports import Order
+from bot.services.orders import notify
+from bot.services.payment_port import CardGateway, CheckoutLink, LinkItem
+from bot.services.payment_received import after_paid
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.stock_holds import (
     give_back_stock_and_coupon,
     keep_or_take_stock,
     take_stock_and_coupon,
 )
-from bot.services.order_ports import Order
-from bot.services.orders import notify
-from bot.services.payment_port import CardGateway, CheckoutLink, LinkItem
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ in the queue.
 
 - A chat's rate is ``bot.domain.flood``'s token bucket (``FLOOD_RATE`` updates per
   ``FLOOD_WINDOW_SECONDS``); the counts live in this process (``LocalFloodCounts``) or, with
-  ``REDIS_URL``, in Redis for every process (``storage.redis_state.RedisFloodCounts``).
+  ``REDIS_URL``, in Redis for every process (``storage.redis_flood.RedisFloodCounts``).
 - **Never dropped, never counted**: what money rides on or a payment needs answered in time —
   ``pre_checkout_query`` and ``shipping_query`` (Telegram cancels the payment if they go
   unanswered), and messages carrying ``successful_payment`` or ``refunded_payment``. So is an

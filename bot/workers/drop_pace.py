@@ -2,7 +2,7 @@
 ``allow_paid_broadcast``), one a second per chat, 20 a minute per group.
 
 ``Pace`` is the schedule of send slots in one process, the default ``Pacer``; with
-``REDIS_URL`` the processes share one in Redis instead (``storage.redis_state``).
+``REDIS_URL`` the processes share one in Redis instead (``storage.redis_pace``).
 """
 
 from __future__ import annotations

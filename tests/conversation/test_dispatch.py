@@ -8,7 +8,7 @@ import pytest
 import bot.conversation.storefront  # noqa: F401  (imports every screen: their registrations)
 from bot.conversation import dispatch
 from bot.conversation.callbacks import Action
-from bot.conversation.screens import checkout, general
+from bot.conversation.screens import coupon_entry, general
 from bot.conversation.screens.general import MENU
 from bot.services.ports import UiState
 
@@ -38,8 +38,8 @@ def test_other_payloads_are_the_plain_start(payload: str) -> None:
 
 
 def test_steps_by_name_and_by_prefix() -> None:
-    coupon = dispatch.step(UiState(checkout.ASK_COUPON, {}))
-    assert coupon is checkout.coupon_typed
+    coupon = dispatch.step(UiState(coupon_entry.ASK_COUPON, {}))
+    assert coupon is coupon_entry.coupon_typed
     assert dispatch.step(UiState("admin.pr.price", {})) is not None
     assert dispatch.step(UiState("nobody.waits", {})) is None
 

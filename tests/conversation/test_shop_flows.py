@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from bot.conversation.callbacks import decode
 from bot.conversation.events import (
     ButtonPress,
     Chat,
@@ -29,9 +30,10 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.storefront import Storefront
+from bot.domain.coupons import Coupon, CouponKind
 from bot.services.checkout import PaymentSetup
 from bot.services.shipping_file import default_shipping_path, read_rates
-from tests.helpers import ANN, buttons, chat_of, command, press, say, update_ids
+from tests.helpers import ANN, Clock, buttons, chat_of, command, press, say, update_ids
 
 BO = Person(202, "Bo", None, "zh-hans")
 
@@ -95,7 +97,8 @@ async def test_multi_variant_product_asks_which_one(demo_shop: Storefront) -> No
     assert isinstance(picker, EditKeyboard)
     options = buttons(picker)
     assert "EU 40 · $59.99" in options and "EU 44 · sold out" in options
-    assert decode(options["EU 44 · sold out"]).action == "no"  # type: ignore[union-attr]
+    sold_out = answer(await press(demo_shop, options["EU 44 · sold out"], message_id=5))
+    assert sold_out.text == "Sorry, Air Runner (EU 44) is sold out." and sold_out.alert
     added = answer(await press(demo_shop, options["EU 42 · $59.99"], message_id=5))
     assert "Air Runner (EU 42) × 1" in (added.text or "")
     for _ in range(5):
@@ -292,3 +295,41 @@ async def test_a_return_before_shipping_is_refused_politely(demo_shop: Storefron
     replies = await press(demo_shop, f"or:{order_id}", kind=MessageKind.TEXT)
     assert answer(replies).alert
     assert answer(replies).text == "This order is paid; a return cannot be requested."
+
+
+async def _coupon(shop: Storefront, coupon: Coupon) -> None:
+    async with shop.uows() as uow:
+        await uow.coupons.create(coupon, shop.clock())
+        await uow.commit()
+
+
+async def test_the_cart_shows_a_free_shipping_coupon_and_one_that_expired(
+    demo_shop: Storefront, clock: Clock
+) -> None:
+    """Free shipping is named (taken at checkout; the total stays); a coupon that expired
+    after it was applied is shown with the reason and takes nothing off."""
+    await _coupon(demo_shop, Coupon(0, "SHIPFREE", CouponKind.FREE_SHIPPING))
+    await _coupon(
+        demo_shop,
+        Coupon(
+            0, "BRIEF", CouponKind.PERCENT, percent=20, expires_at=clock() + timedelta(hours=1)
+        ),
+    )
+    [card] = await say(demo_shop, "tripod")
+    await press(demo_shop, buttons(card)["🛒 Add to cart"])
+    await command(demo_shop, "/coupon SHIPFREE")
+    [cart] = await command(demo_shop, "/cart")
+    assert isinstance(cart, SendText)
+    assert "Subtotal: $15.99 (1 item)" in cart.text
+    assert "🏷 Coupon <b>SHIPFREE</b>: free shipping at checkout" in cart.text
+    assert "<b>Total: $15.99</b>" in cart.text and "−" not in cart.text
+
+    await command(demo_shop, "/coupon BRIEF")
+    [cart] = await command(demo_shop, "/cart")
+    assert "🏷 Coupon <b>BRIEF</b> (20% off): −$3.20" in cart.text  # type: ignore[union-attr]
+    assert "<b>Total: $12.79</b>" in cart.text  # type: ignore[union-attr]
+    clock.advance(hours=2)
+    [cart] = await command(demo_shop, "/cart")
+    assert isinstance(cart, SendText)
+    assert "🏷 Not applied: Coupon BRIEF has expired." in cart.text
+    assert "<b>Total: $15.99</b> (1 item)" in cart.text and "−" not in cart.text

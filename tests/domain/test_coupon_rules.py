@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -147,8 +148,24 @@ def test_scope_and_amounts() -> None:
 def test_codes_are_normalised_and_garbage_is_not_a_code() -> None:
     assert normalise_code("  save10 ") == "SAVE10"
     assert normalise_code("X" * 10_000) is None
-    for bad in ("", "A", "SA VE", "SAVE\x00", "<b>X</b>", "优惠券", "-LEAD"):
+    for bad in ("", "A", "SAVE\x00", "<b>X</b>", "优惠券", "-LEAD", "SA\tVE", "SA\nVE", "A !"):
         assert normalise_code(bad) is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["SAVE10", "save10", "SAVE 10", "save 10", " Save 1 0 ", "S A V E 1 0", "save\u00a010"],
+)
+def test_case_and_inner_spaces_do_not_count(typed: str) -> None:
+    """A buyer or merchant typing ``SAVE 10`` means ``SAVE10`` (a phone's no-break space too)."""
+    assert normalise_code(typed) == "SAVE10"
+
+
+def test_spaces_never_make_a_code_out_of_too_little_or_too_much() -> None:
+    assert normalise_code("a ") is None  # one character is no code, spaces or not
+    assert normalise_code(" ".join("X" * 32)) == "X" * 32  # 63 characters typed, 32 letters
+    assert normalise_code(" ".join("X" * 33)) is None  # past the longest input read at all
+    assert normalise_code("X" * 16 + " " + "X" * 17) is None  # 33 letters: too long a code
 
 
 def test_a_coupon_button_carries_the_authority_the_shop_gave() -> None:

@@ -108,7 +108,7 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
     await shop.send(boss, "/admin coupon list")
     listing = _last(boss)
     assert "used 0/10" in listing["text"] and "GIFT-A1" not in listing["text"]
-    assert "1 personal reward coupons" in listing["text"]
+    assert "(and 1 personal reward coupon from invites, not listed)" in listing["text"]
     await shop.press(boss, listing, "⛔ Disable FLAT2")
     assert "Disable FLAT2?" in boss.stored(listing["message_id"]).message["text"]  # type: ignore[operator]
     calls = await shop.press(boss, listing["message_id"], "⛔ Yes, disable")
@@ -194,3 +194,31 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
     await shop.send(boss, "/admin")
     await shop.press(boss, _last(boss), "👥 Team")
     assert "… +5" in _last(boss)["text"]
+
+
+async def test_a_code_typed_with_spaces_or_in_any_case_is_the_same_code(
+    shop: RunningShop,
+) -> None:
+    boss = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.send(boss, "/admin")
+    await shop.press(boss, _last(boss), "🏷 Coupons")
+    await shop.press(boss, _last(boss), "➕ New coupon")
+    await shop.send(boss, "Save 10")  # the guided steps: one code, spaces and case ignored
+    await shop.press(boss, _last(boss), "Percent off")
+    await shop.send(boss, "10")
+    for _ in range(4):  # no minimum, limits or days
+        await shop.press(boss, _last(boss), "⏭ Skip")
+    assert "Coupon SAVE10 created: 10% off" in _last(boss)["text"]
+    assert "already is a coupon SAVE10" in await _said(shop, boss, "/admin coupon add save10 5%")
+
+    for n, typed in enumerate(("/coupon save 10", "/coupon SAVE 10", "/coupon s a v e 1 0")):
+        buyer = shop.standin.private_chat(5210 + n, f"Buyer{n}")
+        assert "SAVE10</b> applied: 10% off" in await _said(shop, buyer, typed)
+    asked = shop.standin.private_chat(5219, "Asked")
+    assert "code" in await _said(shop, asked, "/coupon")  # asked for one, then types it
+    assert "SAVE10</b> applied" in await _said(shop, asked, "save 10")
+    linked = shop.standin.private_chat(5220, "Linked")
+    assert "SAVE10</b> applied" in await _said(shop, linked, "/start c_save10")
+
+    await shop.send(boss, "/admin coupon off save 10")
+    assert "Disable SAVE10?" in _last(boss)["text"]

@@ -3,7 +3,17 @@ stand-in checking every call against the Bot API description."""
 
 from __future__ import annotations
 
-from tests.e2e.harness import RunningShop, keyboard_texts, only
+from bot.domain.coupons import Coupon, CouponKind
+from bot.domain.money import Money
+from tests.e2e.harness import RunningShop, keyboard_texts, last_invoice, only, product_card
+
+SOLD_OUT = "Sorry, Air Runner (EU 44) is sold out."
+
+
+async def _coupon(shop: RunningShop, coupon: Coupon) -> None:
+    async with shop.uows() as uow:
+        await uow.coupons.create(coupon, shop.now())
+        await uow.commit()
 
 
 async def test_start_catalog_teaser_add_to_cart_and_total(shop: RunningShop) -> None:
@@ -118,3 +128,71 @@ async def test_a_stale_file_id_falls_back_to_uploading_the_teaser(shop: RunningS
     again = only(await shop.send(ann, "/start p_3"), "sendVideo")
     assert [c.ok for c in again] == [True]
     assert again[0].params["video"] == calls[1].response["video"]["file_id"]  # type: ignore[index]
+
+
+async def test_pressing_a_sold_out_variant_says_it_is_sold_out(shop: RunningShop) -> None:
+    """The picker's "EU 44 · sold out" answers with an alert naming the variant, for Add to
+    cart and for Buy now, and nothing is added or invoiced."""
+    ann = shop.standin.private_chat(1007, "Ann")
+    card = await product_card(shop, ann, "runner")
+    await shop.press(ann, card, "🛒 Add to cart")
+    picker = ann.last_message()
+    assert picker is not None and "EU 44 · sold out" in keyboard_texts(picker)
+    calls = await shop.press(ann, picker, "EU 44 · sold out")
+    [answer] = only(calls, "answerCallbackQuery")
+    assert answer.params["text"] == SOLD_OUT and answer.params.get("show_alert") is True
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+
+    card = await product_card(shop, ann, "runner")
+    await shop.press(ann, card, "⚡ Buy now")
+    calls = await shop.press(ann, ann.last_message(), "EU 44 · sold out")  # type: ignore[arg-type]
+    [answer] = only(calls, "answerCallbackQuery")
+    assert answer.params["text"] == SOLD_OUT and answer.params.get("show_alert") is True
+    assert not only(calls, "sendInvoice") and not only(calls, "sendMessage")
+
+    await shop.send(ann, "/cart")
+    assert "empty" in ann.last_message()["text"]  # type: ignore[index]
+
+
+async def test_the_cart_shows_the_applied_coupon_and_the_total_after_it(shop: RunningShop) -> None:
+    await _coupon(shop, Coupon(0, "SPRING", CouponKind.PERCENT, percent=10))
+    await _coupon(
+        shop,
+        Coupon(
+            0, "BIG", CouponKind.FIXED, amount=Money(500, "USD"), min_subtotal=Money(5000, "USD")
+        ),
+    )
+    ann = shop.standin.private_chat(1008, "Ann")
+    card = await product_card(shop, ann, "tripod")
+    await shop.press(ann, card, "🛒 Add to cart")
+    await shop.press(ann, card, "🛒 Add to cart")
+    await shop.send(ann, "/coupon SPRING")
+    await shop.send(ann, "/cart")
+    text = ann.last_message()["text"]  # type: ignore[index]
+    assert "Subtotal: $31.98 (2 items)" in text
+    assert "🏷 Coupon SPRING (10% off): −$3.20" in text
+    assert "Total: $28.78" in text and "Total: $31.98" not in text
+
+    # The invoice charges what the cart said.
+    cart = ann.last_message()
+    calls = await shop.press(ann, cart, "💳 Checkout")  # type: ignore[arg-type]
+    if not only(calls, "sendInvoice"):
+        await shop.press(ann, ann.last_message(), "🏬 Pick up at Storefront Studio")  # type: ignore[arg-type]
+    invoice = last_invoice(ann)["invoice"]
+    assert invoice["total_amount"] == 2878
+
+    # A coupon this cart does not qualify for is shown with the reason, and the full total.
+    await shop.send(ann, "/coupon BIG")
+    await shop.send(ann, "/cart")
+    text = ann.last_message()["text"]  # type: ignore[index]
+    assert "Not applied: Coupon BIG needs a larger order." in text
+    assert "Total: $31.98 (2 items)" in text and "−" not in text.split("Total")[1]
+
+    # In Chinese too.
+    await shop.send(ann, "/coupon SPRING")
+    await shop.send(ann, "/lang")
+    await shop.press(ann, ann.last_message(), "简体中文")  # type: ignore[arg-type]
+    await shop.send(ann, "/cart")
+    text = ann.last_message()["text"]  # type: ignore[index]
+    assert "小计：US$31.98（2 件商品）" in text
+    assert "🏷 优惠券 SPRING（10% 折扣）：−US$3.20" in text and "合计：US$28.78" in text

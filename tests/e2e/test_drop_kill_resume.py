@@ -26,7 +26,7 @@ from tests.databases import sqlite_database
 from tests.e2e.harness import ADMIN_ID, TOKEN, load_spec
 
 STOREFRONT = str(Path(sys.executable).with_name("storefront"))
-RECIPIENTS = 240
+RECIPIENTS = 150
 TEXT = "Midnight drop: 30% off everything spicy"
 
 pytestmark = pytest.mark.slow

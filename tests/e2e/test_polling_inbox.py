@@ -2,9 +2,9 @@
 on each framework, on SQLite and PostgreSQL) stores every update in its inbox before telling
 Telegram, so nothing it was sent is lost, and each update is handled once.
 
-60 buyers are past the pre-checkout (stock held) when their 60 ``successful_payment`` updates
-arrive among 400 other people's ``/help``. After kill -9 and a restart: 60 paid orders, stock
-taken 60 times, a receipt for each buyer and an answer for each of the 400. A reply can only
+30 buyers are past the pre-checkout (stock held) when their 30 ``successful_payment`` updates
+arrive among 180 other people's ``/help``. After kill -9 and a restart: 30 paid orders, stock
+taken 30 times, a receipt for each buyer and an answer for each of the 180. A reply can only
 come twice where the process died after the update committed and before it marked the update
 done (the replies are then delivered again from the inbox): the duplicates are at most those
 rows, counted and printed. After SIGTERM: exit 0 within 30 s, and everything exactly once.
@@ -36,8 +36,8 @@ from tests.e2e.polling_processes import (
 
 pytestmark = pytest.mark.slow
 
-BUYERS = 60
-TALKERS = 400
+BUYERS = 30
+TALKERS = 180
 STOCK = 200  # Spicy Konjac Jelly in the demo catalog
 
 
@@ -47,7 +47,7 @@ def framework(request: pytest.FixtureRequest) -> str:
 
 
 def _burst(shop: PreparedShop) -> tuple[list[int], list[int]]:
-    """400 people send /help; the 60 payments arrive among them. (talkers, buyers)."""
+    """180 people send /help; the 30 payments arrive among them. (talkers, buyers)."""
     talkers = [shop.standin.private_chat(50_000 + i, f"Talker {i}") for i in range(TALKERS)]
     payments = list(shop.payments)
     every = TALKERS // len(payments)

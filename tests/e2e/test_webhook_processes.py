@@ -242,16 +242,16 @@ async def _updates_ok(bot_url: str) -> float:
     )
 
 
-async def test_a_thousand_updates_each_delivered_to_both_processes_in_turn(
+async def test_five_hundred_updates_each_delivered_to_both_processes_in_turn(
     postgres_demo_url: str, shop_db: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
-    """40 buyers, 26 updates each (start, catalog, category, 16 ▶ presses, add to cart, cart,
+    """20 buyers, 26 updates each (start, catalog, category, 16 ▶ presses, add to cart, cart,
     checkout, delivery, shipping query, pre-checkout, payment): each update goes to one
     process, then again to the other (the first one taking turns), as a redelivery behind a
     load balancer would. Every buyer gets the same messages, each once; one paid order each."""
     uows = shop_db
     fleet = await start_fleet("ptb", postgres_demo_url, tmp_path)
-    buyers = [fleet.standin.private_chat(9100 + i, f"D{i}") for i in range(40)]
+    buyers = [fleet.standin.private_chat(9100 + i, f"D{i}") for i in range(20)]
     try:
         first, second = await fleet.spawn(), await fleet.spawn()
         fleet.deliver_to([first, second], "in_turn")
@@ -260,7 +260,7 @@ async def test_a_thousand_updates_each_delivered_to_both_processes_in_turn(
         await asyncio.gather(*(browse_and_pay(standin, chat, 16) for chat in buyers))
         await wait_for(lambda: standin.pending_updates == 0, 60, "every update delivered")
         updates = standin.state.updates.pushed - pushed
-        assert updates >= 1000
+        assert updates >= 500
         handled = [await _updates_ok(bot.url) for bot in (first, second)]
         await fleet.stop(first)
         await fleet.stop(second)

@@ -93,3 +93,33 @@ def test_public_is_a_word_of_the_line() -> None:
         True,
     )
     assert not terms.parse_line("SHUT10 10% limit 5", "USD", now).public
+
+
+def test_the_console_and_the_command_line_read_a_spaced_code_as_one() -> None:
+    assert terms.parse_code("save 10") == "SAVE10"
+    value = terms.Value(CouponKind.PERCENT, percent=10)
+    assert terms.build_coupon(" Save 10 ", value, now=NOW).code == "SAVE10"
+
+
+def test_an_end_already_past_or_before_the_start_is_refused() -> None:
+    value = terms.Value(CouponKind.PERCENT, percent=10)
+    for ended in (NOW - timedelta(days=1), NOW):
+        with pytest.raises(TermsError) as past:
+            terms.build_coupon("LATE", value, expires_at=ended, now=NOW)
+        assert past.value.problem is Problem.ENDED
+        assert str(past.value) == f"the end date has already passed: {ended:%Y-%m-%d %H:%M} UTC"
+    with pytest.raises(TermsError) as backwards:
+        terms.build_coupon(
+            "BACK",
+            value,
+            starts_at=NOW + timedelta(days=3),
+            expires_at=NOW + timedelta(days=2),
+            now=NOW,
+        )
+    assert backwards.value.problem is Problem.DATES
+    fine = terms.build_coupon(
+        "SOON", value, starts_at=NOW, expires_at=NOW + timedelta(minutes=1), now=NOW
+    )
+    assert fine.expires_at == NOW + timedelta(minutes=1)
+    # the console's "days N" always ends in the future
+    assert terms.parse_line("WEEK 10% days 1", "USD", NOW).expires_at == NOW + timedelta(days=1)

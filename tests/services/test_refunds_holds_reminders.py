@@ -8,9 +8,10 @@ from datetime import timedelta
 from bot.conversation.storefront import Storefront
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
-from bot.services import checkout
-from bot.services.checkout import Delivery, PaymentFacts, PaymentSetup
+from bot.services import checkout, payment_received, pre_checkout, stock_holds
+from bot.services.checkout import Delivery, PaymentSetup
 from bot.services.payment_port import PaymentError
+from bot.services.pre_checkout import PaymentFacts
 from bot.services.refunds import MAX_ATTEMPTS, RefundSender
 from bot.services.reminders import remind_abandoned_carts
 from bot.services.shipping_file import default_shipping_path, read_rates
@@ -42,8 +43,10 @@ async def _paid_order(shop: Storefront, clock: Clock, user: int = 5) -> int:
         order = await checkout.start(uow, user, user, basket, Delivery.PICKUP, SETUP, clock())
         assert order.order is not None
         facts = PaymentFacts(user, checkout.payload_of(order.order), "USD", 1599)
-        assert await checkout.pre_checkout(uow, facts, SETUP, clock()) is None
-        await checkout.payment_received(uow, facts, checkout.Charge("tg1", "ch_1"), clock())
+        assert await pre_checkout.pre_checkout(uow, facts, SETUP, clock()) is None
+        await payment_received.payment_received(
+            uow, facts, payment_received.Charge("tg1", "ch_1"), clock()
+        )
         await uow.refunds.add(order.order.id, Money(1599, "USD"), "card", "test", clock())
         await uow.commit()
         return order.order.id
@@ -93,21 +96,21 @@ async def test_a_hold_without_payment_is_released_once(
         started = await checkout.start(uow, 6, 6, basket, Delivery.PICKUP, SETUP, clock())
         assert started.order is not None
         facts = PaymentFacts(6, checkout.payload_of(started.order), "USD", 8900)
-        assert await checkout.pre_checkout(uow, facts, SETUP, clock()) is None
+        assert await pre_checkout.pre_checkout(uow, facts, SETUP, clock()) is None
         await uow.commit()
     clock.advance(minutes=16)
     for _ in range(2):
         async with demo_shop.uows() as uow:
-            await checkout.release_due_holds(uow, clock())
+            await stock_holds.release_due_holds(uow, clock())
             await uow.commit()
     async with demo_shop.uows() as uow:
         product = await uow.catalog.product(pid, fresh=True)
         assert product is not None and product.variants[0].stock == 3
         # The payment arrives late anyway: stock is still there, so it is honoured.
-        outcome = await checkout.payment_received(
-            uow, facts, checkout.Charge("tg-late", "ch_late"), clock()
+        outcome = await payment_received.payment_received(
+            uow, facts, payment_received.Charge("tg-late", "ch_late"), clock()
         )
-        assert outcome.result is checkout.PaymentResult.PAID
+        assert outcome.result is payment_received.PaymentResult.PAID
         await uow.commit()
 
 

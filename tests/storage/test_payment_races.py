@@ -27,10 +27,11 @@ from bot.conversation.storefront import Storefront
 from bot.conversation.turn import ShopConfig
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
-from bot.services import checkout, flash_sales, group_buys
+from bot.services import checkout, flash_sales, group_buys, pre_checkout
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
-from bot.services.checkout import Basket, Delivery, PaymentFacts, PaymentSetup, payload_of
+from bot.services.checkout import Basket, Delivery, PaymentSetup, payload_of
 from bot.services.order_ports import Order
+from bot.services.pre_checkout import PaymentFacts
 from bot.services.shipping_file import default_shipping_path, read_rates
 from storage.engine import make_engine
 from storage.order_tables import OrderRow, RefundRow
@@ -92,7 +93,7 @@ async def _invoice(shop: Shop, person: Person, basket: Basket, *, hold: bool = T
             facts = PaymentFacts(
                 person.id, payload_of(order), order.currency, order.total.amount, None, {}
             )
-            assert await checkout.pre_checkout(uow, facts, SETUP, NOW) is None
+            assert await pre_checkout.pre_checkout(uow, facts, SETUP, NOW) is None
         await uow.commit()
     return order
 

@@ -8,7 +8,8 @@ import asyncio
 
 from bot.domain.flood import FloodRule, Verdict
 from bot.telegram.throttle import LocalFloodCounts
-from storage.redis_state import RedisFloodCounts, RedisState
+from storage.redis_flood import RedisFloodCounts
+from storage.redis_state import RedisState
 from tests.helpers import RedisTarget
 
 RULE = FloodRule(rate=10, window=10.0)

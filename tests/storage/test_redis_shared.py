@@ -21,6 +21,7 @@ from bot.conversation.turn import ShopConfig
 from bot.services.ports import UiState
 from bot.workers.drop_pace import Pace
 from storage.engine import make_engine
+from storage.redis_pace import RedisPace
 from storage.redis_state import RedisState
 from storage.tables import ConversationStateRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -186,7 +187,7 @@ async def test_redis_going_away_falls_back_to_the_database_and_comes_back(
 async def test_two_processes_share_one_drop_pace(redis: RedisTarget) -> None:
     rate = 100.0
     states = [RedisState(redis.url, prefix=redis.prefix) for _ in range(2)]
-    pacers = [s.pacer(rate, Pace(rate)) for s in states]
+    pacers = [RedisPace(s, rate, Pace(rate)) for s in states]
     slots: list[float] = []
     chat_slots: dict[int, list[float]] = {}
 
@@ -223,7 +224,7 @@ async def test_two_processes_share_one_drop_pace(redis: RedisTarget) -> None:
 
 async def test_the_pace_falls_back_to_this_process_alone_without_redis() -> None:
     state = RedisState("redis://127.0.0.1:1/0", retry_after=60)
-    pacer = state.pacer(10.0, Pace(10.0))
+    pacer = RedisPace(state, 10.0, Pace(10.0))
     try:
         waits = [await pacer.slot(1000 + i) for i in range(3)]
         assert waits[0] == 0.0 and 0.15 < waits[2] <= 0.2  # 10 a second, in this process

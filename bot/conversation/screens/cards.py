@@ -180,6 +180,7 @@ def variant_keyboard(
     """Shown in place of the card's buttons when a product has several variants; after
     Buy now, picking a variant goes straight to checkout."""
     rows: list[tuple[Button, ...]] = []
+    action = Action.BUY_VARIANT if buy else Action.ADD_VARIANT
     for variant in page.product.sellable_variants:
         if variant.available > 0:
             label = tx.t(
@@ -187,11 +188,11 @@ def variant_keyboard(
                 name=variant.name or variant.sku,
                 price=tx.money(variant.price),
             )
-            action = Action.BUY_VARIANT if buy else Action.ADD_VARIANT
-            data = seal(cb(action, variant.id, *_where(page, page.index)))
         else:
             label = tx.t("card.variant_sold_out", name=variant.name or variant.sku)
-            data = cb(Action.NOOP)
+        # A sold-out variant's button presses like the others: the press reads the stock again
+        # and says "… is sold out" (or adds it, if units came back since the picker was drawn).
+        data = seal(cb(action, variant.id, *_where(page, page.index)))
         rows.append((Button(label, data),))
     back = seal(cb(Action.NAV, *_where(page, page.index)))
     rows.append((Button(tx.label("card.btn_back"), back),))

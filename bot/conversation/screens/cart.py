@@ -6,12 +6,13 @@ from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.dispatch import on_command, on_press, on_step
 from bot.conversation.events import ButtonPress
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens import browse, checkout
-from bot.conversation.texts import Texts
+from bot.conversation.screens import browse, checkout, coupon_entry
+from bot.conversation.texts import Raw, Texts
 from bot.conversation.turn import Turn
 from bot.domain.cart import MAX_LINES, Refusal
-from bot.services import carts
+from bot.services import carts, coupons
 from bot.services.carts import AddOutcome, CartView, LineOutcome, LineStatus
+from bot.services.coupons import CartCoupon
 from bot.services.ports import UiState
 
 ASK_QUANTITY = "cart.quantity"
@@ -19,7 +20,9 @@ ASK_QUANTITY = "cart.quantity"
 _MAX_DIGITS = 6
 
 
-def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
+def render(
+    tx: Texts, view: CartView, coupon: CartCoupon | None = None
+) -> tuple[str, Keyboard | None]:
     cart = view.cart
     if cart.is_empty:
         return tx.t("cart.empty"), ((Button(tx.label("cart.btn_browse"), cb(Action.CATEGORIES)),),)
@@ -49,10 +52,12 @@ def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
         )
     total = cart.total
     assert total is not None
-    lines += [
-        "",
-        tx.t("cart.total", total=tx.money(total), items=tx.plural("cart.items", cart.item_count)),
-    ]
+    items = Raw(tx.plural("cart.items", cart.item_count))
+    lines.append("")
+    if coupon is None:
+        lines.append(tx.t("cart.total", total=tx.money(total), items=items))
+    else:
+        lines += _coupon_lines(tx, coupon, items)
     rows.append(
         (
             Button(tx.label("cart.btn_clear"), cb(Action.CLEAR)),
@@ -61,6 +66,29 @@ def render(tx: Texts, view: CartView) -> tuple[str, Keyboard | None]:
     )
     rows.append((Button(tx.label("cart.btn_browse"), cb(Action.CATEGORIES)),))
     return "\n".join(lines), tuple(rows)
+
+
+def _coupon_lines(tx: Texts, coupon: CartCoupon, items: Raw) -> list[str]:
+    """Subtotal, the applied coupon's line and the total after it; or why it takes nothing
+    off this cart (it stays applied and may work once the cart changes)."""
+    code = coupon.coupon.code
+    if coupon.discount is None:
+        refusal = coupon.refusal.value if coupon.refusal is not None else "not_applicable"
+        reason = Raw(tx.t(f"coupon.refusal.{refusal}", code=code))
+        return [
+            tx.t("cart.total", total=tx.money(coupon.subtotal), items=items),
+            tx.t("cart.coupon_not_applied", reason=reason),
+        ]
+    what = coupon_entry.coupon_what(tx, coupon.coupon)
+    lines = [tx.t("cart.subtotal", total=tx.money(coupon.subtotal), items=items)]
+    if coupon.discount.items.amount > 0:
+        lines.append(
+            tx.t("cart.coupon_line", code=code, what=what, off=tx.money(coupon.discount.items))
+        )
+    if coupon.discount.free_shipping:
+        lines.append(tx.t("cart.coupon_free_shipping", code=code))
+    lines.append(tx.t("cart.total_after_coupon", total=tx.money(coupon.total)))
+    return lines
 
 
 @on_command("cart")
@@ -81,15 +109,22 @@ async def show_cart(turn: Turn) -> None:
         turn.say(turn.tx.t("cart.private_only"), private)
         return
     view = await carts.view_cart(turn.uow, turn.person.id)
-    text, keyboard = render(turn.tx, view)
+    applied = await coupons.on_cart(turn.uow, turn.person.id, view.cart, turn.now)
+    text, keyboard = render(turn.tx, view, applied)
     turn.answer()
     turn.show(text, keyboard)
 
 
+def item_name(product_name: str, variant_name: str) -> str:
+    """ "Air Runner (EU 44)", or the product's name alone for a variant without one."""
+    return product_name + (f" ({variant_name})" if variant_name else "")
+
+
 def _refusal_text(turn: Turn, outcome: AddOutcome) -> str:
-    tx, name = turn.tx, outcome.product_name
+    tx = turn.tx
     refusal = outcome.refusal
     if refusal is Refusal.OUT_OF_STOCK:
+        name = item_name(outcome.product_name, outcome.variant.name)
         return tx.t("cart.out_of_stock", name=name)
     if refusal is Refusal.STOCK_LIMIT:
         key = "cart.capped_stock" if outcome.capped else "cart.at_stock_limit"
@@ -117,7 +152,7 @@ async def add_variant(turn: Turn, variant_id: int) -> AddOutcome | None:
     if outcome.refusal is not None:
         turn.answer(_refusal_text(turn, outcome), alert=not outcome.added)
         return outcome
-    name = outcome.product_name + (f" ({outcome.variant.name})" if outcome.variant.name else "")
+    name = item_name(outcome.product_name, outcome.variant.name)
     if turn.in_private:
         text = turn.tx.t(
             "cart.added",
@@ -147,6 +182,10 @@ async def add_product(turn: Turn, product_id: int) -> AddOutcome | None:
     variants = product.sellable_variants
     if not variants:
         turn.answer(turn.tx.t("cart.unavailable"), alert=True)
+        return None
+    if len(variants) > 1 and all(v.available <= 0 for v in variants):
+        # Every variant is gone: the product is sold out, not just its first variant.
+        turn.answer(turn.tx.t("cart.out_of_stock", name=product.name), alert=True)
         return None
     return await add_variant(turn, variants[0].id)
 

@@ -15,7 +15,7 @@ from bot.conversation.charts import activity_png
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, MediaRef, SendMedia, SendText
 from bot.conversation.screens import browse, guessing
-from bot.conversation.screens.checkout import coupon_what
+from bot.conversation.screens.coupon_entry import coupon_what
 from bot.conversation.screens.creator_text import teaser
 from bot.conversation.screens.general import welcome
 from bot.conversation.texts import Raw
@@ -280,8 +280,8 @@ async def _chart(turn: Turn, creator: Creator) -> None:
     caption_text = tx.t(
         "creator.chart.caption",
         days=CHART_DAYS,
-        clicks=len(activity.clicks),
-        orders=len(activity.orders),
+        clicks=Raw(tx.plural("creator.count.clicks", len(activity.clicks))),
+        orders=Raw(tx.plural("creator.count.orders", len(activity.orders))),
     )
     turn.replies.append(SendMedia(turn.chat_id, media, caption_text))
 

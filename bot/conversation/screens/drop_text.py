@@ -64,7 +64,7 @@ def progress_text(
 ) -> str:
     """The merchant's progress message; ``halt``: why the drop was halted (final only)."""
     if final and halt:
-        return tx.t("drop.halted", drop=drop.id, reason=halt, sent=progress.sent)
+        return tx.plural("drop.halted", progress.sent, drop=drop.id, reason=halt)
     if final:
         return tx.t(
             "drop.done",

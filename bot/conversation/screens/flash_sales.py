@@ -10,6 +10,7 @@ from bot.conversation.dispatch import on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import browse, guessing
 from bot.conversation.screens import checkout as checkout_screen
+from bot.conversation.screens.invoice import Reserved
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.flash_sales import ClaimRefusal, FlashSale
@@ -42,7 +43,7 @@ async def grab(turn: Turn, sale_id: int) -> None:
     turn.answer()
     minutes = int(window.total_seconds() // 60)
     turn.say(tx.t("sale.reserved", name=sale.name, minutes=minutes))
-    reserved = checkout_screen.Reserved(sale, result.claim_id)
+    reserved = Reserved(sale, result.claim_id)
     await checkout_screen.begin(turn, sale.variant_id, reserved=reserved)
 
 
@@ -68,7 +69,7 @@ async def choose_delivery(turn: Turn, how: Delivery, claim_id: int) -> None:
         turn.answer()
         turn.say(tx.t("sale.refusal.expired_claim"), _again(tx, sale))
         return
-    reserved = checkout_screen.Reserved(sale, claim.id)
+    reserved = Reserved(sale, claim.id)
     await checkout_screen.begin(turn, sale.variant_id, how, reserved=reserved)
 
 

@@ -21,7 +21,7 @@ from bot.conversation.screens.admin.registry import (
 )
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
-from bot.domain.coupons import Coupon, CouponKind
+from bot.domain.coupons import Coupon, CouponKind, normalise_code
 from bot.domain.money import Money
 from bot.domain.staff import Permission, Role
 from bot.services import coupon_terms as terms
@@ -93,9 +93,9 @@ async def _listing(turn: Turn) -> tuple[str, Keyboard]:
                 (Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id)),)
             )
     if len(stats) > _SHOWN:
-        lines.append(tx.t("ac.cp.more", n=len(stats) - _SHOWN))
+        lines.append(tx.plural("ac.cp.more", len(stats) - _SHOWN))
     if personal:
-        lines.append(tx.t("ac.cp.personal", n=personal))
+        lines.append(tx.plural("ac.cp.personal", personal))
     rows.append((Button(tx.label("admin.btn_menu"), admin_cb("menu")),))
     return "\n".join(lines), tuple(rows)
 
@@ -343,7 +343,7 @@ async def coupon_command(turn: Turn, role: Role, args: str) -> None:
         text, keyboard = await _listing(turn)
         turn.say(text, keyboard)
     elif word in ("off", "disable"):
-        code = rest.strip().upper()
+        code = normalise_code(rest)
         found = await turn.uow.coupons.by_code(code) if code else None
         if found is None:
             turn.say(turn.tx.t("ac.cp.no_such", code=rest.strip()[:32]))

@@ -123,7 +123,7 @@ async def ask_send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
         )
         return
     turn.show(
-        tx.t("admin.dr.confirm_send", drop=drop_id, count=count, audience=str(drop.audience)),
+        tx.plural("admin.dr.confirm_send", count, drop=drop_id, audience=str(drop.audience)),
         (
             (
                 Button(
@@ -150,7 +150,7 @@ async def send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
     await access.audit(turn, role, "drop.send", f"drop:{drop_id}", recipients=started.recipients)
     turn.answer(tx.t("admin.dr.sent_toast", drop=drop_id))
     turn.show(
-        tx.t("admin.dr.sending", drop=drop_id, count=started.recipients),
+        tx.plural("admin.dr.sending", started.recipients, drop=drop_id),
         ((Button(tx.label("admin.dr.btn_list"), admin_cb("dr_list")),),),
     )
 

@@ -58,7 +58,7 @@ async def ask_stop(turn: Turn, role: Role, sale_id: int, _: int) -> None:
         return
     turn.answer()
     turn.show(
-        tx.t("admin.fs.confirm_stop", sale=sale_id, name=sale.name, claimed=sale.claimed),
+        tx.plural("admin.fs.confirm_stop", sale.claimed, sale=sale_id, name=sale.name),
         (
             (
                 Button(tx.label("admin.fs.btn_stop_yes"), admin_cb("fs_stopy", sale_id)),

@@ -11,6 +11,7 @@ from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.picking import pickable, variant_name
 from bot.conversation.screens.admin.registry import admin_cb, at_step, state, step, verb
+from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.catalog import Product, Variant
 from bot.domain.flash_sales import MAX_SALE_LENGTH, SaleError
@@ -270,7 +271,7 @@ async def _length_chosen(turn: Turn, current: UiState, minutes: int, typed: str)
             name=variant_name(variant, product),
             price=tx.money(Money(_int(current, "p"), variant.price.currency)),
             regular=tx.money(variant.price),
-            units=_int(current, "u"),
+            units=Raw(tx.plural("admin.fs.units", _int(current, "u"))),
             limit=_int(current, "l"),
             when=when,
             minutes=minutes,

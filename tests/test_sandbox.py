@@ -79,7 +79,7 @@ def sandbox(
         encoding="utf-8",
         cwd=tmp_path,
         env=env,
-        timeout=60,
+        timeout=120,  # a loaded machine (the suite runs on every core) is slow to start it
         check=False,
     )
 

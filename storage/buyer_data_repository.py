@@ -13,6 +13,7 @@ cleared by the service through the UI-state port.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -207,13 +208,15 @@ class SqlBuyerDataRepository:
         found: list[Hold] = []
         orders = (
             await s.execute(
-                select(OrderRow.id, OrderRow.status)
+                select(
+                    OrderRow.id, OrderRow.status, OrderRow.held_until, OrderRow.stripe_session_id
+                )
                 .where(col(OrderRow.user_id) == u)
                 .order_by(col(OrderRow.id))
             )
         ).all()
-        for order_id, status in orders:
-            hold = order_hold(order_id, status)
+        for order_id, status, held_until, session in orders:
+            hold = order_hold(order_id, status, held_until is not None or session is not None)
             if hold is not None:
                 found.append(hold)
         refunding = (
@@ -257,7 +260,7 @@ class SqlBuyerDataRepository:
             found.append(Hold(HoldKind.STAFF))
         return found
 
-    async def erase(self, user_id: int, marker: int) -> dict[str, int]:
+    async def erase(self, user_id: int, marker: int, now: datetime) -> dict[str, int]:
         s = self._s
         u = user_id
         done: dict[str, int] = {}
@@ -265,13 +268,19 @@ class SqlBuyerDataRepository:
         async def run(name: str, statement: Any) -> None:
             done[name] = done.get(name, 0) + rowcount(await s.execute(statement))
 
-        # An invoice replaced by a newer one can still be paid: cancelled first, so a late
-        # payment finds no order to honour and is refunded as a stray charge.
+        # An invoice not paid (or replaced by a newer one) can still be paid in the chat:
+        # cancelled first (nothing is held for it), and a payment of it afterwards names an
+        # order that is no longer the payer's, so it is refunded (``payment_received``).
         await run(
             "orders_cancelled",
             update(OrderRow)
-            .where(col(OrderRow.user_id) == u, col(OrderRow.status) == "expired")
-            .values(status="cancelled"),
+            .where(
+                col(OrderRow.user_id) == u,
+                col(OrderRow.status).in_(["pending", "expired"]),
+                col(OrderRow.held_until).is_(None),
+                col(OrderRow.stripe_session_id).is_(None),
+            )
+            .values(status="cancelled", closed_at=now, updated_at=now),
         )
         await run(
             "orders",

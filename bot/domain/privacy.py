@@ -19,9 +19,11 @@ OPEN_ORDER_STATUSES = frozenset({"pending", "authorized", "paid", "shipped", "re
 
 
 class HoldKind(StrEnum):
-    """What keeps an erasure waiting (each with what the buyer can do about it)."""
+    """What an erasure meets: ``UNPAID`` is cancelled by it (the buyer is told first); every
+    other kind keeps it waiting (each with what the buyer can do about it)."""
 
-    UNPAID = "unpaid"  # an invoice not paid yet: cancel it, or let it expire
+    UNPAID = "unpaid"  # an invoice sent and not paid: the erasure cancels it
+    PAYING = "paying"  # a payment under way (stock held for it, a payment link, a card authorised)
     TO_SHIP = "to_ship"  # paid, not delivered yet: the address is needed until then
     RETURN = "return"  # a return being handled
     REFUND = "refund"  # money on its way back to the buyer
@@ -38,15 +40,25 @@ class Hold:
     ref: int = 0
 
 
-def order_hold(order_id: int, status: str) -> Hold | None:
-    """What an order of the buyer's in ``status`` keeps waiting, if anything."""
+def order_hold(order_id: int, status: str, paying: bool = False) -> Hold | None:
+    """What an order of the buyer's in ``status`` means for an erasure, if anything.
+    ``paying``: a pending order with a payment under way (its stock held at the payment sheet,
+    or a payment link open)."""
     if status not in OPEN_ORDER_STATUSES:
         return None
-    if status in ("pending", "authorized"):
+    if status == "authorized" or (status == "pending" and paying):
+        return Hold(HoldKind.PAYING, order_id)
+    if status == "pending":
         return Hold(HoldKind.UNPAID, order_id)
     if status == "return_requested":
         return Hold(HoldKind.RETURN, order_id)
     return Hold(HoldKind.TO_SHIP, order_id)
+
+
+def blocking(holds: list[Hold]) -> list[Hold]:
+    """The holds that keep an erasure waiting (an unpaid invoice does not: it is cancelled,
+    and a payment of it afterwards finds no order of the payer's and is refunded)."""
+    return [h for h in holds if h.kind is not HoldKind.UNPAID]
 
 
 def anonymous_marker() -> int:

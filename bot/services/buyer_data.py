@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.privacy import Hold, anonymous_marker
+from bot.domain.privacy import Hold, anonymous_marker, blocking
 from bot.services.ports import UnitOfWork
 
 #: What the export's file says it is (a reader can tell a later layout from this one).
@@ -28,6 +28,8 @@ async def export(uow: UnitOfWork, user_id: int, now: datetime, shop: str) -> byt
 
 
 async def holds(uow: UnitOfWork, user_id: int) -> list[Hold]:
+    """What an erasure would meet now: the blocking holds, and the unpaid invoices it would
+    cancel (``bot.domain.privacy.blocking`` tells them apart)."""
     return await uow.buyer_data.holds(user_id)
 
 
@@ -39,12 +41,12 @@ class Erasure:
     rows: dict[str, int]
 
 
-async def erase(uow: UnitOfWork, user_id: int, chat_id: int) -> Erasure:
+async def erase(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) -> Erasure:
     """Erase the buyer's personal data, unless something still needs them (checked again
     here, in the erasure's own transaction: an order may have been paid since they asked)."""
-    waiting = await uow.buyer_data.holds(user_id)
+    waiting = blocking(await uow.buyer_data.holds(user_id))
     if waiting:
         return Erasure(waiting, {})
-    rows = await uow.buyer_data.erase(user_id, anonymous_marker())
+    rows = await uow.buyer_data.erase(user_id, anonymous_marker(), now)
     await uow.ui_states.clear(user_id, chat_id)  # a step kept in Redis goes too
     return Erasure([], rows)

@@ -3,6 +3,7 @@ erased (what the merchant must keep is anonymised instead)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.domain.privacy import Hold
@@ -20,8 +21,9 @@ class BuyerDataRepository(Protocol):
         """What still needs the buyer: open orders, reservations, refunds on their way..."""
         ...
 
-    async def erase(self, user_id: int, marker: int) -> dict[str, int]:
+    async def erase(self, user_id: int, marker: int, now: datetime) -> dict[str, int]:
         """Delete the buyer's personal rows and put ``marker`` in place of their id in the
         rows the merchant keeps (orders, their lines and amounts; coupon uses; ratings);
-        shipping details go. How many rows each section lost or had anonymised."""
+        shipping details go; unpaid invoices nothing is held for are cancelled first. How
+        many rows each section lost or had anonymised."""
         ...

@@ -1,9 +1,9 @@
 """The buyer's own data end to end, on aiogram and on python-telegram-bot: /mydata sends a
 JSON file holding the buyer's order and nothing of another buyer's (and a second ask within a
-minute is told to wait); /deleteme lists what still needs the buyer (an unpaid order, a paid
-one not delivered), then, once those are done, asks for a confirmation and erases: the orders
-stay, anonymised and without their delivery details; the buyer's profile, cart and the rest
-are gone; a later /start begins afresh."""
+minute is told to wait); /deleteme lists what still needs the buyer (a paid order not yet
+delivered), then, once it is, asks for a confirmation that says the unpaid invoice will be
+cancelled, and erases: the orders stay, anonymised and without their delivery details; the
+buyer's profile, cart and the rest are gone; a later /start begins afresh."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def _paid_order(shop: RunningShop, chat: SimChat, who: dict[str, Any]) -> 
     if "invoice" not in asked:
         await shop.press(chat, asked, "🚚 Deliver to my address")
     await shop.pay(chat, last_invoice(chat), order_info=who, shipping_option_id="us-standard")
-    return max(o.id for o in await orders_of(shop, chat.chat_id))
+    return max(o.id for o in await orders_of(shop, chat.id))
 
 
 async def _row(shop: RunningShop, table: Any, *where: Any) -> list[Any]:
@@ -74,10 +74,14 @@ async def test_mydata_sends_the_buyers_file_and_none_of_another(shop: RunningSho
     [order] = data["orders"]
     assert order["id"] == ann_order and order["status"] == "paid"
     assert order["ship_name"] == "Ann Lee" and "1 Market St" in order["ship_address"]
-    assert [line["sku"] for line in order["lines"]] == ["KJ-10"]
+    assert [line["name"] for line in order["lines"]] == ["Spicy Konjac Jelly (10 pack)"]
     for bobs in (str(BOB), "Bob Stone", "+15550999"):
         assert bobs not in text, bobs
-    assert f'"id": {bob_order},' not in text
+    assert bob_order not in [o["id"] for o in data["orders"]]
+    assert all(r["order_id"] == ann_order for r in data["refunds"])
+    for section in data.values():  # every row that names a person names Ann
+        for row in section if isinstance(section, list) else []:
+            assert row.get("user_id", ANN) == ANN, row
 
     calls = await shop.send(ann, "/mydata")  # again within the minute
     assert not only(calls, "sendDocument")
@@ -96,14 +100,13 @@ async def test_deleteme_waits_for_open_orders_then_erases(shop: RunningShop) -> 
 
     calls = await shop.send(ann, "/deleteme")
     said = only(calls, "sendMessage")[-1].params["text"]
-    assert "can't be deleted yet" in said and "2 things still need you" in said
-    assert f"Order #{unpaid} is not paid yet" in said
+    assert "can't be deleted yet" in said and "1 thing still needs you" in said
     assert f"Order #{paid} is paid and not delivered yet" in said
+    assert f"#{unpaid}" not in said  # an unpaid invoice does not keep it waiting
     assert await _row(shop, UserRow, UserRow.id == ANN)  # nothing changed
 
-    # The unpaid order is cancelled, the paid one delivered: nothing is waiting any more.
+    # The paid order is delivered: only the unpaid invoice is left, which the erasure cancels.
     async with shop.uows() as uow:
-        assert (await orders.cancel(uow, ANN, unpaid, shop.now())).refused is None
         assert (await orders.mark_shipped(uow, paid, None, shop.now())).refused is None
         assert (await orders.mark_delivered(uow, paid, shop.now())).refused is None
         await uow.commit()
@@ -112,6 +115,8 @@ async def test_deleteme_waits_for_open_orders_then_erases(shop: RunningShop) -> 
     await shop.send(ann, "/deleteme")
     question = _last(ann)
     assert "Delete your data?" in question["text"]
+    assert "1 unpaid invoice will be cancelled" in question["text"]
+    assert f"Order #{unpaid}" in question["text"]
     assert keyboard_texts(question) == ["🗑 Yes, delete my data", "Keep my data"]
     calls = await shop.press(ann, question, "🗑 Yes, delete my data")
     assert "Your data has been deleted" in _last(ann)["text"]
@@ -126,10 +131,11 @@ async def test_deleteme_waits_for_open_orders_then_erases(shop: RunningShop) -> 
     for o in kept:
         assert (o.ship_name, o.ship_phone, o.ship_address) == (None, None, None)
         assert o.chat_id == o.user_id
-    [delivered] = [o for o in kept if o.id == paid]
-    assert delivered.status == "delivered" and delivered.total_minor > 0
+    statuses = {o.id: o.status for o in kept}
+    assert statuses == {paid: "delivered", unpaid: "cancelled"}
+    assert all(o.total_minor > 0 for o in kept)
     lines = await _row(shop, OrderLineRow, OrderLineRow.order_id == paid)
-    assert [line.sku for line in lines] == ["KJ-10"]
+    assert [line.name for line in lines] == ["Spicy Konjac Jelly (10 pack)"]
     [bobs] = await _row(shop, OrderRow, OrderRow.id == bob_order)
     assert bobs.user_id == BOB and bobs.ship_name == "Bob Stone"
     assert await _row(shop, UserRow, UserRow.id == BOB)

@@ -5,7 +5,7 @@ needs them, then deletes what is personal and anonymises what the merchant keeps
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -105,39 +105,53 @@ async def test_the_export_holds_the_buyers_rows_and_none_of_another(
     # Nothing of Bob: not his id (not even as Ann's inviter), not his order, name or address.
     for bob in (str(BOB), "Bob", "bob", "Mug for Bob"):
         assert bob not in text, bob
-    assert f'"id": {ids["Bob"]},' not in text
+    assert ids["Bob"] not in [o["id"] for o in doc["orders"]]
 
 
-async def test_an_unpaid_order_keeps_the_erasure_waiting(uows: SqlUnitOfWorkFactory) -> None:
+async def test_a_payment_under_way_keeps_the_erasure_waiting(uows: SqlUnitOfWorkFactory) -> None:
     async with uows.sessions() as s:
         s.add(UserRow(id=ANN, first_name="Ann"))
         await s.flush()
-        order = OrderRow(
+        held = OrderRow(
             user_id=ANN, chat_id=ANN, token="t1", currency="USD", items_minor=100,
-            ship_address="1 Lane",
+            ship_address="1 Lane", held_until=NOW + timedelta(minutes=10),
         )  # fmt: skip
-        s.add(order)
+        unpaid = OrderRow(user_id=ANN, chat_id=ANN, token="t2", currency="USD", items_minor=100)
+        s.add_all([held, unpaid])
         await s.commit()
     async with uows() as uow:
-        outcome = await buyer_data.erase(uow, ANN, ANN)
+        found = await buyer_data.holds(uow, ANN)
+        outcome = await buyer_data.erase(uow, ANN, ANN, NOW)
         await uow.commit()
-    assert [(h.kind, h.ref) for h in outcome.holds] == [(HoldKind.UNPAID, order.id)]
+    assert [(h.kind, h.ref) for h in found] == [
+        (HoldKind.PAYING, held.id),
+        (HoldKind.UNPAID, unpaid.id),
+    ]
+    assert [(h.kind, h.ref) for h in outcome.holds] == [(HoldKind.PAYING, held.id)]
     assert outcome.rows == {}
     async with uows.sessions() as s:
         assert await s.get(UserRow, ANN) is not None
-        row = await s.get(OrderRow, order.id)
-        assert row is not None and row.user_id == ANN and row.ship_address == "1 Lane"
+        for order in (held, unpaid):
+            row = await s.get(OrderRow, order.id)
+            assert row is not None and row.user_id == ANN and row.status == "pending"
+        row = await s.get(OrderRow, held.id)
+        assert row is not None and row.ship_address == "1 Lane"
 
 
 async def test_the_erasure_deletes_the_personal_and_anonymises_the_orders(
     demo_uows: SqlUnitOfWorkFactory,
 ) -> None:
     ids = await _world(demo_uows)
+    async with demo_uows.sessions() as s:
+        invoice = OrderRow(user_id=ANN, chat_id=ANN, token="inv", currency="USD", items_minor=9)
+        s.add(invoice)
+        await s.commit()
     async with demo_uows() as uow:
-        outcome = await buyer_data.erase(uow, ANN, ANN)
+        outcome = await buyer_data.erase(uow, ANN, ANN, NOW)
         await uow.commit()
     assert outcome.holds == []
-    assert outcome.rows["orders"] == 1 and outcome.rows["profile"] == 1
+    assert outcome.rows["orders"] == 2 and outcome.rows["orders_cancelled"] == 1
+    assert outcome.rows["profile"] == 1
     async with demo_uows.sessions() as s:
         assert await s.get(UserRow, ANN) is None
         order = await s.get(OrderRow, ids["Ann"])
@@ -145,6 +159,9 @@ async def test_the_erasure_deletes_the_personal_and_anonymises_the_orders(
         assert order.user_id < 0 and order.chat_id == order.user_id
         assert (order.ship_name, order.ship_phone, order.ship_address) == (None, None, None)
         assert (order.status, order.total_minor) == ("delivered", 2500)
+        cancelled = await s.get(OrderRow, invoice.id)  # the unpaid invoice: cancelled, kept
+        assert cancelled is not None and cancelled.status == "cancelled"
+        assert cancelled.user_id == order.user_id and cancelled.closed_at is not None
         lines = (
             (await s.execute(select(OrderLineRow).where(col(OrderLineRow.order_id) == order.id)))
             .scalars()

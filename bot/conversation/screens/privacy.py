@@ -11,7 +11,7 @@ from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.dispatch import on_command, on_press
 from bot.conversation.replies import Button, SendDocument
 from bot.conversation.turn import Turn
-from bot.domain.privacy import Hold, HoldKind, confirm_fresh, confirm_stamp
+from bot.domain.privacy import Hold, HoldKind, blocking, confirm_fresh, confirm_stamp
 from bot.services import buyer_data
 
 
@@ -48,26 +48,25 @@ def _waiting(turn: Turn, holds: list[Hold]) -> str:
     return "\n".join(lines)
 
 
-def _orders_keyboard(turn: Turn, holds: list[Hold]) -> tuple[tuple[Button, ...], ...] | None:
-    """A way to the orders when an unpaid one can be cancelled there."""
-    if any(h.kind is HoldKind.UNPAID for h in holds):
-        return ((Button(turn.tx.label("orders.btn_list"), cb(Action.ORDERS)),),)
-    return None
-
-
 @on_command("deleteme")
 async def deleteme_command(turn: Turn, args: str) -> None:
     if not _private_only(turn):
         return
-    holds = await buyer_data.holds(turn.uow, turn.person.id)
-    if holds:
-        turn.say(_waiting(turn, holds), _orders_keyboard(turn, holds))
+    found = await buyer_data.holds(turn.uow, turn.person.id)
+    waiting = blocking(found)
+    if waiting:
+        turn.say(_waiting(turn, waiting))
         return
     tx = turn.tx
+    lines = [tx.t("privacy.confirm")]
+    unpaid = [h for h in found if h.kind is HoldKind.UNPAID]
+    if unpaid:  # said before the buyer agrees: these invoices are cancelled with the rest
+        lines.append(tx.plural("privacy.cancels", len(unpaid)))
+        lines += [tx.t("privacy.cancel_line", ref=h.ref) for h in unpaid]
     # Signed for this chat and dated: only this person, here, within the confirmation window.
     yes = turn.config.signer.cb(turn.chat_id, Action.ERASE_YES, confirm_stamp(turn.now))
     turn.say(
-        tx.t("privacy.confirm"),
+        "\n\n".join([lines[0], "\n".join(lines[1:])]) if unpaid else lines[0],
         (
             (
                 Button(tx.label("privacy.btn_yes"), yes),
@@ -82,10 +81,10 @@ async def _erase(turn: Turn, call: Callback) -> None:
     if not turn.in_private or not call.signed or not confirm_fresh(call.int_arg(0), turn.now):
         turn.answer(tx.t("privacy.stale"), alert=True)
         return
-    outcome = await buyer_data.erase(turn.uow, turn.person.id, turn.chat_id)
-    if outcome.holds:  # something changed since the question (an order was paid, say)
+    outcome = await buyer_data.erase(turn.uow, turn.person.id, turn.chat_id, turn.now)
+    if outcome.holds:  # something changed since the question (a payment began, say)
         turn.answer()
-        turn.show(_waiting(turn, outcome.holds), _orders_keyboard(turn, outcome.holds))
+        turn.show(_waiting(turn, outcome.holds))
         return
     turn.answer(tx.t("privacy.done_toast"))
     turn.show(tx.t("privacy.done"))

@@ -215,8 +215,19 @@ class SqlBuyerDataRepository:
                 .order_by(col(OrderRow.id))
             )
         ).all()
+        # A group-buy seat held for an order counts in its team until paid or released.
+        seats = set(
+            (
+                await s.execute(
+                    select(TeamSeatRow.order_id).where(
+                        col(TeamSeatRow.user_id) == u, col(TeamSeatRow.status) == "held"
+                    )
+                )
+            ).scalars()
+        )
         for order_id, status, held_until, session in orders:
-            hold = order_hold(order_id, status, held_until is not None or session is not None)
+            paying = held_until is not None or session is not None or order_id in seats
+            hold = order_hold(order_id, status, paying)
             if hold is not None:
                 found.append(hold)
         refunding = (

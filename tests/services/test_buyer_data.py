@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from bot.domain.privacy import HoldKind
 from bot.services import buyer_data
 from storage.admin_tables import InteractionRow
+from storage.group_tables import TeamRow, TeamSeatRow
 from storage.order_tables import CouponRow, CouponUseRow, OrderLineRow, OrderRow
 from storage.tables import CartLineRow, SearchRow, UserRow, VariantRow
 from storage.trust_tables import BuyerInviteRow, InviteCodeRow, ReviewRow
@@ -196,3 +197,38 @@ async def test_the_erasure_deletes_the_personal_and_anonymises_the_orders(
     async with demo_uows() as uow:
         doc = json.loads(await buyer_data.export(uow, ANN, NOW, "Shop"))
     assert doc["profile"] == [] and doc["orders"] == [] and doc["reviews"] == []
+
+
+async def test_a_held_group_seat_and_a_team_led_keep_the_erasure_waiting(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    """A seat held for an unpaid order counts in its team until paid or released, and the
+    open team Ann leads needs its leader: neither is cancelled by an erasure."""
+    async with uows.sessions() as s:
+        s.add_all([UserRow(id=ANN, first_name="Ann"), UserRow(id=BOB, first_name="Bob")])
+        await s.flush()
+        team = TeamRow(
+            variant_id=1, product_id=1, leader_id=BOB, size=3, taken=1, currency="USD",
+            price_minor=900, regular_minor=1200, deadline=NOW + timedelta(days=1),
+        )  # fmt: skip
+        led = TeamRow(
+            variant_id=1, product_id=1, leader_id=ANN, size=3, currency="USD",
+            price_minor=900, regular_minor=1200, deadline=NOW + timedelta(days=1),
+        )  # fmt: skip
+        seat_order = OrderRow(user_id=ANN, chat_id=ANN, token="g1", currency="USD", items_minor=9)
+        s.add_all([team, led, seat_order])
+        await s.flush()
+        assert team.id is not None and seat_order.id is not None
+        s.add(TeamSeatRow(team_id=team.id, user_id=ANN, order_id=seat_order.id))
+        await s.commit()
+    async with uows() as uow:
+        outcome = await buyer_data.erase(uow, ANN, ANN, NOW)
+        await uow.commit()
+    assert [(h.kind, h.ref) for h in outcome.holds] == [
+        (HoldKind.PAYING, seat_order.id),
+        (HoldKind.TEAM, led.id),
+    ]
+    async with uows.sessions() as s:
+        assert await s.get(UserRow, ANN) is not None
+        row = await s.get(OrderRow, seat_order.id)
+        assert row is not None and (row.user_id, row.status) == (ANN, "pending")

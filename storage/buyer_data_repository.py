@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
@@ -140,6 +140,9 @@ class SqlBuyerDataRepository:
                 for line, name, sku in cart
             ],
             "coupons_used": [{"code": code, "uses": use.uses} for use, code in coupons],
+            "coupons_owned": await self._rows(
+                select(CouponRow).where(col(CouponRow.owner_id) == u)
+            ),
             "reviews": await self._rows(select(ReviewRow).where(col(ReviewRow.user_id) == u)),
             "group_buy_seats": await self._rows(
                 select(TeamSeatRow).where(col(TeamSeatRow.user_id) == u)
@@ -309,6 +312,13 @@ class SqlBuyerDataRepository:
             "coupons_used",
             update(CouponUseRow).where(col(CouponUseRow.user_id) == u).values(user_id=marker),
         )
+        # A personal coupon (an invite reward) is only its owner's: nobody's from now on.
+        await run(
+            "coupons_owned",
+            update(CouponRow)
+            .where(col(CouponRow.owner_id) == u)
+            .values(owner_id=marker, active=False),
+        )
         await run(
             "reviews",
             update(ReviewRow)
@@ -403,6 +413,18 @@ class SqlBuyerDataRepository:
         )
         await run(
             "messages_queued", delete(NotificationRow).where(col(NotificationRow.chat_id) == u)
+        )
+        # The staff's copies of notices about the buyer (a return asked for...) name them in
+        # their parameters; those already sent or given up are of no further use.
+        await run(
+            "notices_about",
+            delete(NotificationRow).where(
+                col(NotificationRow.status).in_(["sent", "failed", "cancelled"]),
+                or_(
+                    col(NotificationRow.params).like(f'%"user": {u},%'),
+                    col(NotificationRow.params).like(f'%"user": {u}}}%'),
+                ),
+            ),
         )
         await run(
             "broadcasts_received",

@@ -13,12 +13,18 @@ from bot.domain.privacy import HoldKind
 from bot.services import buyer_data
 from storage.admin_tables import InteractionRow
 from storage.group_tables import TeamRow, TeamSeatRow
-from storage.order_tables import CouponRow, CouponUseRow, OrderLineRow, OrderRow
+from storage.order_tables import (
+    CouponRow,
+    CouponUseRow,
+    NotificationRow,
+    OrderLineRow,
+    OrderRow,
+)
 from storage.tables import CartLineRow, SearchRow, UserRow, VariantRow
 from storage.trust_tables import BuyerInviteRow, InviteCodeRow, ReviewRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
-ANN, BOB = 51_001, 51_002
+ANN, BOB, ADMIN = 51_001, 51_002, 51_999
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
@@ -75,6 +81,17 @@ async def _world(uows: SqlUnitOfWorkFactory, ann_status: str = "delivered") -> d
             s.add(InteractionRow(user_id=who, product_id=variant.product_id, kind="view", at=NOW))
             s.add(SearchRow(user_id=who, query=f"{name.lower()} words"))
         s.add(InviteCodeRow(user_id=ANN, code="ANNCODE1"))
+        s.add(CouponRow(code="FRIEND-ANN1", kind="percent", percent=5, owner_id=ANN))
+        s.add(CouponRow(code="FRIEND-BOB1", kind="percent", percent=5, owner_id=BOB))
+        for who in (ANN, BOB):  # the owner's copy of a notice about each buyer, sent
+            s.add(
+                NotificationRow(
+                    chat_id=ADMIN,
+                    kind="return_requested_admin",
+                    params=json.dumps({"order": 1, "user": who}),
+                    status="sent",
+                )
+            )
         s.add(BuyerInviteRow(invitee_id=ANN, inviter_id=BOB, status="rewarded"))
         await s.commit()
     return ids
@@ -100,6 +117,7 @@ async def test_the_export_holds_the_buyers_rows_and_none_of_another(
     assert len(doc["interests"]) == 1
     assert doc["searches"][0]["query"] == "ann words"
     assert doc["invite_code"][0]["code"] == "ANNCODE1"
+    assert [c["code"] for c in doc["coupons_owned"]] == ["FRIEND-ANN1"]
     assert doc["invited_by"] == [
         {k: v for k, v in doc["invited_by"][0].items() if k != "inviter_id"}
     ]
@@ -186,6 +204,12 @@ async def test_the_erasure_deletes_the_personal_and_anonymises_the_orders(
             assert mine == [], table
         uses = (await s.execute(select(CouponUseRow.user_id))).scalars().all()
         assert sorted(uses) == sorted([order.user_id, BOB])  # the coupon count is kept
+        owned = {c.code: c for c in (await s.execute(select(CouponRow))).scalars()}
+        assert owned["FRIEND-ANN1"].owner_id == order.user_id
+        assert not owned["FRIEND-ANN1"].active
+        assert owned["FRIEND-BOB1"].owner_id == BOB and owned["FRIEND-BOB1"].active
+        notices = (await s.execute(select(NotificationRow.params))).scalars().all()
+        assert [json.loads(p)["user"] for p in notices] == [BOB]
         # Bob is untouched.
         bob = await s.get(UserRow, BOB)
         assert bob is not None and bob.first_name == "Bob"

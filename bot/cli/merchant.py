@@ -17,6 +17,7 @@ from bot.domain.orders import OrderStatus
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.services.coupons import Codes
+    from bot.services.order_ports import CodeUse
     from bot.services.orders import Outcome
     from bot.services.ports import UnitOfWork
 
@@ -161,50 +162,60 @@ async def list_coupons(app: App, args: argparse.Namespace) -> int:
 
 
 async def coupon_codes(app: App, args: argparse.Namespace) -> int:
-    """With ``--count N``: N new one-time codes, as CSV (to ``--csv FILE`` or printed).
+    """With ``--count N``: N new one-time codes, as CSV (to ``--csv FILE`` or printed); the
+    file is written before the codes are kept, so codes never exist that were not exported.
     Without: every code of the coupon and who used it, as CSV to ``--csv FILE`` or a table."""
-    from pathlib import Path
-
     from bot.services import coupons
     from bot.services.order_ports import CodeUse
 
     now = datetime.now(UTC)
     async with app.uows() as uow:
-        if args.count is not None:
-            made = await coupons.make_codes(uow, args.code, args.count, now)
-            if made.refusal is not None or made.coupon is None:
-                print(f"storefront: {_codes_refusal(args.code, made)}")
-                return 2 if made.refusal is coupons.CodesRefusal.COUNT else 1
-            await uow.commit()
-            coupon = made.coupon
-            uses = [CodeUse(c, None, None, now) for c in made.made]
-        else:
+        if args.count is None:
             found = await coupons.coupon_for_codes(uow, args.code)
             if found is None:
                 print(f"storefront: no coupon {args.code}")
                 return 1
-            coupon, uses = found, await uow.coupons.codes(found.id)
-    text = coupons.codes_csv(coupon, uses)
-    used = sum(1 for u in uses if u.used_by is not None)
+            return _list_codes(found, await uow.coupons.codes(found.id), args.csv_file)
+        made = await coupons.make_codes(uow, args.code, args.count, now)
+        if made.refusal is not None or made.coupon is None:
+            print(f"storefront: {_codes_refusal(args.code, made)}")
+            return 2 if made.refusal is coupons.CodesRefusal.COUNT else 1
+        uses = [CodeUse(c, None, None, now) for c in made.made]
+        text = coupons.codes_csv(made.coupon, uses)
+        if args.csv_file and not _write(args.csv_file, text):
+            return 1  # nothing kept: the transaction is not committed
+        await uow.commit()
+    print(f"{len(uses)} one-time codes made for coupon {made.coupon.code}.")
     if args.csv_file:
-        try:
-            Path(args.csv_file).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            print(f"storefront: cannot write {args.csv_file}: {exc.strerror or exc}")
-            return 1
-    if args.count is not None:
-        print(f"{len(uses)} one-time codes made for coupon {coupon.code}.")
-        if args.csv_file:
-            print(f"Written to {args.csv_file}.")
-        else:
-            print(text, end="")
-        return 0
+        print(f"Written to {args.csv_file}.")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _write(name: str, text: str) -> bool:
+    from pathlib import Path
+
+    try:
+        Path(name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"storefront: cannot write {name}: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def _list_codes(coupon: Coupon, uses: list[CodeUse], csv_file: str | None) -> int:
+    from bot.services import coupons
+
     if not uses:
         print(f"Coupon {coupon.code} has no one-time codes yet (make some with --count N).")
         return 0
+    used = sum(1 for u in uses if u.used_by is not None)
+    if csv_file and not _write(csv_file, coupons.codes_csv(coupon, uses)):
+        return 1
     print(f"Coupon {coupon.code}: {len(uses)} one-time codes, {used} used.")
-    if args.csv_file:
-        print(f"Written to {args.csv_file}.")
+    if csv_file:
+        print(f"Written to {csv_file}.")
         return 0
     for use in uses:
         when = f"{use.used_at:%Y-%m-%d %H:%M} UTC" if use.used_at is not None else ""

@@ -417,7 +417,7 @@ async def count_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
     coupon = await _shop_coupon(turn, int(st.data["coupon"]))
     if coupon is None:
         await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-        turn.say(turn.tx.t("ac.cp.no_such", code=""))
+        turn.say(turn.tx.t("admin.step_gone"))
         return
     count = _count(text)
     if count is None:

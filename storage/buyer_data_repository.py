@@ -25,6 +25,7 @@ from storage.admin_tables import InteractionRow, StaffRow
 from storage.drop_tables import DropDeliveryRow
 from storage.group_tables import CommissionRow, LeaderRow, TeamRow, TeamSeatRow
 from storage.order_tables import (
+    CouponCodeRow,
     CouponRow,
     CouponUseRow,
     NotificationRow,
@@ -130,6 +131,14 @@ class SqlBuyerDataRepository:
                 .where(col(CouponUseRow.user_id) == u)
             )
         ).all()
+        one_time = (
+            await s.execute(
+                select(CouponCodeRow.code, CouponCodeRow.used_at, CouponRow.code)
+                .join(CouponRow, col(CouponRow.id) == col(CouponCodeRow.coupon_id))
+                .where(col(CouponCodeRow.used_by) == u)
+                .order_by(col(CouponCodeRow.id))
+            )
+        ).all()
         led = await self._rows(select(TeamRow).where(col(TeamRow.leader_id) == u))
         return {
             "profile": await self._rows(select(UserRow).where(col(UserRow.id) == u)),
@@ -140,6 +149,14 @@ class SqlBuyerDataRepository:
                 for line, name, sku in cart
             ],
             "coupons_used": [{"code": code, "uses": use.uses} for use, code in coupons],
+            "one_time_codes_used": [
+                {
+                    "code": code,
+                    "coupon": parent,
+                    "used_at": used_at.isoformat() if used_at else None,
+                }
+                for code, used_at, parent in one_time
+            ],
             "coupons_owned": await self._rows(
                 select(CouponRow).where(col(CouponRow.owner_id) == u)
             ),
@@ -311,6 +328,11 @@ class SqlBuyerDataRepository:
         await run(
             "coupons_used",
             update(CouponUseRow).where(col(CouponUseRow.user_id) == u).values(user_id=marker),
+        )
+        # A one-time code they used stays used (clearing it would let it be redeemed again).
+        await run(
+            "one_time_codes_used",
+            update(CouponCodeRow).where(col(CouponCodeRow.used_by) == u).values(used_by=marker),
         )
         # A personal coupon (an invite reward) is only its owner's: nobody's from now on.
         await run(

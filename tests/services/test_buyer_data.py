@@ -14,6 +14,7 @@ from bot.services import buyer_data
 from storage.admin_tables import InteractionRow
 from storage.group_tables import TeamRow, TeamSeatRow
 from storage.order_tables import (
+    CouponCodeRow,
     CouponRow,
     CouponUseRow,
     NotificationRow,
@@ -78,6 +79,7 @@ async def _world(uows: SqlUnitOfWorkFactory, ann_status: str = "delivered") -> d
                 )
             )
             s.add(CouponUseRow(coupon_id=coupon.id, user_id=who, uses=1))
+            s.add(CouponCodeRow(coupon_id=coupon.id, code=f"ONCE{who}", used_by=who, used_at=NOW))
             s.add(InteractionRow(user_id=who, product_id=variant.product_id, kind="view", at=NOW))
             s.add(SearchRow(user_id=who, query=f"{name.lower()} words"))
         s.add(InviteCodeRow(user_id=ANN, code="ANNCODE1"))
@@ -114,6 +116,9 @@ async def test_the_export_holds_the_buyers_rows_and_none_of_another(
     assert doc["cart"][0]["quantity"] == 2
     assert doc["reviews"][0]["text"] == "Ann loves it"
     assert doc["coupons_used"] == [{"code": "SPRING10", "uses": 1}]
+    assert [(c["code"], c["coupon"]) for c in doc["one_time_codes_used"]] == [
+        (f"ONCE{ANN}", "SPRING10")
+    ]
     assert len(doc["interests"]) == 1
     assert doc["searches"][0]["query"] == "ann words"
     assert doc["invite_code"][0]["code"] == "ANNCODE1"
@@ -203,6 +208,9 @@ async def test_the_erasure_deletes_the_personal_and_anonymises_the_orders(
             mine = (await s.execute(select(table).where(col(column) == ANN))).all()
             assert mine == [], table
         uses = (await s.execute(select(CouponUseRow.user_id))).scalars().all()
+        once = dict((await s.execute(select(CouponCodeRow.code, CouponCodeRow.used_by))).all())
+        # Ann's one-time code stays used (under the marker): clearing it would free it again.
+        assert once == {f"ONCE{ANN}": order.user_id, f"ONCE{BOB}": BOB}
         assert sorted(uses) == sorted([order.user_id, BOB])  # the coupon count is kept
         owned = {c.code: c for c in (await s.execute(select(CouponRow))).scalars()}
         assert owned["FRIEND-ANN1"].owner_id == order.user_id

@@ -34,7 +34,8 @@ VIEW_DEDUP = timedelta(minutes=30)
 _REMEMBERED = 50_000
 
 View = tuple[int, int, datetime]
-_I = table_of(InteractionRow).c
+_INTERACTIONS = table_of(InteractionRow)
+_I = _INTERACTIONS.c
 
 
 class ViewBuffer:
@@ -122,5 +123,5 @@ async def write_views(session: AsyncSession, views: list[View]) -> None:
                 "at": at,
             }
         )
-    if new:  # one executemany, not an ORM object per view
-        await session.execute(insert(InteractionRow), new)
+    if new:  # one Core executemany: no ORM object (or ORM bulk step) per view
+        await session.execute(insert(_INTERACTIONS), new)

@@ -272,7 +272,7 @@ async def run_webhook_bench(
         flush=True,
     )
     print(
-        f"{'framework':<9} {'bot':<18} {'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'framework':<9} {'bot':<24} {'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'vs echo':>8} {'non-200':>8}"
     )
     missing = 0
@@ -302,7 +302,7 @@ async def run_webhook_bench(
                 missing += updates - len(r.answered)
                 ratio = "" if r is results[0] or r is results[3] else f"{r.per_second / echo:.0%}"
                 print(
-                    f"{framework:<9} {r.label:<18} {r.per_second:>7.0f} "
+                    f"{framework:<9} {r.label:<24} {r.per_second:>7.0f} "
                     f"{r.percentile(50) * 1000:>7.1f} {r.percentile(95) * 1000:>7.1f} "
                     f"{ratio:>8} {r.refused:>8}",
                     flush=True,

@@ -285,6 +285,10 @@ CONSOLE: dict[str, Rows] = {
     "cp_skip": _verb("cp_skip", _zero, _zero, _none),
     "cp_make": _verb("cp_make", _zero, _zero),
     "cp_stop": _verb("cp_stop", _zero, _zero),
+    "cp_codes": _verb("cp_codes", lambda w: (w.coupons["STAFF50"], 0), _none),
+    "cp_csv": _verb("cp_csv", lambda w: (w.coupons["STAFF50"], 0), _none),
+    "cp_mkc": _verb("cp_mkc", lambda w: (w.coupons["STAFF50"], 0), _none),
+    "cp_cstop": _verb("cp_cstop", _zero, _zero),
     # drops
     "dr_new": _verb("dr_new"),
     "dr_btn": _verb("dr_btn", _zero, _none),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers
-from bot.config import Settings
+from bot.cli.common import Subparsers, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -60,13 +62,13 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 def updates(args: argparse.Namespace) -> int:
     from bench.updates import run_bench
 
-    return asyncio.run(run_bench(args.framework, args.updates or 2000))
+    return run_async(run_bench(args.framework, args.updates or 2000))
 
 
 def flash_sale(args: argparse.Namespace) -> int:
     from bench.flash_sale import run_flash_bench
 
-    return asyncio.run(
+    return run_async(
         run_flash_bench(
             args.database,
             args.buyers or 10_000,
@@ -80,7 +82,7 @@ def flash_sale(args: argparse.Namespace) -> int:
 def broadcast(args: argparse.Namespace) -> int:
     from bench.broadcast import run_broadcast_bench
 
-    return asyncio.run(
+    return run_async(
         run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
     )
 
@@ -88,19 +90,19 @@ def broadcast(args: argparse.Namespace) -> int:
 def webhook(args: argparse.Namespace) -> int:
     from bench.webhook import run_webhook_bench
 
-    return asyncio.run(run_webhook_bench(args.framework, args.updates or 500, args.database))
+    return run_async(run_webhook_bench(args.framework, args.updates or 500, args.database))
 
 
 def recommend(args: argparse.Namespace) -> int:
     from bench.recommend import run_recommend_bench
 
-    return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
+    return run_async(run_recommend_bench(args.buyers or 1000, args.seed))
 
 
 def fairness(args: argparse.Namespace) -> int:
     from bench.fairness import run_fairness_bench
 
-    return asyncio.run(
+    return run_async(
         run_fairness_bench(
             args.framework,
             args.mode,

@@ -4,12 +4,14 @@ catalog it sells."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers, fail
-from bot.config import Settings
+from bot.cli.common import Subparsers, fail, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_migrate_parser(sub: Subparsers) -> None:
@@ -27,13 +29,13 @@ def add_catalog_parser(sub: Subparsers) -> None:
 
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(migrate(settings))
+    return run_async(migrate(settings))
 
 
 def import_command(args: argparse.Namespace, settings: Settings) -> int:
     if not args.demo and not args.file:
         return fail("name a catalog file, or use --demo")
-    return asyncio.run(import_catalog(settings, args.file, args.demo))
+    return run_async(import_catalog(settings, args.file, args.demo))
 
 
 async def migrate(settings: Settings) -> int:

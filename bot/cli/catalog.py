@@ -58,7 +58,7 @@ async def migrate(settings: Settings) -> int:
 
 
 async def import_catalog(settings: Settings, file: str | None, demo: bool) -> int:
-    from bot.bootstrap import CannotStart, build_app
+    from bot.bootstrap import CannotStart, open_storage
     from bot.services.catalog_file import CatalogFileError
     from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 
@@ -70,19 +70,19 @@ async def import_catalog(settings: Settings, file: str | None, demo: bool) -> in
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    try:
-        app = await build_app(settings)
+    try:  # the units of work alone: an import needs none of the conversation or workers
+        uows = await open_storage(settings)
     except CannotStart as exc:
         return fail(str(exc))
     try:
-        report = await import_catalog(app.uows, draft)
+        report = await import_catalog(uows, draft)
     except CatalogFileError as exc:
         print(f"{path}: nothing was imported:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     finally:
-        await app.close()
+        await uows.dispose()
     print(
         f"Imported {report.categories} categories, {report.products} products and "
         f"{report.variants} variants from {path}."

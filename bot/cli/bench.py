@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers, run_async
+from bot.cli.common import Subparsers, fail, run_async
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -50,6 +50,12 @@ def add_parsers(sub: Subparsers) -> None:
     bench.add_argument("--recipients", type=int, default=10_000, help="broadcast: chats")
     bench.add_argument(
         "--rate", type=float, default=1000.0, help="broadcast: the Bot API's limit, per second"
+    )
+    bench.add_argument(
+        "--repeat", type=int, default=5, help="startup: launches of each bot and command"
+    )
+    bench.add_argument(
+        "--settle", type=float, default=2.0, help="startup: seconds idle before the RSS is read"
     )
     bench.set_defaults(func=command)
 
@@ -114,6 +120,14 @@ def fairness(args: argparse.Namespace) -> int:
     )
 
 
+def startup(args: argparse.Namespace) -> int:
+    from bench.startup import run_startup_bench
+
+    if args.repeat < 1 or args.settle < 0:
+        return fail("--repeat must be 1 or more and --settle 0 or more")
+    return run_async(run_startup_bench(args.framework, args.repeat, args.settle))
+
+
 #: Each benchmark by the name ``storefront bench NAME`` takes, in the order ``--help`` lists
 #: them; each imports its module under ``bench/`` only when it runs.
 BENCHES: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -123,4 +137,5 @@ BENCHES: dict[str, Callable[[argparse.Namespace], int]] = {
     "webhook": webhook,
     "recommend": recommend,
     "fairness": fairness,
+    "startup": startup,
 }

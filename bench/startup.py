@@ -149,6 +149,10 @@ async def run_startup_bench(which: str, repeat: int = 5, settle: float = 2.0) ->
             "python -c 'import sqlalchemy'",
             [timed(["-c", "import sqlalchemy"], base) for _ in range(repeat)],
         )
+        imports["alembic"] = _row(  # what migrate needs besides (and its templates, pygments)
+            "python -c 'import alembic.command'",
+            [timed(["-c", "import sqlalchemy, alembic.command"], base) for _ in range(repeat)],
+        )
         for framework in frameworks:
             imports[framework] = _row(
                 f"import {framework} (its echo bot's imports)",

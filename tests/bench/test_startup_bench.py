@@ -23,6 +23,7 @@ async def test_startup_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[s
     for name in (
         "python -c pass",
         "python -c 'import sqlalchemy'",
+        "python -c 'import alembic.command'",
         "import ptb (its echo bot's imports)",
         "storefront --help",
         "storefront migrate (empty SQLite)",

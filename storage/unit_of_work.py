@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.admin_repository import SqlAuditLog, SqlStaffRepository
+from storage.buyer_data_repository import SqlBuyerDataRepository
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.coupon_repository import SqlCouponRepository
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     stats: SqlStatsRepository
     guesses: SqlGuessLog
     inbox: SqlUpdateInbox
+    buyer_data: SqlBuyerDataRepository
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsRepository(session)
         self.guesses = SqlGuessLog(session)
         self.inbox = SqlUpdateInbox(session)
+        self.buyer_data = SqlBuyerDataRepository(session, factory.recent_buyers)
         return self
 
     async def __aexit__(

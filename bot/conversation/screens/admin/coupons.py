@@ -1,13 +1,15 @@
 """Console section: coupons. The list with their use counts; a new coupon by a guided
 conversation (code, kind, value, then the optional minimum, limits and days, each skippable)
 or in one line (``/admin coupon add SAVE10 10% min 20 limit 100 per 1 days 7``); disabling
-after a confirmation. The terms are checked by ``bot.services.coupon_terms``, as the
-``storefront coupons`` command's are; the coupon is the same row a buyer redeems.
+after a confirmation; one-time codes made in bulk (``/admin coupon codes SAVE10 100`` or the
+coupon's Codes button), sent as a CSV, with who used which. The terms are checked by
+``bot.services.coupon_terms``, as the ``storefront coupons`` command's are; the coupon is the
+same row a buyer redeems.
 """
 
 from __future__ import annotations
 
-from bot.conversation.replies import Button, Keyboard
+from bot.conversation.replies import Button, Keyboard, SendDocument
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.catalog_text import cancel_row, configured_currency, terms_text
 from bot.conversation.screens.admin.registry import (
@@ -21,11 +23,12 @@ from bot.conversation.screens.admin.registry import (
 )
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
-from bot.domain.coupons import Coupon, CouponKind, normalise_code
+from bot.domain.coupons import MAX_ONE_TIME_CODES, Coupon, CouponKind
 from bot.domain.money import Money
 from bot.domain.staff import Permission, Role
 from bot.services import coupon_terms as terms
-from bot.services import merchant_catalog
+from bot.services import coupons, merchant_catalog
+from bot.services.order_ports import CodeUse
 from bot.services.ports import UiState
 
 P = Permission.COUPONS
@@ -33,6 +36,7 @@ ASK_CODE = "admin.coupon.code"
 ASK_KIND = "admin.coupon.kind"
 ASK_VALUE = "admin.coupon.value"
 ASK_OPTION = "admin.coupon.opt"
+ASK_COUNT = "admin.coupon.count"
 _KINDS = (CouponKind.PERCENT, CouponKind.FIXED, CouponKind.FREE_SHIPPING)
 _SHOWN = 20
 
@@ -88,10 +92,15 @@ async def _listing(turn: Turn) -> tuple[str, Keyboard]:
         lines.append(
             tx.t(key, code=c.code, terms=Raw(describe(turn, c)), used=entry.used, limit=limit)
         )
+        if entry.codes:
+            lines.append(tx.plural("ac.cp.codes_count", entry.codes, used=entry.codes_used))
+        row = [Button(tx.label("ac.cp.btn_codes", code=c.code), admin_cb("cp_codes", c.id))]
         if c.active:
-            rows.append(
-                (Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id)),)
+            row.append(
+                Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id))
             )
+        if c.active or entry.codes:
+            rows.append(tuple(row))
     if len(stats) > _SHOWN:
         lines.append(tx.plural("ac.cp.more", len(stats) - _SHOWN))
     if personal:
@@ -320,6 +329,144 @@ async def _store(turn: Turn, role: Role, coupon: Coupon) -> None:
     )
 
 
+# --- one-time codes ---
+
+
+async def _shop_coupon(turn: Turn, coupon_id: int) -> Coupon | None:
+    coupon = await turn.uow.coupons.by_id(coupon_id) if coupon_id else None
+    return coupon if coupon is not None and coupon.owner_id is None else None
+
+
+@verb("cp_codes", P)
+async def codes_pressed(turn: Turn, role: Role, coupon_id: int, _: int) -> None:
+    coupon = await _shop_coupon(turn, coupon_id)
+    if coupon is None:
+        turn.answer(turn.tx.t("stale_button"))
+        return
+    turn.answer()
+    turn.show(*await _codes_view(turn, coupon))
+
+
+async def _codes_view(turn: Turn, coupon: Coupon) -> tuple[str, Keyboard]:
+    """The coupon's one-time codes: how many, how many used, and the latest used (by whom,
+    when); every code with its use is in the CSV."""
+    tx = turn.tx
+    uses = await turn.uow.coupons.codes(coupon.id)
+    used = sorted(
+        (u for u in uses if u.used_by is not None and u.used_at is not None),
+        key=lambda u: (u.used_at, u.code),
+        reverse=True,
+    )
+    lines = [tx.t("ac.cp.codes_title", code=coupon.code)]
+    if uses:
+        lines.append(tx.plural("ac.cp.codes_count", len(uses), used=len(used)))
+    else:
+        lines.append(tx.t("ac.cp.codes_none"))
+    for use in used[:_SHOWN]:
+        when = f"{use.used_at:%Y-%m-%d %H:%M} UTC"
+        lines.append(tx.t("ac.cp.code_used", code=use.code, buyer=use.used_by, when=when))
+    if len(used) > _SHOWN:
+        lines.append(tx.plural("ac.cp.codes_used_more", len(used) - _SHOWN))
+    rows: list[tuple[Button, ...]] = []
+    if coupon.active:
+        rows.append((Button(tx.label("ac.cp.btn_make_codes"), admin_cb("cp_mkc", coupon.id)),))
+    if uses:
+        rows.append((Button(tx.label("ac.cp.btn_codes_csv"), admin_cb("cp_csv", coupon.id)),))
+    rows.append((Button(tx.label("ac.cp.btn_list"), admin_cb("cp_list")),))
+    return "\n".join(lines), tuple(rows)
+
+
+@verb("cp_csv", P)
+async def codes_csv_pressed(turn: Turn, role: Role, coupon_id: int, _: int) -> None:
+    coupon = await _shop_coupon(turn, coupon_id)
+    if coupon is None:
+        turn.answer(turn.tx.t("stale_button"))
+        return
+    uses = await turn.uow.coupons.codes(coupon.id)
+    if not uses:
+        turn.answer(turn.tx.t("ac.cp.codes_none"), alert=True)
+        return
+    turn.answer()
+    used = sum(1 for u in uses if u.used_by is not None)
+    caption = turn.tx.plural("ac.cp.codes_csv", len(uses), code=coupon.code, used=used)
+    _send_csv(turn, coupon, coupons.codes_csv(coupon, uses), caption)
+
+
+def _send_csv(turn: Turn, coupon: Coupon, text: str, caption: str) -> None:
+    name = f"codes-{coupon.code}.csv"
+    turn.replies.append(SendDocument(turn.chat_id, text.encode("utf-8"), name, caption))
+
+
+@verb("cp_mkc", P)
+async def make_codes_pressed(turn: Turn, role: Role, coupon_id: int, _: int) -> None:
+    coupon = await _shop_coupon(turn, coupon_id)
+    if coupon is None:
+        turn.answer(turn.tx.t("stale_button"))
+        return
+    turn.answer()
+    await _go(turn, ASK_COUNT, {"coupon": coupon.id})
+    turn.say(_ask_count(turn, coupon), (cancel_row(turn, "cp_cstop"),))
+
+
+def _ask_count(turn: Turn, coupon: Coupon) -> str:
+    return turn.tx.t("ac.cp.ask_count", code=coupon.code, max=MAX_ONE_TIME_CODES)
+
+
+@step(ASK_COUNT, P)
+async def count_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
+    coupon = await _shop_coupon(turn, int(st.data["coupon"]))
+    if coupon is None:
+        await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+        turn.say(turn.tx.t("admin.step_gone"))
+        return
+    count = _count(text)
+    if count is None:
+        bad = turn.tx.t("ac.cp.bad_count", text=text.strip()[:32], max=MAX_ONE_TIME_CODES)
+        turn.say(bad + "\n" + _ask_count(turn, coupon), (cancel_row(turn, "cp_cstop"),))
+        return
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    await _make_codes(turn, role, coupon.code, count)
+
+
+def _count(text: str) -> int | None:
+    word = text.strip()
+    if not word.isascii() or not word.isdigit() or len(word) > 6:
+        return None
+    count = int(word)
+    return count if 1 <= count <= MAX_ONE_TIME_CODES else None
+
+
+async def _make_codes(turn: Turn, role: Role, code: str, count: int) -> None:
+    tx = turn.tx
+    made = await coupons.make_codes(turn.uow, code, count, turn.now)
+    coupon = made.coupon
+    if made.refusal is coupons.CodesRefusal.COUNT:
+        turn.say(tx.t("ac.cp.codes_usage", max=MAX_ONE_TIME_CODES))
+        return
+    if made.refusal is not None or coupon is None:
+        if coupon is None:
+            turn.say(tx.t("ac.cp.no_such", code=code[:32]))
+        else:
+            refusal = made.refusal or coupons.CodesRefusal.DISABLED
+            turn.say(tx.t(f"ac.cp.codes_refused.{refusal.value}", code=coupon.code))
+        return
+    await access.audit(turn, role, "coupon.codes", f"coupon:{coupon.code}", n=len(made.made))
+    uses = [CodeUse(c, None, None, turn.now) for c in made.made]
+    caption = tx.plural("ac.cp.codes_made", len(uses), code=coupon.code)
+    _send_csv(turn, coupon, coupons.codes_csv(coupon, uses), caption)
+
+
+@verb("cp_cstop", P)
+async def codes_stop_pressed(turn: Turn, role: Role, _: int, __: int) -> None:
+    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+    if current is None or current.state != ASK_COUNT:
+        turn.answer(turn.tx.t("ac.pn.nothing_to_cancel"))
+        return
+    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
+    turn.answer()
+    turn.say(turn.tx.t("ac.cp.codes_cancelled"))
+
+
 # --- in one line ---
 
 
@@ -342,9 +489,15 @@ async def coupon_command(turn: Turn, role: Role, args: str) -> None:
     elif word == "list":
         text, keyboard = await _listing(turn)
         turn.say(text, keyboard)
+    elif word == "codes":
+        named, _, how_many = rest.strip().rpartition(" ")
+        count = _count(how_many)
+        if not named.strip() or count is None:
+            turn.say(turn.tx.t("ac.cp.codes_usage", max=MAX_ONE_TIME_CODES))
+            return
+        await _make_codes(turn, role, named, count)
     elif word in ("off", "disable"):
-        code = normalise_code(rest)
-        found = await turn.uow.coupons.by_code(code) if code else None
+        found = await coupons.coupon_for_codes(turn.uow, rest)  # its own code, not a one-time one
         if found is None:
             turn.say(turn.tx.t("ac.cp.no_such", code=rest.strip()[:32]))
             return

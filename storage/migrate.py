@@ -1,13 +1,15 @@
 """Run Alembic from inside the application, and tell whether a database's schema is current.
 
 Telling needs no Alembic: the bot reads the revision in ``alembic_version`` and compares it
-with ``HEAD``, so ``storefront run`` starts without importing Alembic (its templates and
-every migration script). ``tests/storage/test_storage.py`` checks ``HEAD`` is the scripts'
-head: a new migration moves it.
+with ``head_revision()``, read from the scripts' ``revision``/``down_revision`` lines as text,
+so ``storefront run`` starts without importing Alembic (its templates and every migration
+script). ``tests/storage/test_storage.py`` checks it is the head Alembic finds.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,10 +24,23 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
-#: The newest revision under ``migrations/versions`` (the one this code needs).
-HEAD = "0012"
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+_REVISION = re.compile(r'^(down_revision|revision)\b[^=\n]*=\s*(?:"([^"]*)"|None)', re.M)
 #: Where Alembic keeps a database's revision (its default; ``migrations/env.py`` keeps it).
 VERSION_TABLE = "alembic_version"
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The revision no script revises (the newest one, which this code needs), or several
+    joined when the scripts branch (never current: ``storefront migrate`` says so)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in VERSIONS_DIR.glob("*.py"):
+        for name, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else revised).add(value)
+    return ",".join(sorted(revisions - revised)) or None
 
 
 def alembic_config() -> Config:
@@ -58,7 +73,7 @@ def _current(connection: Connection) -> str | None:
 async def schema_status(engine: AsyncEngine) -> SchemaStatus:
     async with engine.connect() as connection:
         current = await connection.run_sync(_current)
-    return SchemaStatus(current=current, head=HEAD)
+    return SchemaStatus(current=current, head=head_revision())
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

@@ -2,7 +2,8 @@
 
 It answers every text message with one ``sendMessage`` and touches no database: the fastest a
 bot on that framework goes against the same Bot API server, so the storefront's rate is read
-against it. Run as ``python -m bench.echo FRAMEWORK TOKEN API_BASE``.
+against it. Run as ``python -m bench.echo FRAMEWORK TOKEN API_BASE``; it prints one line
+("echo bot polling on ...") when it starts polling (``bench/startup.py`` times that).
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ async def _aiogram(token: str, api_base: str, stop: asyncio.Event) -> None:
         await bot.send_message(chat_id=message.chat.id, text=message.text or "?")
 
     dispatcher.include_router(router)
+
+    async def polling() -> None:  # aiogram's startup: just before its first getUpdates
+        print("echo bot polling on aiogram", flush=True)
+
+    dispatcher.startup.register(polling)
     task = asyncio.create_task(
         dispatcher.start_polling(
             bot, handle_signals=False, polling_timeout=1, allowed_updates=["message"]
@@ -60,6 +66,7 @@ async def _ptb(token: str, api_base: str, stop: asyncio.Event) -> None:
     async with app:
         await app.start()
         await app.updater.start_polling(timeout=1, allowed_updates=["message"])
+        print("echo bot polling on ptb", flush=True)
         await stop.wait()
         await app.updater.stop()
         await app.stop()

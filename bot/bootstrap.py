@@ -11,29 +11,24 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
-from bot.conversation.callbacks import Signer
-from bot.conversation.storefront import Storefront, utc_now
-from bot.conversation.turn import ShopConfig
-from bot.domain.flood import FloodCounts, FloodRule
-from bot.domain.guesses import GuessLimit
-from bot.payments.stripe_gateway import StripeGateway
-from bot.services.checkout import PaymentSetup
-from bot.services.ports import StorageUnavailable
-from bot.services.refunds import RefundSender
-from bot.services.shipping_file import ShippingFileError, default_shipping_path, read_rates
-from bot.workers.drop_pace import Pace
-from bot.workers.drop_sender import DropSender
-from bot.workers.outbox import OutboxWorker
 from storage.engine import make_engine, why_unreachable
-from storage.migrate import schema_status
-from storage.redis_flood import RedisFloodCounts
-from storage.redis_pace import RedisPace
-from storage.redis_state import RedisState
-from storage.unit_of_work import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.config import Settings
+    from bot.conversation.storefront import Storefront
+    from bot.domain.flood import FloodCounts
+    from bot.payments.stripe_gateway import StripeGateway
+    from bot.services.checkout import PaymentSetup
+    from bot.workers.drop_sender import DropSender
+    from bot.workers.outbox import OutboxWorker
+    from storage.redis_state import RedisState
+    from storage.unit_of_work import SqlUnitOfWorkFactory
+
+# What the app is made of (the conversation, the workers, Stripe, Redis, Alembic) is imported
+# by the function that builds it: ``storefront migrate`` needs ``engine_for`` alone, and a
+# gateway that is not configured (STRIPE_API_KEY, REDIS_URL) is never imported.
 
 
 class CannotStart(RuntimeError):
@@ -87,13 +82,18 @@ class App:
 def flood_counts(settings: Settings, redis: RedisState | None) -> FloodCounts | None:
     """Where chats' updates are counted against FLOOD_RATE: in Redis, shared by every process,
     with REDIS_URL (this process alone while it is down); else in this process."""
+    from bot.domain.flood import FloodRule
     from bot.telegram.throttle import LocalFloodCounts
 
     if settings.flood_rate <= 0:
         return None
     rule = FloodRule(settings.flood_rate, settings.flood_window_seconds)
     alone = LocalFloodCounts(rule)
-    return RedisFloodCounts(redis, rule, alone) if redis is not None else alone
+    if redis is None:
+        return alone
+    from storage.redis_flood import RedisFloodCounts
+
+    return RedisFloodCounts(redis, rule, alone)
 
 
 def runner_id() -> str:
@@ -102,6 +102,9 @@ def runner_id() -> str:
 
 
 def payment_setup(settings: Settings) -> PaymentSetup:
+    from bot.services.checkout import PaymentSetup
+    from bot.services.shipping_file import default_shipping_path, read_rates
+
     path = Path(settings.shipping_file) if settings.shipping_file else default_shipping_path()
     return PaymentSetup(
         provider_token=settings.payment_provider_token,
@@ -113,28 +116,61 @@ def payment_setup(settings: Settings) -> PaymentSetup:
     )
 
 
+async def checked_engine(settings: Settings) -> AsyncEngine:
+    """The engine, once the database has answered and its schema is this version's
+    (``SchemaBehind``, ``DatabaseUnreachable`` otherwise)."""
+    from bot.services.ports import StorageUnavailable
+    from storage.migrate import schema_status
+
+    engine = engine_for(settings)
+    try:
+        status = await schema_status(engine)
+    except StorageUnavailable as exc:
+        await engine.dispose()
+        raise DatabaseUnreachable.of(settings, exc) from exc
+    if not status.is_current:
+        await engine.dispose()
+        raise SchemaBehind(
+            f"The database schema is at {status.current or 'nothing (empty database)'}, "
+            f"this bot needs {status.head}. Run `storefront migrate` first."
+        )
+    return engine
+
+
+async def open_storage(settings: Settings) -> SqlUnitOfWorkFactory:
+    """The units of work alone, on a checked database: for a command that writes the shop's
+    data (``catalog import``) and needs none of the conversation, workers or gateways."""
+    from storage.unit_of_work import SqlUnitOfWorkFactory
+
+    return SqlUnitOfWorkFactory(await checked_engine(settings))
+
+
 async def build_app(settings: Settings, *, require_current_schema: bool = True) -> App:
     """Wire the shop; refuse (``CannotStart``: ``SchemaBehind``, ``DatabaseUnreachable``) to run
     on a database that is not migrated or does not answer."""
+    from bot.conversation.callbacks import Signer
+    from bot.conversation.storefront import Storefront, utc_now
+    from bot.conversation.turn import ShopConfig
+    from bot.domain.guesses import GuessLimit
+    from bot.services.refunds import RefundSender
+    from bot.services.shipping_file import ShippingFileError
+    from bot.workers.drop_pace import Pace
+    from bot.workers.drop_sender import DropSender
+    from bot.workers.outbox import OutboxWorker
+    from storage.unit_of_work import SqlUnitOfWorkFactory
+
     try:  # a broken shipping file stops us before any connection
         setup = payment_setup(settings)
     except ShippingFileError as exc:
         raise CannotStart(f"the shipping file (SHIPPING_FILE) cannot be used:\n{exc}") from exc
-    engine = engine_for(settings)
-    if require_current_schema:
-        try:
-            status = await schema_status(engine)
-        except StorageUnavailable as exc:
-            await engine.dispose()
-            raise DatabaseUnreachable.of(settings, exc) from exc
-        if not status.is_current:
-            await engine.dispose()
-            raise SchemaBehind(
-                f"The database schema is at {status.current or 'nothing (empty database)'}, "
-                f"this bot needs {status.head}. Run `storefront migrate` first."
-            )
+    engine = await checked_engine(settings) if require_current_schema else engine_for(settings)
     # REDIS_URL: UI steps and the drop pace are shared by every process on that Redis.
-    redis = RedisState(settings.redis_url) if settings.redis_url else None
+    redis = None
+    if settings.redis_url:  # redis loads only when it is used
+        from storage.redis_pace import RedisPace
+        from storage.redis_state import RedisState
+
+        redis = RedisState(settings.redis_url)
     # Card views are written in batches every 2 s (``storage.view_buffer``): the browse path
     # stays a read.
     uows = SqlUnitOfWorkFactory(engine, redis=redis, view_flush_after=2.0)
@@ -156,11 +192,11 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
         signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
     )
-    card = (
-        StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
-        if settings.stripe_api_key
-        else None
-    )
+    card = None
+    if settings.stripe_api_key:  # stripe (and its HTTP clients) load only when it is used
+        from bot.payments.stripe_gateway import StripeGateway
+
+        card = StripeGateway(settings.stripe_api_key, settings.stripe_api_base)
     storefront = Storefront(uows, config, card=card)
     refunds = RefundSender(uows, card, None, utc_now, tuple(settings.admin_ids))
     drops = DropSender(

@@ -11,18 +11,29 @@ import os
 from typing import Any
 
 from alembic import context
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from storage.engine import make_engine
-from storage.tables import metadata
 
 config = context.config
+
+
+def _target_metadata() -> MetaData | None:
+    """The tables, which only ``alembic revision --autogenerate`` (the plain ``alembic``
+    command) compares against; ``storefront migrate`` (a connection passed in) only applies
+    the revisions, which need none, and so does not import every table module."""
+    if config.attributes.get("connection") is not None:
+        return None
+    from storage.tables import metadata
+
+    return metadata
 
 
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=_target_metadata(),
         compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
     )
@@ -52,7 +63,9 @@ def run() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=_target_metadata()
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,8 +25,6 @@ from storage.live_repository import SqlLiveRepository
 from storage.order_repository import SqlOrderRepository, SqlStockRepository
 from storage.outboxes import SqlCheckoutPrefs, SqlNoticeOutbox, SqlRefundOutbox, SqlStripeEventLog
 from storage.read_cache import DEFAULT_TTL, ReadCache, RecentBuyers
-from storage.redis_state import RedisState
-from storage.redis_ui_state import RedisUiStateStore
 from storage.repositories import (
     SqlBuyerRepository,
     SqlCartRepository,
@@ -39,6 +37,10 @@ from storage.sale_repository import SqlSaleRepository
 from storage.stats_repository import SqlStatsRepository
 from storage.trust_repository import SqlTrustRepository
 from storage.view_buffer import ViewBuffer
+
+if TYPE_CHECKING:  # redis loads only with REDIS_URL (``bot.bootstrap``)
+    from storage.redis_state import RedisState
+    from storage.redis_ui_state import RedisUiStateStore
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ class SqlUnitOfWork:
         self.searches = SqlSearchLog(session)
         self.ui_states = SqlUiStateStore(session)
         if factory.redis is not None:  # UI steps in Redis, the database as the fallback
+            from storage.redis_ui_state import RedisUiStateStore
+
             self._ui_redis = RedisUiStateStore(factory.redis, self.ui_states)
             self.ui_states = self._ui_redis
         self.coupons = SqlCouponRepository(session)

@@ -17,13 +17,15 @@ HEAVY = ("aiogram", "telegram", "sqlalchemy", "sqlmodel", "matplotlib", "stripe"
 
 _PROBE = """
 import contextlib, io, json, sys
+before = set(sys.modules)
 from bot.cli import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     try:
         main(["--help"])
     except SystemExit as exc:
         code = exc.code
-print(json.dumps({"code": code, "help": out.getvalue(), "modules": sorted(sys.modules)}))
+print(json.dumps({"code": code, "help": out.getvalue(), "modules": sorted(sys.modules),
+                  "added": sorted(set(sys.modules) - before)}))
 """
 
 
@@ -37,6 +39,20 @@ def test_help_imports_no_framework_orm_gateway_or_matplotlib() -> None:
     assert "coupons" in found["help"] and "bench" in found["help"]
     heavy = [m for m in found["modules"] if m.split(".")[0] in HEAVY]
     assert heavy == []
+
+
+def test_help_imports_the_project_and_the_standard_library_only() -> None:
+    """What ``storefront --help`` adds to the interpreter's modules: the project's CLI and a few
+    standard modules; no third-party package at all (not even pydantic for the settings), and
+    not asyncio (a command imports it when it runs)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    added = json.loads(result.stdout)["added"]
+    tops = {name.split(".")[0] for name in added}
+    assert "bot.cli" in added
+    assert sorted(tops - sys.stdlib_module_names) == ["bot"]
+    assert "asyncio" not in tops
 
 
 def test_python_m_bot_cli_is_the_storefront_command() -> None:

@@ -19,7 +19,6 @@ from bot.cli import (
     webhook,
 )
 from bot.cli.common import Command, fail
-from bot.config import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The settings (pydantic) load once a command is chosen: ``--help`` and a bad command
+    # import no more than the parser needs.
+    from bot.config import Settings
+
     settings = Settings()
     from bot.logs import configure_logging
     from bot.services.ports import StorageUnavailable

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers
-from bot.config import Settings
+from bot.cli.common import Subparsers, fail, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -49,6 +51,12 @@ def add_parsers(sub: Subparsers) -> None:
     bench.add_argument(
         "--rate", type=float, default=1000.0, help="broadcast: the Bot API's limit, per second"
     )
+    bench.add_argument(
+        "--repeat", type=int, default=5, help="startup: launches of each bot and command"
+    )
+    bench.add_argument(
+        "--settle", type=float, default=2.0, help="startup: seconds idle before the RSS is read"
+    )
     bench.set_defaults(func=command)
 
 
@@ -60,13 +68,13 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 def updates(args: argparse.Namespace) -> int:
     from bench.updates import run_bench
 
-    return asyncio.run(run_bench(args.framework, args.updates or 2000))
+    return run_async(run_bench(args.framework, args.updates or 2000))
 
 
 def flash_sale(args: argparse.Namespace) -> int:
     from bench.flash_sale import run_flash_bench
 
-    return asyncio.run(
+    return run_async(
         run_flash_bench(
             args.database,
             args.buyers or 10_000,
@@ -80,7 +88,7 @@ def flash_sale(args: argparse.Namespace) -> int:
 def broadcast(args: argparse.Namespace) -> int:
     from bench.broadcast import run_broadcast_bench
 
-    return asyncio.run(
+    return run_async(
         run_broadcast_bench(args.framework, args.database, args.recipients, args.rate)
     )
 
@@ -88,19 +96,19 @@ def broadcast(args: argparse.Namespace) -> int:
 def webhook(args: argparse.Namespace) -> int:
     from bench.webhook import run_webhook_bench
 
-    return asyncio.run(run_webhook_bench(args.framework, args.updates or 500, args.database))
+    return run_async(run_webhook_bench(args.framework, args.updates or 500, args.database))
 
 
 def recommend(args: argparse.Namespace) -> int:
     from bench.recommend import run_recommend_bench
 
-    return asyncio.run(run_recommend_bench(args.buyers or 1000, args.seed))
+    return run_async(run_recommend_bench(args.buyers or 1000, args.seed))
 
 
 def fairness(args: argparse.Namespace) -> int:
     from bench.fairness import run_fairness_bench
 
-    return asyncio.run(
+    return run_async(
         run_fairness_bench(
             args.framework,
             args.mode,
@@ -112,6 +120,14 @@ def fairness(args: argparse.Namespace) -> int:
     )
 
 
+def startup(args: argparse.Namespace) -> int:
+    from bench.startup import run_startup_bench
+
+    if args.repeat < 1 or args.settle < 0:
+        return fail("--repeat must be 1 or more and --settle 0 or more")
+    return run_async(run_startup_bench(args.framework, args.repeat, args.settle))
+
+
 #: Each benchmark by the name ``storefront bench NAME`` takes, in the order ``--help`` lists
 #: them; each imports its module under ``bench/`` only when it runs.
 BENCHES: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -121,4 +137,5 @@ BENCHES: dict[str, Callable[[argparse.Namespace], int]] = {
     "webhook": webhook,
     "recommend": recommend,
     "fairness": fairness,
+    "startup": startup,
 }

@@ -4,12 +4,14 @@ catalog it sells."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers, fail
-from bot.config import Settings
+from bot.cli.common import Subparsers, fail, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_migrate_parser(sub: Subparsers) -> None:
@@ -27,13 +29,13 @@ def add_catalog_parser(sub: Subparsers) -> None:
 
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(migrate(settings))
+    return run_async(migrate(settings))
 
 
 def import_command(args: argparse.Namespace, settings: Settings) -> int:
     if not args.demo and not args.file:
         return fail("name a catalog file, or use --demo")
-    return asyncio.run(import_catalog(settings, args.file, args.demo))
+    return run_async(import_catalog(settings, args.file, args.demo))
 
 
 async def migrate(settings: Settings) -> int:
@@ -56,7 +58,7 @@ async def migrate(settings: Settings) -> int:
 
 
 async def import_catalog(settings: Settings, file: str | None, demo: bool) -> int:
-    from bot.bootstrap import CannotStart, build_app
+    from bot.bootstrap import CannotStart, open_storage
     from bot.services.catalog_file import CatalogFileError
     from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 
@@ -68,19 +70,19 @@ async def import_catalog(settings: Settings, file: str | None, demo: bool) -> in
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    try:
-        app = await build_app(settings)
+    try:  # the units of work alone: an import needs none of the conversation or workers
+        uows = await open_storage(settings)
     except CannotStart as exc:
         return fail(str(exc))
     try:
-        report = await import_catalog(app.uows, draft)
+        report = await import_catalog(uows, draft)
     except CatalogFileError as exc:
         print(f"{path}: nothing was imported:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     finally:
-        await app.close()
+        await uows.dispose()
     print(
         f"Imported {report.categories} categories, {report.products} products and "
         f"{report.variants} variants from {path}."

@@ -1,23 +1,22 @@
 """What the command modules share: the one-line failure, and building the app around a
-merchant's command. Imports nothing heavy: ``storefront --help`` loads this."""
+merchant's command. Imports nothing heavy (not even the settings or asyncio): ``storefront
+--help`` loads this."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeAlias
-
-from bot.config import Settings
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.config import Settings
 
 #: What a (sub)command's ``func`` default is: the parsed arguments and the settings in, the
 #: exit code out.
-Command = Callable[[argparse.Namespace, Settings], int]
+Command: TypeAlias = "Callable[[argparse.Namespace, Settings], int]"
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -27,13 +26,20 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def run_async(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run(main)``, with asyncio imported only by a command that runs."""
+    import asyncio
+
+    return asyncio.run(main)
+
+
 def with_app(run: Callable[[App, argparse.Namespace], Awaitable[int]]) -> Command:
     """A command that runs ``run`` on the app built from the settings, closed afterwards. It
     carries ``run``'s name (and ``__wrapped__``), so each subcommand's handler can be named."""
 
     @functools.wraps(run)
     def command(args: argparse.Namespace, settings: Settings) -> int:
-        return asyncio.run(_with_app(run, args, settings))
+        return run_async(_with_app(run, args, settings))
 
     return command
 

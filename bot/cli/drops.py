@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.drops import DropError, DropStatus, MediaKind
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -50,6 +49,8 @@ def add_parsers(sub: Subparsers) -> None:
 async def _change(app: App, change: Callable[[UnitOfWork, datetime], Awaitable[str]]) -> int:
     """One change to the drops in one transaction: its message once committed, or what the
     drop rules refused."""
+    from bot.domain.drops import DropError
+
     now = datetime.now(UTC)
     async with app.uows() as uow:
         try:
@@ -63,6 +64,7 @@ async def _change(app: App, change: Callable[[UnitOfWork, datetime], Awaitable[s
 
 
 async def create_drop(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.drops import MediaKind
     from bot.services import drops
 
     async def create(uow: UnitOfWork, now: datetime) -> str:
@@ -103,6 +105,8 @@ async def send_drop(app: App, args: argparse.Namespace) -> int:
 
 
 async def cancel_drop(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.drops import DropError, DropStatus
+
     async def cancel(uow: UnitOfWork, now: datetime) -> str:
         if not await uow.drops.finish(args.id, DropStatus.CANCELLED, now):
             raise DropError(f"drop #{args.id} is not sending")

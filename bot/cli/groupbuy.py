@@ -4,13 +4,10 @@ and the people who lead groups."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.group_buys import DealError, GroupDeal, PickupPoint
-from bot.domain.money import parse_major
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -91,6 +88,9 @@ async def _variant(uow: UnitOfWork, sku: str) -> Variant | None:
 
 
 async def set_deal(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.group_buys import DealError, GroupDeal
+    from bot.domain.money import parse_major
+
     async with app.uows() as uow:
         variant = await _variant(uow, args.sku)
         if variant is None:
@@ -117,6 +117,8 @@ async def set_deal(app: App, args: argparse.Namespace) -> int:
 
 
 async def deal_off(app: App, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     async with app.uows() as uow:
         variant = await _variant(uow, args.sku)
         if variant is None:
@@ -143,6 +145,8 @@ async def list_leaders(app: App, args: argparse.Namespace) -> int:
 
 
 async def add_leader(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.group_buys import PickupPoint
+
     if not 1 <= args.pickup_hours <= 720:
         print("storefront: --pickup-hours is 1 to 720")
         return 2

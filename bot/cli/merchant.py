@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.coupons import Coupon, CouponKind, CouponScope, normalise_code
-from bot.domain.money import parse_major
 from bot.domain.orders import OrderStatus
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.domain.coupons import Coupon
     from bot.services.coupons import Codes
     from bot.services.order_ports import CodeUse
     from bot.services.orders import Outcome
@@ -96,6 +95,7 @@ def _ids(text: str | None) -> frozenset[int]:
 def _coupon(args: argparse.Namespace, currency: str, now: datetime) -> Coupon:
     """The flags as coupon terms, checked by ``coupon_terms`` (as the console's are): an end
     date already past is refused."""
+    from bot.domain.coupons import CouponKind, CouponScope
     from bot.services import coupon_terms
 
     cur = args.currency or currency
@@ -239,6 +239,8 @@ def _codes_refusal(raw: str, made: Codes) -> str:
 
 
 async def disable_coupon(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.coupons import normalise_code
+
     code = normalise_code(args.code)
     async with app.uows() as uow:
         if code is None or not await uow.coupons.set_active(code, False):
@@ -289,6 +291,7 @@ async def deliver_order(app: App, args: argparse.Namespace) -> int:
 
 
 async def refund_order(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.money import parse_major
     from bot.services import orders
 
     async def refund(uow: UnitOfWork, now: datetime) -> Outcome:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.cli.common import Subparsers, fail
-from bot.config import Settings
+from bot.cli.common import Subparsers, fail, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -18,10 +19,12 @@ def add_parsers(sub: Subparsers) -> None:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(run_polling(settings))
+    return run_async(run_polling(settings))
 
 
 async def run_polling(settings: Settings) -> int:
+    import asyncio
+
     from bot.bootstrap import CannotStart, build_app
     from bot.serving import Background, flood_gate, stripe_routes_for
     from bot.telegram.runner import make_polling

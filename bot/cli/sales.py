@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.flash_sales import SaleError, SaleState
-from bot.domain.money import parse_major
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -88,6 +86,8 @@ async def stop_sale(app: App, args: argparse.Namespace) -> int:
 
 
 async def post_sale(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.flash_sales import SaleState
+
     now = datetime.now(UTC)
     async with app.uows() as uow:
         sale = await uow.sales.sale(args.id)
@@ -103,6 +103,8 @@ async def post_sale(app: App, args: argparse.Namespace) -> int:
 
 
 async def add_sale(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.flash_sales import SaleError
+    from bot.domain.money import parse_major
     from bot.services import flash_sales
 
     now = datetime.now(UTC)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+from typing import TYPE_CHECKING
 
-from bot.cli.common import Subparsers
-from bot.config import Settings
+from bot.cli.common import Subparsers, run_async
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parsers(sub: Subparsers) -> None:
@@ -30,7 +32,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.sandbox.terminal import run_sandbox
 
-    return asyncio.run(
+    return run_async(
         run_sandbox(
             settings,
             framework=args.framework or settings.bot_framework,

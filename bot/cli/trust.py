@@ -8,9 +8,6 @@ import argparse
 from typing import TYPE_CHECKING
 
 from bot.cli.common import Subparsers, with_app
-from bot.domain.coupons import normalise_code
-from bot.domain.creators import CreatorError, check_rate
-from bot.domain.reviews import ReviewRefusal
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -81,6 +78,7 @@ async def settle_creators(app: App, args: argparse.Namespace) -> int:
 
 
 async def invite_creator(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.creators import CreatorError
     from bot.services import creators
 
     async with app.uows() as uow:
@@ -111,6 +109,8 @@ async def list_creators(app: App, args: argparse.Namespace) -> int:
 
 def _rate_refused(percent: int | None) -> bool:
     """Whether a commission is out of bounds (said on the terminal)."""
+    from bot.domain.creators import CreatorError, check_rate
+
     try:
         if percent is not None:
             check_rate(percent)
@@ -160,6 +160,8 @@ async def creator_coupon(app: App, args: argparse.Namespace) -> int:
 
 
 async def _creator_coupon(uow: UnitOfWork, user_id: int, code: str) -> int:
+    from bot.domain.coupons import normalise_code
+
     coupon_id: int | None = None
     offered = ""
     if code.strip().lower() != "none":
@@ -240,6 +242,7 @@ async def _set_visible(app: App, review_id: int, visible: bool, reason: str) -> 
 
 
 async def reply_review(app: App, args: argparse.Namespace) -> int:
+    from bot.domain.reviews import ReviewRefusal
     from bot.services import reviews
 
     async with app.uows() as uow:

@@ -9,14 +9,16 @@ and the scheduler, and exits 0. It does not delete the webhook: another process 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import signal
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.cli.common import Subparsers
+from bot.cli.common import Subparsers, run_async
 from bot.cli.common import fail as _fail
-from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 #: What Telegram accepts as secret_token.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -32,7 +34,7 @@ def add_parsers(sub: Subparsers) -> None:
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(run_webhook(settings))
+    return run_async(run_webhook(settings))
 
 
 def check_settings(settings: Settings) -> str | None:
@@ -57,6 +59,8 @@ def check_settings(settings: Settings) -> str | None:
 
 
 async def run_webhook(settings: Settings) -> int:
+    import asyncio
+
     from bot.bootstrap import CannotStart, build_app
     from bot.conversation.storefront import utc_now
     from bot.services.housekeeping import health

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 
-import qrcode
-from qrcode.image.pure import PyPNGImage
-
 
 def qr_png(text: str, *, box_size: int = 8, border: int = 4) -> bytes:
-    """A PNG of ``text`` as a QR code, with medium error correction (survives a print)."""
+    """A PNG of ``text`` as a QR code, with medium error correction (survives a print).
+    qrcode (and the Pillow it finds) load with the first code drawn, not with the bot."""
+    import qrcode
+    from qrcode.image.pure import PyPNGImage
+
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         box_size=box_size,

@@ -123,3 +123,14 @@ class Product:
 
     def variant(self, variant_id: int) -> Variant | None:
         return next((v for v in self.variants if v.id == variant_id), None)
+
+
+#: The most units of a variant in stock, and the highest price (in minor units), a catalog
+#: file or the merchant's screens accept.
+MAX_STOCK = 1_000_000_000
+MAX_PRICE_MINOR = 10**12
+
+
+def search_text(name: str, description: str, tags: tuple[str, ...], category: str) -> str:
+    """What the catalog search matches a product on (one casefolded line, 4000 at most)."""
+    return " ".join([name, description, " ".join(tags), category]).casefold()[:4000]

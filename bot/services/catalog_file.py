@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.domain.catalog import MAX_PRICE_MINOR, MAX_STOCK, search_text
 from bot.domain.money import Money, parse_major
 from bot.services.merchant_file import (
     NO_CURRENCY,
@@ -50,10 +51,8 @@ from bot.services.merchant_file import (
 from bot.services.ports import ProductDraft, VariantDraft
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_STOCK = 1_000_000_000
 #: Telegram Stars: whole stars, no provider, digital goods only (Telegram's rule).
 STARS = "XTR"
-MAX_PRICE_MINOR = 10**12
 MAX_POSITION = 10**6
 
 #: A catalog problem is a file problem (the name stays for the importer and the CLI).
@@ -350,10 +349,6 @@ def parse_catalog(text: str, suffix: str, base_dir: Path) -> CatalogDraft:
     return _draft(catalog)
 
 
-def _search_text(name: str, description: str, tags: tuple[str, ...], category: str) -> str:
-    return " ".join([name, description, " ".join(tags), category]).casefold()[:4000]
-
-
 def _draft(catalog: _CatalogFile) -> CatalogDraft:
     names = {c.slug: c.name for c in catalog.categories}
     categories = tuple(
@@ -379,7 +374,7 @@ def _product_draft(
         position=index if product.position is None else product.position,
         active=product.active,
         variants=product.variant_drafts(),
-        search_text=_search_text(
+        search_text=search_text(
             product.name, description, product.tags, categories.get(product.category or "", "")
         ),
         digital=product.digital,

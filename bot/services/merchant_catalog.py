@@ -14,10 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.catalog import MediaKind
+from bot.domain.catalog import MAX_PRICE_MINOR, MAX_STOCK, MediaKind, search_text
 from bot.domain.money import Money, parse_major
-from bot.services.catalog_file import MAX_PRICE_MINOR, MAX_STOCK
-from bot.services.catalog_file import _search_text as search_text
 from bot.services.ports import ProductDraft, UnitOfWork, VariantDraft
 
 MAX_NAME = 80

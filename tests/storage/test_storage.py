@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
-from storage.migrate import schema_status
+from storage.migrate import alembic_config, head_revision, schema_status
 from storage.tables import UserRow, metadata
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -28,6 +29,18 @@ async def test_migrations_match_the_tables(uows: SqlUnitOfWorkFactory) -> None:
 
     async with uows.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+    def alembic_reads(connection):  # type: ignore[no-untyped-def]
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with uows.engine.connect() as conn:  # the bot reads the revision as Alembic does
+        assert await conn.run_sync(alembic_reads) == status.current
+
+
+def test_the_head_the_bot_needs_is_the_newest_migration() -> None:
+    """``head_revision()`` (what ``storefront run`` compares the database with, read from the
+    scripts as text, without importing Alembic) is the one head Alembic finds."""
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [head_revision()]
 
 
 async def test_big_telegram_ids_and_utc_timestamps(uows: SqlUnitOfWorkFactory) -> None:

@@ -21,6 +21,8 @@ from bot.payments.stripe_gateway import StripeGateway
 from bot.services.checkout import PaymentSetup
 from bot.services.ports import StorageUnavailable
 from bot.services.refunds import RefundSender
+from bot.services.sale_gate import LocalSoldOutGate
+from bot.services.sale_ports import SoldOutGate
 from bot.services.shipping_file import ShippingFileError, default_shipping_path, read_rates
 from bot.workers.drop_pace import Pace
 from bot.workers.drop_sender import DropSender
@@ -29,6 +31,7 @@ from storage.engine import make_engine, why_unreachable
 from storage.migrate import schema_status
 from storage.redis_flood import RedisFloodCounts
 from storage.redis_pace import RedisPace
+from storage.redis_sale_gate import RedisSoldOutGate
 from storage.redis_state import RedisState
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -96,6 +99,13 @@ def flood_counts(settings: Settings, redis: RedisState | None) -> FloodCounts | 
     return RedisFloodCounts(redis, rule, alone) if redis is not None else alone
 
 
+def sale_gate(redis: RedisState | None) -> SoldOutGate:
+    """Where sold-out flash sales are remembered, so their losers are refused without a query:
+    in Redis, shared by every process (the database while it is down), with REDIS_URL; else in
+    this process (other processes' returned units are seen within ``SOLD_OUT_TTL``)."""
+    return RedisSoldOutGate(redis) if redis is not None else LocalSoldOutGate()
+
+
 def runner_id() -> str:
     """This process, as the holder of a drop's runner lease."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -137,7 +147,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     redis = RedisState(settings.redis_url) if settings.redis_url else None
     # Card views are written in batches every 2 s (``storage.view_buffer``): the browse path
     # stays a read.
-    uows = SqlUnitOfWorkFactory(engine, redis=redis, view_flush_after=2.0)
+    uows = SqlUnitOfWorkFactory(
+        engine, redis=redis, view_flush_after=2.0, sale_gate=sale_gate(redis)
+    )
     config = ShopConfig(
         shop_name=settings.shop_name,
         default_locale=settings.default_locale,

@@ -32,7 +32,7 @@ from bot.services.order_ports import (
     StockRepository,
     StripeEventLog,
 )
-from bot.services.sale_ports import SalePostRepository, SaleRepository
+from bot.services.sale_ports import SalePostRepository, SaleRepository, SoldOutGate
 from bot.services.stats_ports import StatsRepository
 from bot.services.trust_ports import TrustRepository
 
@@ -183,6 +183,11 @@ class UnitOfWork(Protocol):
     def sales(self) -> SaleRepository: ...
     @property
     def sale_posts(self) -> SalePostRepository: ...
+    @property
+    def sale_gate(self) -> SoldOutGate:
+        """Sold-out sales refused without a query (not part of the transaction)."""
+        ...
+
     @property
     def drops(self) -> DropRepository: ...
     @property

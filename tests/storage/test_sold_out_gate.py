@@ -58,8 +58,8 @@ def _queries(uows: SqlUnitOfWorkFactory) -> Iterator[list[str]]:
 
 
 async def _race(shops: list[SqlUnitOfWorkFactory], sale_id: int, buyers: int = BUYERS) -> int:
-    """``buyers`` buyers, 40 at a time in each shop, shared round robin; how many won."""
-    turns = [asyncio.Semaphore(40) for _ in shops]
+    """``buyers`` buyers, 40 at a time shared out between the shops; how many won."""
+    turns = [asyncio.Semaphore(40 // len(shops)) for _ in shops]
 
     async def buyer(n: int) -> bool:
         k = n % len(shops)

@@ -121,7 +121,12 @@ async def _work(
             started = time.perf_counter()
             try:
                 if mode == "raw":
-                    return await raw_sale_claim(engine, sale_id)
+                    if uows.writer_lock is None:
+                        return await raw_sale_claim(engine, sale_id)
+                    # SQLite: one writer at a time, as the shop's units of work take turns
+                    # (40 writers left to SQLite's busy wait can time out on a loaded machine).
+                    async with uows.writer_lock:
+                        return await raw_sale_claim(engine, sale_id)
                 async with uows() as uow:
                     now = datetime.now(UTC)
                     result = await flash_sales.claim(uow, sale_id, user, now, WINDOW)

@@ -103,7 +103,9 @@ class RedisSoldOutGate:
             return
         for sale_id in ids:
             self._memo.pop(sale_id, None)
-        try:  # tried even during an outage: a reopen that gets through is never wrong
+        if not self.health.usable():  # a silent Redis must not hold the commit up: the shut
+            return  # lapses by itself (``ttl``)
+        try:
             async with self._r.client.pipeline(transaction=True) as pipe:
                 for sale_id in ids:
                     shut, gen = self._keys(sale_id)
@@ -113,6 +115,8 @@ class RedisSoldOutGate:
                 await pipe.execute()
         except REDIS_ERRORS as exc:
             self.health.failed(exc)
+        else:
+            self.health.ok()
 
 
 def encode_sale(sale: FlashSale) -> str:

@@ -14,8 +14,8 @@ Rounds on the same database in the same run, each on a fresh sale state:
 
 Buyers run ``--concurrency`` at a time in each of ``--workers`` processes. For each round it
 prints buyers handled per second, the seconds for all of them, the 95th percentile and the
-slowest buyer's latency (from its turn to its answer), the units won and the units oversold
-(must be 0).
+slowest buyer's latency (from its turn to its answer), the units won, the units oversold
+(must be 0) and the buyers who got no answer (no database connection came free in time).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 from bot.domain.money import Money
 from bot.services import flash_sales
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.services.ports import StorageUnavailable
 from bot.services.sale_gate import LocalSoldOutGate
 from bot.services.sale_ports import SoldOutGate
 from storage.engine import make_engine
@@ -60,6 +61,8 @@ class Round:
     seconds: float
     won: int
     oversold: int
+    #: Buyers who got no answer (no database connection came free in time: a loaded machine).
+    failed: int
     latencies: list[float]
 
     def percentile(self, p: float) -> float:
@@ -103,8 +106,9 @@ async def _work(
     concurrency: int,
     redis_url: str = "",
     prefix: str = "",
-) -> tuple[int, list[float]]:
-    """One process's share of the buyers: how many won a unit, and each buyer's latency."""
+) -> tuple[int, list[float], int]:
+    """One process's share of the buyers: how many won a unit, each buyer's latency, and how
+    many got no answer (the database unavailable to them)."""
     engine = make_engine(url)
     redis = RedisState(redis_url, prefix=prefix) if mode == "redis" else None
     gate: SoldOutGate | None = None
@@ -115,6 +119,7 @@ async def _work(
     uows = SqlUnitOfWorkFactory(engine, sale_gate=gate)
     turns = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
+    failed = 0
 
     async def buyer(user: int) -> bool:
         async with turns:
@@ -132,12 +137,16 @@ async def _work(
                     result = await flash_sales.claim(uow, sale_id, user, now, WINDOW)
                     await uow.commit()
                     return result.claim_id is not None
+            except StorageUnavailable:
+                nonlocal failed
+                failed += 1
+                return False
             finally:
                 latencies.append(time.perf_counter() - started)
 
     try:
         won = await asyncio.gather(*(buyer(first + i) for i in range(count)))
-        return sum(won), latencies
+        return sum(won), latencies, failed
     finally:
         await uows.dispose()
         if redis is not None:
@@ -176,7 +185,7 @@ async def _round(
     share = buyers // workers
     started = time.perf_counter()
     if workers == 1:
-        won, latencies = await _work(
+        won, latencies, failed = await _work(
             url, mode, sale_id, first_user, buyers, concurrency, redis_url, prefix
         )
     else:
@@ -198,10 +207,13 @@ async def _round(
             for w in range(workers)
         ]
         outs = await asyncio.gather(*(p.communicate() for p in procs))
-        won, latencies = 0, []
+        won, latencies, failed = 0, [], 0
         for out, _ in outs:
-            part = json.loads(out.decode() or '{"won": 0, "latencies": []}')
+            # A worker that died answered none of its share.
+            empty = json.dumps({"won": 0, "latencies": [], "failed": share})
+            part = json.loads(out.decode() or empty)
             won += int(part["won"])
+            failed += int(part["failed"])
             latencies += [float(x) for x in part["latencies"]]
     seconds = time.perf_counter() - started
     if mode == "redis":
@@ -209,7 +221,7 @@ async def _round(
     claimed, stock_after = await _units(url, sale_id)
     taken = stock_before - stock_after  # the raw round takes no variant stock
     oversold = max(claimed - units, 0) + max(taken - units, 0)
-    return Round(MODES[mode], seconds, won, oversold, latencies)
+    return Round(MODES[mode], seconds, won, oversold, failed, latencies)
 
 
 async def _redis_answers(url: str) -> bool:
@@ -266,13 +278,13 @@ async def run_flash_bench(
     )
     print(
         f"{'path':<26}{'buyers/s':>9}{'total s':>9}{'p95 ms':>9}{'max ms':>9}"
-        f"{'won':>6}{'oversold':>10}"
+        f"{'won':>6}{'oversold':>10}{'failed':>8}"
     )
     for r in rounds:
         print(
             f"{r.label:<26}{buyers / r.seconds:>9.0f}{r.seconds:>9.2f}"
             f"{r.percentile(0.95) * 1000:>9.1f}{max(r.latencies, default=0.0) * 1000:>9.1f}"
-            f"{r.won:>6}{r.oversold:>10}"
+            f"{r.won:>6}{r.oversold:>10}{r.failed:>8}"
         )
     if not with_redis:
         print(f"(no Redis answered at {redis_url}: the Redis gate was not measured)")
@@ -287,10 +299,11 @@ async def run_flash_bench(
 
 def _main() -> None:  # a worker process of a multi-process round
     url, mode, sale, first, count, conc, redis_url, prefix = sys.argv[1:9]
-    won, latencies = asyncio.run(
+    won, latencies, failed = asyncio.run(
         _work(url, mode, int(sale), int(first), int(count), int(conc), redis_url, prefix)
     )
-    print(json.dumps({"won": won, "latencies": [round(x, 6) for x in latencies]}))
+    rounded = [round(x, 6) for x in latencies]
+    print(json.dumps({"won": won, "failed": failed, "latencies": rounded}))
 
 
 if __name__ == "__main__":

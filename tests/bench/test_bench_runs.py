@@ -35,6 +35,6 @@ async def test_flash_sale_benchmark_runs_and_oversells_nothing(
         if line.startswith(("bare UPDATE", "service")) and " / " not in line
     }
     assert {"bare UPDATE", "service", "service + gate (memory)"} <= set(rows)
-    for rate, seconds, p95, slowest, won, oversold in rows.values():
+    for rate, seconds, p95, slowest, won, oversold, failed in rows.values():
         assert float(rate) > 0 and float(seconds) > 0 and float(p95) <= float(slowest)
-        assert (won, oversold) == ("10", "0")
+        assert (won, oversold, failed) == ("10", "0", "0")

@@ -37,7 +37,7 @@ QUIET, FLOODER = 61_001, 61_002
 TARGET_P95 = 0.300
 #: The help text's first words and the slow-down notice's, as the bot sends them (English).
 _HELP = "How to shop here"
-_SLOW = texts("en").t("flood.slow_down", seconds=10)[:30]
+_SLOW = texts("en").plural("flood.slow_down", 10)[:30]
 
 
 @dataclass(slots=True)

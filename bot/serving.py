@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bootstrap import App
 from bot.conversation.storefront import utc_now
-from bot.jobs.scheduler import make_scheduler
+from bot.jobs.scheduler import RunningJobs, make_scheduler
 
 log = logging.getLogger(__name__)
 
 #: How long a stop waits for the outbox's run under way (a notice or refund being sent).
 OUTBOX_STOP_SECONDS = 5.0
+#: How long a stop waits for the scheduled jobs under way (a drop looked for, a deadline).
+JOBS_STOP_SECONDS = 5.0
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -59,6 +61,7 @@ class Background:
             app.drops,
             inbox_keep=timedelta(hours=app.settings.inbox_keep_hours),
         )
+        self.jobs = RunningJobs(self.scheduler)
 
     def attach(self, sender: Any, metrics: ShopMetrics | None = None) -> None:
         """Once the bot runs: notices, refunds in Stars and drops go out through ``sender``."""
@@ -76,7 +79,7 @@ class Background:
     async def stop(self) -> None:
         """Before the bot's Telegram session closes: the sends in flight finish and are
         recorded (a drop's batch, a notice or refund the outbox is sending)."""
-        self.scheduler.shutdown(wait=False)
+        await self.jobs.stop(JOBS_STOP_SECONDS)
         await self.app.drops.stop()
         try:  # bounded: a stop must end within the supervisor's patience
             await asyncio.wait_for(self.app.worker.idle(), OUTBOX_STOP_SECONDS)

@@ -57,6 +57,23 @@ class CouponUseRow(SQLModel, table=True):
     uses: int = 0
 
 
+class CouponCodeRow(SQLModel, table=True):
+    """A one-time code of a coupon (``storefront coupons codes``): it redeems its coupon, under
+    the coupon's rules, once, for one buyer. ``used_by IS NULL`` is the condition of the one
+    UPDATE that takes it (at pre-checkout, with the coupon's use); giving it back clears it."""
+
+    __tablename__ = "coupon_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coupon_id: int = Field(
+        sa_column=Column(ForeignKey("coupon.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    code: str = Field(max_length=32, unique=True)
+    used_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    used_at: datetime | None = Field(default=None, sa_column=_when())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class OrderRow(SQLModel, table=True):
     __tablename__ = "shop_order"
     __table_args__ = (

@@ -181,9 +181,16 @@ class SqlCheckoutPrefs:
     async def coupon_of(self, user_id: int) -> int | None:
         return await self._s.scalar(select(UserRow.coupon_id).where(UserRow.id == user_id))
 
-    async def set_coupon(self, user_id: int, coupon_id: int | None) -> None:
+    async def coupon_code_of(self, user_id: int) -> str | None:
+        return await self._s.scalar(select(UserRow.coupon_code).where(UserRow.id == user_id))
+
+    async def set_coupon(
+        self, user_id: int, coupon_id: int | None, code: str | None = None
+    ) -> None:
         await self._s.execute(
-            update(UserRow).where(col(UserRow.id) == user_id).values(coupon_id=coupon_id)
+            update(UserRow)
+            .where(col(UserRow.id) == user_id)
+            .values(coupon_id=coupon_id, coupon_code=code if coupon_id is not None else None)
         )
 
     async def delivery_of(self, user_id: int) -> str | None:

@@ -106,6 +106,8 @@ class UserRow(SQLModel, table=True):
     coupon_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("coupon.id", ondelete="SET NULL"))
     )
+    #: The one-time code of that coupon the buyer typed, if it was one (``coupon_code``).
+    coupon_code: str | None = Field(default=None, max_length=32)
     #: ship or pickup: what the buyer chose last time, so a returning buyer skips the question.
     delivery: str | None = Field(default=None, max_length=8)
     #: When the abandoned-cart reminder went out (one per cart).

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.services.sale_gate import OpenGate
 from bot.services.sale_ports import SoldOutGate
 from storage.admin_repository import SqlAuditLog, SqlStaffRepository
+from storage.buyer_data_repository import SqlBuyerDataRepository
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
 from storage.coupon_repository import SqlCouponRepository
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     stats: SqlStatsRepository
     guesses: SqlGuessLog
     inbox: SqlUpdateInbox
+    buyer_data: SqlBuyerDataRepository
     sale_gate: SoldOutGate
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsRepository(session)
         self.guesses = SqlGuessLog(session)
         self.inbox = SqlUpdateInbox(session)
+        self.buyer_data = SqlBuyerDataRepository(session, factory.recent_buyers)
         self.sale_gate = factory.sale_gate
         return self
 

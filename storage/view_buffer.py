@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.interests import InteractionKind
@@ -34,7 +34,8 @@ VIEW_DEDUP = timedelta(minutes=30)
 _REMEMBERED = 50_000
 
 View = tuple[int, int, datetime]
-_I = table_of(InteractionRow).c
+_INTERACTIONS = table_of(InteractionRow)
+_I = _INTERACTIONS.c
 
 
 class ViewBuffer:
@@ -108,14 +109,19 @@ async def write_views(session: AsyncSession, views: list[View]) -> None:
         .group_by(_I.user_id, _I.product_id)
     )
     last: dict[tuple[int, int], datetime] = {(int(u), int(p)): at for u, p, at in rows}
+    new: list[dict[str, object]] = []
     for user_id, product_id, at in sorted(views, key=lambda v: v[2]):
         before = last.get((user_id, product_id))
         if before is not None and abs(at - before) < VIEW_DEDUP:
             continue
         last[(user_id, product_id)] = at
-        session.add(
-            InteractionRow(
-                user_id=user_id, product_id=product_id, kind=InteractionKind.VIEW.value, at=at
-            )
+        new.append(
+            {
+                "user_id": user_id,
+                "product_id": product_id,
+                "kind": InteractionKind.VIEW.value,
+                "at": at,
+            }
         )
-    await session.flush()
+    if new:  # one Core executemany: no ORM object (or ORM bulk step) per view
+        await session.execute(insert(_INTERACTIONS), new)

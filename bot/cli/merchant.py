@@ -16,6 +16,8 @@ from bot.domain.orders import OrderStatus
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from bot.services.coupons import Codes
+    from bot.services.order_ports import CodeUse
     from bot.services.orders import Outcome
     from bot.services.ports import UnitOfWork
 
@@ -48,6 +50,16 @@ def add_parsers(sub: Subparsers) -> None:
     csub.add_parser("list", help="coupons with their use counts").set_defaults(
         func=with_app(list_coupons)
     )
+    codes = csub.add_parser(
+        "codes",
+        help="make one-time codes for a coupon (--count), or list its codes and their use",
+    )
+    codes.add_argument("code", help="the coupon's own code")
+    codes.add_argument(
+        "--count", type=int, default=None, help="make this many new one-time codes (1-10000)"
+    )
+    codes.add_argument("--csv", dest="csv_file", default=None, help="write the codes to FILE")
+    codes.set_defaults(func=with_app(coupon_codes))
     disable = csub.add_parser("disable", help="switch a coupon off")
     disable.add_argument("code")
     disable.set_defaults(func=with_app(disable_coupon))
@@ -144,8 +156,86 @@ async def list_coupons(app: App, args: argparse.Namespace) -> int:
         c = stats.coupon
         limit = c.usage_limit if c.usage_limit is not None else "∞"
         state = ("on" if c.active else "off") + (" public" if c.public else "")
-        print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}")
+        codes = f" one-time codes {stats.codes_used}/{stats.codes} used" if stats.codes else ""
+        print(f"{c.code:<16} {c.kind.value:<14} used {stats.used}/{limit} {state}{codes}")
     return 0
+
+
+async def coupon_codes(app: App, args: argparse.Namespace) -> int:
+    """With ``--count N``: N new one-time codes, as CSV (to ``--csv FILE`` or printed); the
+    file is written before the codes are kept, so codes never exist that were not exported.
+    Without: every code of the coupon and who used it, as CSV to ``--csv FILE`` or a table."""
+    from bot.services import coupons
+    from bot.services.order_ports import CodeUse
+
+    now = datetime.now(UTC)
+    async with app.uows() as uow:
+        if args.count is None:
+            found = await coupons.coupon_for_codes(uow, args.code)
+            if found is None:
+                print(f"storefront: no coupon {args.code}")
+                return 1
+            return _list_codes(found, await uow.coupons.codes(found.id), args.csv_file)
+        made = await coupons.make_codes(uow, args.code, args.count, now)
+        if made.refusal is not None or made.coupon is None:
+            print(f"storefront: {_codes_refusal(args.code, made)}")
+            return 2 if made.refusal is coupons.CodesRefusal.COUNT else 1
+        uses = [CodeUse(c, None, None, now) for c in made.made]
+        text = coupons.codes_csv(made.coupon, uses)
+        if args.csv_file and not _write(args.csv_file, text):
+            return 1  # nothing kept: the transaction is not committed
+        await uow.commit()
+    print(f"{len(uses)} one-time codes made for coupon {made.coupon.code}.")
+    if args.csv_file:
+        print(f"Written to {args.csv_file}.")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _write(name: str, text: str) -> bool:
+    from pathlib import Path
+
+    try:
+        Path(name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"storefront: cannot write {name}: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def _list_codes(coupon: Coupon, uses: list[CodeUse], csv_file: str | None) -> int:
+    from bot.services import coupons
+
+    if not uses:
+        print(f"Coupon {coupon.code} has no one-time codes yet (make some with --count N).")
+        return 0
+    used = sum(1 for u in uses if u.used_by is not None)
+    if csv_file and not _write(csv_file, coupons.codes_csv(coupon, uses)):
+        return 1
+    print(f"Coupon {coupon.code}: {len(uses)} one-time codes, {used} used.")
+    if csv_file:
+        print(f"Written to {csv_file}.")
+        return 0
+    for use in uses:
+        when = f"{use.used_at:%Y-%m-%d %H:%M} UTC" if use.used_at is not None else ""
+        state = f"used by {use.used_by} {when}" if use.used_by is not None else "unused"
+        print(f"{use.code:<12} {state}")
+    return 0
+
+
+def _codes_refusal(raw: str, made: Codes) -> str:
+    from bot.domain.coupons import MAX_ONE_TIME_CODES
+    from bot.services.coupons import CodesRefusal
+
+    code = made.coupon.code if made.coupon else raw
+    return {
+        CodesRefusal.UNKNOWN: f"no coupon {raw}",
+        CodesRefusal.PERSONAL: f"coupon {code} is a personal reward: it has no one-time codes",
+        CodesRefusal.DISABLED: f"coupon {code} is disabled: its codes could not be used",
+        CodesRefusal.ENDED: f"coupon {code} has ended: its codes could not be used",
+        CodesRefusal.COUNT: f"--count is 1 to {MAX_ONE_TIME_CODES}",
+    }[made.refusal or CodesRefusal.UNKNOWN]
 
 
 async def disable_coupon(app: App, args: argparse.Namespace) -> int:

@@ -17,10 +17,17 @@ def add_parsers(sub: Subparsers) -> None:
         default=None,
         help="database URL (default: a fresh SQLite file in a temp folder)",
     )
+    sandbox.add_argument(
+        "--files",
+        default=None,
+        help="folder for the pictures, videos and files the bot sends (default: ./sandbox-files)",
+    )
     sandbox.set_defaults(func=command)
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
     from bot.sandbox.terminal import run_sandbox
 
     return asyncio.run(
@@ -28,5 +35,6 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             settings,
             framework=args.framework or settings.bot_framework,
             database_url=args.database,
+            files=Path(args.files) if args.files else None,
         )
     )

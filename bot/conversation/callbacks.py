@@ -95,6 +95,9 @@ class Action(StrEnum):
     ADMIN = "za"  # verb, id, id
     # --- inline sharing and recommendations ---
     REC_OPEN = "ro"  # product: its card as a new message ("You may also like")
+    # --- the buyer's own data (/deleteme) ---
+    ERASE_YES = "dy"  # minute stamp: erase my data; only signed for this chat and recent
+    ERASE_NO = "dn"  # keep it
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -144,6 +147,9 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.ADMIN: ("word", "int", "int"),
     # --- inline sharing and recommendations ---
     Action.REC_OPEN: ("int",),
+    # --- the buyer's own data ---
+    Action.ERASE_YES: ("int",),
+    Action.ERASE_NO: (),
 }
 
 Arg = int | str

@@ -17,6 +17,7 @@ from bot.conversation.replies import (
 from bot.conversation.texts import Texts
 from bot.domain.cart import MAX_QUANTITY_PER_LINE
 from bot.domain.guesses import GuessLimit
+from bot.domain.privacy import ExportPace
 from bot.services.checkout import PaymentSetup
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
@@ -52,6 +53,8 @@ class ShopConfig:
     #: Signs the buttons whose authority is "the bot gave this chat that button" (a coupon in
     #: a drop, a search list, a refund confirmation): ``CALLBACK_SECRET`` or from BOT_TOKEN.
     signer: Signer = field(default_factory=Signer.random)
+    #: When each buyer last got /mydata's file (one per minute; kept in this process).
+    exports: ExportPace = field(default_factory=ExportPace)
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ message; the database enforces them again atomically when the payment is taken.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,23 @@ class CouponRefusal(StrEnum):
     #: A coupon button naming a coupon this buyer was never given (a forged id): said without
     #: naming the coupon, whatever state it is in.
     NOT_GIVEN = "not_given"
+    #: A one-time code (``storefront coupons codes``) someone already used.
+    CODE_USED = "code_used"
+    #: The coupon's own code, once it has one-time codes: only those redeem it.
+    CODES_ONLY = "codes_only"
+
+
+#: One-time codes: no O, 0, I, 1, L or S (read as 5) to misread; 10 characters of 30 is
+#: about 49 bits, so guessing one, even under the guessing limits, is hopeless.
+ONE_TIME_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ23456789"
+ONE_TIME_LENGTH = 10
+#: The most one-time codes made at once (a CSV a merchant can still open).
+MAX_ONE_TIME_CODES = 10_000
+
+
+def new_one_time_code() -> str:
+    """A random one-time code from a secure source; it reads as itself (``normalise_code``)."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_LENGTH))
 
 
 def normalise_code(raw: str) -> str | None:
@@ -95,6 +113,9 @@ class Coupon:
     #: Anyone may apply it by a button (``storefront coupons add --public``); otherwise a
     #: button applies it only for whom the shop gave it (see ``given_by_button``).
     public: bool = False
+    #: Read through one of its one-time codes: ``code`` is that code (the coupon's id, rules
+    #: and counters are the coupon's own).
+    one_time: bool = False
 
     def __post_init__(self) -> None:
         if self.kind is CouponKind.PERCENT and not 1 <= self.percent <= 100:
@@ -128,6 +149,10 @@ class CouponUsage:
     used_total: int = 0
     used_by_buyer: int = 0
     buyer_paid_orders: int = 0
+    #: For a one-time code: someone has used it (or holds it for a payment under way).
+    code_used: bool = False
+    #: For the coupon's own code: the coupon has one-time codes, so only they redeem it.
+    codes_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +183,10 @@ def _window_refusal(coupon: Coupon, now: datetime) -> CouponRefusal | None:
 
 
 def _usage_refusal(coupon: Coupon, usage: CouponUsage) -> CouponRefusal | None:
+    if coupon.one_time and usage.code_used:
+        return CouponRefusal.CODE_USED
+    if not coupon.one_time and usage.codes_only:
+        return CouponRefusal.CODES_ONLY
     if coupon.usage_limit is not None and usage.used_total >= coupon.usage_limit:
         return CouponRefusal.LIMIT_REACHED
     if coupon.per_buyer_limit is not None and usage.used_by_buyer >= coupon.per_buyer_limit:

@@ -9,11 +9,19 @@ running the same job do each piece of work once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import NamedTuple
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.conversation.storefront import utc_now
@@ -190,3 +198,37 @@ def make_scheduler(
             **start,
         )
     return scheduler
+
+
+class RunningJobs:
+    """Counts the jobs of ``scheduler`` under way, so that a stop can let them finish.
+
+    APScheduler's asyncio executor cancels the jobs running at ``shutdown`` (it cannot wait
+    for them), and each cancelled job is logged as an error with its traceback: a bot stopped
+    while a drop or the outbox was being looked at would print one. ``stop`` instead stops
+    new runs, waits (bounded) for the ones under way, and only then shuts down.
+    """
+
+    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+        self.scheduler = scheduler
+        self.running = 0
+        scheduler.add_listener(self._started, EVENT_JOB_SUBMITTED)
+        scheduler.add_listener(self._ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def _started(self, event: JobSubmissionEvent) -> None:
+        self.running += 1
+
+    def _ended(self, event: JobExecutionEvent) -> None:
+        self.running = max(0, self.running - 1)
+
+    async def stop(self, patience: float) -> None:
+        """No new runs; the runs under way finish (at most ``patience`` seconds); shut down."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        deadline = asyncio.get_running_loop().time() + patience
+        while self.running and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        if self.running:
+            log.warning("%d scheduled jobs were still running at shutdown", self.running)
+        self.scheduler.shutdown(wait=False)

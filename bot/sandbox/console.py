@@ -14,7 +14,8 @@ import sys
 import threading
 from typing import TextIO
 
-PROMPT = "you › "
+#: The prompt is the name of whoever is typing: ``ana › ``.
+PROMPT_MARK = " › "
 
 
 class Console:
@@ -27,6 +28,8 @@ class Console:
         self.interactive = _isatty(self.stdin)
         self.color = _isatty(self.stdout) and "NO_COLOR" not in os.environ
         self._prompt_shown = False
+        #: Who is typing, shown in the prompt and in the transcript of piped lines.
+        self.who = "you"
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._reader: threading.Thread | None = None
         # A terminal that cannot show an emoji should get a "?" (and bytes that are not text,
@@ -59,7 +62,7 @@ class Console:
     def prompt(self) -> None:
         """Invite the next line: a prompt on a terminal, nothing for a pipe."""
         if self.interactive and not self._prompt_shown:
-            print(self._bold(PROMPT), end="", file=self.stdout, flush=True)
+            print(self._bold(self.who + PROMPT_MARK), end="", file=self.stdout, flush=True)
             self._prompt_shown = True
 
     def end_prompt_line(self) -> None:
@@ -73,7 +76,7 @@ class Console:
         self._prompt_shown = False
         suffix = f"   ({note})" if note else ""
         if not self.interactive:
-            self._write(self._bold(PROMPT + line) + suffix)
+            self._write(self._bold(self.who + PROMPT_MARK + line) + suffix)
         elif note:
             self._write(self._dim(f"  ({note})"))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.domain.money import minor_unit_exponent
+
 INDENT = "  "
 #: Space between buttons of one row; wide enough that emoji-led labels stay apart.
 BUTTON_GAP = "   "
@@ -114,3 +116,48 @@ def deleted_line(message_id: int) -> str:
 def notice_line(text: str, *, alert: bool) -> str:
     """A callback answer: a pop-up alert, or the toast Telegram shows at the top of the chat."""
     return f"bot ({'alert' if alert else 'toast'}) {text}"
+
+
+def money_text(amount: int, currency: str) -> str:
+    """``$6.50`` for USD, ``12.00 EUR`` for others, ``5 XTR`` for Stars: minor units shown as
+    the currency writes them."""
+    exponent = minor_unit_exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 10**exponent)
+    number = f"{whole}.{part:0{exponent}d}" if exponent else str(whole)
+    if currency == "USD":
+        return f"{sign}${number}"
+    return f"{sign}{number} {currency}"
+
+
+def price_lines(
+    prices: list[dict[str, object]], currency: str, *, shipping_later: bool = False
+) -> list[str]:
+    """An invoice's price lines as Telegram's payment sheet lists them, and their total.
+
+    ``shipping_later`` (a flexible invoice) says that the shipping line comes once the
+    address is known, as it does on the sheet.
+    """
+    rows = [(str(p.get("label", "")), int(str(p.get("amount", 0)))) for p in prices]
+    rows.append(("Total", sum(amount for _, amount in rows)))
+    shown = [(label, money_text(amount, currency)) for label, amount in rows]
+    left = max(len(label) for label, _ in shown)
+    right = max(len(amount) for _, amount in shown)
+    lines = [f"{INDENT}{INDENT}{label:<{left}}  {amount:>{right}}" for label, amount in shown]
+    if shipping_later:
+        lines.insert(-1, f"{INDENT}{INDENT}(shipping is added once you give an address: :pay)")
+    return [INDENT + "Price lines:", *lines]
+
+
+def shipping_lines(options: list[dict[str, object]], currency: str) -> list[str]:
+    """The shipping options the bot offered on the payment sheet."""
+    lines = ["bot (shipping options)"]
+    for option in options:
+        prices = option.get("prices")
+        amount = 0
+        if isinstance(prices, list):
+            amount = sum(int(str(p.get("amount", 0))) for p in prices if isinstance(p, dict))
+        lines.append(
+            f"{INDENT}{option.get('title', option.get('id'))}: {money_text(amount, currency)}"
+        )
+    return lines

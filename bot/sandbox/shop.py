@@ -1,20 +1,28 @@
 """The whole shop, locally: Bot API stand-in, database, storefront and the real framework.
 
-It is the production path (``build_app`` + ``make_polling`` over HTTP) with only Telegram
-replaced, so what someone sees in the sandbox is what a buyer would see in Telegram.
+It is the production path with only Telegram replaced: ``build_app`` + ``make_polling`` over
+HTTP, and beside the updates what ``storefront run`` runs (``bot.serving``: the outbox worker
+with its notices and refunds, the drop sender, the scheduler with its reminders, group-buy
+deadlines and flash-sale alerts, the flood gate), so what someone sees in the sandbox is what
+buyers and the merchant would see in Telegram.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.bootstrap import App, build_app
 from bot.config import Settings
+from bot.domain.group_buys import GroupDeal, PickupPoint
+from bot.domain.money import parse_major
+from bot.sandbox.people import LEADER, LEADER_PICKUP, MERCHANT
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
+from bot.serving import Background, flood_gate
 from bot.standin import BotApiSpec, BotApiStandIn
 from bot.telegram.runner import Framework, PollingBot, make_polling
 from storage.engine import make_engine
@@ -34,6 +42,12 @@ SANDBOX_BOT_USERNAME = "storefront_sandbox_bot"
 POLL_TIMEOUT = 1
 #: How long the framework may take to send its first getUpdates.
 STARTUP_TIMEOUT = 30.0
+#: The demo group deal: a team of two buys the konjac jelly for less, led by the demo leader.
+GROUP_DEAL_SKU = "KJ-10"
+GROUP_DEAL_PRICE = "3.49"
+GROUP_DEAL_SIZE = 2
+GROUP_DEAL_HOURS = 24
+GROUP_DEAL_COMMISSION = 10
 
 
 @dataclass(slots=True)
@@ -49,6 +63,9 @@ class SandboxShop:
     throwaway_database: bool
     #: How many products the demo import added (0 when the database already had products).
     imported_products: int
+    background: Background
+    #: Told the update_id of an update the flood gate dropped (it gets no "done" otherwise).
+    on_dropped: list[Callable[[int], None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +91,37 @@ async def prepare_database(url: str) -> PreparedDatabase:
         await forget_telegram_file_ids(uows.engine)
         if not await product_count(uows.engine):
             imported = (await import_catalog(uows, read_catalog(demo_catalog_path()))).products
+        await _demo_group_buys(uows)
         return PreparedDatabase(imported, await last_handled_update_id(uows.engine))
     finally:
         await uows.dispose()
+
+
+async def _demo_group_buys(uows: SqlUnitOfWorkFactory) -> None:
+    """The demo leader, with a pickup point, and a group deal they can open teams for.
+
+    Only in a shop holding the demo catalog and no group deal yet: a ``--database`` of the
+    merchant's own keeps its deals and its leaders as they are.
+    """
+    async with uows() as uow:
+        if await uow.groups.all_deals():
+            return
+        variant_id = await uow.catalog.variant_by_sku(GROUP_DEAL_SKU)
+        found = await uow.catalog.variant(variant_id) if variant_id is not None else None
+        if variant_id is not None and found is not None:
+            await uow.groups.set_leader(LEADER.user_id, PickupPoint(*LEADER_PICKUP, 72))
+            price = parse_major(GROUP_DEAL_PRICE, found[0].price.currency)
+            await uow.groups.set_deal(
+                GroupDeal(
+                    variant_id,
+                    price,
+                    GROUP_DEAL_SIZE,
+                    timedelta(hours=GROUP_DEAL_HOURS),
+                    None,
+                    GROUP_DEAL_COMMISSION,
+                )
+            )
+        await uow.commit()
 
 
 def continue_update_ids(standin: BotApiStandIn, last: int) -> None:
@@ -119,17 +164,41 @@ async def open_shop(
         stack.push_async_callback(standin.stop)
 
         # The stand-in takes any provider token, so the sandbox can walk through checkout.
+        # The demo merchant is staff here without any configuration.
         token = settings.payment_provider_token or "sandbox:stripe-test-provider"
+        admins = [*settings.admin_ids, MERCHANT.user_id]
         app = await build_app(
             settings.model_copy(
-                update={"database_url": database_url, "payment_provider_token": token}
+                update={
+                    "database_url": database_url,
+                    "payment_provider_token": token,
+                    "admin_ids": admins,
+                }
             )
         )
         stack.push_async_callback(app.close)
 
+        # As ``storefront run``: the flood gate in front of the updates, then the background.
+        gate = None
+        on_dropped: list[Callable[[int], None]] = []
+
+        async def admit(update: dict[str, object]) -> bool:
+            if gate is None or await gate.admit(update):
+                return True
+            for listener in on_dropped:  # the sandbox waits for a reply that will not come
+                listener(int(str(update.get("update_id"))))
+            return False
+
         bot = make_polling(
-            framework, app.storefront, SANDBOX_TOKEN, standin.base_url, poll_timeout=POLL_TIMEOUT
+            framework,
+            app.storefront,
+            SANDBOX_TOKEN,
+            standin.base_url,
+            poll_timeout=POLL_TIMEOUT,
+            admit=admit if app.flood is not None else None,
         )
+        gate = flood_gate(app, bot.sender())
+        background = Background(app)
         # Registered before start(): a half-started client still has sessions to close.
         stack.push_async_callback(bot.stop)
         mark = len(standin.calls)
@@ -138,8 +207,23 @@ async def open_shop(
         # in a task, and stopping it before that task ran waits forever. The first getUpdates
         # is also the honest moment to say "Ready".
         await standin.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT, after=mark)
+        background.attach(bot.sender())
+        background.start()
+        # Stopped in the order ``storefront run`` stops: updates, gate, background, session.
+        stack.push_async_callback(background.stop)
+        if gate is not None:
+            stack.push_async_callback(gate.close)
+        stack.push_async_callback(bot.finish)
         yield SandboxShop(
-            framework, standin, app, bot, database_url, throwaway, prepared.imported_products
+            framework,
+            standin,
+            app,
+            bot,
+            database_url,
+            throwaway,
+            prepared.imported_products,
+            background,
+            on_dropped,
         )
 
 

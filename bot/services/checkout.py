@@ -28,6 +28,7 @@ from bot.domain.flash_sales import FlashSale
 from bot.domain.group_buys import Team
 from bot.domain.pricing import quote
 from bot.domain.shipping import ShippingRates
+from bot.services import coupons
 from bot.services.order_ports import NewOrder, Order, OrderLine
 from bot.services.ports import UnitOfWork
 
@@ -201,14 +202,13 @@ async def coupon_for(
 ) -> CouponCheck:
     """The buyer's applied coupon on this basket. A coupon that can never work again (expired,
     disabled, used up) is dropped from the buyer; one that only misses this basket stays."""
-    coupon_id = await uow.prefs.coupon_of(user_id)
-    if coupon_id is None:
+    if await uow.prefs.coupon_of(user_id) is None:
         return CouponCheck()
-    coupon = await uow.coupons.by_id(coupon_id)
+    coupon = await coupons.current(uow, user_id)
     if coupon is None:
         await uow.prefs.set_coupon(user_id, None)
         return CouponCheck()
-    usage = await uow.coupons.usage(coupon.id, user_id)
+    usage = await uow.coupons.usage(coupon.id, user_id, coupon.code)
     result = owner_refusal(coupon, user_id) or evaluate(coupon, priced(lines), now, usage)
     if isinstance(result, CouponRefusal):
         if result not in (

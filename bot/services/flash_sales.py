@@ -18,6 +18,7 @@ from bot.domain.flash_sales import (
     ClaimRefusal,
     FlashSale,
     SalePost,
+    SaleState,
     check_sale,
     claim_refusal,
     post_edit_due,
@@ -103,12 +104,34 @@ async def claim(
     return ClaimResult(fresh, refusal=refusal, mine=mine)
 
 
-async def watch(uow: UnitOfWork, sale_id: int, user_id: int, kind: str, now: datetime) -> bool:
-    """Notify me (``start``) or Notify me if stock returns (``restock``)."""
-    if await uow.sales.sale(sale_id) is None:
-        return False
-    await uow.sales.watch(sale_id, user_id, kind, now)
-    return True
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """What a Notify me press did: ``kind`` is the alert the buyer now waits for (``start`` or
+    ``restock``), or None when there is nothing left to wait for: the sale is on with units to
+    grab (show it at once) or it is over (say so). ``sale`` is None for an unknown sale."""
+
+    sale: FlashSale | None
+    kind: str | None
+
+
+async def watch(uow: UnitOfWork, sale_id: int, user_id: int, kind: str, now: datetime) -> Watch:
+    """Notify me (``start``) or Notify me if stock returns (``restock``), asked at any moment:
+    before the start it waits for the start; once the sale is on with units left, or over,
+    there is nothing to wait for (the start alerts already went out), so nothing is recorded;
+    a live sale with every unit taken waits for a unit to come back."""
+    sale = await uow.sales.sale(sale_id)
+    if sale is None:
+        return Watch(None, None)
+    state = sale.state(now)
+    if state is SaleState.UPCOMING:
+        wanted: str | None = "start"
+    elif state is SaleState.LIVE and sale.left <= 0:
+        wanted = "restock"
+    else:
+        wanted = None
+    if wanted is not None:
+        await uow.sales.watch(sale_id, user_id, wanted, now)
+    return Watch(sale, wanted)
 
 
 async def release_due(uow: UnitOfWork, now: datetime, limit: int = _BATCH) -> int:

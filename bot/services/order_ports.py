@@ -130,18 +130,50 @@ class Notice:
 class CouponStats:
     coupon: Coupon
     used: int = 0
+    #: One-time codes made for it, and how many of them are used.
+    codes: int = 0
+    codes_used: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeUse:
+    """One one-time code and who used it, when (None while unused)."""
+
+    code: str
+    used_by: int | None
+    used_at: datetime | None
+    created_at: datetime
 
 
 class CouponRepository(Protocol):
-    async def by_code(self, code: str) -> Coupon | None: ...
-    async def by_id(self, coupon_id: int) -> Coupon | None: ...
-    async def usage(self, coupon_id: int, user_id: int) -> CouponUsage: ...
-    async def take(self, coupon_id: int, user_id: int) -> bool:
-        """Take one use for ``user_id`` in one conditional write per counter: the global
-        ``used < usage_limit`` and the buyer's ``uses < per_buyer_limit``; both or neither."""
+    async def by_code(self, code: str) -> Coupon | None:
+        """The coupon of ``code``: its own code, or one of its one-time codes (then the
+        coupon reads with ``one_time`` and that code)."""
         ...
 
-    async def give_back(self, coupon_id: int, user_id: int) -> None: ...
+    async def by_id(self, coupon_id: int) -> Coupon | None: ...
+    async def usage(self, coupon_id: int, user_id: int, code: str | None = None) -> CouponUsage:
+        """Counts for the early refusal; ``code`` is the one-time code asked about, if any."""
+        ...
+
+    async def take(
+        self, coupon_id: int, user_id: int, code: str | None = None, now: datetime | None = None
+    ) -> bool:
+        """Take one use for ``user_id`` in one conditional write per counter: the global
+        ``used < usage_limit`` and the buyer's ``uses < per_buyer_limit``; both or neither.
+        When ``code`` is one of the coupon's one-time codes it is taken too, in the same way
+        (``used_by IS NULL``): all three or none."""
+        ...
+
+    async def give_back(self, coupon_id: int, user_id: int, code: str | None = None) -> None:
+        """A use taken by ``take`` given back (and the one-time code, if ``user_id`` holds it)."""
+        ...
+
+    async def add_codes(self, coupon_id: int, count: int, now: datetime) -> list[str]:
+        """``count`` new random one-time codes for the coupon, unique among every code."""
+        ...
+
+    async def codes(self, coupon_id: int) -> list[CodeUse]: ...
     async def create(self, coupon: Coupon, now: datetime) -> int: ...
     async def all(self) -> list[CouponStats]: ...
     async def set_active(self, code: str, active: bool) -> bool: ...
@@ -271,7 +303,13 @@ class CheckoutPrefs(Protocol):
     """What the shop remembers about a buyer's checkout between visits."""
 
     async def coupon_of(self, user_id: int) -> int | None: ...
-    async def set_coupon(self, user_id: int, coupon_id: int | None) -> None: ...
+    async def coupon_code_of(self, user_id: int) -> str | None:
+        """The one-time code the buyer typed for their applied coupon, if it was one."""
+        ...
+
+    async def set_coupon(
+        self, user_id: int, coupon_id: int | None, code: str | None = None
+    ) -> None: ...
     async def delivery_of(self, user_id: int) -> str | None: ...
     async def set_delivery(self, user_id: int, delivery: str) -> None: ...
     async def abandoned_carts(self, idle_since: datetime, limit: int) -> list[int]: ...

@@ -32,6 +32,7 @@ from bot.services.order_ports import (
     StockRepository,
     StripeEventLog,
 )
+from bot.services.privacy_ports import BuyerDataRepository
 from bot.services.sale_ports import SalePostRepository, SaleRepository, SoldOutGate
 from bot.services.stats_ports import StatsRepository
 from bot.services.trust_ports import TrustRepository
@@ -204,6 +205,8 @@ class UnitOfWork(Protocol):
     def stats(self) -> StatsRepository: ...
     @property
     def guesses(self) -> GuessLog: ...
+    @property
+    def buyer_data(self) -> BuyerDataRepository: ...
     @property
     def inbox(self) -> UpdateInbox: ...
 

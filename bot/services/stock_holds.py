@@ -40,13 +40,16 @@ async def take_stock_and_coupon(
     units = [(ln.variant_id, ln.quantity) for ln in order.lines]
     if not await uow.stock.take(units):
         return PreCheckoutRefusal.SOLD_OUT
-    if order.coupon_id is not None and not await uow.coupons.take(order.coupon_id, order.user_id):
+    coupon = order.coupon_id
+    if coupon is not None and not await uow.coupons.take(
+        coupon, order.user_id, order.coupon_code, now
+    ):
         await uow.stock.give_back(units)
         return PreCheckoutRefusal.COUPON_GONE
     if not await team_seats.take(uow, order, now):
         await uow.stock.give_back(units)
-        if order.coupon_id is not None:
-            await uow.coupons.give_back(order.coupon_id, order.user_id)
+        if coupon is not None:
+            await uow.coupons.give_back(coupon, order.user_id, order.coupon_code)
         return PreCheckoutRefusal.GROUP_CLOSED
     return None
 
@@ -74,7 +77,7 @@ async def give_back_stock_and_coupon(uow: UnitOfWork, order: Order, now: datetim
         return
     await uow.stock.give_back([(ln.variant_id, ln.quantity) for ln in order.lines])
     if order.coupon_id is not None:
-        await uow.coupons.give_back(order.coupon_id, order.user_id)
+        await uow.coupons.give_back(order.coupon_id, order.user_id, order.coupon_code)
     await team_seats.release(uow, order)
 
 

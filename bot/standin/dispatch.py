@@ -38,9 +38,17 @@ class MethodDispatcher:
     """Runs calls against the state; methods without a handler answer ``true``."""
 
     def __init__(
-        self, state: StandInState, faults: FaultInjector, log: CallLog, violations: list[str]
+        self,
+        state: StandInState,
+        faults: FaultInjector,
+        log: CallLog,
+        violations: list[str],
+        *,
+        check_calls: bool = True,
     ) -> None:
         self._state = state
+        #: False: calls are not checked against the description (the benchmarks' fast path).
+        self._check_calls = check_calls
         self._faults = faults
         self._log = log
         self._violations = violations
@@ -57,7 +65,7 @@ class MethodDispatcher:
         method_spec = spec.method(method)
         name = method_spec.name if method_spec else method
         params = decode_params(method_spec, raw)
-        problems = spec.validate(method, params)
+        problems = spec.validate(method, params) if self._check_calls else []
         if problems:
             self._violations.extend(problems)
             return self._fail(name, params, bad_request("; ".join(problems)))

@@ -142,10 +142,11 @@ class SimChat:
         caption: str | None = None,
         content: bytes = b"\xff\xd8\xff",
         from_user: SimUser | None = None,
+        file_name: str = "photo.jpg",
     ) -> JsonObject:
         """A person sends a photo (one size)."""
         stored = self._state.files.mint(
-            "photo", content=content, file_name="photo.jpg", meta={"width": 800, "height": 600}
+            "photo", content=content, file_name=file_name, meta={"width": 800, "height": 600}
         )
         return self._incoming(
             self._with_caption({"photo": [self._state.files.describe(stored)]}, caption), from_user
@@ -157,16 +158,32 @@ class SimChat:
         caption: str | None = None,
         content: bytes = b"\x00\x00\x00\x18ftyp",
         from_user: SimUser | None = None,
+        file_name: str = "video.mp4",
     ) -> JsonObject:
         """A person sends a video with a freshly minted file_id."""
         stored = self._state.files.mint(
             "video",
             content=content,
-            file_name="video.mp4",
+            file_name=file_name,
             meta={"width": 640, "height": 360, "duration": 5},
         )
         return self._incoming(
             self._with_caption({"video": self._state.files.describe(stored)}, caption), from_user
+        )
+
+    def send_document(
+        self,
+        content: bytes,
+        file_name: str,
+        *,
+        caption: str | None = None,
+        from_user: SimUser | None = None,
+    ) -> JsonObject:
+        """A person sends a file as a document."""
+        stored = self._state.files.mint("document", content=content, file_name=file_name)
+        return self._incoming(
+            self._with_caption({"document": self._state.files.describe(stored)}, caption),
+            from_user,
         )
 
     def press(

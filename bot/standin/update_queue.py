@@ -61,6 +61,11 @@ class UpdateQueue:
         return len(self._pending)
 
     @property
+    def last_id(self) -> int:
+        """The highest ``update_id`` pushed so far (0 before the first)."""
+        return self._next_id - 1
+
+    @property
     def allowed_updates(self) -> list[str] | None:
         """The remembered filter (None = Telegram's default)."""
         return sorted(self._allowed) if self._allowed is not None else None

@@ -18,7 +18,7 @@ def test_every_button_but_the_label_has_a_handler() -> None:
 
 
 def test_every_menu_command_and_the_others_have_a_handler() -> None:
-    others = {"admin", "creator", "invite", "leader", "live", "stop"}
+    others = {"admin", "creator", "deleteme", "invite", "leader", "live", "mydata", "stop"}
     assert set(dispatch.COMMANDS) == set(MENU) | others
 
 

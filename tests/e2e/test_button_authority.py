@@ -235,6 +235,9 @@ BUYER: dict[Action, Rows] = {
         Press(MAL, "za:menu:0:0", REFUSED),
     ],
     Action.REC_OPEN: lambda w: _ids("ro", w.archived, expect=GONE)(w),
+    # Erasing is only through the button the bot signed for the presser's own chat, lately.
+    Action.ERASE_YES: lambda w: _ids("dy", 29_000_000, expect="expired")(w),
+    Action.ERASE_NO: _noargs("dn"),
 }
 
 

@@ -148,3 +148,35 @@ async def test_paying_after_the_window_before_any_job_ran_is_refused(shop: Runni
     assert pre.params["ok"] is False and "reservation expired" in pre.params["error_message"]
     await _tick(shop)
     assert await _stock(shop) == 200
+
+
+async def test_notify_me_pressed_after_the_start_shows_the_live_sale(shop: RunningShop) -> None:
+    sale_id = await schedule_sale(shop, units=1, starts_in=timedelta(minutes=30))
+    fay = shop.standin.private_chat(5006, "Fay")
+    gus = shop.standin.private_chat(5007, "Gus")
+    card = await sale_card(shop, fay, sale_id)
+    gus_card = await sale_card(shop, gus, sale_id)
+    assert "🔔 Notify me" in keyboard_texts(card)
+    advance(shop, timedelta(minutes=31))
+    await _tick(shop)  # the start alerts go out to those who asked: Fay did not
+    assert not any("Flash sale is live" in m.get("text", "") for m in fay.messages())
+    # Fay presses the card drawn before the start: the live sale at once, not a promise.
+    calls = await shop.press(fay, card, "🔔 Notify me")
+    answer = str(only(calls, "answerCallbackQuery")[0].params)
+    assert "It's on now" in answer and "We'll tell you" not in answer
+    live = fay.last_message()
+    assert live is not None and "1 left" in live["caption"]
+    assert GRAB in keyboard_texts(live)
+    await shop.press(fay, live, GRAB)
+    assert any("Reserved for you" in m.get("text", "") for m in fay.messages())
+    # Gus presses his old card once every unit is taken: he waits for one to come back.
+    calls = await shop.press(gus, gus_card, "🔔 Notify me")
+    assert "if a unit comes back" in str(only(calls, "answerCallbackQuery")[0].params)
+    # Once the sale is over, the press says so (and promises nothing).
+    advance(shop, timedelta(hours=2))
+    calls = await shop.press(gus, gus_card, "🔔 Notify me")
+    assert "has ended" in str(only(calls, "answerCallbackQuery")[0].params)
+    assert "has ended" in (gus.last_message() or {})["text"]
+    async with shop.uows() as uow:  # nothing recorded for a sale that is on or over
+        watching = await uow.sales.watchers(sale_id, "start")
+    assert 5006 not in watching

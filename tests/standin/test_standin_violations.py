@@ -157,3 +157,22 @@ async def test_bad_reply_markup_and_types(
         assert resp.status == 400, extra
         assert expected in body["description"], extra
     assert standin.violations == []
+
+
+async def test_unchecked_calls_run_and_are_recorded_without_a_violation(
+    http: aiohttp.ClientSession,
+) -> None:
+    """The benchmarks' fast path (``check_calls=False``): the description is not consulted,
+    but the call still changes the chat and is recorded."""
+    async with BotApiStandIn(token="7:FAST", check_calls=False) as fast:
+        chat = fast.private_chat(4101)
+        async with http.post(
+            _url(fast, "sendMessage"), json={"chat_id": chat.id, "text": "hi", "reply_to": 3}
+        ) as response:
+            body = await response.json()
+        assert response.status == 200
+        assert body["ok"] is True
+        assert [m.get("text") for m in chat.messages()] == ["hi"]
+        assert fast.violations == []
+        call = fast.calls[-1]
+        assert (call.method, call.ok, call.params["text"]) == ("sendMessage", True, "hi")

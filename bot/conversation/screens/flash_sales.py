@@ -13,7 +13,7 @@ from bot.conversation.screens import checkout as checkout_screen
 from bot.conversation.screens.invoice import Reserved
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
-from bot.domain.flash_sales import ClaimRefusal, FlashSale
+from bot.domain.flash_sales import ClaimRefusal, FlashSale, SaleState
 from bot.domain.guesses import CodeKind
 from bot.services import flash_sales
 from bot.services.checkout import Delivery
@@ -112,11 +112,24 @@ async def open_sale(turn: Turn, sale_id: int) -> None:
 
 
 async def watch(turn: Turn, sale_id: int, kind: str) -> None:
+    """Notify me (or Notify me if stock returns). Pressed before the moment it waits for, the
+    buyer is told we'll tell them; pressed once the sale is on with units left, the live sale
+    is shown at once (its card, with Grab it); once it is over, they are told so."""
     tx = turn.tx
-    if not await flash_sales.watch(turn.uow, sale_id, turn.person.id, kind, turn.now):
+    asked = await flash_sales.watch(turn.uow, sale_id, turn.person.id, kind, turn.now)
+    sale = asked.sale
+    if sale is None:
         turn.answer(tx.t("sale.refusal.not_found"), alert=True)
         return
-    turn.answer(tx.t("sale.watching" if kind == "start" else "sale.watching_restock"))
+    if asked.kind is not None:
+        turn.answer(tx.t("sale.watching" if asked.kind == "start" else "sale.watching_restock"))
+        return
+    if sale.state(turn.now) is SaleState.ENDED:
+        turn.refuse(tx.t("sale.refusal.ended"))
+        return
+    turn.answer(tx.t("sale.live_now"))
+    if not await browse.open_product(turn, sale.product_id):
+        turn.say(tx.t("sale.refusal.not_found"))
 
 
 @on_press(Action.FLASH_CLAIM, Action.FLASH_WATCH, Action.FLASH_RESTOCK, Action.FLASH_DELIVERY)

@@ -9,7 +9,7 @@ from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import guessing
-from bot.conversation.screens.receipt import delivery_text, money_summary, team_pickup
+from bot.conversation.screens.receipt import order_lines
 from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
 from bot.conversation.texts import Raw, Texts
@@ -88,13 +88,7 @@ async def details_text(turn: Turn, order: Order) -> str:
         tx.t("orders.placed", when=order.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         "",
     ]
-    lines += [
-        tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
-        for ln in order.lines
-    ]
-    lines.append("")
-    lines += money_summary(tx, order)
-    lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
+    lines += await order_lines(turn, order)
     team = await turn.uow.groups.team(order.team_id) if order.team_id else None
     if team is not None:
         lines.append(

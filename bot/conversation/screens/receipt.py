@@ -14,16 +14,24 @@ from bot.services.checkout import Delivery
 from bot.services.order_ports import Order
 
 
-async def receipt(turn: Turn, order: Order) -> str:
+async def order_lines(turn: Turn, order: Order) -> list[str]:
+    """What an order is, as the receipt, the buyer's order view and the console show it: each
+    line with its total, the money summary and how it is delivered."""
     tx = turn.tx
-    lines = [tx.t("receipt.title", order=order.id), ""]
-    lines += [
+    lines = [
         tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
         for ln in order.lines
     ]
     lines.append("")
     lines += money_summary(tx, order)
     lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
+    return lines
+
+
+async def receipt(turn: Turn, order: Order) -> str:
+    tx = turn.tx
+    lines = [tx.t("receipt.title", order=order.id), ""]
+    lines += await order_lines(turn, order)
     contents = [
         content
         for ln in order.lines

@@ -17,6 +17,7 @@ from bot.conversation.screens import (  # noqa: F401
     live,
     orders,
     payment,
+    privacy,
     recs,
     reviews,
     sharing,

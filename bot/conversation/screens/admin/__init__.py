@@ -19,6 +19,9 @@ from bot.conversation.replies import Button
 # The routing table, and every section (each registers its commands, buttons and steps).
 from bot.conversation.screens.admin import (  # noqa: F401
     access,
+    coupon_codes,
+    coupon_command,
+    coupon_wizard,
     coupons,
     drop_compose,
     order_refunds,

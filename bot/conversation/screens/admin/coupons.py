@@ -1,7 +1,7 @@
-"""Console section: coupons. The list with their use counts; a new coupon by a guided
-conversation (code, kind, value, then the optional minimum, limits and days, each skippable)
-or in one line (``/admin coupon add SAVE10 10% min 20 limit 100 per 1 days 7``); disabling
-after a confirmation. The terms are checked by ``bot.services.coupon_terms``, as the
+"""Console section: coupons. The list with their use counts, and disabling after a
+confirmation; storing a new coupon, however it was made. A new coupon is made by a guided
+conversation (``coupon_wizard``) or in one line (``coupon_command``); its one-time codes are
+``coupon_codes``'s. The terms are checked by ``bot.services.coupon_terms``, as the
 ``storefront coupons`` command's are; the coupon is the same row a buyer redeems.
 """
 
@@ -9,37 +9,22 @@ from __future__ import annotations
 
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin import access
-from bot.conversation.screens.admin.catalog_text import cancel_row, configured_currency, terms_text
-from bot.conversation.screens.admin.registry import (
-    admin_cb,
-    at_step,
-    command,
-    menu_item,
-    state,
-    step,
-    verb,
-)
+from bot.conversation.screens.admin.catalog_text import configured_currency
+from bot.conversation.screens.admin.registry import admin_cb, menu_item, state, verb
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
-from bot.domain.coupons import Coupon, CouponKind, normalise_code
-from bot.domain.money import Money
+from bot.domain.coupons import Coupon, CouponKind
 from bot.domain.staff import Permission, Role
-from bot.services import coupon_terms as terms
 from bot.services import merchant_catalog
-from bot.services.ports import UiState
 
 P = Permission.COUPONS
-ASK_CODE = "admin.coupon.code"
-ASK_KIND = "admin.coupon.kind"
-ASK_VALUE = "admin.coupon.value"
-ASK_OPTION = "admin.coupon.opt"
-_KINDS = (CouponKind.PERCENT, CouponKind.FIXED, CouponKind.FREE_SHIPPING)
-_SHOWN = 20
+#: How many coupons (and used codes) a list shows.
+SHOWN = 20
 
 menu_item(20, "ac.cp.menu", "cp_list", P)
 
 
-async def _currency(turn: Turn) -> str:
+async def shop_currency(turn: Turn) -> str:
     return await merchant_catalog.shop_currency(turn.uow, configured_currency(turn))
 
 
@@ -66,11 +51,11 @@ def describe(turn: Turn, coupon: Coupon) -> str:
 @verb("cp_list", P)
 async def list_coupons(turn: Turn, role: Role, _: int, __: int) -> None:
     turn.answer()
-    text, keyboard = await _listing(turn)
+    text, keyboard = await listing(turn)
     turn.show(text, keyboard)
 
 
-async def _listing(turn: Turn) -> tuple[str, Keyboard]:
+async def listing(turn: Turn) -> tuple[str, Keyboard]:
     tx = turn.tx
     everything = await turn.uow.coupons.all()
     # Personal reward coupons (one per invite) would bury the shop's own: counted, not listed.
@@ -81,19 +66,24 @@ async def _listing(turn: Turn) -> tuple[str, Keyboard]:
     )
     lines = [tx.t("ac.cp.list", n=len(stats))]
     rows: list[tuple[Button, ...]] = [(Button(tx.label("ac.cp.btn_new"), admin_cb("cp_new")),)]
-    for entry in stats[:_SHOWN]:
+    for entry in stats[:SHOWN]:
         c = entry.coupon
         limit = str(c.usage_limit) if c.usage_limit is not None else "∞"
         key = "ac.cp.line_on" if c.active else "ac.cp.line_off"
         lines.append(
             tx.t(key, code=c.code, terms=Raw(describe(turn, c)), used=entry.used, limit=limit)
         )
+        if entry.codes:
+            lines.append(tx.plural("ac.cp.codes_count", entry.codes, used=entry.codes_used))
+        row = [Button(tx.label("ac.cp.btn_codes", code=c.code), admin_cb("cp_codes", c.id))]
         if c.active:
-            rows.append(
-                (Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id)),)
+            row.append(
+                Button(tx.label("ac.cp.btn_disable", code=c.code), admin_cb("cp_off", c.id))
             )
-    if len(stats) > _SHOWN:
-        lines.append(tx.plural("ac.cp.more", len(stats) - _SHOWN))
+        if c.active or entry.codes:
+            rows.append(tuple(row))
+    if len(stats) > SHOWN:
+        lines.append(tx.plural("ac.cp.more", len(stats) - SHOWN))
     if personal:
         lines.append(tx.plural("ac.cp.personal", personal))
     rows.append((Button(tx.label("admin.btn_menu"), admin_cb("menu")),))
@@ -107,10 +97,10 @@ async def ask_disable(turn: Turn, role: Role, coupon_id: int, _: int) -> None:
         turn.answer(turn.tx.t("stale_button"))
         return
     turn.answer()
-    turn.show(*_confirm_disable(turn, coupon))
+    turn.show(*confirm_disable(turn, coupon))
 
 
-def _confirm_disable(turn: Turn, coupon: Coupon) -> tuple[str, Keyboard]:
+def confirm_disable(turn: Turn, coupon: Coupon) -> tuple[str, Keyboard]:
     keyboard = (
         (
             Button(turn.tx.label("ac.cp.btn_yes_disable"), admin_cb("cp_offy", coupon.id)),
@@ -128,7 +118,7 @@ async def disable_pressed(turn: Turn, role: Role, coupon_id: int, _: int) -> Non
         return
     await _disable(turn, role, coupon)
     turn.answer(turn.tx.t("ac.cp.disabled", code=coupon.code))
-    text, keyboard = await _listing(turn)
+    text, keyboard = await listing(turn)
     turn.show(text, keyboard)
 
 
@@ -138,154 +128,13 @@ async def _disable(turn: Turn, role: Role, coupon: Coupon) -> None:
         await access.audit(turn, role, "coupon.disable", f"coupon:{coupon.code}")
 
 
-# --- creating, step by step ---
-
-
-async def _go(turn: Turn, name: str, data: dict[str, int | str]) -> None:
+async def go(turn: Turn, name: str, data: dict[str, int | str]) -> None:
+    """Move the person to the console step ``name``, carrying ``data``."""
     await turn.uow.ui_states.set(turn.person.id, turn.chat_id, state(name, **data), turn.now)
 
 
-def _cancel(turn: Turn) -> Keyboard:
-    return (cancel_row(turn, "cp_stop"),)
-
-
-@verb("cp_new", P)
-async def new_pressed(turn: Turn, role: Role, _: int, __: int) -> None:
-    turn.answer()
-    await _go(turn, ASK_CODE, {})
-    turn.say(turn.tx.t("ac.cp.ask_code"), _cancel(turn))
-
-
-@step(ASK_CODE, P)
-async def code_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
-    try:
-        code = terms.parse_code(text)
-    except terms.TermsError as exc:
-        turn.say(terms_text(turn, exc) + "\n" + turn.tx.t("ac.cp.ask_code"), _cancel(turn))
-        return
-    if await turn.uow.coupons.by_code(code) is not None:
-        turn.say(
-            turn.tx.t("ac.cp.exists", code=code) + "\n" + turn.tx.t("ac.cp.ask_code"),
-            _cancel(turn),
-        )
-        return
-    await _go(turn, ASK_KIND, {"code": code})
-    kinds = tuple(
-        (Button(turn.tx.label(f"ac.cp.kind.{k.value}"), admin_cb("cp_kind", i + 1)),)
-        for i, k in enumerate(_KINDS)
-    )
-    turn.say(turn.tx.t("ac.cp.ask_kind", code=code), (*kinds, cancel_row(turn, "cp_stop")))
-
-
-@verb("cp_kind", P)
-async def kind_pressed(turn: Turn, role: Role, number: int, _: int) -> None:
-    st = await at_step(turn, ASK_KIND)
-    if st is None:
-        return
-    if not 1 <= number <= len(_KINDS):
-        turn.answer(turn.tx.t("stale_button"))
-        return
-    turn.answer()
-    kind = _KINDS[number - 1]
-    data: dict[str, int | str] = {"code": str(st.data["code"]), "kind": kind.value}
-    if kind is CouponKind.FREE_SHIPPING:
-        await _ask_option(turn, role, data, 0)
-        return
-    await _go(turn, ASK_VALUE, data)
-    key = "ac.cp.ask_percent" if kind is CouponKind.PERCENT else "ac.cp.ask_amount"
-    turn.say(turn.tx.t(key, currency=await _currency(turn)), _cancel(turn))
-
-
-@step(ASK_VALUE, P)
-async def value_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
-    data = dict(st.data)
-    try:
-        if data["kind"] == CouponKind.PERCENT.value:
-            data["percent"] = terms.parse_percent(text)
-        else:
-            data["amount"] = terms.parse_amount(text, await _currency(turn)).amount
-    except terms.TermsError as exc:
-        turn.say(terms_text(turn, exc), _cancel(turn))
-        return
-    await _ask_option(turn, role, data, 0)
-
-
-async def _ask_option(turn: Turn, role: Role, data: dict[str, int | str], index: int) -> None:
-    if index >= len(terms.OPTIONS):
-        await _create_from(turn, role, data)
-        return
-    await _go(turn, ASK_OPTION, {**data, "i": index})
-    name = terms.OPTIONS[index]
-    keyboard = (
-        (
-            Button(turn.tx.label("ac.pn.btn_skip"), admin_cb("cp_skip", index)),
-            Button(turn.tx.label("ac.cp.btn_create_now"), admin_cb("cp_make")),
-        ),
-        cancel_row(turn, "cp_stop"),
-    )
-    turn.say(turn.tx.t(f"ac.cp.ask_{name}", currency=await _currency(turn)), keyboard)
-
-
-@step(ASK_OPTION, P)
-async def option_typed(turn: Turn, role: Role, st: UiState, text: str) -> None:
-    index = int(st.data["i"])
-    name = terms.OPTIONS[index]
-    currency = await _currency(turn)
-    try:
-        value = terms.parse_option(name, text, currency)
-    except terms.TermsError as exc:
-        again = turn.tx.t(f"ac.cp.ask_{name}", currency=currency)
-        turn.say(terms_text(turn, exc) + "\n" + again, _cancel(turn))
-        return
-    await _ask_option(turn, role, {**st.data, name: value}, index + 1)
-
-
-@verb("cp_skip", P)
-async def option_skipped(turn: Turn, role: Role, index: int, _: int) -> None:
-    st = await at_step(turn, ASK_OPTION)
-    if st is None:
-        return
-    if int(st.data["i"]) != index:  # the Skip of a question already answered
-        turn.answer(turn.tx.t("stale_button"))
-        return
-    turn.answer()
-    await _ask_option(turn, role, dict(st.data), index + 1)
-
-
-@verb("cp_make", P)
-async def create_now(turn: Turn, role: Role, _: int, __: int) -> None:
-    st = await at_step(turn, ASK_OPTION)
-    if st is None:
-        return
-    turn.answer()
-    await _create_from(turn, role, dict(st.data))
-
-
-@verb("cp_stop", P)
-async def stop_pressed(turn: Turn, role: Role, _: int, __: int) -> None:
-    current = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
-    if current is None or not current.state.startswith("admin.coupon."):
-        turn.answer(turn.tx.t("ac.pn.nothing_to_cancel"))
-        return
-    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-    turn.answer()
-    turn.say(turn.tx.t("ac.cp.cancelled"))
-
-
-async def _create_from(turn: Turn, role: Role, data: dict[str, int | str]) -> None:
-    await turn.uow.ui_states.clear(turn.person.id, turn.chat_id)
-    currency = await _currency(turn)
-    kind = CouponKind(str(data["kind"]))
-    amount = Money(int(data["amount"]), currency) if "amount" in data else None
-    value = terms.Value(kind, percent=int(data.get("percent", 0)), amount=amount)
-    found = {k: int(data[k]) for k in terms.OPTIONS if k in data}
-    coupon = terms.with_options(
-        str(data["code"]), value, terms.options_from(found, currency), turn.now
-    )
-    await _store(turn, role, coupon)
-
-
-async def _store(turn: Turn, role: Role, coupon: Coupon) -> None:
+async def store(turn: Turn, role: Role, coupon: Coupon) -> None:
+    """Save a new coupon (made step by step or in one line), audit it and show its link."""
     if await turn.uow.coupons.by_code(coupon.code) is not None:
         turn.say(turn.tx.t("ac.cp.exists", code=coupon.code))
         return
@@ -318,39 +167,3 @@ async def _store(turn: Turn, role: Role, coupon: Coupon) -> None:
         ),
         keyboard,
     )
-
-
-# --- in one line ---
-
-
-@command("coupon", P)
-async def coupon_command(turn: Turn, role: Role, args: str) -> None:
-    """``/admin coupon add CODE 10%|5.00|freeship [min 20] [limit 100] [per 1] [days 7]``,
-    ``/admin coupon list``, ``/admin coupon off CODE``."""
-    word, _, rest = args.partition(" ")
-    word = word.lower()
-    if word == "add":
-        try:
-            coupon = terms.parse_line(rest, await _currency(turn), turn.now)
-        except terms.TermsError as exc:
-            turn.say(terms_text(turn, exc) + "\n" + turn.tx.t("ac.cp.usage"))
-            return
-        except ValueError:
-            turn.say(turn.tx.t("ac.cp.usage"))
-            return
-        await _store(turn, role, coupon)
-    elif word == "list":
-        text, keyboard = await _listing(turn)
-        turn.say(text, keyboard)
-    elif word in ("off", "disable"):
-        code = normalise_code(rest)
-        found = await turn.uow.coupons.by_code(code) if code else None
-        if found is None:
-            turn.say(turn.tx.t("ac.cp.no_such", code=rest.strip()[:32]))
-            return
-        if not found.active:
-            turn.say(turn.tx.t("ac.cp.disabled", code=found.code))
-            return
-        turn.say(*_confirm_disable(turn, found))  # the same Yes as the list's button
-    else:
-        turn.say(turn.tx.t("ac.cp.usage"))

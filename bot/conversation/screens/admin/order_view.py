@@ -7,7 +7,7 @@ import json
 
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin.registry import admin_cb
-from bot.conversation.screens.receipt import delivery_text, money_summary, team_pickup
+from bot.conversation.screens.receipt import order_lines
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.money import Money
@@ -69,13 +69,7 @@ async def order_text(turn: Turn, order: Order) -> str:
         tx.t("admin.or.placed", when=order.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         "",
     ]
-    lines += [
-        tx.t("receipt.line", name=ln.name, qty=ln.quantity, total=tx.money(ln.total))
-        for ln in order.lines
-    ]
-    lines.append("")
-    lines += money_summary(tx, order)
-    lines.append(delivery_text(turn, order, await team_pickup(turn, order)))
+    lines += await order_lines(turn, order)
     address = _address(order)
     if address:
         lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))

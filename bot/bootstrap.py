@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.domain.flood import FloodCounts
     from bot.payments.stripe_gateway import StripeGateway
     from bot.services.checkout import PaymentSetup
+    from bot.services.sale_ports import SoldOutGate
     from bot.workers.drop_sender import DropSender
     from bot.workers.outbox import OutboxWorker
     from storage.redis_state import RedisState
@@ -94,6 +95,19 @@ def flood_counts(settings: Settings, redis: RedisState | None) -> FloodCounts | 
     from storage.redis_flood import RedisFloodCounts
 
     return RedisFloodCounts(redis, rule, alone)
+
+
+def sale_gate(redis: RedisState | None) -> SoldOutGate:
+    """Where sold-out flash sales are remembered, so their losers are refused without a query:
+    in Redis, shared by every process (the database while it is down), with REDIS_URL; else in
+    this process (other processes' returned units are seen within ``SOLD_OUT_TTL``)."""
+    if redis is None:
+        from bot.services.sale_gate import LocalSoldOutGate
+
+        return LocalSoldOutGate()
+    from storage.redis_sale_gate import RedisSoldOutGate
+
+    return RedisSoldOutGate(redis)
 
 
 def runner_id() -> str:
@@ -173,7 +187,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         redis = RedisState(settings.redis_url)
     # Card views are written in batches every 2 s (``storage.view_buffer``): the browse path
     # stays a read.
-    uows = SqlUnitOfWorkFactory(engine, redis=redis, view_flush_after=2.0)
+    uows = SqlUnitOfWorkFactory(
+        engine, redis=redis, view_flush_after=2.0, sale_gate=sale_gate(redis)
+    )
     config = ShopConfig(
         shop_name=settings.shop_name,
         default_locale=settings.default_locale,

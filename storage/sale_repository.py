@@ -46,6 +46,9 @@ class SqlSaleRepository:
     def __init__(self, session: AsyncSession, cache: ReadCache | None = None) -> None:
         self._s = session
         self._cache = cache
+        #: Sales whose units came back or whose terms changed in this transaction: the unit of
+        #: work reopens them in the sold-out gate after its commit.
+        self.reopened: set[int] = set()
 
     async def create(self, new: NewSale, now: datetime) -> FlashSale:
         row = FlashSaleRow(
@@ -108,6 +111,7 @@ class SqlSaleRepository:
         result = await self._s.execute(
             update(table_of(FlashSaleRow)).where(_SALE.id == sale_id).values(stock=stock)
         )
+        self.reopened.add(sale_id)
         return bool(rowcount(result))
 
     async def stop(self, sale_id: int) -> bool:
@@ -116,6 +120,7 @@ class SqlSaleRepository:
             .where(_SALE.id == sale_id, _SALE.active.is_(True))
             .values(active=False)
         )
+        self.reopened.add(sale_id)  # the next buyer hears "ended", not "sold out"
         return bool(rowcount(result))
 
     async def _count_sale(self, sale_id: int, delta: int) -> None:
@@ -247,6 +252,7 @@ class SqlSaleRepository:
         if released is None:
             return False
         await self._give_units(int(released[0]), int(released[1]))
+        self.reopened.add(int(released[0]))
         return True
 
     async def due(self, now: datetime, limit: int) -> list[int]:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.services.sale_gate import OpenGate
+from bot.services.sale_ports import SoldOutGate
 from storage.admin_repository import SqlAuditLog, SqlStaffRepository
 from storage.buyer_data_repository import SqlBuyerDataRepository
 from storage.catalog_repository import SqlCatalogRepository
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
     guesses: SqlGuessLog
     inbox: SqlUpdateInbox
     buyer_data: SqlBuyerDataRepository
+    sale_gate: SoldOutGate
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.guesses = SqlGuessLog(session)
         self.inbox = SqlUpdateInbox(session)
         self.buyer_data = SqlBuyerDataRepository(session, factory.recent_buyers)
+        self.sale_gate = factory.sale_gate
         return self
 
     async def __aexit__(
@@ -126,9 +130,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
+        session = self._session
+        assert session is not None
         try:
-            await self._session.close()  # ends (rolls back) anything not committed
+            if session.in_transaction() or len(session.identity_map) or session.new:
+                await session.close()  # ends (rolls back) anything not committed
         finally:
             self._session = None
             self._after_commit.clear()
@@ -146,14 +152,21 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._session is not None
         views = await self.interests.flush_views()
+        session = self._session
         try:
-            await self._session.commit()
+            # A unit of work that never reached the database (a claim the sold-out gate
+            # refused) has nothing to commit: skip SQLAlchemy's commit machinery.
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await session.commit()
         except BaseException:
             self.interests.restore_views(views)
             raise
         for callback in self._after_commit:
             callback()
         self._after_commit.clear()
+        if self.sales.reopened:  # units came back: claims ask the database again
+            reopened, self.sales.reopened = set(self.sales.reopened), set()
+            await self._factory.sale_gate.reopen(reopened)
         if self._ui_redis is not None:  # after the commit: a rolled-back update sets no step
             await self._ui_redis.flush()
 
@@ -161,6 +174,7 @@ class SqlUnitOfWork:
         assert self._session is not None
         await self._session.rollback()
         self._after_commit.clear()
+        self.sales.reopened.clear()
         if self._ui_redis is not None:
             self._ui_redis.discard()
 
@@ -180,6 +194,7 @@ class SqlUnitOfWorkFactory:
         cache_ttl: float = DEFAULT_TTL,
         redis: RedisState | None = None,
         view_flush_after: float = 0.0,
+        sale_gate: SoldOutGate | None = None,
     ) -> None:
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
@@ -194,6 +209,9 @@ class SqlUnitOfWorkFactory:
         self.redis = redis
         if redis is not None:
             redis.bind(self.sessions, self.writer_lock)
+        #: Sold-out flash sales refused without a query (``bot/services/sale_ports.py``);
+        #: ``OpenGate``: every claim asks the database.
+        self.sale_gate: SoldOutGate = sale_gate if sale_gate is not None else OpenGate()
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)

@@ -72,10 +72,18 @@ class ClaimResult:
 async def claim(
     uow: UnitOfWork, sale_id: int, user_id: int, now: datetime, window: timedelta
 ) -> ClaimResult:
-    """Reserve one unit for ``window``; the loser of a race is told at once why."""
+    """Reserve one unit for ``window``; the loser of a race is told at once why. Once the
+    database has said a sale is sold out, the sold-out gate (``uow.sale_gate``) refuses its
+    buyers without a query until units come back."""
+    gate = uow.sale_gate
+    shut, ticket = await gate.check(sale_id, now)
+    if shut is not None:  # the common answer once a sale sells out: no query at all
+        return ClaimResult(shut, refusal=ClaimRefusal.SOLD_OUT)
     sale = await uow.sales.sale(sale_id)
     refusal = claim_refusal(sale, now)
-    if refusal is not None:  # the common answer once a sale sells out: one read
+    if refusal is not None:
+        if refusal is ClaimRefusal.SOLD_OUT and sale is not None:
+            await gate.shut(sale, ticket, now)
         return ClaimResult(sale, refusal=refusal)
     assert sale is not None
     mine = await uow.sales.buyer_count(sale_id, user_id)
@@ -91,6 +99,8 @@ async def claim(
         refusal = ClaimRefusal.LIMIT
     else:
         refusal = claim_refusal(fresh, now) or ClaimRefusal.SOLD_OUT
+        if refusal is ClaimRefusal.SOLD_OUT and fresh is not None and fresh.left <= 0:
+            await gate.shut(fresh, ticket, now)
     return ClaimResult(fresh, refusal=refusal, mine=mine)
 
 

@@ -33,7 +33,7 @@ from bot.services.order_ports import (
     StripeEventLog,
 )
 from bot.services.privacy_ports import BuyerDataRepository
-from bot.services.sale_ports import SalePostRepository, SaleRepository
+from bot.services.sale_ports import SalePostRepository, SaleRepository, SoldOutGate
 from bot.services.stats_ports import StatsRepository
 from bot.services.trust_ports import TrustRepository
 
@@ -184,6 +184,11 @@ class UnitOfWork(Protocol):
     def sales(self) -> SaleRepository: ...
     @property
     def sale_posts(self) -> SalePostRepository: ...
+    @property
+    def sale_gate(self) -> SoldOutGate:
+        """Sold-out sales refused without a query (not part of the transaction)."""
+        ...
+
     @property
     def drops(self) -> DropRepository: ...
     @property

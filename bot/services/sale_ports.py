@@ -7,6 +7,7 @@ racing for 100 units get exactly 100 reservations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -111,3 +112,33 @@ class SalePostRepository(Protocol):
 class SalePostShown:
     left: int
     phase: PostPhase
+
+
+class SoldOutGate(Protocol):
+    """Which sales are sold out, kept outside the database and shared by every process on it
+    (in process memory for one process, Redis for several), so that once the units are gone
+    the losers are refused without a query. It only ever refuses: the units themselves are
+    taken by the conditional writes of ``SaleRepository.claim``.
+
+    A sale is shut by a claim that found it sold out in the database, for a short while at
+    most (``SOLD_OUT_TTL``): every path that gives units back (a reservation expired or
+    cancelled, the merchant's stock, a stopped sale) reopens it after its commit, and the
+    time limit covers what cannot tell this gate (another process without Redis, a Redis
+    outage). The ticket taken before reading the database makes a shut that raced a reopen a
+    no-op, so a unit that came back is not hidden by a claim that saw the sale just before.
+    """
+
+    async def check(self, sale_id: int, now: datetime) -> tuple[FlashSale | None, int | None]:
+        """The sale as it was found sold out, if it is shut now (refuse without the database);
+        otherwise None and the ticket to give ``shut`` (None: this gate cannot shut now)."""
+        ...
+
+    async def shut(self, sale: FlashSale, ticket: int | None, now: datetime) -> None:
+        """The database says ``sale`` is sold out: refuse its buyers here for a while, unless
+        it was reopened since ``ticket`` was taken."""
+        ...
+
+    async def reopen(self, sale_ids: Iterable[int]) -> None:
+        """Units of these sales came back, or the sales changed: ask the database again (called
+        after the commit; never raises)."""
+        ...

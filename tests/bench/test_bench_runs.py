@@ -29,3 +29,12 @@ async def test_flash_sale_benchmark_runs_and_oversells_nothing(
     assert await run_flash_bench(None, buyers=300, units=10) == 0
     out = capsys.readouterr().out
     assert "oversold units: 0" in out and "service / bare UPDATE" in out
+    rows = {
+        line[:26].strip(): line[26:].split()
+        for line in out.splitlines()
+        if line.startswith(("bare UPDATE", "service")) and " / " not in line
+    }
+    assert {"bare UPDATE", "service", "service + gate (memory)"} <= set(rows)
+    for rate, seconds, p95, slowest, won, oversold, failed in rows.values():
+        assert float(rate) > 0 and float(seconds) > 0 and float(p95) <= float(slowest)
+        assert (won, oversold, failed) == ("10", "0", "0")

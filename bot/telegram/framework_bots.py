@@ -31,6 +31,12 @@ ALLOWED_UPDATES = [
 
 Framework = Literal["aiogram", "ptb"]
 
+#: Connections each framework's HTTP client keeps to the Bot API (aiohttp's connector
+#: ``limit``, on both): a paid drop's 48 sends at once (``DropSender``) and the replies to
+#: updates alongside; a call beyond them waits for a free one (``ptb_request.POOL`` seconds
+#: on PTB, none on aiogram). Defaults were 100 (aiogram) and httpx's 256 (PTB).
+BOT_API_CONNECTIONS = 64
+
 
 class FrameworkBot(Protocol):
     framework: Framework
@@ -67,7 +73,9 @@ class AiogramBot:
         from bot.telegram.aiogram_app import build_router
 
         self.storefront = storefront
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(api_base), limit=BOT_API_CONNECTIONS
+        )
         self.bot = Bot(token, session=session)
         # The storefront keeps its UI steps in its own store (the database, later Redis), so
         # aiogram's FSM middleware would only cost time on every update.
@@ -123,6 +131,7 @@ class PtbBot:
         from telegram.ext import Application
 
         from bot.telegram.ptb_app import install
+        from bot.telegram.ptb_request import AiohttpRequest
 
         self.storefront = storefront
         self.application: Any = (
@@ -132,6 +141,8 @@ class PtbBot:
             .base_file_url(f"{api_base}/file/bot")
             # Handle updates concurrently, as aiogram does: a slow update never blocks others.
             .concurrent_updates(True)
+            # Its Bot API calls over aiohttp (``bot.telegram.ptb_request``), as aiogram's.
+            .request(AiohttpRequest(BOT_API_CONNECTIONS))
             .updater(None)
             .build()
         )

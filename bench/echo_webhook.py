@@ -49,6 +49,8 @@ async def _ptb(token: str, api_base: str) -> tuple[Handle, Any, Callable[[], Awa
     from telegram import Update
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+    from bot.telegram.ptb_request import AiohttpRequest
+
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         await context.bot.send_message(
@@ -60,6 +62,9 @@ async def _ptb(token: str, api_base: str) -> tuple[Handle, Any, Callable[[], Awa
         .token(token)
         .base_url(f"{api_base}/bot")
         .base_file_url(f"{api_base}/file/bot")
+        # The same HTTP client and pool size as the shop's (``bot.telegram.ptb_request``,
+        # ``BOT_API_CONNECTIONS``), without importing the shop.
+        .request(AiohttpRequest(64))
         .updater(None)
         .concurrent_updates(True)
         .build()

@@ -56,6 +56,18 @@ def banner(framework: Framework, language: str, files: Path) -> list[str]:
     ]
 
 
+def web_banner(framework: Framework, language: str, files: Path) -> list[str]:
+    """``--web``: what this is and who is on the page."""
+    people = ", ".join(f"{role.key} ({role.part.split(':')[0]})" for role in CAST)
+    return [
+        f"Storefront sandbox on the web: the whole shop on {FRAMEWORK_NAMES[framework]}, with a "
+        "local stand-in for Telegram",
+        f"(no token, no internet). People side by side: {people}, and their group "
+        f"{GROUP_TITLE}; language: {language}.",
+        f"Media the bot sends is served by the page and saved under {files}/.",
+    ]
+
+
 async def run_sandbox(
     settings: Settings,
     *,
@@ -63,10 +75,14 @@ async def run_sandbox(
     database_url: str | None = None,
     files: Path | None = None,
     console: Console | None = None,
+    web_port: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
     """Run the sandbox until the person leaves; 0 then, 1 if the shop could not run.
 
     ``console`` defaults to this process's stdin and stdout; tests pass their own streams.
+    With ``web_port`` the chats are served as a page on 127.0.0.1 (``--web``;
+    ``bot/sandbox/web_server.py``) until Ctrl-C, or until ``stop`` is set (tests).
     """
     if framework not in FRAMEWORKS:
         print(
@@ -86,16 +102,25 @@ async def run_sandbox(
             file=sys.stderr,
         )
         return 1
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     language = language_from_env()
     started = False
     with _quiet_logging(), _signals_set(stop):
-        console.say(*banner(chosen, language, folder), "", "Starting the shop...")
+        lines = web_banner(chosen, language, folder) if web_port is not None else None
+        console.say(*(lines or banner(chosen, language, folder)), "", "Starting the shop...")
         try:
             async with open_shop(settings, chosen, database_url) as shop:
                 started = True
                 media = MediaFolder(shop.standin, folder)
-                if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
+                if stop.is_set():  # Ctrl-C while starting: straight to the clean stop
+                    pass
+                elif web_port is not None:
+                    from bot.sandbox.web_server import serve_page
+
+                    console.say(f"Database: {database_label(shop)}.")
+                    if not await serve_page(shop, stop, language, media, web_port, console.say):
+                        return 1
+                else:
                     console.say(f"Database: {database_label(shop)}.", "Ready. Try /start.", "")
                     session = Session(shop, console, stop, language, media)
                     await session.run()

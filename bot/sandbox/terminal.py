@@ -26,7 +26,7 @@ from bot.sandbox.console import Console
 from bot.sandbox.media import DEFAULT_FOLDER, MediaFolder, private_folder
 from bot.sandbox.people import CAST, FIRST, GROUP_TITLE
 from bot.sandbox.session import Session
-from bot.sandbox.shop import database_label, open_shop
+from bot.sandbox.shop import SandboxShop, database_label, open_shop
 from bot.telegram.runner import Framework
 
 FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
@@ -112,24 +112,35 @@ async def run_sandbox(
             async with open_shop(settings, chosen, database_url) as shop:
                 started = True
                 media = MediaFolder(shop.standin, folder)
-                if stop.is_set():  # Ctrl-C while starting: straight to the clean stop
-                    pass
-                elif web_port is not None:
-                    from bot.sandbox.web_server import serve_page
-
+                if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
                     console.say(f"Database: {database_label(shop)}.")
-                    if not await serve_page(shop, stop, language, media, web_port, console.say):
+                    if not await _play(shop, console, stop, language, media, web_port):
                         return 1
-                else:
-                    console.say(f"Database: {database_label(shop)}.", "Ready. Try /start.", "")
-                    session = Session(shop, console, stop, language, media)
-                    await session.run()
         except Exception as exc:
             stage = "stopping" if started else "starting"
             print(f"storefront sandbox: failed while {stage} the shop: {exc}", file=sys.stderr)
             return 1
     console.say("Sandbox closed.")
     return 0
+
+
+async def _play(
+    shop: SandboxShop,
+    console: Console,
+    stop: asyncio.Event,
+    language: str,
+    media: MediaFolder,
+    web_port: int | None,
+) -> bool:
+    """The terminal session until the person leaves, or (``web_port``) the page until Ctrl-C;
+    False when the page cannot listen on its port."""
+    if web_port is not None:
+        from bot.sandbox.web_server import serve_page  # the page's server only for --web
+
+        return await serve_page(shop, stop, language, media, web_port, console.say)
+    console.say("Ready. Try /start.", "")
+    await Session(shop, console, stop, language, media).run()
+    return True
 
 
 @contextlib.contextmanager

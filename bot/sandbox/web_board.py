@@ -21,6 +21,7 @@ from bot.sandbox.web_render import (
     keyboard_of,
     media_of,
     reply_keyboard_of,
+    service_text,
     text_html,
 )
 from bot.standin import BotApiStandIn, ChatEvent
@@ -164,6 +165,15 @@ class Board:
     def _message_item(self, column: Column, event: ChatEvent) -> dict[str, object]:
         message = event.message or {}
         mine = event.kind == "incoming"
+        service = service_text(message)
+        if service is not None:
+            return {
+                "key": f"m{event.message_id}",
+                "rev": next(self._revisions),
+                "from": "note",
+                "tone": "service",
+                "text": service,
+            }
         text = message.get("text")
         entities = message.get("entities")
         if not isinstance(text, str):

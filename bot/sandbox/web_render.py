@@ -156,6 +156,15 @@ def media_of(message: Mapping[str, object], file_url: str) -> dict[str, object] 
     return None
 
 
+def service_text(message: Mapping[str, object]) -> str | None:
+    """What Telegram writes in the chat for a service message (a payment made), or None."""
+    payment = message.get("successful_payment")
+    if isinstance(payment, Mapping):
+        amount = int(str(payment.get("total_amount", 0)))
+        return f"You paid {money_text(amount, str(payment.get('currency', '')))}"
+    return None
+
+
 def button_kind(button: Mapping[str, object], bot_username: str) -> str:
     """What pressing ``button`` does on the page: ``callback``, ``pay`` and ``bot_link`` go to
     the bot; ``url`` and ``web_app`` open a page; ``copy`` copies; ``other`` cannot be pressed."""

@@ -19,6 +19,7 @@ import contextlib
 import json
 import re
 import secrets
+import sys
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
@@ -133,7 +134,7 @@ class WebSandbox:
         await response.prepare(request)
         sent: dict[str, int] = {}
         stop = self.session.stop
-        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+        with contextlib.suppress(ConnectionError):
             while not stop.is_set():
                 seen = self.board.version
                 for column in self.board.columns.values():
@@ -252,9 +253,10 @@ async def serve_page(
     try:
         await sandbox.start()
     except OSError as exc:
-        say(
+        print(
             f"storefront sandbox: cannot listen on {HOST}:{port} ({exc.strerror or exc}); "
-            "choose another with --port"
+            "choose another with --port",
+            file=sys.stderr,
         )
         return False
     try:

@@ -4,13 +4,19 @@ posts, the files it loads, and what it refuses (another site's posts, another ho
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.config import Settings
+from bot.sandbox.console import Console
+from bot.sandbox.terminal import run_sandbox
+from tests.databases import sqlite_database
 from tests.sandbox.web import web_sandbox
 
 pytestmark = pytest.mark.slow
@@ -92,3 +98,27 @@ async def test_the_page_api_streams_columns_takes_actions_and_serves_media(
         rebound = await http.get(url + "api/state", headers={"Host": "evil.example:80"})
         assert rebound.status == 421
         events.close()
+
+
+async def test_a_taken_port_is_said_and_the_sandbox_ends_with_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    stdout = io.StringIO()
+    try:
+        code = await run_sandbox(
+            Settings(_env_file=None),  # type: ignore[call-arg]
+            framework="aiogram",
+            database_url=sqlite_database(tmp_path / "shop.db", demo=True),
+            files=tmp_path / "files",
+            console=Console(io.StringIO(), stdout),
+            web_port=port,
+        )
+    finally:
+        taken.close()
+    assert code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    assert "choose another with --port" not in stdout.getvalue()

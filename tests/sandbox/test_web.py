@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from bot.sandbox.media import demo_media_folder
 from tests.sandbox.web import browser_page, screenshot, web_sandbox
 
 pytestmark = pytest.mark.slow
@@ -62,6 +63,13 @@ async def test_a_buyer_buys_now_and_pays_on_the_page(tmp_path: Path, framework: 
             await screenshot(page, "receipt")
         # Only Ana's column moved.
         await expect(column(page, "ben").locator(".msg")).to_have_count(0)
+        # 📎 sends a picture from the computer, with the text box as its caption.
+        await ana.locator("form.compose input[type=text]").fill("my mango")
+        await ana.locator("form.compose input[type=file]").set_input_files(
+            str(demo_media_folder() / "dried-mango.jpg")
+        )
+        mine = ana.locator(".msg.me", has_text="my mango")
+        await expect(mine.locator("img")).to_be_visible(timeout=WAIT_MS)
 
 
 @both_frameworks

@@ -12,7 +12,7 @@ import contextlib
 import io
 from dataclasses import dataclass
 
-from bot.sandbox.commands import Press
+from bot.sandbox.commands import Press, start_payload
 from bot.sandbox.console import Console
 from bot.sandbox.media import MediaFolder, Outgoing, read_outgoing
 from bot.sandbox.session import Session, file_update
@@ -21,6 +21,7 @@ from bot.sandbox.web_board import GROUP_KEY, Board
 
 #: Kinds of file a person can send from the page.
 FILE_KINDS = ("photo", "video", "document")
+_LINKS = ("start", "startgroup")
 
 
 class WebConsole(Console):
@@ -46,7 +47,8 @@ class WebConsole(Console):
 class Act:
     """One thing a person did on the page.
 
-    ``kind`` is ``text``, ``press``, ``pay`` or ``file``; ``chat`` is ``private`` (the
+    ``kind`` is ``text``, ``press``, ``pay``, ``file`` or ``link`` (a link to the bot in a
+    message's text, followed as Telegram follows it); ``chat`` is ``private`` (the
     person's chat with the bot) or ``group``.
     """
 
@@ -117,6 +119,10 @@ class WebSession(Session):
                 return "Say which message the button is on."
             press = Press(act.index + 1, message_id=act.message_id)
             await self._press("", press, in_group=in_group)
+        elif act.kind == "link":
+            if not any(start_payload(act.text, SANDBOX_BOT_USERNAME, p) for p in _LINKS):
+                return "Only links to this shop's bot (t.me/…?start=…) are followed here."
+            await self._follow("", act.text)
         elif act.kind == "pay":
             await self._pay(act.message_id)
         elif act.kind == "file":

@@ -120,6 +120,12 @@ async def test_a_group_buy_goes_through_the_group_column_and_teaser_videos_play(
         await expect(ben.locator(".kb button", has_text="Join for $3.49")).to_be_visible(
             timeout=WAIT_MS
         )
+        # The invite link in the group's text is a link to the bot too: Ana follows it.
+        await group.locator("select").select_option("ana")
+        await group.locator(".msg.bot a", has_text="start=g_1").click()
+        await expect(column(page, "ana").locator(".msg.me")).to_have_text(
+            "/start g_1#1", timeout=WAIT_MS
+        )
         # Ana watches the teaser: the video is served by the page and plays.
         await say(page, "ana", "/search konjac")
         video = column(page, "ana").locator("video[controls]").first

@@ -90,6 +90,9 @@ async def test_the_page_api_streams_columns_takes_actions_and_serves_media(
         assert nobody.status == 400 and "nobody called 'zoe'" in (await nobody.json())["error"]
         bad = await http.post(url + "api/act", json={"who": "ana", "kind": "press"})
         assert bad.status == 400
+        away = {"who": "ana", "kind": "link", "text": "https://t.me/other_bot?start=x"}
+        refused = await http.post(url + "api/act", json=away)
+        assert "Only links to this shop's bot" in (await refused.json())["error"]
         forged = {"who": "ana", "kind": "text", "text": "/cart"}
         async with aiohttp.ClientSession() as plain:  # without the page's header
             assert (await plain.post(url + "api/act", json=forged)).status == 403

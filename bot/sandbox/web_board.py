@@ -20,6 +20,7 @@ from bot.sandbox.web_render import (
     invoice_of,
     keyboard_of,
     media_of,
+    menu_web_app,
     reply_keyboard_of,
     service_text,
     text_html,
@@ -45,6 +46,8 @@ class Column:
     link: WebAppLink | None
     items: dict[str, dict[str, object]] = field(default_factory=dict)
     reply_keyboard: list[list[str]] = field(default_factory=list)
+    #: The Mini App of the chat's menu button (``setChatMenuButton``): its text and URL.
+    menu: tuple[str, str] | None = None
     version: int = 0
 
     def view(self) -> dict[str, object]:
@@ -55,7 +58,15 @@ class Column:
             "version": self.version,
             "items": list(self.items.values()),
             "reply_keyboard": self.reply_keyboard,
+            "menu": self._menu_view(),
         }
+
+    def _menu_view(self) -> dict[str, str] | None:
+        if self.menu is None or self.link is None:
+            return None
+        text, url = self.menu
+        signed = self.link.url(url)
+        return {"text": text, "url": signed} if signed else None
 
 
 class Board:
@@ -125,12 +136,28 @@ class Board:
         calls = self.standin.calls[self._call_cursor :]
         self._call_cursor += len(calls)
         for call in calls:
+            if call.ok and call.method == "setChatMenuButton":
+                self._menu_button(call.params)
             if not call.ok or not call.method.startswith(_SENDING):
                 continue
             column = self._by_chat.get(_int(call.params.get("chat_id")))
             keyboard = reply_keyboard_of(call.params.get("reply_markup"))
             if column is not None and keyboard is not None and keyboard != column.reply_keyboard:
                 column.reply_keyboard = keyboard
+                self._touch(column)
+
+    def _menu_button(self, params: Mapping[str, object]) -> None:
+        """A menu button for one chat, or (without ``chat_id``) every private chat's default:
+        a Mini App's is shown beside the text box."""
+        menu = menu_web_app(params.get("menu_button"))
+        chat = params.get("chat_id")
+        if chat is not None:
+            targets = [c for c in [self._by_chat.get(_int(chat))] if c is not None]
+        else:
+            targets = [c for c in self.columns.values() if c.key != GROUP_KEY]
+        for column in targets:
+            if column.menu != menu:
+                column.menu = menu
                 self._touch(column)
 
     def _complete_invoices(self) -> None:

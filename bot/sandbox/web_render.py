@@ -276,6 +276,21 @@ def reply_keyboard_of(markup: object) -> list[list[str]] | None:
     return shown
 
 
+def menu_web_app(button: object) -> tuple[str, str] | None:
+    """A ``setChatMenuButton``'s Mini App as (text, url); None for the commands menu or the
+    default (which show no Mini App)."""
+    if isinstance(button, str):
+        try:
+            button = json.loads(button)
+        except ValueError:
+            return None
+    if not isinstance(button, Mapping) or button.get("type") != "web_app":
+        return None
+    app = button.get("web_app")
+    url = app.get("url") if isinstance(app, Mapping) else None
+    return (str(button.get("text", "")), url) if isinstance(url, str) else None
+
+
 class WebAppLink:
     """A Mini App's URL as Telegram opens it for one person: the signed ``tgWebAppData`` (with
     the bot's token, as Telegram signs it) in the fragment, so the app can check who is there."""

@@ -77,3 +77,12 @@ async def test_edits_replace_in_place_deletions_remove_and_changes_wake_the_stre
         "text": "Added to your cart",
     }
     assert board.columns["ben"].items == {}
+
+    # A Mini App in the merchant's menu button is offered beside his text box, signed for him.
+    app = {"type": "web_app", "text": "Dashboard", "web_app": {"url": "https://d.example/"}}
+    await standin.call("setChatMenuButton", chat_id=1004, menu_button=app)
+    board.scan_calls()
+    menu = board.columns["max"].view()["menu"]
+    assert isinstance(menu, dict) and menu["text"] == "Dashboard"
+    assert menu["url"].startswith("https://d.example/#tgWebAppData=")
+    assert board.columns["ana"].view()["menu"] is None

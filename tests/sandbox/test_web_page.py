@@ -43,7 +43,8 @@ def max_column(port: int) -> dict[str, object]:
         "invoice": None,
     }
     return {"key": "max", "title": "Max", "part": "the merchant", "version": 1,
-            "items": [item], "reply_keyboard": [["Yes", "No"]]}  # fmt: skip
+            "items": [item], "reply_keyboard": [["Yes", "No"]],
+            "menu": {"text": "Shop", "url": link.url(f"http://127.0.0.1:{port}/app")}}  # fmt: skip
 
 
 @asynccontextmanager
@@ -100,3 +101,6 @@ async def test_a_mini_app_opens_in_the_side_panel_signed_and_closes_itself() -> 
         await expect(frame.locator("#who")).to_have_text("Hello Max")
         await frame.locator("#close").click()
         await expect(panel).to_be_hidden()
+        # The menu button beside the text box opens the same way.
+        await chat.locator("form.compose button.menu", has_text="Shop").click()
+        await expect(frame.locator("#who")).to_have_text("Hello Max")

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import re
+import signal
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +21,7 @@ from bot.sandbox.console import Console
 from bot.sandbox.terminal import run_sandbox
 from tests.databases import sqlite_database
 from tests.sandbox.web import web_sandbox
+from tests.test_sandbox import _SCRUBBED, STOREFRONT
 
 pytestmark = pytest.mark.slow
 ACT = {"X-Sandbox": "1"}
@@ -125,3 +129,32 @@ async def test_a_taken_port_is_said_and_the_sandbox_ends_with_1(
     assert code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
     assert "choose another with --port" not in stdout.getvalue()
+
+
+async def test_the_storefront_sandbox_web_command_serves_the_page_until_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    """The installed command, as a person runs it: ``storefront sandbox --web``."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(HOME=str(tmp_path), LANG="en_US.UTF-8", PYTHONIOENCODING="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        str(STOREFRONT), "sandbox", "--web", "--port", "0",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    printed = ""
+    try:
+        async with asyncio.timeout(90):
+            while (found := re.search(r"Open (http://127\.0\.0\.1:\d+/)", printed)) is None:
+                line = await process.stdout.readline()
+                assert line, printed + (await process.stderr.read()).decode()
+                printed += line.decode()
+        async with aiohttp.ClientSession() as http:
+            page = await http.get(found.group(1))
+            assert page.status == 200 and "Storefront sandbox" in await page.text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, printed + out.decode() + err.decode()
+    assert "Sandbox closed." in out.decode()

@@ -24,6 +24,17 @@ def add_parsers(sub: Subparsers) -> None:
         default=None,
         help="folder for the pictures, videos and files the bot sends (default: ./sandbox-files)",
     )
+    sandbox.add_argument(
+        "--web",
+        action="store_true",
+        help="show the demo people's chats side by side in a browser (on 127.0.0.1)",
+    )
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=8090,
+        help="the port of --web's page on 127.0.0.1 (default: 8090)",
+    )
     sandbox.set_defaults(func=command)
 
 
@@ -38,5 +49,6 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
             framework=args.framework or settings.bot_framework,
             database_url=args.database,
             files=Path(args.files) if args.files else None,
+            web_port=args.port if args.web else None,
         )
     )

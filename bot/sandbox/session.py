@@ -27,7 +27,7 @@ from bot.sandbox.people import CAST, GROUP_TITLE
 from bot.sandbox.render import message_lines
 from bot.sandbox.settling import Settling
 from bot.sandbox.shop import SANDBOX_BOT_USERNAME
-from bot.standin import SimChat
+from bot.standin import SimChat, SimUser
 from bot.standin.json_types import JsonObject
 
 #: ``:wait`` without a number waits at most this long for the background to finish.
@@ -196,7 +196,7 @@ class Session(Settling):
             self.console.say(f"\u00bb {found}", "")
             return
         self.console.say(f"  (sent {_kind_name(kind)}: {found.file_name})")
-        await self._settle(_file_update(self.person.chat, kind, found, caption.strip() or None))
+        await self._settle(file_update(self.person.chat, kind, found, caption.strip() or None))
 
     async def _pay(self, message_id: int | None = None) -> None:
         """Play Telegram's payment sheet for the invoice ``message_id`` (the latest one by
@@ -265,12 +265,23 @@ class Session(Settling):
         self.console.say("")
 
 
-def _file_update(chat: SimChat, kind: str, found: Outgoing, caption: str | None) -> JsonObject:
+def file_update(
+    chat: SimChat,
+    kind: str,
+    found: Outgoing,
+    caption: str | None,
+    from_user: SimUser | None = None,
+) -> JsonObject:
+    """The update for a person sending ``found`` as a photo, a video or a document."""
     if kind == "photo":
-        return chat.send_photo(caption=caption, content=found.content, file_name=found.file_name)
+        return chat.send_photo(
+            caption=caption, content=found.content, file_name=found.file_name, from_user=from_user
+        )
     if kind == "video":
-        return chat.send_video(caption=caption, content=found.content, file_name=found.file_name)
-    return chat.send_document(found.content, found.file_name, caption=caption)
+        return chat.send_video(
+            caption=caption, content=found.content, file_name=found.file_name, from_user=from_user
+        )
+    return chat.send_document(found.content, found.file_name, caption=caption, from_user=from_user)
 
 
 def _kind_name(kind: str) -> str:

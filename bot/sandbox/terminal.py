@@ -26,7 +26,7 @@ from bot.sandbox.console import Console
 from bot.sandbox.media import DEFAULT_FOLDER, MediaFolder, private_folder
 from bot.sandbox.people import CAST, FIRST, GROUP_TITLE
 from bot.sandbox.session import Session
-from bot.sandbox.shop import database_label, open_shop
+from bot.sandbox.shop import SandboxShop, database_label, open_shop
 from bot.telegram.runner import Framework
 
 FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
@@ -56,6 +56,18 @@ def banner(framework: Framework, language: str, files: Path) -> list[str]:
     ]
 
 
+def web_banner(framework: Framework, language: str, files: Path) -> list[str]:
+    """``--web``: what this is and who is on the page."""
+    people = ", ".join(f"{role.key} ({role.part.split(':')[0]})" for role in CAST)
+    return [
+        f"Storefront sandbox on the web: the whole shop on {FRAMEWORK_NAMES[framework]}, with a "
+        "local stand-in for Telegram",
+        f"(no token, no internet). People side by side: {people}, and their group "
+        f"{GROUP_TITLE}; language: {language}.",
+        f"Media the bot sends is served by the page and saved under {files}/.",
+    ]
+
+
 async def run_sandbox(
     settings: Settings,
     *,
@@ -63,10 +75,14 @@ async def run_sandbox(
     database_url: str | None = None,
     files: Path | None = None,
     console: Console | None = None,
+    web_port: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
     """Run the sandbox until the person leaves; 0 then, 1 if the shop could not run.
 
     ``console`` defaults to this process's stdin and stdout; tests pass their own streams.
+    With ``web_port`` the chats are served as a page on 127.0.0.1 (``--web``;
+    ``bot/sandbox/web_server.py``) until Ctrl-C, or until ``stop`` is set (tests).
     """
     if framework not in FRAMEWORKS:
         print(
@@ -86,25 +102,45 @@ async def run_sandbox(
             file=sys.stderr,
         )
         return 1
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     language = language_from_env()
     started = False
     with _quiet_logging(), _signals_set(stop):
-        console.say(*banner(chosen, language, folder), "", "Starting the shop...")
+        lines = web_banner(chosen, language, folder) if web_port is not None else None
+        console.say(*(lines or banner(chosen, language, folder)), "", "Starting the shop...")
         try:
             async with open_shop(settings, chosen, database_url) as shop:
                 started = True
                 media = MediaFolder(shop.standin, folder)
                 if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
-                    console.say(f"Database: {database_label(shop)}.", "Ready. Try /start.", "")
-                    session = Session(shop, console, stop, language, media)
-                    await session.run()
+                    console.say(f"Database: {database_label(shop)}.")
+                    if not await _play(shop, console, stop, language, media, web_port):
+                        return 1
         except Exception as exc:
             stage = "stopping" if started else "starting"
             print(f"storefront sandbox: failed while {stage} the shop: {exc}", file=sys.stderr)
             return 1
     console.say("Sandbox closed.")
     return 0
+
+
+async def _play(
+    shop: SandboxShop,
+    console: Console,
+    stop: asyncio.Event,
+    language: str,
+    media: MediaFolder,
+    web_port: int | None,
+) -> bool:
+    """The terminal session until the person leaves, or (``web_port``) the page until Ctrl-C;
+    False when the page cannot listen on its port."""
+    if web_port is not None:
+        from bot.sandbox.web_server import serve_page  # the page's server only for --web
+
+        return await serve_page(shop, stop, language, media, web_port, console.say)
+    console.say("Ready. Try /start.", "")
+    await Session(shop, console, stop, language, media).run()
+    return True
 
 
 @contextlib.contextmanager

@@ -6,18 +6,19 @@ order awaiting cash shows, are worded here too.
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 
 from bot.conversation.callbacks import Action, Callback, cb
 from bot.conversation.dispatch import on_press
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.receipt import order_lines, receipt
-from bot.conversation.texts import Texts, pick_locale, texts
-from bot.conversation.turn import Turn
+from bot.conversation.texts import Texts
+from bot.conversation.turn import ShopConfig, Turn
 from bot.domain.cash import CashRefusal, cash_cap
 from bot.domain.orders import OrderStatus
 from bot.services import cash_orders
-from bot.services.order_ports import Order
+from bot.services.order_ports import Notice, Order
+from bot.services.ports import UnitOfWork
 
 #: The notice that carries the receipt of an order paid at pickup to its buyer.
 CASH_RECEIPT = "cash_receipt"
@@ -68,14 +69,24 @@ async def pay_at_pickup(turn: Turn, call: Callback) -> None:
     turn.say("\n".join(lines), _details(tx, order.id))
 
 
-async def buyer_receipt(turn: Turn, order: Order) -> str:
-    """The receipt of an order paid at pickup, in its buyer's language (staff pressed it)."""
-    profile = await turn.uow.buyers.profile(order.user_id)
-    default = turn.config.default_locale
-    locale = (
-        pick_locale(profile.locale, profile.language_code, default)
-        if profile is not None
-        else pick_locale(None, None, default)
-    )
-    buyer = dataclasses.replace(turn, tx=texts(locale), replies=[])
-    return await receipt(buyer, order) + "\n" + buyer.tx.t("cash.receipt_note")
+@dataclass(frozen=True, slots=True)
+class _Desk:
+    """The outbox's stand-in for a turn: where a receipt is worded outside any update."""
+
+    uow: UnitOfWork
+    tx: Texts
+    config: ShopConfig
+
+
+async def cash_receipt(
+    uow: UnitOfWork, config: ShopConfig, tx: Texts, notice: Notice
+) -> tuple[str, Keyboard | None] | None:
+    """The receipt staff's "Mark paid" queued (``CASH_RECEIPT``), worded when the outbox sends
+    it, in the buyer's language: the receipt a paid order gets, and how it was paid. None when
+    the order is gone."""
+    order_id = notice.params.get("order")
+    order = await uow.orders.get(order_id) if isinstance(order_id, int) else None
+    if order is None:
+        return None
+    text = await receipt(_Desk(uow, tx, config), order) + "\n" + tx.t("cash.receipt_note")
+    return text, _details(tx, order.id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bot.conversation.callbacks import Action, cb
 from bot.conversation.replies import Button, Keyboard
-from bot.conversation.screens.cash import CASH_RECEIPT
 from bot.conversation.screens.reviews import stars_keyboard
 from bot.conversation.texts import Texts
 from bot.domain.money import Money
@@ -22,10 +21,7 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
     if isinstance(p.get("amount"), int) and isinstance(p.get("currency"), str):
         money = tx.money(Money(int(p["amount"]), str(p["currency"])))  # type: ignore[call-overload]
     values = {k: v for k, v in p.items() if k not in ("amount", "currency")}
-    if notice.kind == CASH_RECEIPT:  # worded in the buyer's language when staff marked it paid
-        text = str(p.get("text") or "")
-    else:
-        text = tx.t(f"notice.{notice.kind}", total=money, **values)
+    text = tx.t(f"notice.{notice.kind}", total=money, **values)
     if notice.kind == "order_shipped" and p.get("tracking"):
         text += "\n" + tx.t("orders.tracking", tracking=p["tracking"])
     keyboard: Keyboard | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.orders import show_order
 from bot.conversation.screens.admin.registry import verb
-from bot.conversation.screens.cash import CASH_RECEIPT, buyer_receipt
+from bot.conversation.screens.cash import CASH_RECEIPT
 from bot.conversation.turn import Turn
 from bot.domain.staff import Permission, Role
 from bot.services import cash_orders
@@ -31,10 +31,8 @@ async def mark_paid(turn: Turn, role: Role, order_id: int, back: int) -> None:
     await access.audit(
         turn, role, "order.cash_paid", f"order:{order_id}", total=order.total.amount
     )
-    text = await buyer_receipt(turn, order)
-    await turn.uow.notices.add(
-        order.chat_id, CASH_RECEIPT, {"order": order.id, "text": text}, turn.now
-    )
+    # Worded in the buyer's language when the outbox sends it, after this commits.
+    await turn.uow.notices.add(order.chat_id, CASH_RECEIPT, {"order": order.id}, turn.now)
     turn.outbox_dirty = True  # the buyer's receipt goes out now
     turn.answer(tx.t("admin.or.cash.paid_toast", order=order_id, total=tx.money(order.total)))
     await show_order(turn, role, order_id, back)

@@ -105,8 +105,9 @@ class Marked:
 async def mark_paid(uow: UnitOfWork, order_id: int, now: datetime) -> Marked:
     """Staff took the cash at the handover: the order is paid once. Its held stock stays sold,
     and paying does what paying does (cart, coupon, interests, commissions, invites). An order
-    whose hold ran out is expired here and then (if the job has not yet) and refused."""
-    await uow.orders.lock(order_id, now)  # a second press waits, then reads the first's result
+    whose hold ran out is expired here and then (if the job has not yet) and refused. Two
+    presses at once both read it awaiting cash; the conditional move lets one through (on
+    PostgreSQL the other waits for its row, then finds it paid)."""
     order = await uow.orders.get(order_id)
     if order is None:
         return Marked(refused=MarkRefusal.NOT_FOUND)

@@ -3,8 +3,9 @@ paid in cash at the handover.
 
 ``place`` moves a buyer's pending order (the one their invoice names) to ``awaiting_cash`` and
 holds its stock and coupon use the way a pre-checkout does (``bot/services/stock_holds.py``),
-until ``COD_HOLD_HOURS`` from now. ``mark_paid`` is the staff's "Mark paid" at the counter: one
-conditional move to ``paid`` decides, so a second press (or two at once) pays nothing twice.
+until ``COD_HOLD_HOURS`` from now; what it bought leaves the cart then. ``mark_paid`` is the
+staff's "Mark paid" at the counter: one conditional move to ``paid`` decides, so a second press
+(or two at once) pays nothing twice.
 ``expire_due`` is the job's half: unpaid pickup orders past their hold expire, their stock and
 coupon use go back and the buyer is told, each once whichever process gets there.
 """
@@ -20,7 +21,7 @@ from bot.domain.orders import OrderStatus
 from bot.services.checkout import Delivery, PaymentSetup
 from bot.services.order_ports import Order
 from bot.services.orders import notify
-from bot.services.payment_received import after_paid
+from bot.services.payment_received import after_paid, settle_basket
 from bot.services.ports import UnitOfWork
 from bot.services.stock_holds import give_back_stock_and_coupon, take_stock_and_coupon
 
@@ -86,6 +87,7 @@ async def place(
     if not moved:  # paid or replaced a moment ago: what was taken goes back
         await give_back_stock_and_coupon(uow, order, now)
         return Placed(order, CashRefusal.GONE)
+    await settle_basket(uow, order, now)  # ordered: it leaves the cart as a paid order would
     return Placed(await uow.orders.get(order.id))
 
 
@@ -126,7 +128,7 @@ async def mark_paid(uow: UnitOfWork, order_id: int, now: datetime) -> Marked:
         return await _lost(uow, order_id)
     paid = await uow.orders.get(order.id)
     assert paid is not None
-    await after_paid(uow, paid, now)
+    await after_paid(uow, paid, now, basket=False)  # the basket was settled when placed
     return Marked(paid)
 
 

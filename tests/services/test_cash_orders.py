@@ -14,7 +14,7 @@ from bot.domain.cash import CashDefaults, CashRefusal, CashTerms
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.shipping import PickupPoint
-from bot.services import cash_orders, checkout
+from bot.services import carts, cash_orders, checkout
 from bot.services.cash_orders import MarkRefusal
 from bot.services.checkout import Delivery, PaymentSetup
 from bot.services.order_ports import Order
@@ -202,3 +202,24 @@ async def test_two_presses_of_mark_paid_at_once_pay_once(
     assert sorted(str(r.refused) for r in results) == ["None"] + ["already_paid"] * 3
     async with demo_uows() as uow:
         assert await uow.orders.paid_count(ANN) == 1
+
+
+async def test_a_cart_order_leaves_the_cart_when_placed_not_again_when_paid(
+    demo_uows: SqlUnitOfWorkFactory,
+) -> None:
+    variant = await _tripod(demo_uows)
+    async with demo_uows() as uow:
+        await uow.buyers.touch(BO, "Bo", None, "en", NOW)
+        await carts.add_to_cart(uow, BO, variant, NOW)
+        basket = await checkout.basket_from_cart(uow, BO)
+        started = await checkout.start(uow, BO, BO, basket, Delivery.PICKUP, SETUP, NOW)
+        await uow.commit()
+    assert started.order is not None and started.order.from_cart
+    assert (await _place(demo_uows, BO, started.order.id)).refusal is None
+    async with demo_uows() as uow:
+        assert await uow.carts.lines(BO) == []
+        await carts.add_to_cart(uow, BO, variant, NOW)  # the buyer wants another one
+        await uow.commit()
+    assert (await _mark(demo_uows, started.order.id, NOW)).refused is None
+    async with demo_uows() as uow:
+        assert len(await uow.carts.lines(BO)) == 1  # paying did not take it out again

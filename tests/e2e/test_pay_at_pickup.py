@@ -9,9 +9,12 @@ shop keeps them out, is refused in words and changes nothing."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.domain.cash import CashTerms
@@ -25,10 +28,13 @@ from storage.tables import VariantRow
 from tests.e2e.harness import (
     ADMIN_ID,
     RunningShop,
+    ShopClock,
     advance,
     keyboard_texts,
     only,
     orders_of,
+    start_shop,
+    stop_shop,
 )
 
 PICKUP = "🏬 Pick up at Storefront Studio"
@@ -128,6 +134,9 @@ async def test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a
     assert "Pay $15.99 in cash" in placed and "until" in placed
     assert order.held_until is not None and order.held_until.strftime("%Y-%m-%d %H:%M") in placed
     assert await _stock(shop, variant) == 0  # held: nobody else can have it
+    await shop.press(ann, _last(ann), "📦 Order details")  # /orders lists it, with its deadline
+    details = _last(ann)["text"]
+    assert "to pay at pickup" in details and "held until" in details, details
 
     calls = await shop.press(bo, bo_card, "⚡ Buy now")  # his card from before: no oversell
     assert not only(calls, "sendInvoice")
@@ -238,3 +247,26 @@ async def test_forged_pickup_buttons_over_the_limit_or_for_first_timers_are_refu
         OrderStatus.EXPIRED,
     }
     assert await _stock(shop, variant) == before
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def pg_shop(
+    request: pytest.FixtureRequest, postgres_demo_url: str, tmp_path: Path
+) -> AsyncIterator[RunningShop]:
+    """The whole shop on one framework, on a fresh PostgreSQL database with the demo catalog."""
+    running = await start_shop(
+        request.param, tmp_path, clock=ShopClock(), database_url=postgres_demo_url, fresh=False
+    )
+    try:
+        yield running
+    finally:
+        await stop_shop(running)
+    assert running.standin.violations == [], running.standin.violations
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_an_order_expires_and_the_last_unit_is_held_and_paid_once(
+    pg_shop: RunningShop,
+) -> None:
+    await test_unpaid_pickup_order_expires_returns_its_stock_and_cannot_be_marked_paid(pg_shop)
+    await test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a_receipt(pg_shop)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.cash import CashDefaults, CashRefusal, CashTerms, cash_cap, cash_due, cash_refusal
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, can_cancel, can_transition
+from bot.domain.privacy import HoldKind, blocking, order_hold
 
 USD = "USD"
 
@@ -57,3 +58,8 @@ def test_awaiting_cash_in_the_lifecycle() -> None:
     assert can_transition(cash, OrderStatus.PAID) and can_transition(cash, OrderStatus.EXPIRED)
     assert not can_transition(cash, OrderStatus.SHIPPED)
     assert not can_cancel(OrderStatus.PAID, cash=True) and can_cancel(OrderStatus.PAID)
+
+
+def test_an_order_to_pay_at_pickup_keeps_an_erasure_waiting_until_it_lapses() -> None:
+    hold = order_hold(7, OrderStatus.AWAITING_CASH.value)
+    assert hold is not None and hold.kind is HoldKind.PAYING and blocking([hold]) == [hold]

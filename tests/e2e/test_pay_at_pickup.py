@@ -249,6 +249,28 @@ async def test_forged_pickup_buttons_over_the_limit_or_for_first_timers_are_refu
     assert await _stock(shop, variant) == before
 
 
+async def test_a_chinese_buyer_reserves_and_gets_the_receipt_in_chinese_from_english_staff(
+    shop: RunningShop,
+) -> None:
+    mei = shop.standin.private_chat(6306, "Mei", language_code="zh-hans")
+    pid, _ = await _tripod(shop)
+    await shop.send(mei, f"/start p_{pid}")
+    await shop.press(mei, _last(mei), "⚡ 立即购买")
+    if "invoice" not in _last(mei):
+        await shop.press(mei, _last(mei), "🏬 到 Storefront Studio 自提")
+    invoice = _last(mei)
+    assert "💵 自提时付款（现金）" in keyboard_texts(invoice), keyboard_texts(invoice)
+    await shop.press(mei, invoice, "💵 自提时付款（现金）")
+    [order] = [o for o in await orders_of(shop, mei.id) if o.status == OrderStatus.AWAITING_CASH]
+    assert f"订单 #{order.id} 已预留" in _last(mei)["text"]
+
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.press(admin, await _order_screen(shop, admin, order.id), MARK_PAID)
+    await shop.settle()
+    receipt = _last(mei)["text"]
+    assert f"付款成功：订单 #{order.id}" in receipt and "现金付款" in receipt, receipt
+
+
 @pytest.fixture(params=["aiogram", "ptb"])
 async def pg_shop(
     request: pytest.FixtureRequest, postgres_demo_url: str, tmp_path: Path

@@ -223,3 +223,36 @@ async def test_a_cart_order_leaves_the_cart_when_placed_not_again_when_paid(
     assert (await _mark(demo_uows, started.order.id, NOW)).refused is None
     async with demo_uows() as uow:
         assert len(await uow.carts.lines(BO)) == 1  # paying did not take it out again
+
+
+async def test_mark_paid_racing_the_expiry_job_has_one_winner_and_consistent_stock(
+    demo_uows: SqlUnitOfWorkFactory,
+) -> None:
+    """Staff press Mark paid a second before the deadline while the job (on a clock a second
+    past it) expires the order: one of them wins, and the stock follows the winner."""
+    variant = await _tripod(demo_uows)
+    before = await _stock(demo_uows, variant)
+    deadline = NOW + timedelta(hours=48)
+    for round_ in range(4):
+        order = await _pending(demo_uows, ANN)
+        await _place(demo_uows, ANN, order.id)
+
+        async def job() -> int:
+            async with demo_uows() as uow:
+                done = await cash_orders.expire_due(uow, deadline + timedelta(seconds=1))
+                await uow.commit()
+            return done
+
+        marked, expired = await asyncio.gather(
+            _mark(demo_uows, order.id, deadline - timedelta(seconds=1)), job()
+        )
+        async with demo_uows() as uow:
+            final = await uow.orders.get(order.id)
+        assert final is not None
+        if final.status is OrderStatus.PAID:
+            assert marked.refused is None and expired == 0
+            before -= 1
+        else:
+            assert final.status is OrderStatus.EXPIRED, (round_, final.status)
+            assert marked.refused is MarkRefusal.EXPIRED and expired == 1
+        assert await _stock(demo_uows, variant) == before

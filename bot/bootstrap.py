@@ -116,6 +116,7 @@ def runner_id() -> str:
 
 
 def payment_setup(settings: Settings) -> PaymentSetup:
+    from bot.domain.cash import CashDefaults
     from bot.services.checkout import PaymentSetup
     from bot.services.shipping_file import default_shipping_path, read_rates
 
@@ -126,6 +127,11 @@ def payment_setup(settings: Settings) -> PaymentSetup:
         shipping=read_rates(path),
         hold=timedelta(minutes=settings.checkout_hold_minutes),
         return_window=timedelta(days=settings.return_window_days),
+        cash=CashDefaults(
+            settings.cod_max_total,
+            settings.cod_first_time_buyers,
+            timedelta(hours=settings.cod_hold_hours),
+        ),
         group_authorize=settings.group_buy_authorize and bool(settings.stripe_api_key),
     )
 

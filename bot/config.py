@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     #: How long a confirmed payment sheet holds stock and coupon for the payment to arrive.
     checkout_hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
     return_window_days: int = Field(default=7, ge=0, le=365)
+    #: Pay at pickup (a pickup point with `pay_on_delivery: true` in the shipping file): how
+    #: long an unpaid pickup order holds its stock, the largest order total it may be used for
+    #: when the shipping file names none (minor units, 0: no cap), and whether buyers with no
+    #: paid order yet may use it when the shipping file does not say.
+    cod_hold_hours: int = Field(default=48, ge=1, le=24 * 30)
+    cod_max_total: int = Field(default=0, ge=0)
+    cod_first_time_buyers: bool = True
     #: One reminder for a cart left alone this long; 0 turns reminders off.
     cart_reminder_hours: int = Field(default=24, ge=0, le=24 * 30)
     #: Only leaders the merchant appointed (`storefront leaders add`) may open group buys.

@@ -334,6 +334,18 @@ class SqlOrderRepository:
         )
         return [int(r[0]) for r in rows.all()]
 
+    async def due_cash(self, now: datetime, limit: int) -> list[int]:
+        rows = await self._s.execute(
+            select(OrderRow.id)
+            .where(
+                col(OrderRow.status) == OrderStatus.AWAITING_CASH.value,
+                col(OrderRow.held_until) <= now,
+            )
+            .order_by(col(OrderRow.held_until))
+            .limit(limit)
+        )
+        return [int(r[0]) for r in rows.all()]
+
     async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None:
         await self._s.execute(
             update(OrderRow)

@@ -2,7 +2,9 @@
 
 An order is created when the invoice is sent (``pending``) and becomes ``paid`` exactly once,
 on Telegram's ``successful_payment`` (or ``authorized`` first when a Stripe payment link
-authorises now and captures later).
+authorises now and captures later). A buyer who chooses to pay at pickup instead moves it to
+``awaiting_cash`` (its stock held until a deadline): staff mark it ``paid`` at the handover, or
+it becomes ``expired`` when the deadline passes and its stock goes back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class OrderStatus(StrEnum):
     PENDING = "pending"  # invoice sent, not paid
     EXPIRED = "expired"  # invoice replaced by a newer one or never paid
     AUTHORIZED = "authorized"  # card authorised (Stripe link), to be captured
+    AWAITING_CASH = "awaiting_cash"  # pay at pickup: stock held, paid in cash at the handover
     PAID = "paid"
     SHIPPED = "shipped"  # with a tracking number when the merchant gives one
     DELIVERED = "delivered"
@@ -26,7 +29,17 @@ class OrderStatus(StrEnum):
 
 _ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset(
-        {OrderStatus.AUTHORIZED, OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+        {
+            OrderStatus.AUTHORIZED,
+            OrderStatus.AWAITING_CASH,
+            OrderStatus.PAID,
+            OrderStatus.CANCELLED,
+            OrderStatus.EXPIRED,
+        }
+    ),
+    # Paid in cash at the handover, or never collected: expired (never paid afterwards).
+    OrderStatus.AWAITING_CASH: frozenset(
+        {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}
     ),
     # A replaced invoice can still be paid (Telegram does not withdraw it): honoured or refunded.
     OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
@@ -96,8 +109,11 @@ def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
     return new in _ALLOWED[current]
 
 
-def can_cancel(status: OrderStatus) -> bool:
-    """Buyers may cancel until the parcel ships (then it is a return)."""
+def can_cancel(status: OrderStatus, *, cash: bool = False) -> bool:
+    """Buyers may cancel until the parcel ships (then it is a return). Money paid in cash at
+    the counter goes back at the counter too, not through the bot."""
+    if cash:
+        return False
     return status in (OrderStatus.AUTHORIZED, OrderStatus.PAID)
 
 

@@ -15,7 +15,9 @@ EXPORT_EVERY = timedelta(minutes=1)
 CONFIRM_WINDOW = timedelta(minutes=10)
 #: Order statuses that still need the buyer: an invoice that may be paid, a payment being
 #: taken, goods to ship or on their way, a return being handled.
-OPEN_ORDER_STATUSES = frozenset({"pending", "authorized", "paid", "shipped", "return_requested"})
+OPEN_ORDER_STATUSES = frozenset(
+    {"pending", "authorized", "awaiting_cash", "paid", "shipped", "return_requested"}
+)
 
 
 class HoldKind(StrEnum):
@@ -46,7 +48,8 @@ def order_hold(order_id: int, status: str, paying: bool = False) -> Hold | None:
     or a payment link open)."""
     if status not in OPEN_ORDER_STATUSES:
         return None
-    if status == "authorized" or (status == "pending" and paying):
+    # An order to pay at pickup holds its stock until its deadline, like a payment sheet.
+    if status in ("authorized", "awaiting_cash") or (status == "pending" and paying):
         return Hold(HoldKind.PAYING, order_id)
     if status == "pending":
         return Hold(HoldKind.UNPAID, order_id)

@@ -1,4 +1,5 @@
-"""Shipping rates: zones of countries, each with options, and an optional pickup point.
+"""Shipping rates: zones of countries, each with options, and an optional pickup point (which
+may let buyers pay at pickup: ``bot/domain/cash.py``).
 
 Telegram asks for rates when a buyer enters an address in the payment sheet
 (``shipping_query``); the answer is the options of the buyer's zone, or a polite refusal for a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.cash import CashTerms
 from bot.domain.money import Money
 
 #: The zone whose ``countries`` is this set covers every country no other zone names.
@@ -42,6 +44,8 @@ class ShippingZone:
 class PickupPoint:
     name: str
     address: str
+    #: Pay at pickup (cash at the handover) on these terms; None: paid in advance only.
+    cash: CashTerms | None = None
 
 
 @dataclass(frozen=True, slots=True)

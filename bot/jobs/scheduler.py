@@ -25,7 +25,7 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.conversation.storefront import utc_now
-from bot.services import creators, invites
+from bot.services import cash_orders, creators, invites
 from bot.services.flash_sales import release_due, send_alerts
 from bot.services.group_buys import settle_due
 from bot.services.housekeeping import KEEP_INBOX, forget_old_guesses, forget_old_updates
@@ -95,6 +95,25 @@ async def flash_sale_timers(worker: OutboxWorker) -> None:
         await uow.commit()
     if released or alerted:
         worker.kick()
+
+
+async def expire_cash_orders(worker: OutboxWorker) -> int:
+    """Orders to be paid at pickup whose hold ran out unpaid: each expires once (a conditional
+    move), its stock and coupon use go back and the buyer's notice is queued in the same
+    transaction; then the outbox tells them."""
+    storefront = worker.storefront
+    total = 0
+    while True:
+        async with storefront.uows() as uow:
+            expired = await cash_orders.expire_due(uow, storefront.clock())
+            await uow.commit()
+        total += expired
+        if not expired:
+            break
+    if total:
+        log.info("expired %d unpaid pickup orders", total)
+        worker.kick()
+    return total
 
 
 async def settle_trust(worker: OutboxWorker) -> int:
@@ -168,6 +187,7 @@ def _jobs(
             _Job(settle_teams, timedelta(seconds=15), [worker], at_start=True),
             _Job(flash_sale_timers, timedelta(seconds=20), [worker], at_start=True),
             _Job(settle_trust, timedelta(minutes=5), [worker], at_start=True),
+            _Job(expire_cash_orders, timedelta(minutes=1), [worker], at_start=True),
         ]
         after = worker.storefront.config.cart_reminder_after
         if after is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.cash import CashDefaults
 from bot.domain.coupons import (
     Coupon,
     CouponRefusal,
@@ -63,6 +64,8 @@ class PaymentSetup:
     #: How long a pre-checkout holds stock and a coupon use for the payment to arrive.
     hold: timedelta = timedelta(minutes=15)
     return_window: timedelta = timedelta(days=7)
+    #: Pay at pickup: the shop's defaults and how long an unpaid pickup order holds stock.
+    cash: CashDefaults = field(default_factory=CashDefaults)
     #: Group-buy seats authorise the card now and capture when the team fills (Stripe links).
     group_authorize: bool = False
 

@@ -19,7 +19,7 @@ from bot.services.team_seats import awaiting_team
 
 
 class OrderFilter(StrEnum):
-    NEW = "new"  # an invoice sent, not paid yet
+    NEW = "new"  # an invoice sent, or to be paid at pickup, not paid yet
     PAID = "paid"
     TO_SHIP = "to_ship"  # paid (or a card authorised, captured at shipping), not shipped
     RETURNS = "returns"  # a buyer asked for a return
@@ -27,7 +27,7 @@ class OrderFilter(StrEnum):
 
 
 FILTER_STATUSES: dict[OrderFilter, frozenset[OrderStatus]] = {
-    OrderFilter.NEW: frozenset({OrderStatus.PENDING}),
+    OrderFilter.NEW: frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_CASH}),
     OrderFilter.PAID: frozenset({OrderStatus.PAID}),
     OrderFilter.TO_SHIP: frozenset(
         {OrderStatus.PAID, OrderStatus.AUTHORIZED, OrderStatus.PARTIALLY_REFUNDED}

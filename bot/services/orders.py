@@ -59,7 +59,7 @@ async def cancel(uow: UnitOfWork, user_id: int, order_id: int, now: datetime) ->
     order = await buyer_order(uow, user_id, order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
-    if not can_cancel(order.status):
+    if not can_cancel(order.status, cash=order.method == "cash"):
         return Outcome(order, Refused.NOT_ALLOWED)
     moved = await uow.orders.move(
         order.id, OrderStatus.CANCELLED, frozenset({order.status}), now, closed_at=now

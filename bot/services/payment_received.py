@@ -146,9 +146,23 @@ async def _refund_orphan(
     return PaymentOutcome(results.get(reason, PaymentResult.REFUNDING), record)
 
 
-async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
+async def after_paid(uow: UnitOfWork, order: Order, now: datetime, *, basket: bool = True) -> None:
     """Paid: what was bought leaves the cart, the applied coupon is used up, and the buyer's
-    last creator click (within its window) earns that creator a pending commission."""
+    last creator click (within its window) earns that creator a pending commission.
+    ``basket=False``: the cart and coupon were settled when the order was placed (pay at
+    pickup, ``bot/services/cash_orders.py``)."""
+    if basket:
+        await settle_basket(uow, order, now)
+    await team_seats.paid(uow, order, now)
+    # Once per order: only a payment that moved the order to paid gets here.
+    products = [ln.product_id for ln in order.lines]
+    await uow.interests.record(order.user_id, products, InteractionKind.PURCHASE, now)
+    await creators.attribute(uow, order, now)
+    await invites.on_paid(uow, order)
+
+
+async def settle_basket(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """What the order bought leaves the buyer's cart, and its coupon is no longer applied."""
     if order.from_cart:
         bought = {ln.variant_id: ln.quantity for ln in order.lines}
         for line_id, line in await uow.carts.lines(order.user_id):
@@ -159,9 +173,3 @@ async def after_paid(uow: UnitOfWork, order: Order, now: datetime) -> None:
                 await uow.carts.set_quantity(line_id, left, now)
     if order.coupon_id is not None and await uow.prefs.coupon_of(order.user_id) == order.coupon_id:
         await uow.prefs.set_coupon(order.user_id, None)
-    await team_seats.paid(uow, order, now)
-    # Once per order: only a payment that moved the order to paid gets here.
-    products = [ln.product_id for ln in order.lines]
-    await uow.interests.record(order.user_id, products, InteractionKind.PURCHASE, now)
-    await creators.attribute(uow, order, now)
-    await invites.on_paid(uow, order)

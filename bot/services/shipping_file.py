@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.domain.cash import CashTerms
 from bot.domain.money import Money, parse_major
 from bot.domain.shipping import (
     REST_OF_WORLD,
@@ -183,13 +184,34 @@ class _Zone(_Mapping):
         return ShippingZone(self.id, self.name or self.id, self.countries, options)
 
 
+def _flag(value: object) -> bool:
+    """``true``/``false`` (YAML's booleans), nothing else: "yes" in quotes is a typo to report."""
+    if not isinstance(value, bool):
+        raise problem("write true or false")
+    return value
+
+
+Flag = Annotated[bool, PlainValidator(_flag)]
+
+
 class _Pickup(_Mapping):
     shape: ClassVar[str] = "a mapping with a name and an address"
     name: Annotated[str, BeforeValidator(_pickup_name)]
     address: Annotated[str, BeforeValidator(_loose_text)] = ""
+    #: Pay at pickup (cash at the handover), with an optional cap on the order total and a
+    #: say on first-time buyers; what is left out comes from COD_MAX_TOTAL and
+    #: COD_FIRST_TIME_BUYERS.
+    pay_on_delivery: Flag = False
+    pay_on_delivery_max_total: Price | None = None
+    pay_on_delivery_first_time: Flag | None = None
 
     def point(self) -> PickupPoint:
-        return PickupPoint(self.name, self.address)
+        cash = (
+            CashTerms(self.pay_on_delivery_max_total, self.pay_on_delivery_first_time)
+            if self.pay_on_delivery
+            else None
+        )
+        return PickupPoint(self.name, self.address, cash)
 
 
 class _RatesFile(_Mapping):

@@ -13,6 +13,7 @@ import contextlib
 import logging
 
 from bot.conversation.delivery import DeliveryError, Failure, Sender
+from bot.conversation.screens.cash import CASH_RECEIPT, cash_receipt
 from bot.conversation.screens.creators import POST_NOTICE
 from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.notice_text import render
@@ -131,7 +132,14 @@ class OutboxWorker:
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)
         tx = await self._texts_for(notice.chat_id)
-        text, keyboard = render(tx, notice)
+        if notice.kind == CASH_RECEIPT:  # the receipt of an order staff marked paid
+            async with self.storefront.uows() as uow:
+                worded = await cash_receipt(uow, self.storefront.config, tx, notice)
+            if worded is None:
+                return False
+            text, keyboard = worded
+        else:
+            text, keyboard = render(tx, notice)
         try:
             await self.sender.send_text(notice.chat_id, text, keyboard)
         except DeliveryError as exc:

@@ -126,3 +126,31 @@ def test_parsed_data_without_its_text_is_checked_too() -> None:
     with pytest.raises(ShippingFileError) as caught:
         parse_rates({"zones": [{"id": "us", "countries": ["US"]}]})
     assert str(caught.value) == "zones[0].options: needs at least one option"
+
+
+def test_pay_at_pickup_terms_read_and_default_to_off(tmp_path: Path) -> None:
+    assert read_rates(default_shipping_path()).pickup.cash is not None  # type: ignore[union-attr]
+    path = tmp_path / "rates.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert read_rates(path).pickup.cash is None  # type: ignore[union-attr]
+    text = GOOD + (
+        "  pay_on_delivery: true\n"
+        '  pay_on_delivery_max_total: "80.00"\n'
+        "  pay_on_delivery_first_time: false\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    cash = read_rates(path).pickup.cash  # type: ignore[union-attr]
+    assert cash is not None
+    assert (cash.max_total, cash.first_time) == (Money(8000, "EUR"), False)
+    only_on = GOOD + "  pay_on_delivery: true\n"
+    path.write_text(only_on, encoding="utf-8")
+    cash = read_rates(path).pickup.cash  # type: ignore[union-attr]
+    assert cash is not None and (cash.max_total, cash.first_time) == (None, None)
+
+
+def test_pay_at_pickup_typos_are_named_at_their_line(tmp_path: Path) -> None:
+    text = GOOD + '  pay_on_delivery: "yes"\n  pay_on_delivery_max_total: lots\n'
+    assert problems(tmp_path, text) == [
+        "line 14, pickup.pay_on_delivery: write true or false",
+        "line 15, pickup.pay_on_delivery_max_total: not a price: 'lots'",
+    ]

@@ -96,7 +96,10 @@ def invoice(
     variant_id: int,
     team: Team | None,
     reserved: Reserved | None = None,
+    *,
+    cash: bool = False,
 ) -> SendInvoice:
+    """The invoice; ``cash``: the order may be paid at pickup instead (a button under Pay)."""
     tx = turn.tx
     stars = order.method == "stars"
     items = [(f"{ln.name} × {ln.quantity}", ln.total.amount) for ln in order.lines]
@@ -119,6 +122,8 @@ def invoice(
     person = order.delivery in (Delivery.SHIP, Delivery.PICKUP)
     pay = Button(tx.label("checkout.btn_pay", total=tx.money(order.total)), pay=True)
     rows: list[tuple[Button, ...]] = [(pay,)]
+    if cash:
+        rows.append((Button(tx.label("cash.btn_pay_at_pickup"), cb(Action.PAY_CASH, order.id)),))
     if team is None and reserved is None:  # the group or sale price is the promotion
         extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
         if order.coupon_code:

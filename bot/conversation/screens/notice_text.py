@@ -27,6 +27,8 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
     keyboard: Keyboard | None = None
     if isinstance(order, int) and not notice.kind.endswith("_admin"):
         keyboard = ((Button(tx.label("orders.btn_details"), cb(Action.ORDER, order)),),)
+    if notice.kind == "cash_expired":  # an expired order is in no list: shop again instead
+        keyboard = ((Button(tx.label("start.btn_browse"), cb(Action.CATEGORIES)),),)
     if notice.kind == "cart_reminder":
         keyboard = ((Button(tx.label("start.btn_cart"), cb(Action.CART)),),)
     product = p.get("product")

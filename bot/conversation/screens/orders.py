@@ -9,6 +9,7 @@ from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import guessing
+from bot.conversation.screens.cash import hold_line
 from bot.conversation.screens.receipt import order_lines
 from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
@@ -69,7 +70,7 @@ async def show_list(turn: Turn) -> None:
 def _details_keyboard(turn: Turn, order: Order) -> Keyboard:
     tx = turn.tx
     rows: list[tuple[Button, ...]] = []
-    if can_cancel(order.status):
+    if can_cancel(order.status, cash=order.method == "cash"):
         rows.append((Button(tx.label("orders.btn_cancel"), cb(Action.ORDER_CANCEL, order.id)),))
     received = order.delivered_at or order.shipped_at
     if return_open(order.status, received, turn.now, turn.config.payments.return_window):
@@ -89,6 +90,9 @@ async def details_text(turn: Turn, order: Order) -> str:
         "",
     ]
     lines += await order_lines(turn, order)
+    held = hold_line(tx, order)
+    if held:
+        lines.append(held)
     team = await turn.uow.groups.team(order.team_id) if order.team_id else None
     if team is not None:
         lines.append(
@@ -127,7 +131,7 @@ async def ask_cancel(turn: Turn, order_id: int) -> None:
     if order is None:
         turn.answer(tx.t("orders.not_found"), alert=True)
         return
-    if not can_cancel(order.status):
+    if not can_cancel(order.status, cash=order.method == "cash"):
         turn.answer(tx.t("orders.cannot_cancel", status=status_label(tx, order)), alert=True)
         return
     turn.answer()

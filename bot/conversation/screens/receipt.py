@@ -6,15 +6,29 @@ shop's or a group-buy leader's point, or digital contents).
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
 from bot.conversation.screens.invoice import Place
 from bot.conversation.texts import Texts
-from bot.conversation.turn import Turn
+from bot.conversation.turn import ShopConfig
 from bot.services.checkout import Delivery
 from bot.services.order_ports import Order
+from bot.services.ports import UnitOfWork
 
 
-async def order_lines(turn: Turn, order: Order) -> list[str]:
+class Desk(Protocol):
+    """What wording an order needs: a ``Turn``, or the outbox's desk for a receipt it sends
+    outside any update (``bot/conversation/screens/cash.py``)."""
+
+    @property
+    def uow(self) -> UnitOfWork: ...
+    @property
+    def tx(self) -> Texts: ...
+    @property
+    def config(self) -> ShopConfig: ...
+
+
+async def order_lines(turn: Desk, order: Order) -> list[str]:
     """What an order is, as the receipt, the buyer's order view and the console show it: each
     line with its total, the money summary and how it is delivered."""
     tx = turn.tx
@@ -28,7 +42,7 @@ async def order_lines(turn: Turn, order: Order) -> list[str]:
     return lines
 
 
-async def receipt(turn: Turn, order: Order) -> str:
+async def receipt(turn: Desk, order: Order) -> str:
     tx = turn.tx
     lines = [tx.t("receipt.title", order=order.id), ""]
     lines += await order_lines(turn, order)
@@ -46,7 +60,7 @@ async def receipt(turn: Turn, order: Order) -> str:
     return "\n".join(lines)
 
 
-async def _content_of(turn: Turn, product_id: int) -> str | None:
+async def _content_of(turn: Desk, product_id: int) -> str | None:
     product = await turn.uow.catalog.product(product_id)
     return product.digital_content if product is not None else None
 
@@ -67,7 +81,7 @@ def money_summary(tx: Texts, order: Order) -> list[str]:
     return lines
 
 
-async def team_pickup(turn: Turn, order: Order) -> Place | None:
+async def team_pickup(turn: Desk, order: Order) -> Place | None:
     """The group-buy leader's pickup point for a seat's order collected there."""
     if order.team_id is None or order.delivery != Delivery.PICKUP:
         return None
@@ -75,7 +89,7 @@ async def team_pickup(turn: Turn, order: Order) -> Place | None:
     return team.pickup if team is not None else None
 
 
-def delivery_text(turn: Turn, order: Order, place: Place | None = None) -> str:
+def delivery_text(turn: Desk, order: Order, place: Place | None = None) -> str:
     tx = turn.tx
     if order.delivery == Delivery.DIGITAL:
         return tx.t("receipt.delivery_digital")

@@ -7,6 +7,7 @@ from bot.conversation.screens import (  # noqa: F401
     admin,
     browse,
     cart,
+    cash,
     checkout,
     coupon_entry,
     creators,

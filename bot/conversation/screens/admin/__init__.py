@@ -24,6 +24,7 @@ from bot.conversation.screens.admin import (  # noqa: F401
     coupon_wizard,
     coupons,
     drop_compose,
+    order_cash,
     order_refunds,
     orders,
     product_edit,

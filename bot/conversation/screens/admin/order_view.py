@@ -7,6 +7,7 @@ import json
 
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin.registry import admin_cb
+from bot.conversation.screens.cash import hold_line
 from bot.conversation.screens.receipt import order_lines
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -50,7 +51,10 @@ def _address(order: Order) -> str:
 
 
 def path_label(turn: Turn, order: Order) -> str:
-    """How the money goes back (a Stripe refund, Telegram Stars, a released authorisation)."""
+    """How the money goes back (a Stripe refund, Telegram Stars, a released authorisation),
+    or that it was (or is to be) paid in cash at pickup."""
+    if order.method == "cash":
+        return turn.tx.label("admin.or.path.cash")
     return turn.tx.label(f"admin.or.path.{refund_method(order)}")
 
 
@@ -70,6 +74,9 @@ async def order_text(turn: Turn, order: Order) -> str:
         "",
     ]
     lines += await order_lines(turn, order)
+    held = hold_line(tx, order)
+    if held:
+        lines.append(held)
     address = _address(order)
     if address:
         lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))
@@ -93,9 +100,16 @@ async def order_text(turn: Turn, order: Order) -> str:
 def order_keyboard(turn: Turn, role: Role, order: Order, back: int) -> Keyboard:
     tx = turn.tx
     rows: list[tuple[Button, ...]] = []
+    if order.status is OrderStatus.AWAITING_CASH:
+        rows.append(
+            (Button(tx.label("admin.or.btn_cash_paid"), admin_cb("or_cash", order.id, back)),)
+        )
     if merchant_orders.shippable(order):
         rows.append((Button(tx.label("admin.or.btn_ship"), admin_cb("or_ship", order.id)),))
-    refundable = order.status in REFUNDABLE and order.refundable.amount > 0
+    # Cash taken at the counter goes back at the counter, not through a payment gateway.
+    refundable = (
+        order.status in REFUNDABLE and order.refundable.amount > 0 and order.method != "cash"
+    )
     if refundable and can(role, Permission.REFUNDS):
         if order.status is OrderStatus.RETURN_REQUESTED:
             rows.append(

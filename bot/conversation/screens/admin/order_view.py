@@ -54,7 +54,8 @@ def path_label(turn: Turn, order: Order) -> str:
     """How the money goes back (a Stripe refund, Telegram Stars, a released authorisation),
     or that it was (or is to be) paid in cash at pickup."""
     if order.method == "cash":
-        return turn.tx.label("admin.or.path.cash")
+        ship = order.delivery == "ship"
+        return turn.tx.label("admin.or.path.cod" if ship else "admin.or.path.cash")
     return turn.tx.label(f"admin.or.path.{refund_method(order)}")
 
 
@@ -80,6 +81,8 @@ async def order_text(turn: Turn, order: Order) -> str:
     address = _address(order)
     if address:
         lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))
+        if order.ship_phone and order.status is not OrderStatus.PENDING:
+            lines.append(tx.t("admin.or.phone", phone=order.ship_phone))
     if order.tracking:
         lines.append(tx.t("orders.tracking", tracking=order.tracking))
     pending = await merchant_orders.refunded_so_far(turn.uow, order) - order.refunded.amount

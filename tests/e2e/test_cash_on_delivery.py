@@ -13,11 +13,20 @@ import dataclasses
 import json
 from typing import Any
 
+import pytest
+
 from bot.domain.orders import OrderStatus
 from bot.domain.shipping import ShippingRates
 from bot.standin import SimChat
 from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only, orders_of
-from tests.e2e.test_pay_at_pickup import MARK_PAID, _last, _order_screen, _stock, _texts, _tripod
+from tests.e2e.test_pay_at_pickup import (
+    MARK_PAID,
+    _last,
+    _order_screen,
+    _stock,
+    _texts,
+    _tripod,
+)
 
 SHIP = "🚚 Deliver to my address"
 COD = "💵 Cash on delivery"
@@ -166,3 +175,39 @@ async def test_a_chinese_buyer_is_asked_in_chinese(shop: RunningShop) -> None:
     assert "两位字母代码" in _last(mei)["text"]
     said = await _say(shop, mei, "CN")
     assert "不支持货到付款寄往 CN" in said, said
+
+
+async def test_staff_ship_it_unpaid_and_mark_it_paid_when_the_cash_comes_back(
+    shop: RunningShop,
+) -> None:
+    dee = shop.standin.private_chat(6405, "Dee")
+    await shop.press(dee, await _ship_invoice(shop, dee), COD)
+    for answer in ("US", "Dee Park", "+1 212 555 0123", "New York", "5 Broadway", "10004"):
+        await _say(shop, dee, answer)
+    await shop.press(dee, _last(dee), "✅ Confirm order")
+    [order] = [o for o in await orders_of(shop, dee.id) if o.status == OrderStatus.AWAITING_CASH]
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.press(admin, await _order_screen(shop, admin, order.id), "🚚 Mark shipped")
+    await shop.send(admin, "1Z 999 AA1")
+    await shop.press(admin, _last(admin), "✅ Yes, shipped")
+    await shop.settle()
+    [out] = [o for o in await orders_of(shop, dee.id) if o.id == order.id]
+    assert out.status == OrderStatus.AWAITING_CASH and out.shipped_at is not None
+    assert out.held_until is None and out.tracking == "1Z 999 AA1"  # no deadline on the road
+    assert any("1Z 999 AA1" in t for t in _texts(dee))  # the buyer is told it shipped
+    screen = await _order_screen(shop, admin, order.id)
+    assert "shipped; no deadline now" in screen["text"], screen["text"]
+    assert "🚚 Mark shipped" not in keyboard_texts(screen)
+    await shop.press(admin, screen, MARK_PAID)
+    await shop.settle()
+    [paid] = [o for o in await orders_of(shop, dee.id) if o.id == order.id]
+    assert paid.status == OrderStatus.SHIPPED and paid.paid_at is not None
+    receipts = [t for t in _texts(dee) if f"Payment received: order #{order.id}" in t]
+    assert len(receipts) == 1 and "Paid in cash on delivery" in receipts[0]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_buyer_pays_the_courier_and_staff_mark_it_paid(
+    pg_shop: RunningShop,
+) -> None:
+    await test_a_buyer_pays_the_courier_and_staff_mark_it_paid(pg_shop)

@@ -211,3 +211,42 @@ async def test_on_postgresql_a_buyer_pays_the_courier_and_staff_mark_it_paid(
     pg_shop: RunningShop,
 ) -> None:
     await test_a_buyer_pays_the_courier_and_staff_mark_it_paid(pg_shop)
+
+
+async def test_with_two_methods_taking_cash_the_buyer_picks_one_by_its_button(
+    shop: RunningShop,
+) -> None:
+    eve = shop.standin.private_chat(6406, "Eve")
+    config = shop.storefront.config
+    shipping = config.payments.shipping
+    standard = shipping.option("us-standard")
+    assert standard is not None and standard.cash is not None
+    zones = tuple(
+        dataclasses.replace(
+            z,
+            options=tuple(
+                dataclasses.replace(o, cash=standard.cash) if o.id == "us-express" else o
+                for o in z.options
+            ),
+        )
+        for z in shipping.zones
+    )
+    config.payments = dataclasses.replace(
+        config.payments, shipping=ShippingRates(zones, shipping.pickup)
+    )
+    await shop.press(eve, await _ship_invoice(shop, eve), COD)
+    await shop.send(eve, "US")
+    asked = _last(eve)
+    assert "How should it be shipped to US?" in asked["text"], asked["text"]
+    assert keyboard_texts(asked) == ["Standard (3–5 days) · $4.99", "Express (1–2 days) · $14.99"]
+    await shop.send(eve, "Express please")  # typed instead of pressed: the buttons again
+    assert "Please use the buttons below." in _last(eve)["text"]
+    await shop.press(eve, asked, "Express (1–2 days) · $14.99")
+    assert "recipient's full name" in _last(eve)["text"]
+    calls = await shop.press(eve, asked, "Standard (3–5 days) · $4.99")  # stale: chosen already
+    [stale] = only(calls, "answerCallbackQuery")
+    assert stale.params.get("text"), stale.params
+    for answer in ("Eve Moss", "+1 305 555 0147", "Miami", "9 Ocean Dr", "33139"):
+        await _say(shop, eve, answer)
+    summary = _last(eve)["text"]
+    assert "Shipping (Express (1–2 days)): $14.99" in summary and "$30.98" in summary, summary

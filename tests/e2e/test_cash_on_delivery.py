@@ -101,6 +101,9 @@ async def test_a_buyer_pays_the_courier_and_staff_mark_it_paid(shop: RunningShop
     assert f"Order #{order.id} is placed: cash on delivery" in placed, placed
     assert "Pay the courier $20.98" in placed
     assert await _stock(shop, variant) == before - 1  # held
+    await shop.press(ann, _last(ann), "📦 Order details")
+    details = _last(ann)["text"]
+    assert "to pay on delivery" in details and "To pay the courier in cash" in details, details
     # The same Confirm again places nothing twice.
     calls = await shop.press(ann, summary, "✅ Confirm order")
     [again] = only(calls, "answerCallbackQuery")
@@ -111,6 +114,7 @@ async def test_a_buyer_pays_the_courier_and_staff_mark_it_paid(shop: RunningShop
     assert "Ship to: Ann Lee, 1 Main St, Apt 2, San Francisco, 94103, US" in screen["text"]
     assert "Phone: +1 415 555 0100" in screen["text"]
     assert "To pay the courier in cash: $20.98" in screen["text"], screen["text"]
+    assert "to pay on delivery" in screen["text"] and "pickup" not in screen["text"]
     assert "🚚 Mark shipped" in keyboard_texts(screen) and MARK_PAID in keyboard_texts(screen)
     await shop.press(admin, screen, MARK_PAID)
     await shop.settle()

@@ -29,6 +29,13 @@ def until_text(order: Order) -> str:
     return order.held_until.strftime("%Y-%m-%d %H:%M UTC") if order.held_until else "—"
 
 
+def order_status(tx: Texts, order: Order) -> str:
+    """An order's status in words; one to pay the courier is not one to pay at pickup."""
+    if order.status is OrderStatus.AWAITING_CASH and order.delivery == Delivery.SHIP:
+        return tx.label("order.status.awaiting_cod")
+    return tx.label(f"order.status.{order.status.value}")
+
+
 def hold_line(tx: Texts, order: Order) -> str | None:
     """For an order awaiting cash: what to pay and until when it is held."""
     if order.status is not OrderStatus.AWAITING_CASH:

@@ -59,11 +59,16 @@ async def ask(turn: Turn, order: Order, note: str = "") -> None:
     if step is Step.CONFIRM:
         await _summary(turn, order, lead)
         return
+    offered = cod_orders.methods(order, draft, turn.config.payments)
+    if step is Step.METHOD and not offered:  # the country lost its methods meanwhile: ask again
+        await cod_orders.restart(turn.uow, order)
+        fresh = await turn.uow.orders.get(order.id)
+        if fresh is not None:
+            await ask(turn, fresh, tx.t("cod.refusal.not_offered", limit=""))
+        return
     if step is Step.METHOD:
         rows: list[tuple[Button, ...]] = []
-        for n, (option, price) in enumerate(
-            cod_orders.methods(order, draft, turn.config.payments)
-        ):
+        for n, (option, price) in enumerate(offered):
             text = tx.label("cod.btn_method", label=option.label, price=tx.money(price))
             rows.append((Button(text, cb(Action.COD, "m", order.id, n)),))
         turn.say(lead + tx.t("cod.ask.method", country=draft.country), tuple(rows))

@@ -7,7 +7,7 @@ import json
 
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin.registry import admin_cb
-from bot.conversation.screens.cash import hold_line
+from bot.conversation.screens.cash import hold_line, order_status
 from bot.conversation.screens.receipt import order_lines
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -34,7 +34,7 @@ def filter_at(index: int) -> OrderFilter:
 
 
 def status_label(turn: Turn, order: Order) -> str:
-    return turn.tx.label(f"order.status.{order.status.value}")
+    return order_status(turn.tx, order)
 
 
 def _address(order: Order) -> str:

@@ -137,6 +137,11 @@ async def mark_paid(uow: UnitOfWork, order_id: int, now: datetime) -> Marked:
         return await _lost(uow, order_id)
     paid = await uow.orders.get(order.id)
     assert paid is not None
+    if paid.status is OrderStatus.PAID and paid.shipped_at is not None:
+        # Shipped by another handling between our read and our move: paid, it is shipped.
+        await uow.orders.move(paid.id, OrderStatus.SHIPPED, frozenset({OrderStatus.PAID}), now)
+        paid = await uow.orders.get(order.id)
+        assert paid is not None
     await after_paid(uow, paid, now, basket=False)  # the basket was settled when placed
     return Marked(paid)
 

@@ -225,4 +225,10 @@ async def confirm(
     await uow.orders.set_shipping(order.id, choice, quoted.total)
     shipped = await uow.orders.get(order.id)
     assert shipped is not None
+    # Writing waited for the row: a confirmation handled meanwhile (another process) may have
+    # placed it. Read again, it is no longer pending, and its hold is not ours to take over.
+    if shipped.status is OrderStatus.AWAITING_CASH:
+        return Placed(shipped, again=True)
+    if shipped.status is not OrderStatus.PENDING:
+        return Placed(shipped, CashRefusal.GONE)
     return await hold_and_await(uow, shipped, setup, now)

@@ -5,6 +5,7 @@ it; it ships unpaid (no deadline then) and Mark paid makes it shipped and paid, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -193,3 +194,45 @@ async def test_unshipped_and_unpaid_it_expires_like_a_pickup_order(
         await uow.commit()
     assert (await _get(demo_uows, order.id)).status is OrderStatus.EXPIRED
     assert await _stock(demo_uows, variant) == before
+
+
+async def test_two_confirms_at_once_place_once_and_hold_one_unit(
+    demo_uows: SqlUnitOfWorkFactory,
+) -> None:
+    variant = await _tripod(demo_uows)
+    before = await _stock(demo_uows, variant)
+    order = await _pending(demo_uows, ANN, delivery=Delivery.SHIP)
+    await _fill(demo_uows, order.id)
+    results = await asyncio.gather(*(_confirm(demo_uows, ANN, order.id) for _ in range(3)))
+    fresh = [r for r in results if r.refusal is None and not r.again]
+    assert len(fresh) == 1, results
+    assert all(r.again or r.refusal in (None, CashRefusal.GONE) for r in results)
+    assert (await _get(demo_uows, order.id)).status is OrderStatus.AWAITING_CASH
+    assert await _stock(demo_uows, variant) == before - 1
+
+
+async def test_mark_paid_and_ship_at_once_end_shipped_and_paid(
+    demo_uows: SqlUnitOfWorkFactory,
+) -> None:
+    for _ in range(3):
+        order = await _pending(demo_uows, ANN, delivery=Delivery.SHIP)
+        await _fill(demo_uows, order.id)
+        await _confirm(demo_uows, ANN, order.id)
+
+        async def ship(order_id: int = order.id) -> None:
+            async with demo_uows() as uow:
+                await merchant_orders.ship(uow, None, order_id, None, NOW)
+                await uow.commit()
+
+        async def pay(order_id: int = order.id) -> None:
+            async with demo_uows() as uow:
+                await cash_orders.mark_paid(uow, order_id, NOW)
+                await uow.commit()
+
+        await asyncio.gather(ship(), pay())
+        final = await _get(demo_uows, order.id)
+        assert final.paid_at is not None
+        if final.shipped_at is not None:  # shipped unpaid first, or paid first then shipped
+            assert final.status is OrderStatus.SHIPPED, final.status
+        else:  # paid first, and shipping an awaiting-cash order was then refused
+            assert final.status is OrderStatus.PAID and merchant_orders.shippable(final)

@@ -93,15 +93,16 @@ class ShippingRates:
         return tuple(o for zone in self.zones for o in zone.options if o.cash is not None)
 
     def cod_countries(self) -> list[str]:
-        """The countries named by a zone with a cash-on-delivery option (``*`` left out)."""
+        """The countries named by a zone with a cash-on-delivery option, sorted; ``*`` last when
+        the rest of the world's zone has one."""
         codes = {
             code
             for zone in self.zones
             if any(o.cash is not None for o in zone.options)
             for code in zone.countries
-            if code != "*"
         }
-        return sorted(codes)
+        rest = ["*"] if "*" in codes else []
+        return sorted(codes - {"*"}) + rest
 
     def option(self, option_id: str) -> ShippingOption | None:
         for zone in self.zones:

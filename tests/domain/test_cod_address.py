@@ -68,4 +68,9 @@ def test_only_options_with_pay_on_delivery_take_cash_in_their_zone() -> None:
     assert rates.cod_options_for("FR", Money(100, "USD")) == []
     assert rates.cod_options_for("US", Money(100, "EUR")) == []
     assert rates.cod_countries() == ["US"]
+    everywhere = ShippingRates(
+        (rates.zones[0], ShippingZone("rest", "Rest", REST_OF_WORLD, (cod,)))
+    )
+    assert everywhere.cod_countries() == ["US", "*"]
+    assert [o.id for o, _ in everywhere.cod_options_for("FR", usd)] == ["us-std"]
     assert rates.cod_options == (cod,)

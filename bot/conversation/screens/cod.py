@@ -73,7 +73,7 @@ async def ask(turn: Turn, order: Order, note: str = "") -> None:
             rows.append((Button(text, cb(Action.COD, "m", order.id, n)),))
         turn.say(lead + tx.t("cod.ask.method", country=draft.country), tuple(rows))
         return
-    countries = ", ".join(turn.config.payments.shipping.cod_countries()) or "—"
+    countries = _countries(turn)
     turn.say(
         lead + tx.t(f"cod.ask.{step.value}", countries=countries, max=LIMITS.get(step, 0)),
         ((_button(turn, "cod.btn_restart", "new", order.id),),) if draft.started else None,
@@ -202,10 +202,17 @@ async def typed(turn: Turn, state: UiState, text: str) -> None:
 
 
 def _refusal(turn: Turn, step: Step, refusal: InputRefusal, text: str) -> str:
-    countries = ", ".join(turn.config.payments.shipping.cod_countries()) or "—"
+    countries = _countries(turn)
     return turn.tx.t(
         f"cod.bad.{refusal.value}",
         max=LIMITS.get(step, 0),
         country=text.strip().upper()[:8],
         countries=countries,
     )
+
+
+def _countries(turn: Turn) -> str:
+    """Where cash on delivery goes, for the questions ("US, GB" or "US and other countries")."""
+    codes = turn.config.payments.shipping.cod_countries()
+    named = ", ".join(c for c in codes if c != "*") or "—"
+    return turn.tx.t("cod.and_elsewhere", countries=named) if "*" in codes else named

@@ -21,9 +21,11 @@ from bot.conversation.texts import Texts, pick_locale, texts
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.services.support import SUPPORT_NOTICE
 from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
 from bot.workers.sale_board import SaleBoard
+from bot.workers.support_desk import SupportDesk
 from bot.workers.team_board import TeamBoard
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class OutboxWorker:
         self.live = LiveDesk(*shop)
         self.creator_post = CreatorPoster(*shop, config.shop_name)
         self.sale_board = SaleBoard(*shop, config.admin_ids)
+        self.support = SupportDesk(storefront.uows, storefront.clock)
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""
@@ -131,6 +134,8 @@ class OutboxWorker:
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)
         tx = await self._texts_for(notice.chat_id)
+        if notice.kind == SUPPORT_NOTICE:  # a staff chat: a group gets the shop's language
+            return await self.support.run(self.sender, notice, tx)
         text, keyboard = render(tx, notice)
         try:
             await self.sender.send_text(notice.chat_id, text, keyboard)

@@ -165,7 +165,8 @@ def keyboard(tx: Texts, page: CardPage, seal: Seal = _plain) -> Keyboard:
         )
     )
     ask = Button(tx.label("support.btn_ask"), cb(Action.SUPPORT_PRODUCT, product.id))
-    rows.append((ask, share_button(tx, product)))
+    rows.append((ask,))
+    rows.append((share_button(tx, product),))
     return tuple(rows)
 
 

@@ -17,7 +17,7 @@ P = Permission.SUPPORT
 #: Open threads the list shows (the longest waiting first).
 LIST = 20
 
-menu_item(35, "admin.su.menu", "su_list", P)
+menu_item(70, "admin.su.menu", "su_list", P)
 
 
 async def _buyer(turn: Turn, buyer_id: int) -> str:

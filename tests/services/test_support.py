@@ -245,3 +245,21 @@ async def test_the_export_holds_the_buyers_threads_and_the_erasure_erases_the_te
     async with uows() as uow:
         assert await uow.support.thread_of_post(GROUP, 5) is None
         assert await uow.support.buyer_threads(ANN, 10) == []
+
+
+def test_a_long_photo_caption_is_cut_to_what_telegram_takes() -> None:
+    from bot.conversation.screens.support_text import staff_post
+    from bot.conversation.texts import texts
+    from bot.domain.support import Author
+    from bot.services.support_ports import SupportThread
+
+    thread = SupportThread(
+        1, ANN, Topic(product_id=3), "N" * 128, ThreadStatus.OPEN, NOW, NOW, NOW
+    )
+    words = "<" * MAX_TEXT  # escaped, each is four characters of HTML and one shown
+    photo = SupportMessage(1, 1, Author.BUYER, ANN, words, "AgAD", NOW)
+    caption, _ = staff_post(texts("en"), thread, "B" * 64, photo)
+    assert len(caption.replace("&lt;", "<")) <= 1024 and "…" in caption
+    plain = SupportMessage(2, 1, Author.BUYER, ANN, words, None, NOW)
+    text, _ = staff_post(texts("en"), thread, "B" * 64, plain)
+    assert text.count("&lt;") == MAX_TEXT  # a text message keeps it whole

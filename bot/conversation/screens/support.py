@@ -153,6 +153,9 @@ async def _send(turn: Turn, state: UiState, text: str | None, photo: str | None)
         turn.say(tx.t(f"support.refusal.{result.value}", max=MAX_TEXT))  # the step stays
         return
     await uow.ui_states.clear(turn.person.id, turn.chat_id)
+    if result is SupportRefusal.NOT_FOUND and "product" in data:  # archived meanwhile
+        turn.say(tx.t("support.refusal.product_gone"))
+        return
     if isinstance(result, SupportRefusal):
         turn.say(tx.t(f"support.refusal.{result.value}"))
         return

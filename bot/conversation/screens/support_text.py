@@ -71,18 +71,30 @@ def staff_keyboard(tx: Texts, thread_id: int) -> Keyboard:
     )
 
 
+#: Telegram's limit on a caption (characters as shown, markup left out), with some room.
+_CAPTION = 1000
+
+
 def staff_post(
     tx: Texts, thread: SupportThread, buyer: str, message: SupportMessage
 ) -> tuple[str, Keyboard]:
-    """The staff's copy of a buyer's message (a photo's caption when it is a photo)."""
-    text = tx.t(
-        "support.staff.new",
-        thread=thread.id,
-        buyer=buyer,
-        about=thread_about(tx, thread),
-        text=message_body(tx, message.text, None) if message.text else Raw(""),
-    )
-    return text, staff_keyboard(tx, thread.id)
+    """The staff's copy of a buyer's message; a photo's caption is cut to what Telegram takes
+    (the whole text stays in the console's history)."""
+
+    def render(body: Raw) -> str:
+        return tx.t(
+            "support.staff.new",
+            thread=thread.id,
+            buyer=buyer,
+            about=thread_about(tx, thread),
+            text=body,
+        )
+
+    limit = None
+    if message.photo_file_id:
+        limit = max(50, _CAPTION - len(render(Raw(""))))
+    body = message_body(tx, message.text, None, limit) if message.text else Raw("")
+    return render(body), staff_keyboard(tx, thread.id)
 
 
 def staff_reminder(

@@ -2,14 +2,16 @@
 product, the question lands in the staff group, a staff member's Telegram reply reaches the
 buyer in the buyer's language; the Reply button path in the staff's private chats, Close and
 the thread reopening; another buyer's forged buttons; refused messages (a sticker, blank
-text); a redelivered question posted once; the reminder of an unanswered question (the job
+text); a redelivered question posted once (polling, webhook, the storefront's claim); the reminder of an unanswered question (the job
 driven directly with the shop's clock); the console's Support section."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.conversation.events import Chat, ChatKind, Person, Text
@@ -22,10 +24,13 @@ from storage.support_tables import SupportMessageRow, SupportThreadRow
 from tests.e2e.harness import (
     ADMIN_ID,
     RunningShop,
+    ShopClock,
     advance,
     keyboard_texts,
     only,
     product_card,
+    start_shop,
+    stop_shop,
 )
 
 GROUP = -100_7700
@@ -281,3 +286,24 @@ async def test_the_storefront_claims_a_question_once(shop: RunningShop) -> None:
     assert any("Sent to the shop" in str(r) for r in first)
     assert await storefront.handle(event) == []
     assert await _count(shop, SupportMessageRow) == 1
+
+
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+async def test_webhook_mode_posts_a_redelivered_question_once(
+    framework: str, tmp_path: Path
+) -> None:
+    """By webhook, a redelivered update reaches the storefront again: its claim (taken in the
+    transaction that stored the question and queued the staff's copy) makes it do nothing."""
+    shop = await start_shop(framework, tmp_path, clock=ShopClock(), webhook=True)  # type: ignore[arg-type]
+    try:
+        group = _support_group(shop)
+        ann = shop.standin.private_chat(7771, "Ann")
+        await _ask_about_konjac(shop, ann, "Webhook question")
+        question = next(u for u in reversed(shop.pushed_updates) if "message" in u)
+        assert await shop.push(shop.standin.push_update(dict(question))) == []
+        await shop.settle()
+        assert await _count(shop, SupportMessageRow) == 1 and len(group.messages()) == 1
+        await shop.send(group, "Webhook answer", reply_to=_last(group))
+        assert "Webhook answer" in _text(_last(ann))
+    finally:
+        await stop_shop(shop)

@@ -2,8 +2,9 @@
 product, the question lands in the staff group, a staff member's Telegram reply reaches the
 buyer in the buyer's language; the Reply button path in the staff's private chats, Close and
 the thread reopening; another buyer's forged buttons; refused messages (a sticker, blank
-text); a redelivered question posted once (polling, webhook, the storefront's claim); the reminder of an unanswered question (the job
-driven directly with the shop's clock); the console's Support section."""
+text); a redelivered question posted once (polling, webhook, the storefront's claim); the
+reminder of an unanswered question (the job driven directly with the shop's clock); the
+console's Support section."""
 
 from __future__ import annotations
 

@@ -213,6 +213,12 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         currency=settings.currency,
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
         signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
+        support_chat_id=settings.support_chat_id,
+        support_reminder=(
+            timedelta(hours=settings.support_reminder_hours)
+            if settings.support_reminder_hours
+            else None
+        ),
     )
     card = None
     if settings.stripe_api_key:  # stripe (and its HTTP clients) load only when it is used

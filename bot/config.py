@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     #: `storefront run`: updates done in the polling inbox are kept this long, then pruned.
     inbox_keep_hours: int = Field(default=24, ge=1, le=24 * 30)
+    #: "💬 Ask the shop": buyers' messages go to this group (its members answer by replying);
+    #: empty: to the private chat of every owner (ADMIN_IDS) and staff member.
+    support_chat_id: int | None = None
+    #: A buyer's message unanswered this long reminds the staff, once per this many hours
+    #: (0: no reminders).
+    support_reminder_hours: int = Field(default=4, ge=0, le=24 * 30)
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"
@@ -97,6 +103,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
         return value
+
+    @field_validator("support_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_api_base")
     @classmethod

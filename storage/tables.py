@@ -20,6 +20,7 @@ from storage import (  # noqa: F401
     live_tables,
     order_tables,
     sale_tables,
+    support_tables,
     trust_tables,
 )
 from storage.table_base import _ts, utcnow

@@ -37,6 +37,7 @@ from storage.repositories import (
 from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
 from storage.stats_repository import SqlStatsRepository
+from storage.support_repository import SqlSupportRepository
 from storage.trust_repository import SqlTrustRepository
 from storage.view_buffer import ViewBuffer
 
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
     guesses: SqlGuessLog
     inbox: SqlUpdateInbox
     buyer_data: SqlBuyerDataRepository
+    support: SqlSupportRepository
     sale_gate: SoldOutGate
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
@@ -121,6 +123,7 @@ class SqlUnitOfWork:
         self.guesses = SqlGuessLog(session)
         self.inbox = SqlUpdateInbox(session)
         self.buyer_data = SqlBuyerDataRepository(session, factory.recent_buyers)
+        self.support = SqlSupportRepository(session)
         self.sale_gate = factory.sale_gate
         return self
 

@@ -49,7 +49,16 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.reply_codec import KeptReplies, dump_replies
-from bot.conversation.screens import admin, browse, general, payment, reviews, sharing
+from bot.conversation.screens import (
+    admin,
+    browse,
+    general,
+    payment,
+    reviews,
+    sharing,
+    support,
+    support_staff,
+)
 from bot.conversation.screens import routes as _routes  # noqa: F401  (every screen registers)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -257,8 +266,13 @@ class Storefront:
             await handler(turn, event.args)
 
     async def _unsupported(self, turn: Turn, event: Unsupported) -> None:
-        if event.what in ("photo", "video") and event.file_id and turn.in_private:
+        state = None
+        if turn.in_private:
             state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+            if state is not None and state.state == support.ASK:  # a photo, or refused
+                await support.media_sent(turn, state, event.what, event.file_id, event.caption)
+                return
+        if event.what in ("photo", "video") and event.file_id and turn.in_private:
             if event.what == "photo" and state is not None and state.state == reviews.ASK_TEXT:
                 await reviews.photo_sent(turn, state, event.file_id, event.caption)
                 return
@@ -269,6 +283,11 @@ class Storefront:
         general.unsupported(turn, event.what)
 
     async def _text(self, turn: Turn, event: Text) -> None:
+        # A reply to the bot's copy of a buyer's question answers it (the support desk).
+        if event.reply_to is not None and await support_staff.replied(
+            turn, event.reply_to, event.text
+        ):
+            return
         state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
         handler = dispatch.step(state) if state is not None else None
         if state is not None and handler is not None:

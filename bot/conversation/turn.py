@@ -53,6 +53,11 @@ class ShopConfig:
     #: Signs the buttons whose authority is "the bot gave this chat that button" (a coupon in
     #: a drop, a search list, a refund confirmation): ``CALLBACK_SECRET`` or from BOT_TOKEN.
     signer: Signer = field(default_factory=Signer.random)
+    #: Where buyers' questions go (SUPPORT_CHAT_ID): a staff group; None: every owner's and
+    #: staff member's private chat.
+    support_chat_id: int | None = None
+    #: An unanswered question reminds the staff this often (SUPPORT_REMINDER_HOURS; None: never).
+    support_reminder: timedelta | None = timedelta(hours=4)
     #: When each buyer last got /mydata's file (one per minute; kept in this process).
     exports: ExportPace = field(default_factory=ExportPace)
 

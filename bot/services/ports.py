@@ -35,6 +35,7 @@ from bot.services.order_ports import (
 from bot.services.privacy_ports import BuyerDataRepository
 from bot.services.sale_ports import SalePostRepository, SaleRepository, SoldOutGate
 from bot.services.stats_ports import StatsRepository
+from bot.services.support_ports import SupportRepository
 from bot.services.trust_ports import TrustRepository
 
 
@@ -209,6 +210,8 @@ class UnitOfWork(Protocol):
     def buyer_data(self) -> BuyerDataRepository: ...
     @property
     def inbox(self) -> UpdateInbox: ...
+    @property
+    def support(self) -> SupportRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -22,9 +22,11 @@ from bot.conversation.texts import Texts, pick_locale, texts
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.services.support import SUPPORT_NOTICE
 from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
 from bot.workers.sale_board import SaleBoard
+from bot.workers.support_desk import SupportDesk
 from bot.workers.team_board import TeamBoard
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class OutboxWorker:
         self.live = LiveDesk(*shop)
         self.creator_post = CreatorPoster(*shop, config.shop_name)
         self.sale_board = SaleBoard(*shop, config.admin_ids)
+        self.support = SupportDesk(storefront.uows, storefront.clock)
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""
@@ -132,6 +135,8 @@ class OutboxWorker:
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)
         tx = await self._texts_for(notice.chat_id)
+        if notice.kind == SUPPORT_NOTICE:  # a staff chat: a group gets the shop's language
+            return await self.support.run(self.sender, notice, tx)
         if notice.kind == CASH_RECEIPT:  # the receipt of an order staff marked paid
             async with self.storefront.uows() as uow:
                 worded = await cash_receipt(uow, self.storefront.config, tx, notice)

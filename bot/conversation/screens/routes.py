@@ -22,4 +22,6 @@ from bot.conversation.screens import (  # noqa: F401
     recs,
     reviews,
     sharing,
+    support,
+    support_staff,
 )

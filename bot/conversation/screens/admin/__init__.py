@@ -34,6 +34,7 @@ from bot.conversation.screens.admin import (  # noqa: F401
     registry,
     sale_wizard,
     stats,
+    support,
     team,
 )
 from bot.conversation.screens.admin.registry import STATE_PREFIX, admin_cb

@@ -98,6 +98,8 @@ class Action(StrEnum):
     # --- the buyer's own data (/deleteme) ---
     ERASE_YES = "dy"  # minute stamp: erase my data; only signed for this chat and recent
     ERASE_NO = "dn"  # keep it
+    # --- alerts the buyer controls (/alerts) ---
+    ALERTS = "al"  # verb, value: show, toggle a kind or category, cap, quiet hours, zone
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -150,6 +152,7 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     # --- the buyer's own data ---
     Action.ERASE_YES: ("int",),
     Action.ERASE_NO: (),
+    Action.ALERTS: ("word", "int"),
 }
 
 Arg = int | str

@@ -51,6 +51,8 @@ class RunState:
         self.source = drop.content.source or ""
         #: Telegram's file_id once the first send uploaded the media (reused for the rest).
         self.file_id: str | None = None if _is_file(self.source) else self.source
+        #: The drop's catalog categories when the buyers' alert choices apply (else None).
+        self.categories: frozenset[int] | None = None
 
     def media(self) -> MediaRef:
         kind = CardMedia.VIDEO if self.drop.content.media is MediaKind.VIDEO else CardMedia.PHOTO

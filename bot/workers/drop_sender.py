@@ -34,9 +34,12 @@ from bot.conversation.callbacks import Signer
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.screens.drop_text import DropButtons, progress_text
 from bot.conversation.texts import texts
+from bot.domain.alerts import AlertKind, Verdict
 from bot.domain.drops import DeliveryStatus, DropStatus, Progress
+from bot.services import alerts, drops
+from bot.services.alerts import AlertPolicy
 from bot.services.drop_ports import Delivery, DeliveryResult, Pacer
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.workers.drop_delivery import DropDelivery, RunState
 from bot.workers.drop_pace import FREE_RATE, PAID_RATE, shared_paces
 
@@ -69,6 +72,7 @@ class DropSender:
         pacer: Callable[[float], Pacer] | None = None,
         runner: str | None = None,
         signer: Signer | None = None,
+        alerts: AlertPolicy | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -84,6 +88,9 @@ class DropSender:
         #: Signs a coupon button for each chat it goes to: the signature is what lets that
         #: chat apply the coupon (the shop's ``ShopConfig.signer``).
         self.signer = signer or Signer.random()
+        #: The shop's alert defaults: each buyer's choices are asked again as their row is
+        #: claimed, and the daily cap taken then (None: no buyer's choices apply).
+        self.alerts = alerts
         self._lost: set[int] = set()  # drops whose runner lease this sender lost
         self.sender: Sender | None = None
         self._running: dict[int, asyncio.Task[Progress | None]] = {}
@@ -105,6 +112,16 @@ class DropSender:
                 self._running[drop_id] = asyncio.get_running_loop().create_task(self.run(drop_id))
                 started.append(drop_id)
         return started
+
+    async def release_held(self) -> list[int]:
+        """Rows held by quiet hours that have ended go out now if their drop is still
+        relevant (else they are skipped); the drops sending again start here."""
+        async with self.uows() as uow:
+            reopened = await drops.release_held(uow, self.clock())
+            await uow.commit()
+        if reopened:
+            await self.resume_all()
+        return reopened
 
     async def idle(self) -> None:
         for task in list(self._running.values()):
@@ -171,7 +188,12 @@ class DropSender:
         pace = self.pacer(self.rates[1] if drop.paid else self.rates[0])
         size, depth = window(drop.paid)
         tx = texts(self.locale)
-        state = RunState(drop, DropButtons(tx, drop, self.signer), time.monotonic())
+        fewer = self.alerts is not None and drops.is_marketing(drop)
+        buttons = DropButtons(tx, drop, self.signer, fewer=fewer)
+        state = RunState(drop, buttons, time.monotonic())
+        if fewer:
+            async with self.uows() as uow:
+                state.categories = await drops.categories(uow, drop)
         assert self.sender is not None  # run() does not start one without it
         sends = DropDelivery(self.sender, self.uows, self.clock)
         await self._report(state, final=False)
@@ -280,8 +302,46 @@ class DropSender:
             claimed = (
                 await uow.drops.claim(state.drop.id, now, claim, now + LEASE) if claim else []
             )
+            if claimed and state.categories is not None and self.alerts is not None:
+                claimed = await self._admit(uow, state, claimed, now, self.alerts)
             await uow.commit()
         return claimed
+
+    async def _admit(
+        self,
+        uow: UnitOfWork,
+        state: RunState,
+        claimed: list[Delivery],
+        now: datetime,
+        policy: AlertPolicy,
+    ) -> list[Delivery]:
+        """The buyers' choices asked again as their rows are claimed, in the claim's
+        transaction (each let through takes one from their day's count): what is left to send."""
+        decided = await alerts.admit(
+            uow,
+            [d.chat_id for d in claimed],
+            AlertKind.DROPS,
+            state.categories or frozenset(),
+            now,
+            policy,
+        )
+        kept: list[Delivery] = []
+        results: list[DeliveryResult] = []
+        for delivery in claimed:
+            decision = decided[delivery.chat_id]
+            if decision.verdict is Verdict.SEND:
+                kept.append(delivery)
+            elif decision.verdict is Verdict.HOLD:
+                results.append(
+                    DeliveryResult(delivery.id, DeliveryStatus.HELD, decision.until, counted=False)
+                )
+            else:
+                off = decision.verdict is Verdict.OFF
+                status = DeliveryStatus.OPTED_OUT if off else DeliveryStatus.CAPPED
+                results.append(DeliveryResult(delivery.id, status))
+        if results:
+            await uow.drops.record(results, now)
+        return kept
 
     async def _send_to(
         self,

@@ -122,8 +122,14 @@ async def ask_send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
             tx.t("admin.dr.nobody", audience=str(drop.audience)), _draft_keyboard(turn, drop_id)
         )
         return
+    text = tx.plural("admin.dr.confirm_send", count, drop=drop_id, audience=str(drop.audience))
+    if drops.is_marketing(drop):  # the buyers' alert choices, sorted (``bot.services.alerts``)
+        reach = await drops.reach(turn.uow, drop_id, turn.now, turn.config.alerts)
+        text += "\n" + tx.plural(
+            "alerts.reach", reach.total, now=reach.now, held=reach.held, out=reach.out
+        )
     turn.show(
-        tx.plural("admin.dr.confirm_send", count, drop=drop_id, audience=str(drop.audience)),
+        text,
         (
             (
                 Button(
@@ -143,7 +149,9 @@ async def send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
         turn.answer(tx.t("admin.dr.not_draft", drop=drop_id), alert=True)
         return
     try:
-        started = await drops.send(turn.uow, drop_id, turn.config.drops_per_day, turn.now)
+        started = await drops.send(
+            turn.uow, drop_id, turn.config.drops_per_day, turn.now, turn.config.alerts
+        )
     except DropError as exc:
         turn.answer(tx.t("admin.dr.refused", reason=str(exc)), alert=True)
         return

@@ -238,6 +238,15 @@ BUYER: dict[Action, Rows] = {
     # Erasing is only through the button the bot signed for the presser's own chat, lately.
     Action.ERASE_YES: lambda w: _ids("dy", 29_000_000, expect="expired")(w),
     Action.ERASE_NO: _noargs("dn"),
+    # The presser's own alert settings: values the screen never offers change nothing.
+    Action.ALERTS: lambda w: [
+        *(
+            Press(MAL, f"al:{verb}:{n}", "out of date")
+            for verb, n in (("k", 99), ("ko", 5), ("c", NONE), ("n", 99), ("q", 9), ("zs", 99))
+        ),
+        Press(MAL, "al:nosuch:0", "out of date"),
+        *(Press(MAL, d) for d in ("al:k:x1", "al:K:1", f"al:c:{2**31}", "al:k")),
+    ],
 }
 
 

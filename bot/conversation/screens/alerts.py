@@ -170,7 +170,7 @@ async def pressed(turn: Turn, call: Callback) -> None:
             turn.answer(turn.tx.t("alerts.stale"), alert=True)
             return
         await alerts.toggle_category(turn.uow, user, value)
-    elif verb == "n":
+    elif verb == "n" and value in cap_choices(turn.config.alerts.cap):
         await alerts.set_cap(turn.uow, user, value, turn.config.alerts)
     elif verb == "q" and value <= len(QUIET_PRESETS):
         start, end = QUIET_PRESETS[value - 1] if value else (0, 0)

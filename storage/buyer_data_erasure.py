@@ -272,7 +272,7 @@ class SqlBuyerDataErasure:
         await run(
             "notices_about",
             delete(NotificationRow).where(
-                col(NotificationRow.status).in_(["sent", "failed", "cancelled"]),
+                col(NotificationRow.status).in_(["sent", "failed", "cancelled", "skipped"]),
                 or_(
                     col(NotificationRow.params).like(f'%"user": {u},%'),
                     col(NotificationRow.params).like(f'%"user": {u}}}%'),

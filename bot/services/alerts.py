@@ -21,8 +21,11 @@ from bot.domain.alerts import (
     cap_for,
     decide,
     local_day,
+    still_relevant,
     zone_for,
 )
+from bot.domain.flash_sales import FlashSale, SaleState
+from bot.services.order_ports import Notice
 from bot.services.ports import UnitOfWork
 
 
@@ -180,3 +183,48 @@ def tally(decisions: dict[int, Decision]) -> Reach:
         verdicts.count(Verdict.HOLD),
         verdicts.count(Verdict.OFF) + verdicts.count(Verdict.CAPPED),
     )
+
+
+# Marketing notices (flash-sale and restock alerts, through the outbox) ---------------------
+
+#: The notices that are marketing, and the kind of alert each is; every other notice (a
+#: receipt's backup, an order update, a reply) is never capped or held.
+MARKETING_NOTICES: dict[str, AlertKind] = {
+    "sale_soon": AlertKind.FLASH,
+    "sale_live": AlertKind.FLASH,
+    "sale_restock": AlertKind.RESTOCK,
+}
+
+
+async def gate_notice(
+    uow: UnitOfWork, notice: Notice, now: datetime, policy: AlertPolicy
+) -> Decision:
+    """Whether a notice goes out now: anything but marketing does; a marketing notice as its
+    buyer's choices say (its send taking one from their day's count), and one that waited for
+    quiet hours only while its sale is still on (else it is turned away like one opted out)."""
+    kind = MARKETING_NOTICES.get(notice.kind)
+    if kind is None:
+        return Decision(Verdict.SEND)
+    sale_id = notice.params.get("sale")
+    sale = await uow.sales.sale(sale_id) if isinstance(sale_id, int) else None
+    if notice.held and not _still_on(notice, sale, now):
+        return Decision(Verdict.OFF)
+    categories: frozenset[int] = frozenset()
+    if sale is not None:
+        product = await uow.catalog.product(sale.product_id)
+        if product is not None and product.category_id is not None:
+            categories = frozenset({product.category_id})
+    return (await admit(uow, [notice.chat_id], kind, categories, now, policy))[notice.chat_id]
+
+
+def _still_on(notice: Notice, sale: FlashSale | None, now: datetime) -> bool:
+    if sale is None:
+        return False
+    state = sale.state(now)
+    if notice.kind == "sale_soon":
+        ends: datetime = sale.starts_at  # "starts soon" is stale once it started
+        on = state is SaleState.UPCOMING
+    else:
+        ends = sale.ends_at
+        on = state is SaleState.LIVE and sale.left > 0
+    return on and still_relevant(notice.created_at or now, now, ends)

@@ -10,9 +10,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.drops import MediaKind
-from bot.services import drops
+from bot.domain.money import Money
+from bot.jobs.scheduler import flash_sale_timers
+from bot.services import drops, flash_sales
 from bot.services.alerts import AlertPolicy
-from tests.e2e.harness import ADMIN_ID, RunningShop, advance, keyboard_texts, only
+from tests.e2e.harness import (
+    ADMIN_ID,
+    RunningShop,
+    advance,
+    keyboard_texts,
+    only,
+    sale_card,
+)
 
 FEWER = "🔕 Fewer like this"
 
@@ -176,3 +185,64 @@ async def test_alert_settings_take_bad_input_and_speak_chinese(shop: RunningShop
 
 def _message(chat: Any, message_id: int) -> dict[str, Any]:
     return next(m for m in chat.messages() if m["message_id"] == message_id)  # type: ignore[no-any-return]
+
+
+async def _long_sale(shop: RunningShop, hours: int) -> int:
+    async with shop.uows() as uow:
+        variant_id = await uow.catalog.variant_by_sku("KJ-10")
+        assert variant_id is not None
+        now = shop.now()
+        sale = await flash_sales.schedule(
+            uow,
+            variant_id,
+            Money(299, "USD"),
+            5,
+            1,
+            now + timedelta(minutes=30),
+            now + timedelta(minutes=30, hours=hours),
+            now,
+        )
+        await uow.commit()
+    return sale.id
+
+
+async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
+    shop: RunningShop,
+) -> None:
+    _real_defaults(shop)
+    now = shop.now()
+    # Ann is in the middle of her day; Dan's quiet hours end 5-6 hours from now, Eve's 8-9
+    # hours from now; the sale is on from 30 minutes to 7 and a half hours from now.
+    zones = (_offset_for(now, 12), _offset_for(now, 2), _offset_for(now, 23))
+    sale_id = await _long_sale(shop, 7)
+    ann, dan, eve = (
+        shop.standin.private_chat(7500 + i, name)
+        for i, name in enumerate(["Ann", "Dan", "Eve"], 1)
+    )
+    for chat, offset in zip((ann, dan, eve), zones, strict=True):
+        await shop.send(chat, f"/alerts tz {offset:+d}")
+        await shop.press(chat, await sale_card(shop, chat, sale_id), "🔔 Notify me")
+
+    advance(shop, timedelta(minutes=31))  # the sale is live
+    await flash_sale_timers(shop.worker)
+    await shop.worker.idle()
+    await shop.settle()
+    live = "Flash sale is live"
+    assert [_got(c, live) for c in (ann, dan, eve)] == [1, 0, 0]
+    assert keyboard_texts(_last(ann)) == ["⚡ Grab it", FEWER]
+
+    advance(shop, timedelta(hours=6))  # Dan's quiet hours are over, Eve's not yet
+    await shop.worker.flush_notices()
+    assert [_got(c, live) for c in (ann, dan, eve)] == [1, 1, 0]
+    advance(shop, timedelta(hours=3, minutes=30))  # Eve's are over, and so is the sale
+    await shop.worker.flush_notices()
+    await shop.worker.flush_notices()
+    assert [_got(c, live) for c in (ann, dan, eve)] == [1, 1, 0]  # once each; Eve's dropped
+    async with shop.uows() as uow:
+        assert await uow.notices.pending(10, shop.now()) == []
+
+    # "Fewer like this" on the alert: flash sales off in one tap.
+    alert = next(m for m in dan.messages() if live in (m.get("text") or ""))
+    await shop.press(dan, alert, FEWER)
+    await shop.press(dan, _last(dan), "🔕 Turn off Flash sales")
+    assert "Flash sales: off" in _last(dan)["text"]

@@ -165,6 +165,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     from bot.conversation.callbacks import Signer
     from bot.conversation.storefront import Storefront, utc_now
     from bot.conversation.turn import ShopConfig
+    from bot.domain.alerts import parse_quiet
     from bot.domain.guesses import GuessLimit
     from bot.services.alerts import AlertPolicy
     from bot.services.refunds import RefundSender
@@ -205,7 +206,11 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
-        alerts=AlertPolicy(settings.marketing_per_day, settings.default_timezone),
+        alerts=AlertPolicy(
+            settings.marketing_per_day,
+            settings.default_timezone,
+            parse_quiet(settings.quiet_hours),
+        ),
         currency=settings.currency,
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
         signer=Signer.for_bot(settings.callback_secret, settings.bot_token),

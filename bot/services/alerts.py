@@ -121,27 +121,44 @@ async def sort(
 ) -> dict[int, Decision]:
     """What each recipient's choices say now (a chat that is no buyer, a group or a channel,
     is always sent to)."""
+    return (await _sort(uow, chat_ids, kind, categories, now, policy))[0]
+
+
+async def _sort(
+    uow: UnitOfWork,
+    chat_ids: list[int],
+    kind: AlertKind,
+    categories: frozenset[int],
+    now: datetime,
+    policy: AlertPolicy,
+) -> tuple[dict[int, Decision], dict[int, tuple[str, int]]]:
+    """The decisions, and each buyer's (local day, cap)."""
     found = await uow.alerts.of(chat_ids)
-    zones = {chat: zone_for(b.prefs.zone, b.language, policy.zone) for chat, b in found.items()}
-    days = {chat: local_day(now, zone).isoformat() for chat, zone in zones.items()}
+    days: dict[int, str] = {}
+    caps: dict[int, tuple[str, int]] = {}
+    zones: dict[int, str] = {}
+    for chat, buyer in found.items():
+        zones[chat] = zone_for(buyer.prefs.zone, buyer.language, policy.zone)
+        days[chat] = local_day(now, zones[chat]).isoformat()
+        caps[chat] = (days[chat], cap_for(policy.cap, buyer.prefs.cap))
     counts = await uow.alerts.sent_on(days)
     decisions: dict[int, Decision] = {}
     for chat in chat_ids:
-        buyer = found.get(chat)
-        if buyer is None:
+        known = found.get(chat)
+        if known is None:
             decisions[chat] = Decision(Verdict.SEND)
             continue
         decisions[chat] = decide(
-            buyer.prefs,
+            known.prefs,
             kind,
             categories,
             now,
             zones[chat],
             counts.get(chat, 0),
-            cap_for(policy.cap, buyer.prefs.cap),
+            caps[chat][1],
             policy.quiet,
         )
-    return decisions
+    return decisions, caps
 
 
 async def admit(
@@ -154,13 +171,12 @@ async def admit(
 ) -> dict[int, Decision]:
     """``sort``, then each buyer let through takes one from their day's count (atomically):
     one who has none left is capped."""
-    decisions = await sort(uow, chat_ids, kind, categories, now, policy)
-    found = await uow.alerts.of([c for c, d in decisions.items() if d.verdict is Verdict.SEND])
-    for chat, buyer in found.items():
-        zone = zone_for(buyer.prefs.zone, buyer.language, policy.zone)
-        cap = cap_for(policy.cap, buyer.prefs.cap)
-        if not await uow.alerts.take(chat, local_day(now, zone).isoformat(), cap):
-            decisions[chat] = Decision(Verdict.CAPPED)
+    decisions, caps = await _sort(uow, chat_ids, kind, categories, now, policy)
+    for chat, decision in decisions.items():
+        if decision.verdict is Verdict.SEND and chat in caps:
+            day, cap = caps[chat]
+            if not await uow.alerts.take(chat, day, cap):
+                decisions[chat] = Decision(Verdict.CAPPED)
     return decisions
 
 

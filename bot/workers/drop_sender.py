@@ -17,6 +17,11 @@
 - **Stop.** ``stop()`` (SIGTERM) claims nothing more, lets the sends in flight finish and be
   recorded, and returns: a drop stopped that way leaves no row ``sending`` and nothing
   unconfirmed; the next start carries on where it stopped.
+- **Buyers' alerts.** With the shop's ``AlertPolicy``, each claimed row asks its buyer's
+  choices again in the claim's transaction (``drop_delivery.admit_claimed``): opted out and
+  capped rows are recorded as such, rows in quiet hours are ``held`` (``release_held``, run by
+  a job, sends them when those end if the drop is still relevant), and each row let through
+  takes one from the buyer's day's count.
 - **Progress.** The merchant's message is edited every few seconds: a bar, sent, failed, left,
   and the time left; then a final report (its words: ``screens.drop_text``).
 """
@@ -34,13 +39,12 @@ from bot.conversation.callbacks import Signer
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.screens.drop_text import DropButtons, progress_text
 from bot.conversation.texts import texts
-from bot.domain.alerts import AlertKind, Verdict
 from bot.domain.drops import DeliveryStatus, DropStatus, Progress
-from bot.services import alerts, drops
+from bot.services import drops
 from bot.services.alerts import AlertPolicy
 from bot.services.drop_ports import Delivery, DeliveryResult, Pacer
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
-from bot.workers.drop_delivery import DropDelivery, RunState
+from bot.services.ports import UnitOfWorkFactory
+from bot.workers.drop_delivery import DropDelivery, RunState, admit_claimed
 from bot.workers.drop_pace import FREE_RATE, PAID_RATE, shared_paces
 
 log = logging.getLogger(__name__)
@@ -303,45 +307,9 @@ class DropSender:
                 await uow.drops.claim(state.drop.id, now, claim, now + LEASE) if claim else []
             )
             if claimed and state.categories is not None and self.alerts is not None:
-                claimed = await self._admit(uow, state, claimed, now, self.alerts)
+                claimed = await admit_claimed(uow, state, claimed, now, self.alerts)
             await uow.commit()
         return claimed
-
-    async def _admit(
-        self,
-        uow: UnitOfWork,
-        state: RunState,
-        claimed: list[Delivery],
-        now: datetime,
-        policy: AlertPolicy,
-    ) -> list[Delivery]:
-        """The buyers' choices asked again as their rows are claimed, in the claim's
-        transaction (each let through takes one from their day's count): what is left to send."""
-        decided = await alerts.admit(
-            uow,
-            [d.chat_id for d in claimed],
-            AlertKind.DROPS,
-            state.categories or frozenset(),
-            now,
-            policy,
-        )
-        kept: list[Delivery] = []
-        results: list[DeliveryResult] = []
-        for delivery in claimed:
-            decision = decided[delivery.chat_id]
-            if decision.verdict is Verdict.SEND:
-                kept.append(delivery)
-            elif decision.verdict is Verdict.HOLD:
-                results.append(
-                    DeliveryResult(delivery.id, DeliveryStatus.HELD, decision.until, counted=False)
-                )
-            else:
-                off = decision.verdict is Verdict.OFF
-                status = DeliveryStatus.OPTED_OUT if off else DeliveryStatus.CAPPED
-                results.append(DeliveryResult(delivery.id, status))
-        if results:
-            await uow.drops.record(results, now)
-        return kept
 
     async def _send_to(
         self,

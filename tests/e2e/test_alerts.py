@@ -98,6 +98,11 @@ async def test_drops_honour_kinds_caps_and_quiet_hours(shop: RunningShop) -> Non
     report = next(m for m in owner.messages() if f"Drop #{first} done" in (m.get("text") or ""))
     assert "Sent 3; held by quiet hours 1" in report["text"] and "skipped 1" in report["text"]
 
+    await shop.press_data(owner, _last(owner)["message_id"], "za:dr_list:0:0")
+    listing = _last(owner)
+    assert f"#{first} · done" in listing["text"] and "3/5 sent" in listing["text"]
+    assert "⏸ held 1 · skipped 1" in listing["text"]
+
     second = await _compose(shop, "Drop two: chilli oil")
     await _send(shop, second)
     for chat, expected in ((ann, 1), (bob, 0), (cyd, 0), (dan, 0)):

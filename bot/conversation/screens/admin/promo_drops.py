@@ -49,6 +49,8 @@ async def show_list(turn: Turn, role: Role, _: int, __: int) -> None:
                 text=d.content.text[:40],
             )
         )
+        if p.held or p.skipped:  # the buyers' alert choices (``bot.services.alerts``)
+            lines[-1] += tx.t("alerts.row", held=p.held, skipped=p.skipped)
         if d.status is DropStatus.DRAFT:
             rows.append(
                 (Button(tx.label("admin.dr.btn_open", drop=d.id), admin_cb("dr_open", d.id)),)

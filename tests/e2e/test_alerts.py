@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.domain.drops import MediaKind
 from bot.domain.money import Money
-from bot.jobs.scheduler import flash_sale_timers
+from bot.jobs.scheduler import flash_sale_timers, release_held_drops
 from bot.services import drops, flash_sales
 from bot.services.alerts import AlertPolicy
 from tests.e2e.harness import (
@@ -111,7 +111,7 @@ async def test_drops_honour_kinds_caps_and_quiet_hours(shop: RunningShop) -> Non
     assert await shop.drops.release_held() == []
 
     advance(shop, timedelta(hours=7))  # 09:xx at Dan's
-    assert sorted(await shop.drops.release_held()) == [first, second]
+    await release_held_drops(shop.drops)  # the scheduler's job, run by hand
     await shop.drops.idle()
     assert _got(dan, "Drop one") == 1 and _got(dan, "Drop two") == 1
     # Nobody gets anything twice, however often the job runs.
@@ -251,3 +251,24 @@ async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
     await shop.press(dan, alert, FEWER)
     await shop.press(dan, _last(dan), "🔕 Turn off Flash sales")
     assert "Flash sales: off" in _last(dan)["text"]
+
+
+async def test_order_updates_are_never_capped_or_held(shop: RunningShop) -> None:
+    _real_defaults(shop)
+    dan = shop.standin.private_chat(7601, "Dan")
+    await shop.send(dan, f"/alerts tz {_offset_for(shop.now(), 3):+d}")  # in quiet hours
+    await shop.press(dan, _last(dan), "0")  # and no marketing at all
+    assert "At most 0 a day" in _last(dan)["text"]
+    async with shop.uows() as uow:
+        await uow.notices.add(dan.id, "order_shipped", {"order": 41}, shop.now())
+        await uow.notices.add(dan.id, "refund_done", {"order": 41}, shop.now())
+        await uow.commit()
+    await shop.worker.flush_notices()
+    assert _got(dan, "Order #41 has shipped") == 1 and _got(dan, "Refund of") == 1
+    # A drop meanwhile is skipped (his cap is 0), however his quiet hours end.
+    drop_id = await _compose(shop, "Drop for nobody")
+    await _send(shop, drop_id)
+    advance(shop, timedelta(hours=6))
+    await release_held_drops(shop.drops)
+    await shop.drops.idle()
+    assert _got(dan, "Drop for nobody") == 0

@@ -171,7 +171,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     from bot.conversation.callbacks import Signer
     from bot.conversation.storefront import Storefront, utc_now
     from bot.conversation.turn import ShopConfig
+    from bot.domain.alerts import parse_quiet
     from bot.domain.guesses import GuessLimit
+    from bot.services.alerts import AlertPolicy
     from bot.services.refunds import RefundSender
     from bot.services.shipping_file import ShippingFileError
     from bot.workers.drop_pace import Pace
@@ -210,6 +212,11 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
+        alerts=AlertPolicy(
+            settings.marketing_per_day,
+            settings.default_timezone,
+            parse_quiet(settings.quiet_hours),
+        ),
         currency=settings.currency,
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
         signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
@@ -236,6 +243,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         pacer=(lambda rate: RedisPace(redis, rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
         signer=config.signer,
+        alerts=config.alerts,
     )
     worker = OutboxWorker(storefront, refunds)
     flood = flood_counts(settings, redis)

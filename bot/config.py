@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     creator_window_days: int = Field(default=7, ge=1, le=90)
     #: Drops one buyer gets at most in 24 hours (0: no cap).
     drops_per_day: int = Field(default=2, ge=0, le=50)
+    #: Marketing messages (drops, flash-sale and restock alerts...) one buyer gets at most per
+    #: local day; a buyer may lower it in /alerts (0: none at all).
+    marketing_per_day: int = Field(default=3, ge=0, le=50)
+    #: The time zone of buyers who never chose one (Chinese-speaking buyers: Asia/Shanghai):
+    #: an IANA name (Europe/Berlin) or a UTC offset (+8, UTC-5:30).
+    default_timezone: str = "UTC"
+    #: The quiet hours of buyers who chose none, in their zone: ``22-8``, ``23:30-07:00`` or
+    #: ``off``; marketing messages due then wait until they end.
+    quiet_hours: str = "22-8"
     #: Wrong codes (coupons, group-buy, invite, creator, sale and order links) one buyer may try
     #: in GUESS_WINDOW_MINUTES; then every code is refused until the window frees (0: no limit).
     guess_limit: int = Field(default=10, ge=0, le=1000)
@@ -108,6 +117,27 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from bot.domain.alerts import AlertError, parse_zone
+
+        try:
+            return parse_zone(value)
+        except AlertError:
+            raise ValueError("DEFAULT_TIMEZONE: an IANA zone (Asia/Shanghai) or +8") from None
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from bot.domain.alerts import AlertError, parse_quiet
+
+        try:
+            parse_quiet(value)
+        except AlertError:
+            raise ValueError("QUIET_HOURS: like 22-8 or 23:30-07:00, or off") from None
+        return value
 
     @field_validator("telegram_api_base")
     @classmethod

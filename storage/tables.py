@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 # Every table module, so that importing this one registers every table on the metadata.
 from storage import (  # noqa: F401
     admin_tables,
+    alert_tables,
     drop_tables,
     group_tables,
     inbox_tables,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.services.sale_gate import OpenGate
 from bot.services.sale_ports import SoldOutGate
 from storage.admin_repository import SqlAuditLog, SqlStaffRepository
+from storage.alert_repository import SqlAlertRepository
 from storage.buyer_data_repository import SqlBuyerDataRepository
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
@@ -114,6 +115,7 @@ class SqlUnitOfWork:
         self.sales = SqlSaleRepository(session, factory.cache)
         self.sale_posts = SqlSalePostRepository(session)
         self.drops = SqlDropRepository(session)
+        self.alerts = SqlAlertRepository(session)
         self.live = SqlLiveRepository(session)
         self.trust = SqlTrustRepository(session, factory.cache, self._after_commit)
         self.staff = SqlStaffRepository(session)

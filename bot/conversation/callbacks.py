@@ -105,6 +105,8 @@ class Action(StrEnum):
     SUPPORT_WRITE = "sw"  # thread (0 = the shop in general): write in it (only one's own)
     SUPPORT_REPLY = "sr"  # thread: a staff member answers it (the role is checked)
     SUPPORT_CLOSE = "sx"  # thread: a staff member closes it
+    # --- alerts the buyer controls (/alerts) ---
+    ALERTS = "al"  # verb, value: show, toggle a kind or category, cap, quiet hours, zone
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -163,6 +165,7 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.SUPPORT_WRITE: ("int",),
     Action.SUPPORT_REPLY: ("int",),
     Action.SUPPORT_CLOSE: ("int",),
+    Action.ALERTS: ("word", "int"),
 }
 
 Arg = int | str

@@ -18,6 +18,7 @@ from bot.conversation.texts import Texts
 from bot.domain.cart import MAX_QUANTITY_PER_LINE
 from bot.domain.guesses import GuessLimit
 from bot.domain.privacy import ExportPace
+from bot.services.alerts import AlertPolicy
 from bot.services.checkout import PaymentSetup
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
@@ -45,6 +46,9 @@ class ShopConfig:
     creator_window: timedelta = timedelta(days=7)
     #: Drops a buyer gets at most in 24 hours (DROPS_PER_DAY; 0: no cap).
     drops_per_day: int = 2
+    #: Marketing messages: the daily cap (MARKETING_PER_DAY), the default time zone
+    #: (DEFAULT_TIMEZONE) and quiet hours of buyers who chose none (``bot.services.alerts``).
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
     #: The shop's currency (``CURRENCY``): what the console prices new products in. None: the
     #: catalog's most common currency.
     currency: str | None = None

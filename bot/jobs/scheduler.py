@@ -172,6 +172,13 @@ async def work_drops(drops: DropSender) -> None:
         log.info("sending drops %s", started)
 
 
+async def release_held_drops(drops: DropSender) -> None:
+    """Drop messages held by buyers' quiet hours that have ended: sent now if still relevant."""
+    reopened = await drops.release_held()
+    if reopened:
+        log.info("drops %s: messages held by quiet hours go out", reopened)
+
+
 class _Job(NamedTuple):
     """One row of the schedule: what runs, how often, with what, and whether once at start-up
     too. A run missed by more than its own interval is skipped (the next one is as good)."""
@@ -195,6 +202,7 @@ def _jobs(
     ]
     if drops is not None:
         jobs.append(_Job(work_drops, timedelta(seconds=5), [drops], at_start=True))
+        jobs.append(_Job(release_held_drops, timedelta(minutes=1), [drops]))
     if worker is not None:
         jobs += [
             _Job(work_outbox, timedelta(seconds=30), [worker]),

@@ -173,6 +173,13 @@ async def open_shop(
                     "database_url": database_url,
                     "payment_provider_token": token,
                     "admin_ids": admins,
+                    # A drop tried at night reaches the demo buyers at once, unless the
+                    # merchant set QUIET_HOURS themselves.
+                    "quiet_hours": (
+                        settings.quiet_hours
+                        if "quiet_hours" in settings.model_fields_set
+                        else "off"
+                    ),
                 }
             )
         )

@@ -17,6 +17,7 @@ from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
 from bot.services.admin_ports import AuditLog, StaffRepository
+from bot.services.alert_ports import AlertRepository
 from bot.services.catalog_admin_ports import CatalogEditing
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
@@ -192,6 +193,8 @@ class UnitOfWork(Protocol):
 
     @property
     def drops(self) -> DropRepository: ...
+    @property
+    def alerts(self) -> AlertRepository: ...
     @property
     def live(self) -> LiveRepository: ...
     @property

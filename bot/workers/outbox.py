@@ -19,6 +19,9 @@ from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.notice_text import render
 from bot.conversation.storefront import Storefront
 from bot.conversation.texts import Texts, pick_locale, texts
+from bot.domain.alerts import Verdict
+from bot.services import alerts
+from bot.services.alerts import MARKETING_NOTICES
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
@@ -114,6 +117,8 @@ class OutboxWorker:
             if not batch:
                 return sent
             for notice in batch:
+                if notice.kind in MARKETING_NOTICES and not await self._admitted(notice):
+                    continue
                 outcome = await self._send(notice)
                 async with self.storefront.uows() as uow:
                     await uow.notices.done(notice.id, self.storefront.clock(), sent=outcome)
@@ -121,6 +126,19 @@ class OutboxWorker:
                 if outcome is None:  # try again on the next run
                     return sent
                 sent += int(outcome)
+
+    async def _admitted(self, notice: Notice) -> bool:
+        """A marketing notice asks its buyer's alert choices first (taking one from their day's
+        count when it goes): held until quiet hours end, or skipped."""
+        async with self.storefront.uows() as uow:
+            now = self.storefront.clock()
+            decision = await alerts.gate_notice(uow, notice, now, self.storefront.config.alerts)
+            if decision.verdict is Verdict.HOLD and decision.until is not None:
+                await uow.notices.hold(notice.id, decision.until)
+            elif decision.verdict is not Verdict.SEND:
+                await uow.notices.skip(notice.id, now)
+            await uow.commit()
+        return decision.verdict is Verdict.SEND
 
     async def _send(self, notice: Notice) -> bool | None:
         assert self.sender is not None

@@ -259,6 +259,15 @@ BUYER: dict[Action, Rows] = {
     Action.SUPPORT_WRITE: lambda w: _ids("sw", w.vic_thread, expect=NOT_YOURS)(w),
     Action.SUPPORT_REPLY: lambda w: _ids("sr", w.vic_thread, expect=NOT_STAFF)(w),
     Action.SUPPORT_CLOSE: lambda w: _ids("sx", w.vic_thread, expect=NOT_STAFF)(w),
+    # The presser's own alert settings: values the screen never offers change nothing.
+    Action.ALERTS: lambda w: [
+        *(
+            Press(MAL, f"al:{verb}:{n}", "out of date")
+            for verb, n in (("k", 99), ("ko", 5), ("c", NONE), ("n", 99), ("q", 9), ("zs", 99))
+        ),
+        Press(MAL, "al:nosuch:0", "out of date"),
+        *(Press(MAL, d) for d in ("al:k:x1", "al:K:1", f"al:c:{2**31}", "al:k")),
+    ],
 }
 
 

@@ -23,6 +23,7 @@ MENU = (
     "orders",
     "support",
     "coupon",
+    "alerts",
     "lang",
     "help",
     "cancel",

@@ -354,9 +354,15 @@ GRAB = "⚡ Grab it for $2.99"
 
 
 async def schedule_sale(
-    shop: RunningShop, *, units: int = 5, per_buyer: int = 1, starts_in: timedelta
+    shop: RunningShop,
+    *,
+    units: int = 5,
+    per_buyer: int = 1,
+    starts_in: timedelta,
+    lasting: timedelta = timedelta(hours=1),
 ) -> int:
-    """A flash sale of the konjac jelly at $2.99, for an hour from ``starts_in``; its id."""
+    """A flash sale of the konjac jelly at $2.99, for ``lasting`` (an hour) from ``starts_in``;
+    its id."""
     async with shop.uows() as uow:
         variant_id = await uow.catalog.variant_by_sku("KJ-10")
         assert variant_id is not None
@@ -368,7 +374,7 @@ async def schedule_sale(
             units,
             per_buyer,
             now + starts_in,
-            now + starts_in + timedelta(hours=1),
+            now + starts_in + lasting,
             now,
         )
         await uow.commit()

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.drops import MediaKind
-from bot.domain.money import Money
 from bot.jobs.scheduler import flash_sale_timers, release_held_drops
-from bot.services import drops, flash_sales
+from bot.services import drops
 from bot.services.alerts import AlertPolicy
 from tests.e2e.harness import (
     ADMIN_ID,
@@ -21,6 +20,7 @@ from tests.e2e.harness import (
     keyboard_texts,
     only,
     sale_card,
+    schedule_sale,
 )
 
 FEWER = "🔕 Fewer like this"
@@ -192,25 +192,6 @@ def _message(chat: Any, message_id: int) -> dict[str, Any]:
     return next(m for m in chat.messages() if m["message_id"] == message_id)  # type: ignore[no-any-return]
 
 
-async def _long_sale(shop: RunningShop, hours: int) -> int:
-    async with shop.uows() as uow:
-        variant_id = await uow.catalog.variant_by_sku("KJ-10")
-        assert variant_id is not None
-        now = shop.now()
-        sale = await flash_sales.schedule(
-            uow,
-            variant_id,
-            Money(299, "USD"),
-            5,
-            1,
-            now + timedelta(minutes=30),
-            now + timedelta(minutes=30, hours=hours),
-            now,
-        )
-        await uow.commit()
-    return sale.id
-
-
 async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
     shop: RunningShop,
 ) -> None:
@@ -219,7 +200,9 @@ async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
     # Ann is in the middle of her day; Dan's quiet hours end 5-6 hours from now, Eve's 8-9
     # hours from now; the sale is on from 30 minutes to 7 and a half hours from now.
     zones = (_offset_for(now, 12), _offset_for(now, 2), _offset_for(now, 23))
-    sale_id = await _long_sale(shop, 7)
+    sale_id = await schedule_sale(
+        shop, starts_in=timedelta(minutes=30), lasting=timedelta(hours=7)
+    )
     ann, dan, eve = (
         shop.standin.private_chat(7500 + i, name)
         for i, name in enumerate(["Ann", "Dan", "Eve"], 1)

@@ -411,3 +411,19 @@ def metric(text: str, name: str, **labels: str) -> float:
         if all(found.get(k) == json.dumps(v) for k, v in labels.items()):
             return float(value)
     return 0.0
+
+
+def last_message(chat: SimChat) -> dict[str, Any]:
+    """The bot's most recent message in ``chat`` (there must be one)."""
+    message = chat.last_message()
+    assert message is not None
+    return message
+
+
+def button_data(message: Mapping[str, Any], text: str) -> str:
+    """The callback data of the inline button labelled ``text`` on ``message``."""
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for button in row:
+            if button["text"] == text:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {text!r} in {keyboard_texts(message)}")

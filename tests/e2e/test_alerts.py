@@ -18,6 +18,7 @@ from tests.e2e.harness import (
     RunningShop,
     advance,
     keyboard_texts,
+    last_message,
     only,
     sale_card,
     schedule_sale,
@@ -58,10 +59,6 @@ def _got(chat: Any, text: str) -> int:
     return sum(text in (m.get("text") or "") for m in chat.messages())
 
 
-def _last(chat: Any) -> dict[str, Any]:
-    return chat.messages()[-1]  # type: ignore[no-any-return]
-
-
 async def test_drops_honour_kinds_caps_and_quiet_hours(shop: RunningShop) -> None:
     _real_defaults(shop)
     day = _offset_for(shop.now(), 12)
@@ -79,27 +76,27 @@ async def test_drops_honour_kinds_caps_and_quiet_hours(shop: RunningShop) -> Non
     said = " ".join(c.params["text"] for c in only(calls, "sendMessage"))
     assert "Saved" in said and "Quiet hours: 22:00–08:00" in said
     # Cyd turns drops off; Bob wants at most one marketing message a day.
-    await shop.press(cyd, _last(cyd), "✅ Drops")
-    assert "🚫 Drops" in keyboard_texts(_last(cyd))
-    await shop.press(bob, _last(bob), "1")
-    assert "At most 1 a day" in _last(bob)["text"]
+    await shop.press(cyd, last_message(cyd), "✅ Drops")
+    assert "🚫 Drops" in keyboard_texts(last_message(cyd))
+    await shop.press(bob, last_message(bob), "1")
+    assert "At most 1 a day" in last_message(bob)["text"]
 
     first = await _compose(shop, "Drop one: konjac is back")
     await shop.send(owner, "/admin")
-    await shop.press_data(owner, _last(owner)["message_id"], f"za:dr_send:{first}:0")
-    confirm = _last(owner)
+    await shop.press_data(owner, last_message(owner)["message_id"], f"za:dr_send:{first}:0")
+    confirm = last_message(owner)
     assert "It will reach 3 of 5 subscribers now; 1 held by quiet hours" in confirm["text"]
     assert "1 opted out or at their daily limit" in confirm["text"]
     await shop.press(owner, confirm, "✅ Send to 5")
     await shop.drops.run(first)
     for chat, expected in ((ann, 1), (bob, 1), (cyd, 0), (dan, 0)):
         assert _got(chat, "Drop one") == expected, chat.id
-    assert FEWER in keyboard_texts(_last(ann))
+    assert FEWER in keyboard_texts(last_message(ann))
     report = next(m for m in owner.messages() if f"Drop #{first} done" in (m.get("text") or ""))
     assert "Sent 3; held by quiet hours 1" in report["text"] and "skipped 1" in report["text"]
 
-    await shop.press_data(owner, _last(owner)["message_id"], "za:dr_list:0:0")
-    listing = _last(owner)
+    await shop.press_data(owner, last_message(owner)["message_id"], "za:dr_list:0:0")
+    listing = last_message(owner)
     assert f"#{first} · done" in listing["text"] and "3/5 sent" in listing["text"]
     assert "⏸ held 1 · skipped 1" in listing["text"]
 
@@ -146,7 +143,7 @@ async def test_fewer_like_this_opens_the_settings_and_turns_the_kind_off(
     ann = shop.standin.private_chat(7301, "Ann")
     await shop.send(ann, "/start")
     await _send(shop, await _compose(shop, "First drop for Ann"))
-    drop_message = _last(ann)
+    drop_message = last_message(ann)
     assert "First drop for Ann" in drop_message["text"]
     assert keyboard_texts(drop_message) == ["⚡ Buy now", FEWER]
 
@@ -154,8 +151,8 @@ async def test_fewer_like_this_opens_the_settings_and_turns_the_kind_off(
     settings = only(calls, "sendMessage")[0].params
     assert "fewer messages like that one (Drops)" in settings["text"]
     assert "First drop for Ann" in _message(ann, drop_message["message_id"])["text"]  # kept
-    await shop.press(ann, _last(ann), "🔕 Turn off Drops")
-    after = _last(ann)
+    await shop.press(ann, last_message(ann), "🔕 Turn off Drops")
+    after = last_message(ann)
     assert "Drops: off" in after["text"] and "🚫 Drops" in keyboard_texts(after)
 
     second = await _compose(shop, "Second drop for Ann")
@@ -172,7 +169,7 @@ async def test_alert_settings_take_bad_input_and_speak_chinese(shop: RunningShop
     calls = await shop.send(mei, "/alerts")
     text = only(calls, "sendMessage")[0].params["text"]
     assert "我的提醒" in text and "Asia/Shanghai" in text  # the zone guessed from Chinese
-    screen = _last(mei)
+    screen = last_message(mei)
     calls = await shop.send(mei, "/alerts tz +99")
     assert "UTC 时差范围" in only(calls, "sendMessage")[0].params["text"]
     calls = await shop.send(mei, "/alerts quiet 8-8")
@@ -217,7 +214,7 @@ async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
     await shop.settle()
     live = "Flash sale is live"
     assert [_got(c, live) for c in (ann, dan, eve)] == [1, 0, 0]
-    assert keyboard_texts(_last(ann)) == ["⚡ Grab it", FEWER]
+    assert keyboard_texts(last_message(ann)) == ["⚡ Grab it", FEWER]
 
     advance(shop, timedelta(hours=6))  # Dan's quiet hours are over, Eve's not yet
     await shop.worker.flush_notices()
@@ -232,16 +229,16 @@ async def test_flash_sale_alerts_wait_for_quiet_hours_while_the_sale_is_on(
     # "Fewer like this" on the alert: flash sales off in one tap.
     alert = next(m for m in dan.messages() if live in (m.get("text") or ""))
     await shop.press(dan, alert, FEWER)
-    await shop.press(dan, _last(dan), "🔕 Turn off Flash sales")
-    assert "Flash sales: off" in _last(dan)["text"]
+    await shop.press(dan, last_message(dan), "🔕 Turn off Flash sales")
+    assert "Flash sales: off" in last_message(dan)["text"]
 
 
 async def test_order_updates_are_never_capped_or_held(shop: RunningShop) -> None:
     _real_defaults(shop)
     dan = shop.standin.private_chat(7601, "Dan")
     await shop.send(dan, f"/alerts tz {_offset_for(shop.now(), 3):+d}")  # in quiet hours
-    await shop.press(dan, _last(dan), "0")  # and no marketing at all
-    assert "At most 0 a day" in _last(dan)["text"]
+    await shop.press(dan, last_message(dan), "0")  # and no marketing at all
+    assert "At most 0 a day" in last_message(dan)["text"]
     async with shop.uows() as uow:
         await uow.notices.add(dan.id, "order_shipped", {"order": 41}, shop.now())
         await uow.notices.add(dan.id, "refund_done", {"order": 41}, shop.now())

@@ -28,6 +28,7 @@ from tests.e2e.harness import (
     ShopClock,
     advance,
     keyboard_texts,
+    last_message,
     only,
     product_card,
     start_shop,
@@ -39,12 +40,6 @@ STAFF = 7790
 ASK = "💬 Ask the shop"
 KONJAC = "Spicy Konjac Jelly (10 pack)"
 EVERY = timedelta(hours=4)
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -67,7 +62,7 @@ async def _ask_about_konjac(shop: RunningShop, buyer: SimChat, question: str) ->
     card = await product_card(shop, buyer, "konjac")
     assert ASK in keyboard_texts(card)
     await shop.press(buyer, card, ASK)
-    assert KONJAC in _text(_last(buyer))
+    assert KONJAC in _text(last_message(buyer))
     await shop.send(buyer, question)
     await shop.settle()  # the outbox posts the staff's copies
 
@@ -78,8 +73,8 @@ async def test_a_question_reaches_the_staff_group_and_a_reply_reaches_the_buyer(
     group = _support_group(shop)
     ann = shop.standin.private_chat(7701, "Ann", username="ann_lee")
     await _ask_about_konjac(shop, ann, "Is it <b>vegan</b>?")
-    assert "Sent to the shop" in _text(_last(ann))
-    post = _last(group)
+    assert "Sent to the shop" in _text(last_message(ann))
+    post = last_message(group)
     text = _text(post)
     assert "Ann (@ann_lee)" in text and KONJAC in text and "Is it <b>vegan</b>?" in text
     assert keyboard_texts(post) == ["↩️ Reply", "✅ Close"]
@@ -94,23 +89,23 @@ async def test_a_question_reaches_the_staff_group_and_a_reply_reaches_the_buyer(
     calls = await shop.send(group, "Yes, 100% vegan.", reply_to=post)
     to_ann = [c for c in only(calls, "sendMessage") if c.params["chat_id"] == ann.id]
     assert len(to_ann) == 1
-    answer = _last(ann)
+    answer = last_message(ann)
     assert "The shop replied" in _text(answer) and "Yes, 100% vegan." in _text(answer)
     assert KONJAC in _text(answer) and keyboard_texts(answer) == ["✍️ Answer"]
-    assert "Sent to Ann (@ann_lee)" in _text(_last(group))
+    assert "Sent to Ann (@ann_lee)" in _text(last_message(group))
 
     # A Chinese buyer hears the shop in Chinese.
     li = shop.standin.private_chat(7702, "Li", language_code="zh")
     await shop.send(li, "/support")
     await shop.send(li, "你们发货到上海吗？")
     await shop.settle()
-    await shop.send(group, "Yes, we do.", reply_to=_last(group))
-    assert "店家回复了" in _text(_last(li)) and "Yes, we do." in _text(_last(li))
+    await shop.send(group, "Yes, we do.", reply_to=last_message(group))
+    assert "店家回复了" in _text(last_message(li)) and "Yes, we do." in _text(last_message(li))
 
     # Somebody in the group who is not staff cannot answer.
     stranger = shop.standin.user(7703, "Stan")
     await shop.send(group, "I'm the shop, trust me", reply_to=post, from_user=stranger)
-    assert "Only the shop's staff" in _text(_last(group))
+    assert "Only the shop's staff" in _text(last_message(group))
     assert "trust me" not in " ".join(_text(m) for m in ann.messages())
 
 
@@ -124,34 +119,34 @@ async def test_the_reply_button_in_staff_private_chats_close_and_reopen(
     sam = shop.standin.private_chat(STAFF, "Sam")
     li = shop.standin.private_chat(7711, "Li", language_code="zh")
     await shop.send(li, "/support")
-    assert "还没有咨询" in _text(_last(li))
+    assert "还没有咨询" in _text(last_message(li))
     await shop.send(li, "请问什么时候发货？")
     await shop.settle()
     # No support group: every owner and staff member gets the question in private.
     for staff in (owner, sam):
-        assert "请问什么时候发货？" in _text(_last(staff))
-    await shop.press(sam, _last(sam), "↩️ Reply")
-    assert "write your answer" in _text(_last(sam))
+        assert "请问什么时候发货？" in _text(last_message(staff))
+    await shop.press(sam, last_message(sam), "↩️ Reply")
+    assert "write your answer" in _text(last_message(sam))
     calls = await shop.send(sam, "Tomorrow morning.")
     assert [c.params["chat_id"] for c in only(calls, "sendMessage")] == [li.id, sam.id]
-    answer = _last(li)
+    answer = last_message(li)
     assert "店家回复了" in _text(answer) and "Tomorrow morning." in _text(answer)
 
     # The buyer answers back in the same thread.
     await shop.press(li, answer, "✍️ 回复")
     await shop.send(li, "好的，谢谢！")
     await shop.settle()
-    assert "好的，谢谢！" in _text(_last(owner))
+    assert "好的，谢谢！" in _text(last_message(owner))
     assert await _count(shop, SupportThreadRow) == 1
 
-    await shop.press(owner, _last(owner), "✅ Close")
-    assert "closed by Olga" in _text(_last(owner))
+    await shop.press(owner, last_message(owner), "✅ Close")
+    assert "closed by Olga" in _text(last_message(owner))
     async with shop.uows() as uow:
         [thread] = await uow.support.buyer_threads(li.id, 5)
     assert thread.status.value == "closed"
     # Writing again reopens it, with its history.
     await shop.send(li, "/support")
-    assert "已结束" in _text(_last(li))
+    assert "已结束" in _text(last_message(li))
     await shop.send(li, "还有一个问题")
     await shop.settle()
     async with shop.uows() as uow:
@@ -172,7 +167,7 @@ async def test_another_buyers_forged_thread_button_is_refused_and_shows_nothing(
     await shop.send(mal, "/start")
     heard = len(mal.messages())
     for data in (f"sw:{thread.id}", f"sr:{thread.id}", f"sx:{thread.id}"):
-        calls = await shop.press_data(mal, _last(mal), data)
+        calls = await shop.press_data(mal, last_message(mal), data)
         [answer] = only(calls, "answerCallbackQuery")
         assert answer.params.get("text"), data
         assert "allergy" not in str([c.params for c in calls])
@@ -180,14 +175,16 @@ async def test_another_buyers_forged_thread_button_is_refused_and_shows_nothing(
     assert len(mal.messages()) == heard
     # Mal's own conversations hold nothing of Ann's.
     await shop.send(mal, "/support")
-    assert "allergy" not in _text(_last(mal)) and "No conversations yet" in _text(_last(mal))
+    assert "allergy" not in _text(last_message(mal)) and "No conversations yet" in _text(
+        last_message(mal)
+    )
     await shop.send(mal, "hello")  # goes to the shop as Mal's own question
     await shop.settle()
     async with shop.uows() as uow:
         assert [m.text for m in await uow.support.messages(thread.id, 10)] == [
             "Secret question about my allergy"
         ]
-    assert "Mal" in _text(_last(group))
+    assert "Mal" in _text(last_message(group))
 
 
 async def test_an_empty_message_or_a_sticker_is_refused_and_a_photo_goes_through(
@@ -198,21 +195,21 @@ async def test_an_empty_message_or_a_sticker_is_refused_and_a_photo_goes_through
     card = await product_card(shop, ann, "konjac")
     await shop.press(ann, card, ASK)
     await shop.push(ann.send_sticker())
-    assert "not stickers" in _text(_last(ann))
+    assert "not stickers" in _text(last_message(ann))
     await shop.send(ann, "   ")
-    assert "not stickers" in _text(_last(ann))
+    assert "not stickers" in _text(last_message(ann))
     await shop.send(ann, "x" * 901)
-    assert "too long" in _text(_last(ann))
+    assert "too long" in _text(last_message(ann))
     await shop.settle()
     assert await _count(shop, SupportMessageRow) == 0 and group.messages() == []
     # Still asking: a photo, without a caption, is passed on as a photo.
     await shop.push(ann.send_photo())
-    assert "Sent to the shop" in _text(_last(ann))
+    assert "Sent to the shop" in _text(last_message(ann))
     await shop.settle()
-    post = _last(group)
+    post = last_message(group)
     assert "photo" in post and KONJAC in _text(post)
     await shop.send(group, "Looks fine to us.", reply_to=post)
-    assert "Looks fine to us." in _text(_last(ann))
+    assert "Looks fine to us." in _text(last_message(ann))
 
 
 async def test_an_unanswered_question_reminds_the_staff_once_per_interval(
@@ -227,7 +224,7 @@ async def test_an_unanswered_question_reminds_the_staff_once_per_interval(
     advance(shop, timedelta(minutes=1))
     assert await remind_support(shop.worker, EVERY) == 1
     await shop.settle()
-    reminder = _last(group)
+    reminder = last_message(group)
     assert "⏰" in _text(reminder) and "Hello? Anyone?" in _text(reminder)
     assert len(group.messages()) == posts + 1
     # Within the interval: no second reminder; after it: one more.
@@ -237,8 +234,8 @@ async def test_an_unanswered_question_reminds_the_staff_once_per_interval(
     assert await remind_support(shop.worker, EVERY) == 1
     await shop.settle()
     # A reply to the reminder answers the thread; then nothing reminds any more.
-    await shop.send(group, "Sorry for the wait!", reply_to=_last(group))
-    assert "Sorry for the wait!" in _text(_last(ann))
+    await shop.send(group, "Sorry for the wait!", reply_to=last_message(group))
+    assert "Sorry for the wait!" in _text(last_message(ann))
     advance(shop, 3 * EVERY)
     assert await remind_support(shop.worker, EVERY) == 0
     async with shop.uows.engine.connect() as conn:
@@ -258,20 +255,20 @@ async def test_the_console_lists_open_questions_unanswered_first(shop: RunningSh
         await shop.send(buyer, "/support")
         await shop.send(buyer, question)
     await shop.settle()
-    await shop.press(owner, _last(owner), "↩️ Reply")  # Bob's copy, the owner's newest
+    await shop.press(owner, last_message(owner), "↩️ Reply")  # Bob's copy, the owner's newest
     await shop.send(owner, "Answered.")
-    assert "Answered." in _text(_last(bob))
+    assert "Answered." in _text(last_message(bob))
     await shop.send(owner, "/admin")
-    await shop.press(owner, _last(owner), "💬 Support")
-    rows = [t for t in keyboard_texts(_last(owner)) if t.startswith(("⏳", "✅"))]
+    await shop.press(owner, last_message(owner), "💬 Support")
+    rows = [t for t in keyboard_texts(last_message(owner)) if t.startswith(("⏳", "✅"))]
     assert rows[0].startswith("⏳") and "Ann" in rows[0]
     assert rows[1].startswith("✅") and "Bob" in rows[1]
-    await shop.press(owner, _last(owner), rows[0])
-    shown = _text(_last(owner))
+    await shop.press(owner, last_message(owner), rows[0])
+    shown = _text(last_message(owner))
     assert "First question" in shown and "waiting" in shown
-    await shop.press(owner, _last(owner), "↩️ Reply")
+    await shop.press(owner, last_message(owner), "↩️ Reply")
     await shop.send(owner, "Here you go.")
-    assert "Here you go." in _text(_last(ann))
+    assert "Here you go." in _text(last_message(ann))
 
 
 async def test_the_storefront_claims_a_question_once(shop: RunningShop) -> None:
@@ -304,7 +301,7 @@ async def test_webhook_mode_posts_a_redelivered_question_once(
         assert await shop.push(shop.standin.push_update(dict(question))) == []
         await shop.settle()
         assert await _count(shop, SupportMessageRow) == 1 and len(group.messages()) == 1
-        await shop.send(group, "Webhook answer", reply_to=_last(group))
-        assert "Webhook answer" in _text(_last(ann))
+        await shop.send(group, "Webhook answer", reply_to=last_message(group))
+        assert "Webhook answer" in _text(last_message(ann))
     finally:
         await stop_shop(shop)

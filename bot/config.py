@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     #: `storefront run`: updates done in the polling inbox are kept this long, then pruned.
     inbox_keep_hours: int = Field(default=24, ge=1, le=24 * 30)
+    #: The merchant dashboard (a Telegram Mini App): the public HTTPS URL its Web App buttons
+    #: open (the "🖥 Dashboard" button in /admin, staff members' menu button); empty: no
+    #: buttons. `storefront webhook` serves it beside the updates (at /dashboard);
+    #: `storefront run` and the sandbox listen on DASHBOARD_HOST:DASHBOARD_PORT for it.
+    dashboard_url: str | None = None
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8082, ge=0, le=65535)
+    #: How old (seconds) the Telegram sign-in a dashboard request carries may be.
+    dashboard_auth_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    #: Where photos and videos uploaded from the dashboard are kept (cards send them from here
+    #: once, then by Telegram's file id).
+    dashboard_media_dir: str = "media/uploads"
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

@@ -1,0 +1,250 @@
+"""The merchant dashboard in real headless Chromium, on aiogram and on python-telegram-bot: a
+staff member's dashboard lists the demo products, a price changed there is on the buyer's next
+card, an uploaded photo is the card's; forged, expired and buyers' sign-ins change nothing; an
+order marked shipped there tells the buyer exactly what marking it shipped in chat does."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.dashboard.page import INIT_HEADER
+from bot.domain.staff import Role
+from storage.admin_tables import AdminAuditRow
+from tests.e2e.dashboard_browser import (
+    init_data_for,
+    needs_chromium,
+    screenshot,
+    served,
+    shown,
+    telegram_page,
+)
+from tests.e2e.harness import (
+    ADMIN_ID,
+    RunningShop,
+    keyboard_texts,
+    only,
+    product_card,
+    product_id,
+)
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+STAFF_ID = 7001
+
+
+def _png() -> bytes:
+    """A 2x2 red PNG."""
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _shown(card: dict[str, Any]) -> str:
+    return str(card.get("caption") or card.get("text") or "")
+
+
+async def _add_staff(shop: RunningShop, user_id: int = STAFF_ID) -> None:
+    async with shop.uows() as uow:
+        await uow.staff.add(user_id, Role.STAFF, ADMIN_ID, shop.now())
+        await uow.commit()
+
+
+async def _audit(shop: RunningShop) -> list[tuple[str, str]]:
+    async with shop.uows.engine.connect() as conn:
+        rows = (await conn.execute(select(AdminAuditRow))).all()  # type: ignore[call-overload]
+    return [(r.action, r.target) for r in rows]
+
+
+async def test_staff_lists_products_edits_price_and_photo_seen_on_the_buyers_card(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    await _add_staff(shop)
+    ann = shop.standin.private_chat(6201, "Ann")
+    card = await product_card(shop, ann, "tripod")
+    assert "$15.99" in _shown(card)  # a text card: the tripod has no photo yet
+    tripod = await product_id(shop, "tripod")
+    async with (
+        served(shop, tmp_path / "media") as url,
+        telegram_page(url, init_data_for(STAFF_ID)) as page,
+    ):
+        await shown(page, "products")
+        names = await page.locator("[data-product] a").all_inner_texts()
+        assert "Phone Tripod" in names and len(names) >= 5, names
+        await screenshot(page, "products")
+        # search
+        await page.fill("input[name=q]", "tripod")
+        await page.click("form[data-get] button")
+        await shown(page, "products")
+        assert await page.locator("[data-product] a").all_inner_texts() == ["Phone Tripod"]
+        await page.click("[data-product] a")
+        await shown(page, f"product/{tripod}")
+        variant = page.locator("[data-variant]").first
+        # a bad price is refused with a clear message, nothing changes
+        await variant.locator("input[name=price]").fill("-3")
+        await variant.locator("button").click()
+        await shown(page, f"product/{tripod}")
+        error = await page.locator(".notice.error").inner_text()
+        assert "negative" in error, error
+        assert await page.evaluate("document.body.dataset.status") == "422"
+        variant = page.locator("[data-variant]").first
+        await variant.locator("input[name=stock]").fill("1.5")
+        await variant.locator("button").click()
+        await shown(page, f"product/{tripod}")
+        assert "whole number" in await page.locator(".notice.error").inner_text()
+        # a good one
+        variant = page.locator("[data-variant]").first
+        await variant.locator("input[name=price]").fill("12.34")
+        await variant.locator("input[name=stock]").fill("40")
+        await variant.locator("button").click()
+        await shown(page, f"product/{tripod}")
+        assert await page.locator(".notice.ok").inner_text() == "Saved."
+        await screenshot(page, "product")
+        # the buyer's next card shows the new price
+        card = await product_card(shop, ann, "tripod")
+        assert "$12.34" in _shown(card) and "$15.99" not in _shown(card), card
+        # a photo uploaded there is the card's
+        await page.set_input_files(
+            "input[name=media]",
+            files=[{"name": "tripod.png", "mimeType": "image/png", "buffer": _png()}],
+        )
+        await page.locator("form[data-post$='/media'] button").click()
+        await shown(page, f"product/{tripod}")
+        assert "next card" in await page.locator(".notice.ok").inner_text()
+    calls = await shop.send(ann, f"/start p_{tripod}")
+    [photo] = only(calls, "sendPhoto")
+    uploaded = photo.params["photo"]["upload"]
+    assert uploaded.endswith(".png") and (tmp_path / "media" / uploaded).read_bytes() == _png()
+    assert "$12.34" in photo.params["caption"]
+    vid = await _variant_of(shop, tripod)
+    assert await _audit(shop) == [
+        ("product.price", f"variant:{vid}"),
+        ("product.stock", f"variant:{vid}"),
+        ("product.media", f"product:{tripod}"),
+    ]
+
+
+async def _variant_of(shop: RunningShop, product: int) -> int:
+    async with shop.uows() as uow:
+        found = await uow.catalog.product(product)
+    assert found is not None
+    return found.variants[0].id
+
+
+async def _post(url: str, path: str, init_data: str | None, **form: str) -> tuple[int, str]:
+    headers = {INIT_HEADER: init_data} if init_data is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{url}/api/{path}", data=form, headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_forged_expired_and_buyers_sign_ins_are_refused_and_change_nothing(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    ann = shop.standin.private_chat(6202, "Ann")
+    await shop.send(ann, "/start")  # a buyer the shop knows
+    tripod = await product_id(shop, "tripod")
+    vid = await _variant_of(shop, tripod)
+    path = f"product/{tripod}/variant/{vid}"
+    forged = init_data_for(ADMIN_ID).replace("hash=", "hash=0")
+    expired = init_data_for(ADMIN_ID, auth_date=shop.now().timestamp() - 2 * 86400)
+    other_bot = init_data_for(ADMIN_ID, token="999:OTHER")
+    async with served(shop, tmp_path / "media") as url:
+        for init_data, status in [
+            (None, 401),
+            (forged, 401),
+            (expired, 401),
+            (other_bot, 401),
+            (init_data_for(6202, "Ann"), 403),
+        ]:
+            got, body = await _post(url, path, init_data, price="0.01", stock="0")
+            assert got == status, (got, body)
+        async with telegram_page(url, init_data_for(6202, "Ann")) as page:
+            await page.wait_for_function("document.body.dataset.status === '403'")
+            assert "owners and staff" in await page.locator("#app").inner_text()
+            assert await page.locator("[data-product]").count() == 0
+        async with telegram_page(url, expired) as page:
+            await page.wait_for_function("document.body.dataset.status === '401'")
+            assert "open the dashboard again" in await page.locator("#app").inner_text()
+    card = await product_card(shop, ann, "tripod")
+    assert "$15.99" in _shown(card)
+    assert await _audit(shop) == []
+
+
+async def _paid_order(shop: RunningShop, chat: Any) -> int:
+    from tests.e2e.test_admin_orders import _paid_order as paid
+
+    return int((await paid(shop, chat)).id)
+
+
+async def test_marked_shipped_in_the_dashboard_tells_the_buyer_as_chat_does(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    await _add_staff(shop)
+    ann = shop.standin.private_chat(6203, "Ann")
+    by_chat, by_dashboard = await _paid_order(shop, ann), await _paid_order(shop, ann)
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    # In chat: the console's confirmation, then what the buyer got.
+    from tests.e2e.test_admin_orders import _open_order
+
+    screen = await _open_order(shop, admin, by_chat, "To ship")
+    await shop.press(admin, screen, "🚚 Mark shipped")
+    await shop.send(admin, "TRACK-1")
+    await shop.press(admin, admin.last_message() or {}, "✅ Yes, shipped")
+    await shop.settle()
+    from_chat = ann.last_message()
+    assert from_chat is not None and f"#{by_chat}" in from_chat["text"]
+    async with (
+        served(shop, tmp_path / "media") as url,
+        telegram_page(url, init_data_for(STAFF_ID)) as page,
+    ):
+        await shown(page, "products")
+        await page.click("nav a[data-go=orders]")
+        await shown(page, "orders")
+        await page.select_option("select[name=status]", "to_ship")
+        await page.click("form[data-get] button")
+        await shown(page, "orders")
+        listed = await page.locator("[data-order]").evaluate_all(
+            "els => els.map(e => e.dataset.order)"
+        )
+        assert listed == [str(by_dashboard)], listed
+        await screenshot(page, "orders")
+        await page.click(f"[data-order='{by_dashboard}'] a")
+        await shown(page, f"order/{by_dashboard}")
+        assert "Phone Tripod" in await page.locator("#app").inner_text()
+        # staff may not refund: no refund form
+        assert await page.locator("form[data-post$='/refund']").count() == 0
+        await page.fill("input[name=tracking]", "TRACK-2")
+        await page.click("form[data-post$='/ship'] button")
+        await shown(page, f"order/{by_dashboard}")
+        assert "the buyer is told" in await page.locator(".notice.ok").inner_text()
+        await screenshot(page, "order")
+    await shop.settle()
+    from_dashboard = ann.last_message()
+    assert from_dashboard is not None
+    assert from_dashboard["text"] == from_chat["text"].replace(
+        f"#{by_chat}", f"#{by_dashboard}"
+    ).replace("TRACK-1", "TRACK-2")
+    assert keyboard_texts(from_dashboard) == keyboard_texts(from_chat) != []
+    assert await _audit(shop) == [
+        ("order.ship", f"order:{by_chat}"),
+        ("order.ship", f"order:{by_dashboard}"),
+    ]

@@ -27,6 +27,7 @@ from tests.e2e.dashboard_browser import (
 )
 from tests.e2e.harness import (
     ADMIN_ID,
+    TOKEN,
     RunningShop,
     keyboard_texts,
     only,
@@ -248,3 +249,35 @@ async def test_marked_shipped_in_the_dashboard_tells_the_buyer_as_chat_does(
         ("order.ship", f"order:{by_chat}"),
         ("order.ship", f"order:{by_dashboard}"),
     ]
+
+
+async def test_admin_has_a_dashboard_button_and_staff_get_the_menu_button(
+    shop: RunningShop,
+) -> None:
+    from bot.dashboard.menu_button import MenuButtons
+
+    url = "https://shop.example/dashboard"
+    shop.storefront.config.dashboard_url = url
+    admin = shop.standin.private_chat(ADMIN_ID, "Boss")
+    await shop.send(admin, "/admin")
+    menu = admin.last_message()
+    assert menu is not None
+    first = menu["reply_markup"]["inline_keyboard"][0][0]
+    assert first["text"] == "🖥 Dashboard" and first["web_app"] == {"url": url}, first
+    menus = MenuButtons(shop.uows, shop.standin.base_url, TOKEN, url, (ADMIN_ID,))
+    shop.storefront.on_staff_added.append(menus.staff_added)
+    assert await menus.set_all() == 1
+    [set_for_owner] = only(shop.standin.calls, "setChatMenuButton")
+    assert set_for_owner.params["chat_id"] == ADMIN_ID
+    assert set_for_owner.params["menu_button"]["web_app"] == {"url": url}
+    bo = shop.standin.private_chat(6301, "Bo", username="bo_staff", language_code="zh-hans")
+    await shop.send(bo, "/start")
+    await shop.send(admin, "/admin staff add @bo_staff")
+    await menus.idle()
+    calls = only(shop.standin.calls, "setChatMenuButton")
+    assert [c.params["chat_id"] for c in calls] == [ADMIN_ID, 6301]
+    assert calls[-1].params["menu_button"]["text"] == "🖥 管理面板"  # in Bo's language
+    # A buyer's /admin shows no dashboard button (they are refused).
+    carl = shop.standin.private_chat(6302, "Carl")
+    await shop.send(carl, "/admin")
+    assert "web_app" not in str(carl.last_message())

@@ -154,7 +154,19 @@ SCRIPT = """
     app.removeAttribute('aria-busy');
     window.scrollTo(0, 0);
   }
+  async function download(a){
+    var response = await fetch(base + '/api/' + a.dataset.download,
+      {headers: {'X-Telegram-Init-Data': initData()}});
+    if (!response.ok) { app.insertAdjacentHTML('afterbegin', await response.text()); return; }
+    var url = URL.createObjectURL(await response.blob());
+    var save = document.createElement('a');
+    save.href = url; save.download = a.dataset.filename || 'export.csv';
+    document.body.appendChild(save); save.click(); save.remove();
+    setTimeout(function(){ URL.revokeObjectURL(url); }, 10000);
+  }
   document.addEventListener('click', function(ev){
+    var d = ev.target.closest('a[data-download]');
+    if (d) { ev.preventDefault(); download(d); return; }
     var a = ev.target.closest('a[data-go]');
     if (!a) return;
     ev.preventDefault();

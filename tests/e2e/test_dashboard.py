@@ -281,3 +281,84 @@ async def test_admin_has_a_dashboard_button_and_staff_get_the_menu_button(
     carl = shop.standin.private_chat(6302, "Carl")
     await shop.send(carl, "/admin")
     assert "web_app" not in str(carl.last_message())
+
+
+async def test_coupons_and_flash_sales_created_paused_and_stopped_from_the_dashboard(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    await _add_staff(shop)
+    async with (
+        served(shop, tmp_path / "media") as url,
+        telegram_page(url, init_data_for(STAFF_ID)) as page,
+    ):
+        await shown(page, "products")
+        await page.click("nav a[data-go=promos]")
+        await shown(page, "promos")
+        coupon_form = page.locator("form[data-post='coupons/new']")
+        await page.locator("details").first.locator("summary").click()
+        await coupon_form.locator("input[name=code]").fill("DASH10")
+        await coupon_form.locator("input[name=value]").fill("ten")
+        await coupon_form.locator("button").click()
+        await shown(page, "promos")
+        assert "is not a value" in await page.locator(".notice.error").inner_text()
+        coupon_form = page.locator("form[data-post='coupons/new']")
+        await page.locator("details").first.locator("summary").click()
+        await coupon_form.locator("input[name=value]").fill("10%")
+        await coupon_form.locator("input[name=limit]").fill("50")
+        await coupon_form.locator("button").click()
+        await shown(page, "promos")
+        assert "DASH10 created" in await page.locator(".notice.ok").inner_text()
+        card = page.locator("[data-coupon=DASH10]")
+        assert "10% off" in await card.inner_text() and "Used: 0 of 50" in await card.inner_text()
+        await card.locator("button").click()  # pause
+        await shown(page, "promos")
+        assert "paused" in await page.locator("[data-coupon=DASH10]").inner_text()
+        sale_form = page.locator("form[data-post='sales/new']")
+        await page.locator("details").nth(1).locator("summary").click()
+        await sale_form.locator("input[name=sku]").fill("KJ-10")
+        await sale_form.locator("input[name=price]").fill("2.99")
+        await sale_form.locator("input[name=units]").fill("5")
+        await sale_form.locator("button").click()
+        await shown(page, "promos")
+        assert "scheduled" in await page.locator(".notice.ok").inner_text()
+        await screenshot(page, "promos")
+        sale = page.locator("[data-sale]").first
+        assert "live" in await sale.inner_text() and "claimed 0 of 5" in await sale.inner_text()
+        await sale.locator("button").click()  # stop (confirmed)
+        await shown(page, "promos")
+        assert "ended" in await page.locator("[data-sale]").first.inner_text()
+    async with shop.uows() as uow:
+        coupon = await uow.coupons.by_code("DASH10")
+    assert coupon is not None and not coupon.active and coupon.usage_limit == 50
+    actions = [a for a, _ in await _audit(shop)]
+    assert actions == ["coupon.create", "coupon.disable", "sale.schedule", "sale.stop"]
+
+
+async def test_stats_show_the_consoles_figures_and_chart_and_export_csv(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    ann = shop.standin.private_chat(6204, "Ann")
+    order = await _paid_order(shop, ann)
+    async with (
+        served(shop, tmp_path / "media") as url,
+        telegram_page(url, init_data_for(ADMIN_ID, "Boss", "zh-CN")) as page,
+    ):
+        await shown(page, "products")
+        assert await page.locator("nav a.tab.on").inner_text() == "商品"  # Chinese, by language
+        await page.click("nav a[data-go=stats]")
+        await shown(page, "stats")
+        await page.click("a[data-go='stats?days=1']")
+        await shown(page, "stats")
+        text = await page.locator("#app").inner_text()
+        assert "15.99" in text, text
+        size = await page.locator("img.chart").evaluate("img => img.naturalWidth")
+        assert size > 200
+        await screenshot(page, "stats")
+        async with page.expect_download() as waiting:
+            await page.click("a[data-download]")
+        download = await waiting.value
+        saved = tmp_path / "orders.csv"
+        await download.save_as(str(saved))
+    assert f"{order}" in saved.read_text(encoding="utf-8").splitlines()[1]
+    actions = [a for a, _ in await _audit(shop)]
+    assert actions == ["stats.view", "stats.view", "stats.export"]

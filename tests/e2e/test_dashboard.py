@@ -120,6 +120,16 @@ async def test_staff_lists_products_edits_price_and_photo_seen_on_the_buyers_car
         # the buyer's next card shows the new price
         card = await product_card(shop, ann, "tripod")
         assert "$12.34" in _shown(card) and "$15.99" not in _shown(card), card
+        # a name is shown as typed, never run as HTML (here and on the buyer's card)
+        evil = '<img src=x onerror="window.pwned=1">Tripod & "Co"'
+        await page.fill("input[name=name]", evil)
+        await page.locator("form[data-post$='/texts'] button").click()
+        await shown(page, f"product/{tripod}")
+        assert await page.locator("h1").inner_text() == evil
+        assert await page.locator("#app img").count() == 0
+        assert await page.evaluate("window.pwned === undefined")
+        card = await product_card(shop, ann, "tripod")
+        assert evil in _shown(card), card  # the stand-in shows the parsed text
         # a photo uploaded there is the card's
         await page.set_input_files(
             "input[name=media]",
@@ -137,6 +147,7 @@ async def test_staff_lists_products_edits_price_and_photo_seen_on_the_buyers_car
     assert await _audit(shop) == [
         ("product.price", f"variant:{vid}"),
         ("product.stock", f"variant:{vid}"),
+        ("product.texts", f"product:{tripod}"),
         ("product.media", f"product:{tripod}"),
     ]
 

@@ -382,3 +382,49 @@ async def test_stats_show_the_consoles_figures_and_chart_and_export_csv(
     assert f"{order}" in saved.read_text(encoding="utf-8").splitlines()[1]
     actions = [a for a, _ in await _audit(shop)]
     assert actions == ["stats.view", "stats.view", "stats.export", "stats.view"]
+
+
+async def test_owner_refunds_part_and_cancels_staff_may_not_refund(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    await _add_staff(shop)
+    ann = shop.standin.private_chat(6205, "Ann")
+    refunded, cancelled = await _paid_order(shop, ann), await _paid_order(shop, ann)
+    async with served(shop, tmp_path / "media") as url:
+        # staff: no refund form, and a refund posted anyway is refused with nothing queued
+        status, _ = await _post(
+            url, f"order/{refunded}/refund", init_data_for(STAFF_ID), amount="5"
+        )
+        assert status == 403
+        await shop.settle()
+        assert not shop.stripe.requests_to("/v1/refunds", "POST")
+        async with telegram_page(url, init_data_for(ADMIN_ID, "Boss")) as page:
+            await shown(page, "products")
+            await page.evaluate(f"window.dashboard.show('order/{refunded}')")
+            await shown(page, f"order/{refunded}")
+            form = page.locator("form[data-post$='/refund']")
+            await form.locator("input[name=amount]").fill("99")
+            await form.locator("button").click()
+            await shown(page, f"order/{refunded}")
+            assert "more than is left" in await page.locator(".notice.error").inner_text()
+            form = page.locator("form[data-post$='/refund']")
+            await form.locator("input[name=amount]").fill("5")
+            await form.locator("button").click()  # confirmed in the dialog
+            await shown(page, f"order/{refunded}")
+            assert "$5.00 is on its way" in await page.locator(".notice.ok").inner_text()
+            await shop.settle()
+            [first] = shop.stripe.requests_to("/v1/refunds", "POST")
+            assert first.params["amount"] == "500"
+            await page.evaluate(f"window.dashboard.show('order/{cancelled}')")
+            await shown(page, f"order/{cancelled}")
+            await page.locator("form[data-post$='/cancel'] button").click()
+            await shown(page, f"order/{cancelled}")
+            assert f"#{cancelled} is cancelled" in await page.locator(".notice.ok").inner_text()
+            assert await page.locator("form[data-post$='/cancel']").count() == 0
+    await shop.settle()
+    told = [str(m.get("text", "")) for m in ann.messages()]
+    assert any(f"#{cancelled} was cancelled by the shop" in t for t in told), told[-3:]
+    second = shop.stripe.requests_to("/v1/refunds", "POST")[1]
+    assert second.params["amount"] == "1599"
+    actions = [a for a, _ in await _audit(shop)]
+    assert actions == ["order.refund", "order.cancel"]

@@ -428,3 +428,31 @@ async def test_owner_refunds_part_and_cancels_staff_may_not_refund(
     assert second.params["amount"] == "1599"
     actions = [a for a, _ in await _audit(shop)]
     assert actions == ["order.refund", "order.cancel"]
+
+
+async def test_the_webhook_server_serves_the_dashboard_beside_the_updates(
+    shop: RunningShop, tmp_path: Path
+) -> None:
+    from bot.dashboard.server import Dashboard
+    from bot.telegram.webhook import WebhookServer, make_webhook_bot
+
+    dashboard = Dashboard(shop.storefront, TOKEN, media_dir=tmp_path / "media")
+    bot = make_webhook_bot(shop.framework, shop.storefront, TOKEN, shop.standin.base_url)
+    server = WebhookServer(bot, "s3cret", path="/telegram", routes=dashboard.routes())
+    await server.start()
+    try:
+        base = server.local_url
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/dashboard") as shell:
+                page = await shell.text()
+                assert shell.status == 200 and "telegram-web-app.js" in page
+                assert "Phone Tripod" not in page  # the shell holds no shop data
+            owner = {INIT_HEADER: init_data_for(ADMIN_ID)}
+            async with session.get(f"{base}/dashboard/api/products", headers=owner) as listed:
+                assert listed.status == 200 and "Phone Tripod" in await listed.text()
+            async with session.get(f"{base}/dashboard/api/products") as anonymous:
+                assert anonymous.status == 401
+            async with session.post(f"{base}/telegram", json={"update_id": 1}) as update:
+                assert update.status == 401  # the updates keep their own secret
+    finally:
+        await server.stop()

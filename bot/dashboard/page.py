@@ -172,10 +172,19 @@ SCRIPT = """
     ev.preventDefault();
     show(a.dataset.go);
   });
-  document.addEventListener('submit', function(ev){
+  function ask(text){
+    return new Promise(function(answer){
+      if (tg && tg.showConfirm && tg.isVersionAtLeast && tg.isVersionAtLeast('6.2')) {
+        tg.showConfirm(text, answer);
+      } else {
+        answer(window.confirm(text));
+      }
+    });
+  }
+  document.addEventListener('submit', async function(ev){
     var f = ev.target;
     ev.preventDefault();
-    if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) return;
+    if (f.dataset.confirm && !(await ask(f.dataset.confirm))) return;
     if (f.dataset.get) {
       var q = new URLSearchParams(new FormData(f)).toString();
       show(f.dataset.get + (q ? '?' + q : ''));

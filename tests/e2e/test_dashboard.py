@@ -436,6 +436,7 @@ async def test_the_webhook_server_serves_the_dashboard_beside_the_updates(
     from bot.dashboard.server import Dashboard
     from bot.telegram.webhook import WebhookServer, make_webhook_bot
 
+    order = await _paid_order(shop, shop.standin.private_chat(6206, "Ann"))
     dashboard = Dashboard(shop.storefront, TOKEN, media_dir=tmp_path / "media")
     bot = make_webhook_bot(shop.framework, shop.storefront, TOKEN, shop.standin.base_url)
     server = WebhookServer(bot, "s3cret", path="/telegram", routes=dashboard.routes())
@@ -450,6 +451,16 @@ async def test_the_webhook_server_serves_the_dashboard_beside_the_updates(
             owner = {INIT_HEADER: init_data_for(ADMIN_ID)}
             async with session.get(f"{base}/dashboard/api/products", headers=owner) as listed:
                 assert listed.status == 200 and "Phone Tripod" in await listed.text()
+            today = f"{base}/dashboard/api/orders?status=paid&from={shop.now():%Y-%m-%d}"
+            async with session.get(today, headers=owner) as listed_today:
+                assert f'data-order="{order}"' in await listed_today.text()
+            future = f"{base}/dashboard/api/orders?status=all&from=2999-01-01"
+            async with session.get(future, headers=owner) as none_yet:
+                text = await none_yet.text()
+                assert "No orders here." in text and "data-order" not in text
+            garbage = f"{base}/dashboard/api/orders?from=31.12.2026"
+            async with session.get(garbage, headers=owner) as refused:
+                assert "A date is written like 2026-12-31." in await refused.text()
             async with session.get(f"{base}/dashboard/api/products") as anonymous:
                 assert anonymous.status == 401
             async with session.post(f"{base}/telegram", json={"update_id": 1}) as update:

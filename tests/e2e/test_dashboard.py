@@ -138,8 +138,17 @@ async def test_staff_lists_products_edits_price_and_photo_seen_on_the_buyers_car
         await page.locator("form[data-post$='/media'] button").click()
         await shown(page, f"product/{tripod}")
         assert "next card" in await page.locator(".notice.ok").inner_text()
-    calls = await shop.send(ann, f"/start p_{tripod}")
-    [photo] = only(calls, "sendPhoto")
+        calls = await shop.send(ann, f"/start p_{tripod}")
+        [photo] = only(calls, "sendPhoto")
+        # hidden from buyers, then shown again (each confirmed in a dialog)
+        await page.locator("form[data-post$='/active'] button").click()
+        await shown(page, f"product/{tripod}")
+        assert "Hidden" in await page.locator(".notice.ok").inner_text()
+        async with shop.uows() as uow:
+            assert await uow.catalog.product(tripod) is None  # buyers no longer see it
+        await page.locator("form[data-post$='/active'] button").click()
+        await shown(page, f"product/{tripod}")
+        assert "Shown" in await page.locator(".notice.ok").inner_text()
     uploaded = photo.params["photo"]["upload"]
     assert uploaded.endswith(".png") and (tmp_path / "media" / uploaded).read_bytes() == _png()
     assert "$12.34" in photo.params["caption"]
@@ -149,6 +158,8 @@ async def test_staff_lists_products_edits_price_and_photo_seen_on_the_buyers_car
         ("product.stock", f"variant:{vid}"),
         ("product.texts", f"product:{tripod}"),
         ("product.media", f"product:{tripod}"),
+        ("product.archive", f"product:{tripod}"),
+        ("product.unarchive", f"product:{tripod}"),
     ]
 
 

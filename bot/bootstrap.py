@@ -204,6 +204,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         max_per_line=settings.max_quantity_per_line,
         payments=setup,
         admin_ids=tuple(settings.admin_ids),
+        dashboard_url=settings.dashboard_url or None,
         cart_reminder_after=(
             timedelta(hours=settings.cart_reminder_hours) if settings.cart_reminder_hours else None
         ),

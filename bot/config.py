@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     #: A buyer's message unanswered this long reminds the staff, once per this many hours
     #: (0: no reminders).
     support_reminder_hours: int = Field(default=4, ge=0, le=24 * 30)
+    #: The merchant dashboard (a Telegram Mini App): the public HTTPS URL its Web App buttons
+    #: open (the "🖥 Dashboard" button in /admin, staff members' menu button); empty: no
+    #: buttons. `storefront webhook` serves it beside the updates (at /dashboard);
+    #: `storefront run` and the sandbox listen on DASHBOARD_HOST:DASHBOARD_PORT for it.
+    dashboard_url: str | None = None
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8082, ge=0, le=65535)
+    #: How old (seconds) the Telegram sign-in a dashboard request carries may be.
+    dashboard_auth_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    #: Where photos and videos uploaded from the dashboard are kept (cards send them from here
+    #: once, then by Telegram's file id).
+    dashboard_media_dir: str = "media/uploads"
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"

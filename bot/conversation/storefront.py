@@ -112,6 +112,8 @@ class Storefront:
         self.card = card
         #: Called after a commit that queued refunds or notices (the outbox worker's kick).
         self.on_outbox: list[Callable[[], None]] = []
+        #: Called with each person made staff, after the commit (the dashboard's menu button).
+        self.on_staff_added: list[Callable[[int], None]] = []
         #: Called with each update_id once its replies are delivered (tests, metrics).
         self.on_update_done: list[Callable[[int], None]] = []
         #: update_id -> (chat, order) of receipts committed and not yet delivered.
@@ -226,6 +228,9 @@ class Storefront:
                 if turn.outbox_dirty:
                     for kick in self.on_outbox:
                         kick()
+                for user_id in turn.staff_added:
+                    for listener in self.on_staff_added:
+                        listener(user_id)
             elif uow.interests.views_pending:
                 # Only cards were shown: their views are stored without claiming the update
                 # (a redelivery's view is de-duplicated), and never at the cost of the cards.

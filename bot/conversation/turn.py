@@ -34,6 +34,8 @@ class ShopConfig:
     payments: PaymentSetup = field(default_factory=PaymentSetup)
     #: The shop's owners: told about returns and refunds that fail.
     admin_ids: tuple[int, ...] = ()
+    #: The merchant dashboard's public URL (DASHBOARD_URL): /admin shows a Web App button.
+    dashboard_url: str | None = None
     #: An untouched cart gets one reminder after this long (None: never).
     cart_reminder_after: timedelta | None = timedelta(hours=24)
     #: Only leaders the merchant appointed may open group buys (else anyone may).
@@ -80,6 +82,9 @@ class Turn:
     card: CardGateway | None = None
     #: Set when the turn queued refunds or notices: the outbox is worked right after commit.
     outbox_dirty: bool = False
+    #: People an owner made staff in this update (their dashboard menu button is set after
+    #: the commit: ``Storefront.on_staff_added``).
+    staff_added: list[int] = field(default_factory=list)
     #: The order whose receipt this turn's replies carry, backed up by a delayed notice that
     #: is cancelled once the replies were delivered (``PAYMENT_BACKUP``).
     receipt_of: int | None = None

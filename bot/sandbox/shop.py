@@ -232,6 +232,9 @@ async def open_shop(
         background.attach(bot.sender())
         background.start()
         dashboard_url = await _serve_dashboard(stack, app, settings)
+        if dashboard_url is not None and not settings.dashboard_url:
+            # As in Telegram: "🖥 Dashboard" in /admin and the staff's menu button open it.
+            await _dashboard_buttons(app, dashboard_url, standin.base_url)
         # Stopped in the order ``storefront run`` stops: updates, gate, background, session.
         stack.push_async_callback(background.stop)
         if gate is not None:
@@ -272,6 +275,19 @@ async def _serve_dashboard(stack: AsyncExitStack, app: App, settings: Settings) 
         stack.push_async_callback(server.stop)
         return server.local_url
     return None
+
+
+async def _dashboard_buttons(app: App, url: str, api_base: str) -> None:
+    """The dashboard's buttons as with DASHBOARD_URL: in /admin, and the staff's menu button
+    (set through the sandbox's own Bot API)."""
+    from bot.dashboard.menu_button import MenuButtons
+
+    app.storefront.config.dashboard_url = url
+    settings = app.settings
+    owners = tuple(settings.admin_ids)
+    buttons = MenuButtons(app.uows, api_base, SANDBOX_TOKEN, url, owners, settings.default_locale)
+    app.storefront.on_staff_added.append(buttons.staff_added)
+    await buttons.set_all()
 
 
 def database_label(shop: SandboxShop) -> str:

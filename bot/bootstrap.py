@@ -171,7 +171,9 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
     from bot.conversation.callbacks import Signer
     from bot.conversation.storefront import Storefront, utc_now
     from bot.conversation.turn import ShopConfig
+    from bot.domain.alerts import parse_quiet
     from bot.domain.guesses import GuessLimit
+    from bot.services.alerts import AlertPolicy
     from bot.services.refunds import RefundSender
     from bot.services.shipping_file import ShippingFileError
     from bot.workers.drop_pace import Pace
@@ -202,6 +204,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         max_per_line=settings.max_quantity_per_line,
         payments=setup,
         admin_ids=tuple(settings.admin_ids),
+        dashboard_url=settings.dashboard_url or None,
         cart_reminder_after=(
             timedelta(hours=settings.cart_reminder_hours) if settings.cart_reminder_hours else None
         ),
@@ -210,9 +213,20 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         sale_alert_lead=timedelta(minutes=settings.flash_alert_minutes),
         creator_window=timedelta(days=settings.creator_window_days),
         drops_per_day=settings.drops_per_day,
+        alerts=AlertPolicy(
+            settings.marketing_per_day,
+            settings.default_timezone,
+            parse_quiet(settings.quiet_hours),
+        ),
         currency=settings.currency,
         guesses=GuessLimit(settings.guess_limit, timedelta(minutes=settings.guess_window_minutes)),
         signer=Signer.for_bot(settings.callback_secret, settings.bot_token),
+        support_chat_id=settings.support_chat_id,
+        support_reminder=(
+            timedelta(hours=settings.support_reminder_hours)
+            if settings.support_reminder_hours
+            else None
+        ),
     )
     card = None
     if settings.stripe_api_key:  # stripe (and its HTTP clients) load only when it is used
@@ -230,6 +244,7 @@ async def build_app(settings: Settings, *, require_current_schema: bool = True) 
         pacer=(lambda rate: RedisPace(redis, rate, Pace(rate))) if redis else None,
         runner=None if redis else runner_id(),
         signer=config.signer,
+        alerts=config.alerts,
     )
     worker = OutboxWorker(storefront, refunds)
     flood = flood_counts(settings, redis)

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     creator_window_days: int = Field(default=7, ge=1, le=90)
     #: Drops one buyer gets at most in 24 hours (0: no cap).
     drops_per_day: int = Field(default=2, ge=0, le=50)
+    #: Marketing messages (drops, flash-sale and restock alerts...) one buyer gets at most per
+    #: local day; a buyer may lower it in /alerts (0: none at all).
+    marketing_per_day: int = Field(default=3, ge=0, le=50)
+    #: The time zone of buyers who never chose one (Chinese-speaking buyers: Asia/Shanghai):
+    #: an IANA name (Europe/Berlin) or a UTC offset (+8, UTC-5:30).
+    default_timezone: str = "UTC"
+    #: The quiet hours of buyers who chose none, in their zone: ``22-8``, ``23:30-07:00`` or
+    #: ``off``; marketing messages due then wait until they end.
+    quiet_hours: str = "22-8"
     #: Wrong codes (coupons, group-buy, invite, creator, sale and order links) one buyer may try
     #: in GUESS_WINDOW_MINUTES; then every code is refused until the window frees (0: no limit).
     guess_limit: int = Field(default=10, ge=0, le=1000)
@@ -84,6 +93,24 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     #: `storefront run`: updates done in the polling inbox are kept this long, then pruned.
     inbox_keep_hours: int = Field(default=24, ge=1, le=24 * 30)
+    #: "💬 Ask the shop": buyers' messages go to this group (its members answer by replying);
+    #: empty: to the private chat of every owner (ADMIN_IDS) and staff member.
+    support_chat_id: int | None = None
+    #: A buyer's message unanswered this long reminds the staff, once per this many hours
+    #: (0: no reminders).
+    support_reminder_hours: int = Field(default=4, ge=0, le=24 * 30)
+    #: The merchant dashboard (a Telegram Mini App): the public HTTPS URL its Web App buttons
+    #: open (the "🖥 Dashboard" button in /admin, staff members' menu button); empty: no
+    #: buttons. `storefront webhook` serves it beside the updates (at /dashboard);
+    #: `storefront run` and the sandbox listen on DASHBOARD_HOST:DASHBOARD_PORT for it.
+    dashboard_url: str | None = None
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8082, ge=0, le=65535)
+    #: How old (seconds) the Telegram sign-in a dashboard request carries may be.
+    dashboard_auth_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    #: Where photos and videos uploaded from the dashboard are kept (cards send them from here
+    #: once, then by Telegram's file id).
+    dashboard_media_dir: str = "media/uploads"
     default_locale: Literal["en", "zh"] = "en"
     currency: str = "USD"
     shop_name: str = "Storefront"
@@ -96,6 +123,32 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("support_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from bot.domain.alerts import AlertError, parse_zone
+
+        try:
+            return parse_zone(value)
+        except AlertError:
+            raise ValueError("DEFAULT_TIMEZONE: an IANA zone (Asia/Shanghai) or +8") from None
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from bot.domain.alerts import AlertError, parse_quiet
+
+        try:
+            parse_quiet(value)
+        except AlertError:
+            raise ValueError("QUIET_HOURS: like 22-8 or 23:30-07:00, or off") from None
         return value
 
     @field_validator("telegram_api_base")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.conversation.delivery import Sender
+    from bot.dashboard.menu_button import MenuButtons
+    from bot.dashboard.server import Dashboard
     from bot.telegram.metrics import ShopMetrics
     from bot.telegram.throttle import Throttle
 
@@ -48,6 +50,41 @@ def flood_gate(app: App, sender: Sender, metrics: ShopMetrics | None = None) -> 
     from bot.telegram.throttle import Throttle
 
     return Throttle(app.flood, app.storefront, sender, metrics)
+
+
+def dashboard_for(app: App) -> Dashboard:
+    """The merchant dashboard's routes (under /dashboard) for this process's web server."""
+    from pathlib import Path
+
+    from bot.dashboard.server import Dashboard
+
+    settings = app.settings
+    return Dashboard(
+        app.storefront,
+        settings.bot_token,
+        max_age=settings.dashboard_auth_max_age,
+        media_dir=Path(settings.dashboard_media_dir),
+    )
+
+
+def menu_buttons_for(app: App) -> MenuButtons | None:
+    """With DASHBOARD_URL: staff members' "🖥 Dashboard" menu button, set for each new staff
+    member after the commit that adds them (``set_all`` sets everyone's at start)."""
+    settings = app.settings
+    if not settings.dashboard_url:
+        return None
+    from bot.dashboard.menu_button import MenuButtons
+
+    buttons = MenuButtons(
+        app.uows,
+        settings.telegram_api_base,
+        settings.bot_token,
+        settings.dashboard_url,
+        tuple(settings.admin_ids),
+        settings.default_locale,
+    )
+    app.storefront.on_staff_added.append(buttons.staff_added)
+    return buttons
 
 
 class Background:

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.domain.privacy import Hold, HoldKind, order_hold
 from storage.admin_tables import InteractionRow, StaffRow
+from storage.alert_tables import AlertCountRow, AlertPrefsRow
 from storage.drop_tables import DropDeliveryRow
 from storage.group_tables import CommissionRow, LeaderRow, TeamRow, TeamSeatRow
 from storage.order_tables import (
@@ -271,7 +272,7 @@ class SqlBuyerDataErasure:
         await run(
             "notices_about",
             delete(NotificationRow).where(
-                col(NotificationRow.status).in_(["sent", "failed", "cancelled"]),
+                col(NotificationRow.status).in_(["sent", "failed", "cancelled", "skipped"]),
                 or_(
                     col(NotificationRow.params).like(f'%"user": {u},%'),
                     col(NotificationRow.params).like(f'%"user": {u}}}%'),
@@ -282,6 +283,8 @@ class SqlBuyerDataErasure:
             "broadcasts_received",
             delete(DropDeliveryRow).where(col(DropDeliveryRow.chat_id) == u),
         )
+        await run("alert_settings", delete(AlertPrefsRow).where(col(AlertPrefsRow.user_id) == u))
+        await run("alert_counts", delete(AlertCountRow).where(col(AlertCountRow.user_id) == u))
         await run("cart", delete(CartLineRow).where(col(CartLineRow.user_id) == u))
         await run("profile", delete(UserRow).where(col(UserRow.id) == u))
         if self._recent is not None:  # the next message makes a fresh row

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
 from storage.admin_tables import InteractionRow, StaffRow
+from storage.alert_tables import AlertCountRow, AlertPrefsRow
 from storage.drop_tables import DropDeliveryRow
 from storage.group_tables import CommissionRow, LeaderRow, TeamRow, TeamSeatRow
 from storage.order_tables import (
@@ -209,6 +210,12 @@ class SqlBuyerDataExport:
             ),
             "broadcasts_received": await self._rows(
                 select(DropDeliveryRow).where(col(DropDeliveryRow.chat_id) == u)
+            ),
+            "alert_settings": await self._rows(
+                select(AlertPrefsRow).where(col(AlertPrefsRow.user_id) == u)
+            ),
+            "alert_counts": await self._rows(
+                select(AlertCountRow).where(col(AlertCountRow.user_id) == u)
             ),
             "staff": await self._rows(select(StaffRow).where(col(StaffRow.user_id) == u)),
         }

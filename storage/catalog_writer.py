@@ -118,6 +118,15 @@ class SqlCatalogWriter:
         assert row.id is not None
         return row.id
 
+    async def add_local_media(self, kind: MediaKind, path: str) -> int:
+        """A media row for a file on this machine (uploaded from the dashboard): its id. The
+        first card that shows it uploads it and stores Telegram's ``file_id``."""
+        row = MediaRow(kind=kind.value, source=path[:1024], file_id=None)
+        self._s.add(row)
+        await self._s.flush()
+        assert row.id is not None
+        return row.id
+
     async def media_file(self, media_id: int) -> tuple[MediaKind, str] | None:
         row = await self._s.get(MediaRow, media_id)
         if row is None or row.file_id is None:
@@ -236,6 +245,17 @@ class SqlCatalogWriter:
     async def set_active(self, product_id: int, active: bool) -> bool:
         result = await self._s.execute(
             update(ProductRow).where(col(ProductRow.id) == product_id).values(active=active)
+        )
+        self._changed()
+        return bool(rowcount(result))
+
+    async def set_texts(
+        self, product_id: int, name: str, description: str, search_text: str
+    ) -> bool:
+        result = await self._s.execute(
+            update(ProductRow)
+            .where(col(ProductRow.id) == product_id)
+            .values(name=name, description=description, search_text=search_text)
         )
         self._changed()
         return bool(rowcount(result))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import ScalarSelect, func, update
@@ -36,7 +37,14 @@ _FAILED = (
     DeliveryStatus.FAILED.value,
     DeliveryStatus.BLOCKED.value,
     DeliveryStatus.CAPPED.value,
+    DeliveryStatus.OPTED_OUT.value,
+    DeliveryStatus.STALE.value,
     DeliveryStatus.UNCONFIRMED.value,
+)
+_SKIPPED = (
+    DeliveryStatus.CAPPED.value,
+    DeliveryStatus.OPTED_OUT.value,
+    DeliveryStatus.STALE.value,
 )
 _CHUNK = 1000
 
@@ -94,7 +102,7 @@ class SqlDropRepository:
         ).scalars()
         return [_drop(r) for r in rows]
 
-    async def _recipients(self, audience: Audience, now: datetime) -> list[int]:
+    async def recipients(self, audience: Audience, now: datetime) -> list[int]:
         if audience.kind is AudienceKind.CHATS:
             return sorted({int(v) for v in audience.values})
         willing = select(_U.id).where(_U.drops_off.is_(False), _U.blocked.is_(False))
@@ -127,10 +135,18 @@ class SqlDropRepository:
         return [int(r[0]) for r in rows]
 
     async def audience_size(self, audience: Audience, now: datetime) -> int:
-        return len(await self._recipients(audience, now))
+        return len(await self.recipients(audience, now))
 
-    async def fan_out(self, drop_id: int, audience: Audience, per_day: int, now: datetime) -> int:
-        recipients = await self._recipients(audience, now)
+    async def fan_out(
+        self,
+        drop_id: int,
+        audience: Audience,
+        per_day: int,
+        now: datetime,
+        plan: Mapping[int, tuple[DeliveryStatus, datetime]] | None = None,
+    ) -> int:
+        recipients = await self.recipients(audience, now)
+        plan = plan or {}
         capped: set[int] = set()
         if per_day > 0 and audience.kind is not AudienceKind.CHATS:
             rows = await self._s.execute(
@@ -149,9 +165,11 @@ class SqlDropRepository:
                     "drop_id": drop_id,
                     "chat_id": chat,
                     "status": (
-                        DeliveryStatus.CAPPED if chat in capped else DeliveryStatus.PENDING
+                        DeliveryStatus.CAPPED
+                        if chat in capped
+                        else plan.get(chat, (DeliveryStatus.PENDING, now))[0]
                     ).value,
-                    "next_at": now,
+                    "next_at": plan.get(chat, (DeliveryStatus.PENDING, now))[1],
                     "attempts": 0,
                 }
                 for chat in chunk
@@ -268,12 +286,12 @@ class SqlDropRepository:
     async def record(self, results: list[DeliveryResult], now: datetime) -> None:
         final: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         for result in results:
-            if result.status is DeliveryStatus.PENDING:
+            if result.status in (DeliveryStatus.PENDING, DeliveryStatus.HELD):
                 await self._s.execute(
                     update(table_of(DropDeliveryRow))
                     .where(_D.id == result.delivery_id, _D.status == DeliveryStatus.SENDING.value)
                     .values(
-                        status=DeliveryStatus.PENDING.value,
+                        status=result.status.value,
                         next_at=result.next_at or now,
                         attempts=_D.attempts + (1 if result.counted else 0),
                         lease_until=None,
@@ -310,7 +328,39 @@ class SqlDropRepository:
             pending=counts.get(DeliveryStatus.PENDING.value, 0)
             + counts.get(DeliveryStatus.SENDING.value, 0),
             unconfirmed=counts.get(DeliveryStatus.UNCONFIRMED.value, 0),
+            held=counts.get(DeliveryStatus.HELD.value, 0),
+            skipped=sum(counts.get(s, 0) for s in _SKIPPED),
         )
+
+    async def held_due(self, now: datetime) -> list[int]:
+        rows = await self._s.execute(
+            select(_D.drop_id)
+            .where(_D.status == DeliveryStatus.HELD.value, _D.next_at <= now)
+            .group_by(_D.drop_id)
+            .order_by(_D.drop_id)
+        )
+        return [int(r[0]) for r in rows]
+
+    async def release_held(self, drop_id: int, now: datetime, relevant: bool) -> int:
+        status = DeliveryStatus.PENDING if relevant else DeliveryStatus.STALE
+        result = await self._s.execute(
+            update(table_of(DropDeliveryRow))
+            .where(
+                _D.drop_id == drop_id,
+                _D.status == DeliveryStatus.HELD.value,
+                _D.next_at <= now,
+            )
+            .values(status=status.value, next_at=now)
+        )
+        return int(rowcount(result))
+
+    async def reopen(self, drop_id: int) -> bool:
+        result = await self._s.execute(
+            update(DropRow)
+            .where(col(DropRow.id) == drop_id, col(DropRow.status) == DropStatus.DONE.value)
+            .values(status=DropStatus.SENDING.value, finished_at=None)
+        )
+        return bool(rowcount(result))
 
     async def finish(
         self, drop_id: int, status: DropStatus, now: datetime, reason: str | None = None

@@ -205,3 +205,5 @@ class NotificationRow(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_when())
+    #: A marketing notice held by the buyer's quiet hours: not sent before this.
+    not_before: datetime | None = Field(default=None, sa_column=_when())

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, not_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import and_, col, select
+from sqlmodel import and_, col, or_, select
 
 from bot.domain.money import Money
 from bot.services.order_ports import BACKUP_DELAY, PAYMENT_BACKUP, Notice, RefundTask
@@ -133,11 +133,22 @@ class SqlNoticeOutbox:
                 NotificationRow.created_at > now - BACKUP_DELAY,
             )
             query = query.where(not_(young))
+            waiting = col(NotificationRow.not_before)
+            query = query.where(or_(waiting.is_(None), waiting <= now))
         rows = await self._s.execute(query.order_by(col(NotificationRow.id)).limit(limit))
         out = []
         for r in rows.scalars():
             assert r.id is not None
-            out.append(Notice(r.id, r.chat_id, r.kind, json.loads(r.params)))
+            out.append(
+                Notice(
+                    r.id,
+                    r.chat_id,
+                    r.kind,
+                    json.loads(r.params),
+                    r.created_at,
+                    r.not_before is not None,
+                )
+            )
         return out
 
     async def cancel_backup(self, chat_id: int, order_id: int) -> bool:
@@ -171,6 +182,20 @@ class SqlNoticeOutbox:
             update(table)
             .where(table.c.id == notice_id, table.c.status == "sending")
             .values(**values)
+        )
+
+    async def hold(self, notice_id: int, until: datetime) -> None:
+        await self._s.execute(
+            update(NotificationRow)
+            .where(col(NotificationRow.id) == notice_id, col(NotificationRow.status) == "sending")
+            .values(status="pending", not_before=until)
+        )
+
+    async def skip(self, notice_id: int, now: datetime) -> None:
+        await self._s.execute(
+            update(NotificationRow)
+            .where(col(NotificationRow.id) == notice_id, col(NotificationRow.status) == "sending")
+            .values(status="skipped", sent_at=now)
         )
 
 

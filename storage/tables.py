@@ -14,12 +14,14 @@ from sqlmodel import Field, SQLModel
 # Every table module, so that importing this one registers every table on the metadata.
 from storage import (  # noqa: F401
     admin_tables,
+    alert_tables,
     drop_tables,
     group_tables,
     inbox_tables,
     live_tables,
     order_tables,
     sale_tables,
+    support_tables,
     trust_tables,
 )
 from storage.table_base import _ts, utcnow

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.services.sale_gate import OpenGate
 from bot.services.sale_ports import SoldOutGate
 from storage.admin_repository import SqlAuditLog, SqlStaffRepository
+from storage.alert_repository import SqlAlertRepository
 from storage.buyer_data_repository import SqlBuyerDataRepository
 from storage.catalog_repository import SqlCatalogRepository
 from storage.catalog_writer import SqlCatalogWriter
@@ -37,6 +38,7 @@ from storage.repositories import (
 from storage.sale_post_repository import SqlSalePostRepository
 from storage.sale_repository import SqlSaleRepository
 from storage.stats_repository import SqlStatsRepository
+from storage.support_repository import SqlSupportRepository
 from storage.trust_repository import SqlTrustRepository
 from storage.view_buffer import ViewBuffer
 
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
     guesses: SqlGuessLog
     inbox: SqlUpdateInbox
     buyer_data: SqlBuyerDataRepository
+    support: SqlSupportRepository
     sale_gate: SoldOutGate
 
     def __init__(self, factory: SqlUnitOfWorkFactory) -> None:
@@ -112,6 +115,7 @@ class SqlUnitOfWork:
         self.sales = SqlSaleRepository(session, factory.cache)
         self.sale_posts = SqlSalePostRepository(session)
         self.drops = SqlDropRepository(session)
+        self.alerts = SqlAlertRepository(session)
         self.live = SqlLiveRepository(session)
         self.trust = SqlTrustRepository(session, factory.cache, self._after_commit)
         self.staff = SqlStaffRepository(session)
@@ -121,6 +125,7 @@ class SqlUnitOfWork:
         self.guesses = SqlGuessLog(session)
         self.inbox = SqlUpdateInbox(session)
         self.buyer_data = SqlBuyerDataRepository(session, factory.recent_buyers)
+        self.support = SqlSupportRepository(session)
         self.sale_gate = factory.sale_gate
         return self
 

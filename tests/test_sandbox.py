@@ -122,8 +122,9 @@ def test_browse_add_to_cart_and_see_the_total(tmp_path: Path, framework: str) ->
     assert teaser[1] == "  \u2192 file: sandbox-files/ana/5-konjac-jelly.mp4"
     assert saved.read_bytes() == (demo_media_folder() / "konjac-jelly.mp4").read_bytes()
     assert "Spicy Konjac Jelly" in teaser[2]
-    assert "[1] \U0001f6d2 Add to cart" in teaser[-5]
-    assert "[3] \U0001f465 Group price $3.49 \u00b7 team of 2" in teaser[-4]  # the demo deal
+    assert "[1] \U0001f6d2 Add to cart" in teaser[-6]
+    assert "[3] \U0001f465 Group price $3.49 \u00b7 team of 2" in teaser[-5]  # the demo deal
+    assert "\U0001f4ac Ask the shop" in teaser[-2]
     assert "\U0001f4e4 Share" in teaser[-1]
     assert "(pressed \u201c\U0001f6d2 Add to cart\u201d on #5)" in out
     assert "bot (toast) Added: Spicy Konjac Jelly (10 pack) \u00d7 1" in out

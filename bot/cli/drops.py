@@ -98,7 +98,8 @@ async def send_drop(app: App, args: argparse.Namespace) -> int:
     from bot.services import drops
 
     async def send(uow: UnitOfWork, now: datetime) -> str:
-        started = await drops.send(uow, args.id, app.settings.drops_per_day, now)
+        policy = app.storefront.config.alerts  # the buyers' alert choices apply
+        started = await drops.send(uow, args.id, app.settings.drops_per_day, now, policy)
         return f"Drop #{args.id} is going to {started.recipients} chats."
 
     return await _change(app, send)

@@ -26,7 +26,13 @@ async def run_polling(settings: Settings) -> int:
     import asyncio
 
     from bot.bootstrap import CannotStart, build_app
-    from bot.serving import Background, flood_gate, stripe_routes_for
+    from bot.serving import (
+        Background,
+        dashboard_for,
+        flood_gate,
+        menu_buttons_for,
+        stripe_routes_for,
+    )
     from bot.telegram.runner import make_polling
     from bot.telegram.throttle import Throttle
 
@@ -46,6 +52,7 @@ async def run_polling(settings: Settings) -> int:
         return fail(str(exc))
     background = Background(app)
     webhooks = None
+    dashboard = None
     # The flood gate (FLOOD_RATE) stands in front of the inbox's dispatch: an update over its
     # chat's rate is marked done unhandled. It sends through the poller's bot, made first.
     gate: Throttle | None = None
@@ -72,6 +79,16 @@ async def run_polling(settings: Settings) -> int:
                 routes, settings.stripe_webhook_host, settings.stripe_webhook_port
             )
             await webhooks.start()
+        if settings.dashboard_url:  # the merchant dashboard on its own port
+            from bot.dashboard.server import DashboardServer
+
+            dashboard = DashboardServer(
+                dashboard_for(app), settings.dashboard_host, settings.dashboard_port
+            )
+            await dashboard.start()
+            menus = menu_buttons_for(app)
+            if menus is not None:
+                await menus.set_all()
     except Exception as exc:
         with contextlib.suppress(Exception):
             await poller.stop()
@@ -87,6 +104,8 @@ async def run_polling(settings: Settings) -> int:
         await gate.close()
     if webhooks is not None:
         await webhooks.stop()
+    if dashboard is not None:
+        await dashboard.stop()
     await background.stop()  # drops, the outbox and the scheduler, while the session is open
     await poller.stop()  # closes the Telegram session
     await app.close()

@@ -64,7 +64,13 @@ async def run_webhook(settings: Settings) -> int:
     from bot.bootstrap import CannotStart, build_app
     from bot.conversation.storefront import utc_now
     from bot.services.housekeeping import health
-    from bot.serving import Background, flood_gate, stripe_routes_for
+    from bot.serving import (
+        Background,
+        dashboard_for,
+        flood_gate,
+        menu_buttons_for,
+        stripe_routes_for,
+    )
     from bot.telegram.metrics import ShopMetrics
     from bot.telegram.webhook import WebhookServer, make_webhook_bot
 
@@ -90,7 +96,7 @@ async def run_webhook(settings: Settings) -> int:
         path=urlsplit(url).path or "/",
         health=lambda: health(app.uows, utc_now()),
         metrics=metrics,
-        routes=stripe_routes_for(app, metrics),
+        routes=[*stripe_routes_for(app, metrics), *dashboard_for(app).routes()],
         host=settings.webhook_host,
         port=settings.webhook_port,
     )
@@ -99,6 +105,9 @@ async def run_webhook(settings: Settings) -> int:
         background.attach(bot.sender(), metrics)
         await server.start()
         await bot.set_webhook(url, secret)
+        menus = menu_buttons_for(app)
+        if menus is not None:
+            await menus.set_all()
     except Exception as exc:
         await server.stop()
         await bot.stop()

@@ -102,6 +102,14 @@ class Action(StrEnum):
     # --- the buyer's own data (/deleteme) ---
     ERASE_YES = "dy"  # minute stamp: erase my data; only signed for this chat and recent
     ERASE_NO = "dn"  # keep it
+    # --- talking to the shop ("Ask the shop") ---
+    SUPPORT_PRODUCT = "sp"  # product: write to the shop about it
+    SUPPORT_ORDER = "so"  # order: write about it (only the buyer's own)
+    SUPPORT_WRITE = "sw"  # thread (0 = the shop in general): write in it (only one's own)
+    SUPPORT_REPLY = "sr"  # thread: a staff member answers it (the role is checked)
+    SUPPORT_CLOSE = "sx"  # thread: a staff member closes it
+    # --- alerts the buyer controls (/alerts) ---
+    ALERTS = "al"  # verb, value: show, toggle a kind or category, cap, quiet hours, zone
 
 
 _ARGS: dict[Action, tuple[str, ...]] = {
@@ -156,6 +164,12 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     # --- the buyer's own data ---
     Action.ERASE_YES: ("int",),
     Action.ERASE_NO: (),
+    Action.SUPPORT_PRODUCT: ("int",),
+    Action.SUPPORT_ORDER: ("int",),
+    Action.SUPPORT_WRITE: ("int",),
+    Action.SUPPORT_REPLY: ("int",),
+    Action.SUPPORT_CLOSE: ("int",),
+    Action.ALERTS: ("word", "int"),
 }
 
 Arg = int | str

@@ -59,6 +59,8 @@ class Text:
     text: str
     #: True when the message replies to one of the bot's own messages (matters in groups).
     replies_to_bot: bool = False
+    #: The id of that message of the bot's (a staff member answering a buyer's question).
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ class Button:
     #: Share: Telegram lets the person pick a chat and types ``@bot <share>`` there
     #: (``switch_inline_query``), which the bot answers with a card to post.
     share: str | None = None
+    #: Opens this HTTPS page as a Telegram Mini App (the merchant dashboard); private chats only.
+    web_app: str | None = None
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

@@ -49,7 +49,16 @@ from bot.conversation.replies import (
     SendText,
 )
 from bot.conversation.reply_codec import KeptReplies, dump_replies
-from bot.conversation.screens import admin, browse, general, payment, reviews, sharing
+from bot.conversation.screens import (
+    admin,
+    browse,
+    general,
+    payment,
+    reviews,
+    sharing,
+    support,
+    support_staff,
+)
 from bot.conversation.screens import routes as _routes  # noqa: F401  (every screen registers)
 from bot.conversation.texts import SUPPORTED, pick_locale, texts
 from bot.conversation.turn import ShopConfig, Turn
@@ -103,6 +112,8 @@ class Storefront:
         self.card = card
         #: Called after a commit that queued refunds or notices (the outbox worker's kick).
         self.on_outbox: list[Callable[[], None]] = []
+        #: Called with each person made staff, after the commit (the dashboard's menu button).
+        self.on_staff_added: list[Callable[[int], None]] = []
         #: Called with each update_id once its replies are delivered (tests, metrics).
         self.on_update_done: list[Callable[[int], None]] = []
         #: update_id -> (chat, order) of receipts committed and not yet delivered.
@@ -217,6 +228,9 @@ class Storefront:
                 if turn.outbox_dirty:
                     for kick in self.on_outbox:
                         kick()
+                for user_id in turn.staff_added:
+                    for listener in self.on_staff_added:
+                        listener(user_id)
             elif uow.interests.views_pending:
                 # Only cards were shown: their views are stored without claiming the update
                 # (a redelivery's view is de-duplicated), and never at the cost of the cards.
@@ -257,8 +271,13 @@ class Storefront:
             await handler(turn, event.args)
 
     async def _unsupported(self, turn: Turn, event: Unsupported) -> None:
-        if event.what in ("photo", "video") and event.file_id and turn.in_private:
+        state = None
+        if turn.in_private:
             state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
+            if state is not None and state.state == support.ASK:  # a photo, or refused
+                await support.media_sent(turn, state, event.what, event.file_id, event.caption)
+                return
+        if event.what in ("photo", "video") and event.file_id and turn.in_private:
             if event.what == "photo" and state is not None and state.state == reviews.ASK_TEXT:
                 await reviews.photo_sent(turn, state, event.file_id, event.caption)
                 return
@@ -269,6 +288,11 @@ class Storefront:
         general.unsupported(turn, event.what)
 
     async def _text(self, turn: Turn, event: Text) -> None:
+        # A reply to the bot's copy of a buyer's question answers it (the support desk).
+        if event.reply_to is not None and await support_staff.replied(
+            turn, event.reply_to, event.text
+        ):
+            return
         state = await turn.uow.ui_states.get(turn.person.id, turn.chat_id)
         handler = dispatch.step(state) if state is not None else None
         if state is not None and handler is not None:

@@ -18,6 +18,7 @@ from bot.conversation.texts import Texts
 from bot.domain.cart import MAX_QUANTITY_PER_LINE
 from bot.domain.guesses import GuessLimit
 from bot.domain.privacy import ExportPace
+from bot.services.alerts import AlertPolicy
 from bot.services.checkout import PaymentSetup
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
@@ -33,6 +34,8 @@ class ShopConfig:
     payments: PaymentSetup = field(default_factory=PaymentSetup)
     #: The shop's owners: told about returns and refunds that fail.
     admin_ids: tuple[int, ...] = ()
+    #: The merchant dashboard's public URL (DASHBOARD_URL): /admin shows a Web App button.
+    dashboard_url: str | None = None
     #: An untouched cart gets one reminder after this long (None: never).
     cart_reminder_after: timedelta | None = timedelta(hours=24)
     #: Only leaders the merchant appointed may open group buys (else anyone may).
@@ -45,6 +48,9 @@ class ShopConfig:
     creator_window: timedelta = timedelta(days=7)
     #: Drops a buyer gets at most in 24 hours (DROPS_PER_DAY; 0: no cap).
     drops_per_day: int = 2
+    #: Marketing messages: the daily cap (MARKETING_PER_DAY), the default time zone
+    #: (DEFAULT_TIMEZONE) and quiet hours of buyers who chose none (``bot.services.alerts``).
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
     #: The shop's currency (``CURRENCY``): what the console prices new products in. None: the
     #: catalog's most common currency.
     currency: str | None = None
@@ -53,6 +59,11 @@ class ShopConfig:
     #: Signs the buttons whose authority is "the bot gave this chat that button" (a coupon in
     #: a drop, a search list, a refund confirmation): ``CALLBACK_SECRET`` or from BOT_TOKEN.
     signer: Signer = field(default_factory=Signer.random)
+    #: Where buyers' questions go (SUPPORT_CHAT_ID): a staff group; None: every owner's and
+    #: staff member's private chat.
+    support_chat_id: int | None = None
+    #: An unanswered question reminds the staff this often (SUPPORT_REMINDER_HOURS; None: never).
+    support_reminder: timedelta | None = timedelta(hours=4)
     #: When each buyer last got /mydata's file (one per minute; kept in this process).
     exports: ExportPace = field(default_factory=ExportPace)
 
@@ -71,6 +82,9 @@ class Turn:
     card: CardGateway | None = None
     #: Set when the turn queued refunds or notices: the outbox is worked right after commit.
     outbox_dirty: bool = False
+    #: People an owner made staff in this update (their dashboard menu button is set after
+    #: the commit: ``Storefront.on_staff_added``).
+    staff_added: list[int] = field(default_factory=list)
     #: The order whose receipt this turn's replies carry, backed up by a delayed notice that
     #: is cancelled once the replies were delivered (``PAYMENT_BACKUP``).
     receipt_of: int | None = None

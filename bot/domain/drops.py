@@ -129,7 +129,10 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # 403: the person blocked the bot or the bot left the chat
     FAILED = "failed"  # refused for good (bad chat id) or too many retries
-    CAPPED = "capped"  # the person already had the day's drops
+    CAPPED = "capped"  # the person already had the day's drops (or marketing messages)
+    OPTED_OUT = "optout"  # the person turned drops (or the drop's category) off in /alerts
+    HELD = "held"  # the person's quiet hours: sent when they end (``next_at``) if still relevant
+    STALE = "stale"  # held, and no longer relevant when quiet hours ended: skipped
     UNCONFIRMED = "unconfirmed"  # in flight when a sender died: never sent again
 
 
@@ -137,10 +140,14 @@ class DeliveryStatus(StrEnum):
 class Progress:
     total: int
     sent: int = 0
-    failed: int = 0  # failed, blocked, capped and unconfirmed
+    failed: int = 0  # failed, blocked, capped, opted out, stale and unconfirmed
     pending: int = 0
     #: Of ``failed``: in flight when a sender died, so maybe arrived (never sent again).
     unconfirmed: int = 0
+    #: Held by the recipients' quiet hours (neither done nor pending: sent when they end).
+    held: int = 0
+    #: Of ``failed``: skipped by the recipients' choices (opted out, capped, stale when held).
+    skipped: int = 0
 
     @property
     def done(self) -> int:

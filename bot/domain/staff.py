@@ -25,6 +25,7 @@ class Permission(StrEnum):
     STATS = "stats"  # sales figures, charts, the CSV export
     STAFF = "staff"  # add and remove staff, read the audit log
     GROUP_BUYS = "group_buys"  # open group buys, the leader's own ledger
+    SUPPORT = "support"  # read and answer buyers' questions ("Ask the shop")
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -37,6 +38,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS,
             Permission.STATS,
             Permission.GROUP_BUYS,
+            Permission.SUPPORT,
         }
     ),
     Role.LEADER: frozenset({Permission.GROUP_BUYS}),

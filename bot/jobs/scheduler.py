@@ -32,6 +32,7 @@ from bot.services.housekeeping import KEEP_INBOX, forget_old_guesses, forget_old
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import remind_abandoned_carts
 from bot.services.stock_holds import release_due_holds
+from bot.services.support import remind_due, staff_chats
 from bot.workers.drop_sender import DropSender
 from bot.workers.outbox import OutboxWorker
 
@@ -147,12 +148,35 @@ async def remind_carts(worker: OutboxWorker, after: timedelta) -> None:
         worker.kick()
 
 
+async def remind_support(worker: OutboxWorker, every: timedelta) -> int:
+    """Buyers' questions unanswered for ``every`` remind the staff, once per ``every``: each
+    thread's reminder is claimed by a conditional write (one process sends it), queued as a
+    notice per staff chat in the same transaction, and the outbox posts it."""
+    storefront = worker.storefront
+    config = storefront.config
+    async with storefront.uows() as uow:
+        chats = await staff_chats(uow, config.admin_ids, config.support_chat_id)
+        reminded = await remind_due(uow, storefront.clock(), every, chats)
+        await uow.commit()
+    if reminded:
+        log.info("reminded the staff of %d unanswered questions", reminded)
+        worker.kick()
+    return reminded
+
+
 async def work_drops(drops: DropSender) -> None:
     """Drops that are sending and not running in this process start here (a new drop, or one
     a stopped process left half-sent)."""
     started = await drops.resume_all()
     if started:
         log.info("sending drops %s", started)
+
+
+async def release_held_drops(drops: DropSender) -> None:
+    """Drop messages held by buyers' quiet hours that have ended: sent now if still relevant."""
+    reopened = await drops.release_held()
+    if reopened:
+        log.info("drops %s: messages held by quiet hours go out", reopened)
 
 
 class _Job(NamedTuple):
@@ -178,6 +202,7 @@ def _jobs(
     ]
     if drops is not None:
         jobs.append(_Job(work_drops, timedelta(seconds=5), [drops], at_start=True))
+        jobs.append(_Job(release_held_drops, timedelta(minutes=1), [drops]))
     if worker is not None:
         jobs += [
             _Job(work_outbox, timedelta(seconds=30), [worker]),
@@ -192,6 +217,9 @@ def _jobs(
         after = worker.storefront.config.cart_reminder_after
         if after is not None:
             jobs.append(_Job(remind_carts, timedelta(minutes=15), [worker, after]))
+        every = worker.storefront.config.support_reminder
+        if every is not None:
+            jobs.append(_Job(remind_support, timedelta(minutes=5), [worker, every]))
     return jobs
 
 

@@ -198,6 +198,8 @@ def resolve_press(
         )
     if button.get("pay") is True:  # the invoice's Pay button: the payment sheet (:pay)
         return PressTarget(number, press.button - 1, button)
+    if isinstance(button.get("web_app"), dict):  # a Mini App: its link, to open in a browser
+        return PressTarget(number, press.button - 1, button)
     if not isinstance(button.get("callback_data"), str):
         return f"{label} is not a callback button; the sandbox cannot press it."
     return PressTarget(number, press.button - 1, button)

@@ -88,11 +88,25 @@ class Session(Settling):
         if isinstance(url, str):
             await self._follow(line, url)
             return
+        web_app = target.button.get("web_app")
+        if isinstance(web_app, dict):  # a Mini App: a terminal cannot show it, a browser can
+            self.console.echo(line, note=_pressed(target))
+            self.console.say(f"\u00bb a Mini App: open {self._mini_app(str(web_app['url']))}", "")
+            return
         self.console.echo(line, note=_pressed(target))
         if target.button.get("pay") is True:
             await self._pay(target.message_id)
             return
         await self._settle(chat.press(target.message_id, target.index, from_user=user))
+
+    def _mini_app(self, url: str) -> str:
+        """The dashboard's link signed in as the person (as Telegram opens it); another URL as
+        it is."""
+        person = self.person.chat.default_user
+        if url != self.shop.dashboard_url or person is None:
+            return url
+        name, language = str(person.user["first_name"]), str(person.user.get("language_code"))
+        return self.shop.dashboard_link(person.id, name, language) or url
 
     async def _follow(self, line: str, url: str) -> None:
         """A link to the bot, as Telegram follows it: ``start`` opens the person's chat with the

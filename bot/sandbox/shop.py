@@ -66,6 +66,21 @@ class SandboxShop:
     background: Background
     #: Told the update_id of an update the flood gate dropped (it gets no "done" otherwise).
     on_dropped: list[Callable[[int], None]]
+    #: The merchant dashboard (``http://127.0.0.1:PORT/dashboard``), as ``storefront run``
+    #: serves it; None if its port could not be had.
+    dashboard_url: str | None = None
+
+    def dashboard_link(self, user_id: int, first_name: str, language: str = "en") -> str | None:
+        """The dashboard signed in as this person, as Telegram would open it (the initData in
+        the URL's fragment, which the page reads when no Telegram app is around)."""
+        from urllib.parse import quote
+
+        from bot.dashboard.auth import sign_init_data
+
+        if self.dashboard_url is None:
+            return None
+        user = {"id": user_id, "first_name": first_name, "language_code": language}
+        return f"{self.dashboard_url}#tgWebAppData={quote(sign_init_data(user, SANDBOX_TOKEN))}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +188,13 @@ async def open_shop(
                     "database_url": database_url,
                     "payment_provider_token": token,
                     "admin_ids": admins,
+                    # A drop tried at night reaches the demo buyers at once, unless the
+                    # merchant set QUIET_HOURS themselves.
+                    "quiet_hours": (
+                        settings.quiet_hours
+                        if "quiet_hours" in settings.model_fields_set
+                        else "off"
+                    ),
                 }
             )
         )
@@ -209,6 +231,10 @@ async def open_shop(
         await standin.wait_for_call("getUpdates", timeout=STARTUP_TIMEOUT, after=mark)
         background.attach(bot.sender())
         background.start()
+        dashboard_url = await _serve_dashboard(stack, app, settings)
+        if dashboard_url is not None and not settings.dashboard_url:
+            # As in Telegram: "🖥 Dashboard" in /admin and the staff's menu button open it.
+            await _dashboard_buttons(app, dashboard_url, standin.base_url)
         # Stopped in the order ``storefront run`` stops: updates, gate, background, session.
         stack.push_async_callback(background.stop)
         if gate is not None:
@@ -224,7 +250,44 @@ async def open_shop(
             prepared.imported_products,
             background,
             on_dropped,
+            dashboard_url,
         )
+
+
+async def _serve_dashboard(stack: AsyncExitStack, app: App, settings: Settings) -> str | None:
+    """The merchant dashboard on DASHBOARD_HOST:DASHBOARD_PORT (any free port if that one is
+    taken); its URL, or None if it cannot listen at all."""
+    from bot.dashboard.server import Dashboard, DashboardServer
+
+    dashboard = Dashboard(
+        app.storefront,
+        SANDBOX_TOKEN,
+        max_age=settings.dashboard_auth_max_age,
+        media_dir=Path(settings.dashboard_media_dir),
+    )
+    for port in (settings.dashboard_port, 0):
+        server = DashboardServer(dashboard, settings.dashboard_host, port)
+        try:
+            await server.start()
+        except OSError:
+            await server.stop()
+            continue
+        stack.push_async_callback(server.stop)
+        return server.local_url
+    return None
+
+
+async def _dashboard_buttons(app: App, url: str, api_base: str) -> None:
+    """The dashboard's buttons as with DASHBOARD_URL: in /admin, and the staff's menu button
+    (set through the sandbox's own Bot API)."""
+    from bot.dashboard.menu_button import MenuButtons
+
+    app.storefront.config.dashboard_url = url
+    settings = app.settings
+    owners = tuple(settings.admin_ids)
+    buttons = MenuButtons(app.uows, api_base, SANDBOX_TOKEN, url, owners, settings.default_locale)
+    app.storefront.on_staff_added.append(buttons.staff_added)
+    await buttons.set_all()
 
 
 def database_label(shop: SandboxShop) -> str:

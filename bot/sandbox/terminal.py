@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.sandbox.console import Console
 from bot.sandbox.media import DEFAULT_FOLDER, MediaFolder, private_folder
-from bot.sandbox.people import CAST, FIRST, GROUP_TITLE
+from bot.sandbox.people import CAST, FIRST, GROUP_TITLE, MERCHANT
 from bot.sandbox.session import Session
 from bot.sandbox.shop import SandboxShop, database_label, open_shop
 from bot.telegram.runner import Framework
@@ -113,7 +113,11 @@ async def run_sandbox(
                 started = True
                 media = MediaFolder(shop.standin, folder)
                 if not stop.is_set():  # Ctrl-C while starting: straight to the clean stop
-                    console.say(f"Database: {database_label(shop)}.")
+                    link = shop.dashboard_link(MERCHANT.user_id, MERCHANT.first_name, language)
+                    dashboard = (
+                        [f"Merchant dashboard (as {MERCHANT.first_name}): {link}"] if link else []
+                    )
+                    console.say(f"Database: {database_label(shop)}.", *dashboard)
                     if not await _play(shop, console, stop, language, media, web_port):
                         return 1
         except Exception as exc:

@@ -16,7 +16,8 @@ EXPORT_FORMAT = "storefront-buyer-data/1"
 
 async def export(uow: UnitOfWork, user_id: int, now: datetime, shop: str) -> bytes:
     """Everything the shop holds about ``user_id``, as UTF-8 JSON."""
-    record = await uow.buyer_data.export(user_id)
+    record: dict[str, object] = {**await uow.buyer_data.export(user_id)}
+    record["support_threads"] = await uow.support.export(user_id)
     document: dict[str, object] = {
         "format": EXPORT_FORMAT,
         "shop": shop,
@@ -47,6 +48,8 @@ async def erase(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) -> E
     waiting = blocking(await uow.buyer_data.holds(user_id))
     if waiting:
         return Erasure(waiting, {})
-    rows = await uow.buyer_data.erase(user_id, anonymous_marker(), now)
+    marker = anonymous_marker()
+    rows = await uow.buyer_data.erase(user_id, marker, now)
+    rows |= await uow.support.erase(user_id, marker)
     await uow.ui_states.clear(user_id, chat_id)  # a step kept in Redis goes too
     return Erasure([], rows)

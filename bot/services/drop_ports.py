@@ -7,6 +7,7 @@ when a sender died and become ``unconfirmed`` instead of being sent again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -63,9 +64,34 @@ class DropRepository(Protocol):
     ) -> int: ...
     async def get(self, drop_id: int) -> Drop | None: ...
     async def recent(self, limit: int) -> list[Drop]: ...
-    async def fan_out(self, drop_id: int, audience: Audience, per_day: int, now: datetime) -> int:
+    async def recipients(self, audience: Audience, now: datetime) -> list[int]:
+        """The chats in the audience now (buyers who did not /stop or block the bot)."""
+        ...
+
+    async def fan_out(
+        self,
+        drop_id: int,
+        audience: Audience,
+        per_day: int,
+        now: datetime,
+        plan: Mapping[int, tuple[DeliveryStatus, datetime]] | None = None,
+    ) -> int:
         """One pending delivery per recipient (idempotent); recipients who already had
-        ``per_day`` drops in the last 24 hours get a ``capped`` row. How many rows."""
+        ``per_day`` drops in the last 24 hours get a ``capped`` row; ``plan`` gives others
+        their status and time (opted out; held until quiet hours end). How many rows."""
+        ...
+
+    async def held_due(self, now: datetime) -> list[int]:
+        """Drops with rows held by quiet hours that have ended."""
+        ...
+
+    async def release_held(self, drop_id: int, now: datetime, relevant: bool) -> int:
+        """The drop's held rows whose quiet hours ended: pending again (``relevant``) or
+        stale (skipped). How many (a conditional write: each row moves once)."""
+        ...
+
+    async def reopen(self, drop_id: int) -> bool:
+        """A finished drop sends again (rows released from quiet hours)."""
         ...
 
     async def audience_size(self, audience: Audience, now: datetime) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.catalog import MAX_PRICE_MINOR, MAX_STOCK, MediaKind, search_text
+from bot.domain.catalog import MAX_PRICE_MINOR, MAX_STOCK, MediaKind, Product, search_text
 from bot.domain.money import Money, parse_major
 from bot.services.ports import ProductDraft, UnitOfWork, VariantDraft
 
@@ -178,3 +178,10 @@ def _sku_taken(uow: UnitOfWork) -> Callable[[str], Awaitable[bool]]:
         return await uow.catalog_writer.sku_owner(sku) is not None
 
     return taken
+
+
+async def retitle(uow: UnitOfWork, product: Product, name: str, description: str) -> None:
+    """A new name and description (already cleaned), searched on at once like an import's."""
+    category = await uow.catalog.category(product.category_id) if product.category_id else None
+    words = search_text(name, description, product.tags, category.name if category else "")
+    await uow.catalog_writer.set_texts(product.id, name, description, words)

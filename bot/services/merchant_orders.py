@@ -9,12 +9,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.money import Money
-from bot.domain.orders import OrderStatus
+from bot.domain.orders import OrderStatus, can_cancel
 from bot.services import orders, stripe_payments
 from bot.services.order_ports import Order
 from bot.services.orders import Outcome, Refused
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
+from bot.services.refunds import refund_method
+from bot.services.stock_holds import give_back_stock_and_coupon
 from bot.services.team_seats import awaiting_team
 
 
@@ -122,3 +124,24 @@ async def decline_return(uow: UnitOfWork, order_id: int, now: datetime) -> Outco
         return Outcome(order, Refused.NOT_ALLOWED)
     await orders.notify(uow, order, "return_declined", now)
     return Outcome(await uow.orders.get(order.id))
+
+
+async def cancel(uow: UnitOfWork, order_id: int, now: datetime) -> Outcome:
+    """The merchant cancels an order not shipped yet (the dashboard): as a buyer's cancel, the
+    stock and coupon go back and what was paid is refunded; the buyer is told."""
+    order = await uow.orders.get(order_id)
+    if order is None:
+        return Outcome(refused=Refused.NOT_FOUND)
+    if not can_cancel(order.status) or order.shipped_at is not None:
+        return Outcome(order, Refused.NOT_ALLOWED)
+    moved = await uow.orders.move(
+        order.id, OrderStatus.CANCELLED, frozenset({order.status}), now, closed_at=now
+    )
+    if not moved:  # changed meanwhile (shipped a second ago)
+        return Outcome(order, Refused.NOT_ALLOWED)
+    await give_back_stock_and_coupon(uow, order, now)
+    amount = order.refundable
+    if amount.amount > 0:
+        await uow.refunds.add(order.id, amount, refund_method(order), "merchant_cancelled", now)
+    await orders.notify(uow, order, "order_cancelled_by_shop", now)
+    return Outcome(await uow.orders.get(order.id), refund=amount)

@@ -125,6 +125,9 @@ class Notice:
     chat_id: int
     kind: str
     params: dict[str, object]
+    created_at: datetime | None = None
+    #: A marketing notice that waited for the buyer's quiet hours to end.
+    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +310,14 @@ class NoticeOutbox(Protocol):
 
     async def done(self, notice_id: int, now: datetime, *, sent: bool | None) -> None:
         """Sent, failed for good (False), or back to pending for a later try (None)."""
+        ...
+
+    async def hold(self, notice_id: int, until: datetime) -> None:
+        """A claimed marketing notice waits for the buyer's quiet hours to end."""
+        ...
+
+    async def skip(self, notice_id: int, now: datetime) -> None:
+        """A claimed marketing notice the buyer's choices (or its staleness) keep back."""
         ...
 
 

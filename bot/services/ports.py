@@ -17,6 +17,7 @@ from bot.domain.cart import CartLine
 from bot.domain.catalog import Category, Product, Variant
 from bot.domain.money import Money
 from bot.services.admin_ports import AuditLog, StaffRepository
+from bot.services.alert_ports import AlertRepository
 from bot.services.catalog_admin_ports import CatalogEditing
 from bot.services.drop_ports import DropRepository
 from bot.services.group_ports import GroupBuyRepository
@@ -35,6 +36,7 @@ from bot.services.order_ports import (
 from bot.services.privacy_ports import BuyerDataRepository
 from bot.services.sale_ports import SalePostRepository, SaleRepository, SoldOutGate
 from bot.services.stats_ports import StatsRepository
+from bot.services.support_ports import SupportRepository
 from bot.services.trust_ports import TrustRepository
 
 
@@ -192,6 +194,8 @@ class UnitOfWork(Protocol):
     @property
     def drops(self) -> DropRepository: ...
     @property
+    def alerts(self) -> AlertRepository: ...
+    @property
     def live(self) -> LiveRepository: ...
     @property
     def trust(self) -> TrustRepository: ...
@@ -209,6 +213,8 @@ class UnitOfWork(Protocol):
     def buyer_data(self) -> BuyerDataRepository: ...
     @property
     def inbox(self) -> UpdateInbox: ...
+    @property
+    def support(self) -> SupportRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

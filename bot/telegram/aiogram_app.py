@@ -42,6 +42,7 @@ from aiogram.types import (
     ShippingOption,
     ShippingQuery,
     Update,
+    WebAppInfo,
 )
 
 from bot.conversation.delivery import DeliveryError, Failure, classify_bad_request
@@ -118,6 +119,7 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
                     url=b.url,
                     pay=b.pay or None,
                     switch_inline_query=b.share,
+                    web_app=WebAppInfo(url=b.web_app) if b.web_app else None,
                 )
                 for b in row
             ]

@@ -29,6 +29,7 @@ from telegram import (
     LabeledPrice,
     ShippingOption,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
@@ -76,6 +77,7 @@ def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
                     url=b.url,
                     pay=b.pay or None,
                     switch_inline_query=b.share,
+                    web_app=WebAppInfo(url=b.web_app) if b.web_app else None,
                 )
                 for b in row
             ]

@@ -92,7 +92,8 @@ def message_event(update_id: int, message: Any, bot_username: str | None) -> Eve
             and bot_username
             and (reply.from_user.username or "").lower() == bot_username.lower()
         )
-        return Text(update_id, person, chat, text, replies_to_bot=to_bot)
+        reply_to = int(reply.message_id) if to_bot and reply is not None else None
+        return Text(update_id, person, chat, text, replies_to_bot=to_bot, reply_to=reply_to)
     if getattr(message, "photo", None):  # the largest size; a review may be a photo
         file_id = str(message.photo[-1].file_id)
         return Unsupported(update_id, person, chat, "photo", file_id, message.caption or "")

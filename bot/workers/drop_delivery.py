@@ -22,10 +22,13 @@ from datetime import datetime, timedelta
 from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.replies import MediaRef
 from bot.conversation.screens.drop_text import DropButtons
+from bot.domain.alerts import AlertKind, Verdict
 from bot.domain.catalog import MediaKind as CardMedia
 from bot.domain.drops import DeliveryStatus, MediaKind
+from bot.services import alerts
+from bot.services.alerts import AlertPolicy
 from bot.services.drop_ports import Delivery, DeliveryResult, Drop, Pacer
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 MAX_ATTEMPTS = 5
 #: A send this close to its slot goes now (a timer for each would cost more than the send);
@@ -51,6 +54,8 @@ class RunState:
         self.source = drop.content.source or ""
         #: Telegram's file_id once the first send uploaded the media (reused for the rest).
         self.file_id: str | None = None if _is_file(self.source) else self.source
+        #: The drop's catalog categories when the buyers' alert choices apply (else None).
+        self.categories: frozenset[int] | None = None
 
     def media(self) -> MediaRef:
         kind = CardMedia.VIDEO if self.drop.content.media is MediaKind.VIDEO else CardMedia.PHOTO
@@ -134,3 +139,39 @@ def failure_result(
             delivery.id, DeliveryStatus.PENDING, now, counted=False, error=state.halt
         )
     return DeliveryResult(delivery.id, DeliveryStatus.FAILED, error=exc.description)
+
+
+async def admit_claimed(
+    uow: UnitOfWork,
+    state: RunState,
+    claimed: list[Delivery],
+    now: datetime,
+    policy: AlertPolicy,
+) -> list[Delivery]:
+    """The buyers' choices asked again as their rows are claimed, in the claim's
+    transaction (each let through takes one from their day's count): what is left to send."""
+    decided = await alerts.admit(
+        uow,
+        [d.chat_id for d in claimed],
+        AlertKind.DROPS,
+        state.categories or frozenset(),
+        now,
+        policy,
+    )
+    kept: list[Delivery] = []
+    results: list[DeliveryResult] = []
+    for delivery in claimed:
+        decision = decided[delivery.chat_id]
+        if decision.verdict is Verdict.SEND:
+            kept.append(delivery)
+        elif decision.verdict is Verdict.HOLD:
+            results.append(
+                DeliveryResult(delivery.id, DeliveryStatus.HELD, decision.until, counted=False)
+            )
+        else:
+            off = decision.verdict is Verdict.OFF
+            status = DeliveryStatus.OPTED_OUT if off else DeliveryStatus.CAPPED
+            results.append(DeliveryResult(delivery.id, status))
+    if results:
+        await uow.drops.record(results, now)
+    return kept

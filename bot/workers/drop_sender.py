@@ -17,6 +17,11 @@
 - **Stop.** ``stop()`` (SIGTERM) claims nothing more, lets the sends in flight finish and be
   recorded, and returns: a drop stopped that way leaves no row ``sending`` and nothing
   unconfirmed; the next start carries on where it stopped.
+- **Buyers' alerts.** With the shop's ``AlertPolicy``, each claimed row asks its buyer's
+  choices again in the claim's transaction (``drop_delivery.admit_claimed``): opted out and
+  capped rows are recorded as such, rows in quiet hours are ``held`` (``release_held``, run by
+  a job, sends them when those end if the drop is still relevant), and each row let through
+  takes one from the buyer's day's count.
 - **Progress.** The merchant's message is edited every few seconds: a bar, sent, failed, left,
   and the time left; then a final report (its words: ``screens.drop_text``).
 """
@@ -35,9 +40,11 @@ from bot.conversation.delivery import DeliveryError, Failure, Sender
 from bot.conversation.screens.drop_text import DropButtons, progress_text
 from bot.conversation.texts import texts
 from bot.domain.drops import DeliveryStatus, DropStatus, Progress
+from bot.services import drops
+from bot.services.alerts import AlertPolicy
 from bot.services.drop_ports import Delivery, DeliveryResult, Pacer
 from bot.services.ports import UnitOfWorkFactory
-from bot.workers.drop_delivery import DropDelivery, RunState
+from bot.workers.drop_delivery import DropDelivery, RunState, admit_claimed
 from bot.workers.drop_pace import FREE_RATE, PAID_RATE, shared_paces
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,7 @@ class DropSender:
         pacer: Callable[[float], Pacer] | None = None,
         runner: str | None = None,
         signer: Signer | None = None,
+        alerts: AlertPolicy | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -84,6 +92,9 @@ class DropSender:
         #: Signs a coupon button for each chat it goes to: the signature is what lets that
         #: chat apply the coupon (the shop's ``ShopConfig.signer``).
         self.signer = signer or Signer.random()
+        #: The shop's alert defaults: each buyer's choices are asked again as their row is
+        #: claimed, and the daily cap taken then (None: no buyer's choices apply).
+        self.alerts = alerts
         self._lost: set[int] = set()  # drops whose runner lease this sender lost
         self.sender: Sender | None = None
         self._running: dict[int, asyncio.Task[Progress | None]] = {}
@@ -105,6 +116,16 @@ class DropSender:
                 self._running[drop_id] = asyncio.get_running_loop().create_task(self.run(drop_id))
                 started.append(drop_id)
         return started
+
+    async def release_held(self) -> list[int]:
+        """Rows held by quiet hours that have ended go out now if their drop is still
+        relevant (else they are skipped); the drops sending again start here."""
+        async with self.uows() as uow:
+            reopened = await drops.release_held(uow, self.clock())
+            await uow.commit()
+        if reopened:
+            await self.resume_all()
+        return reopened
 
     async def idle(self) -> None:
         for task in list(self._running.values()):
@@ -171,7 +192,12 @@ class DropSender:
         pace = self.pacer(self.rates[1] if drop.paid else self.rates[0])
         size, depth = window(drop.paid)
         tx = texts(self.locale)
-        state = RunState(drop, DropButtons(tx, drop, self.signer), time.monotonic())
+        fewer = self.alerts is not None and drops.is_marketing(drop)
+        buttons = DropButtons(tx, drop, self.signer, fewer=fewer)
+        state = RunState(drop, buttons, time.monotonic())
+        if fewer:
+            async with self.uows() as uow:
+                state.categories = await drops.categories(uow, drop)
         assert self.sender is not None  # run() does not start one without it
         sends = DropDelivery(self.sender, self.uows, self.clock)
         await self._report(state, final=False)
@@ -280,6 +306,8 @@ class DropSender:
             claimed = (
                 await uow.drops.claim(state.drop.id, now, claim, now + LEASE) if claim else []
             )
+            if claimed and state.categories is not None and self.alerts is not None:
+                claimed = await admit_claimed(uow, state, claimed, now, self.alerts)
             await uow.commit()
         return claimed
 

@@ -19,12 +19,17 @@ from bot.conversation.screens.live import LIVE_NOTICE
 from bot.conversation.screens.notice_text import render
 from bot.conversation.storefront import Storefront
 from bot.conversation.texts import Texts, pick_locale, texts
+from bot.domain.alerts import Verdict
+from bot.services import alerts
+from bot.services.alerts import MARKETING_NOTICES
 from bot.services.order_ports import Notice
 from bot.services.payment_port import StarsGateway
 from bot.services.refunds import RefundSender
+from bot.services.support import SUPPORT_NOTICE
 from bot.workers.creator_post import CreatorPoster
 from bot.workers.live_desk import LiveDesk
 from bot.workers.sale_board import SaleBoard
+from bot.workers.support_desk import SupportDesk
 from bot.workers.team_board import TeamBoard
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ class OutboxWorker:
         self.live = LiveDesk(*shop)
         self.creator_post = CreatorPoster(*shop, config.shop_name)
         self.sale_board = SaleBoard(*shop, config.admin_ids)
+        self.support = SupportDesk(storefront.uows, storefront.clock)
 
     def attach(self, sender: Sender, stars: StarsGateway | None = None) -> None:
         """Called once the bot runs: notices go out through it, and Stars refunds too."""
@@ -111,6 +117,8 @@ class OutboxWorker:
             if not batch:
                 return sent
             for notice in batch:
+                if notice.kind in MARKETING_NOTICES and not await self._admitted(notice):
+                    continue
                 outcome = await self._send(notice)
                 async with self.storefront.uows() as uow:
                     await uow.notices.done(notice.id, self.storefront.clock(), sent=outcome)
@@ -118,6 +126,19 @@ class OutboxWorker:
                 if outcome is None:  # try again on the next run
                     return sent
                 sent += int(outcome)
+
+    async def _admitted(self, notice: Notice) -> bool:
+        """A marketing notice asks its buyer's alert choices first (taking one from their day's
+        count when it goes): held until quiet hours end, or skipped."""
+        async with self.storefront.uows() as uow:
+            now = self.storefront.clock()
+            decision = await alerts.gate_notice(uow, notice, now, self.storefront.config.alerts)
+            if decision.verdict is Verdict.HOLD and decision.until is not None:
+                await uow.notices.hold(notice.id, decision.until)
+            elif decision.verdict is not Verdict.SEND:
+                await uow.notices.skip(notice.id, now)
+            await uow.commit()
+        return decision.verdict is Verdict.SEND
 
     async def _send(self, notice: Notice) -> bool | None:
         assert self.sender is not None
@@ -132,6 +153,8 @@ class OutboxWorker:
         if notice.kind == "sale_card" and isinstance(sale, int):
             return await self.sale_board.post(self.sender, notice.chat_id, sale)
         tx = await self._texts_for(notice.chat_id)
+        if notice.kind == SUPPORT_NOTICE:  # a staff chat: a group gets the shop's language
+            return await self.support.run(self.sender, notice, tx)
         if notice.kind == CASH_RECEIPT:  # the receipt of an order staff marked paid
             async with self.storefront.uows() as uow:
                 worded = await cash_receipt(uow, self.storefront.config, tx, notice)

@@ -25,6 +25,7 @@ from bot.domain.money import Money
 from bot.domain.shipping import ShippingRates
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services import flash_sales
+from bot.services.alerts import AlertPolicy
 from bot.services.catalog_import import demo_catalog_path, import_catalog, read_catalog
 from bot.services.checkout import PaymentSetup
 from bot.services.housekeeping import health
@@ -223,7 +224,11 @@ async def start_shop(
         lambda charge, amount, currency: stripe.register_charge(charge, amount, currency)
     )
     setup = PaymentSetup(provider_token=PROVIDER_TOKEN, shipping=_shipping_rates())
-    config = ShopConfig(shop_name="E2E Shop", payments=setup, admin_ids=(ADMIN_ID,))
+    # Buyers' alert choices apply as in production, but without default quiet hours and with a
+    # roomy cap, so no test depends on the time of day it runs at (tests/e2e/test_alerts.py sets
+    # the shop's real defaults).
+    alerts = AlertPolicy(cap=20, quiet=None)
+    config = ShopConfig(shop_name="E2E Shop", payments=setup, admin_ids=(ADMIN_ID,), alerts=alerts)
     card = StripeGateway(stripe.api_key, stripe.base_url, retries=0)
     storefront = Storefront(uows, config, clock=clock, card=card)
     worker = OutboxWorker(storefront, RefundSender(uows, card, None, clock, (ADMIN_ID,)))
@@ -234,7 +239,7 @@ async def start_shop(
         bot = hook = make_webhook_bot(framework, storefront, TOKEN, standin.base_url)
     else:
         bot = make_polling(framework, storefront, TOKEN, standin.base_url, poll_timeout=1)
-    drops = DropSender(uows, clock, "en", (ADMIN_ID,), signer=config.signer)
+    drops = DropSender(uows, clock, "en", (ADMIN_ID,), signer=config.signer, alerts=alerts)
     shop = RunningShop(framework, standin, storefront, uows, bot, stripe, card, worker, drops)
     storefront.on_update_done.append(shop._finished)
     queue = standin.state.updates
@@ -349,9 +354,15 @@ GRAB = "⚡ Grab it for $2.99"
 
 
 async def schedule_sale(
-    shop: RunningShop, *, units: int = 5, per_buyer: int = 1, starts_in: timedelta
+    shop: RunningShop,
+    *,
+    units: int = 5,
+    per_buyer: int = 1,
+    starts_in: timedelta,
+    lasting: timedelta = timedelta(hours=1),
 ) -> int:
-    """A flash sale of the konjac jelly at $2.99, for an hour from ``starts_in``; its id."""
+    """A flash sale of the konjac jelly at $2.99, for ``lasting`` (an hour) from ``starts_in``;
+    its id."""
     async with shop.uows() as uow:
         variant_id = await uow.catalog.variant_by_sku("KJ-10")
         assert variant_id is not None
@@ -363,7 +374,7 @@ async def schedule_sale(
             units,
             per_buyer,
             now + starts_in,
-            now + starts_in + timedelta(hours=1),
+            now + starts_in + lasting,
             now,
         )
         await uow.commit()
@@ -400,3 +411,19 @@ def metric(text: str, name: str, **labels: str) -> float:
         if all(found.get(k) == json.dumps(v) for k, v in labels.items()):
             return float(value)
     return 0.0
+
+
+def last_message(chat: SimChat) -> dict[str, Any]:
+    """The bot's most recent message in ``chat`` (there must be one)."""
+    message = chat.last_message()
+    assert message is not None
+    return message
+
+
+def button_data(message: Mapping[str, Any], text: str) -> str:
+    """The callback data of the inline button labelled ``text`` on ``message``."""
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for button in row:
+            if button["text"] == text:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {text!r} in {keyboard_texts(message)}")

@@ -14,13 +14,7 @@ from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow
 from storage.order_tables import OrderRow
 from storage.tables import MediaRow, ProductRow, VariantRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
+from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, last_message, only
 
 
 async def _said(shop: RunningShop, chat: SimChat, text: str) -> str:
@@ -93,7 +87,7 @@ async def test_a_product_from_a_video_asks_again_on_bad_input_then_buyers_find_i
     assert "whole number" in await _said(shop, boss, "2.5")
     assert "can't be negative" in await _said(shop, boss, "-1")
     await shop.send(boss, "7")
-    question = _last(boss)
+    question = last_message(boss)
     assert "4/5" in question["text"] and "Snacks" in keyboard_texts(question)
     await shop.press(boss, question, "Snacks")
     assert "at most 500 characters" in await _said(shop, boss, "y" * 501)
@@ -129,12 +123,12 @@ async def test_a_product_from_a_video_asks_again_on_bad_input_then_buyers_find_i
     [card] = only(calls, "sendVideo")
     assert card.params["video"] == file_id and "$12.50" in card.params["caption"]
     await shop.send(ann, "/catalog")
-    listing = _last(ann)
+    listing = last_message(ann)
     assert "Snacks (3)" in keyboard_texts(listing)
     await shop.press(ann, listing, "Snacks (3)")
-    calls = await shop.press(ann, _last(ann), "◀")  # the newest is last in the category
+    calls = await shop.press(ann, last_message(ann), "◀")  # the newest is last in the category
     assert "Matcha" in only(calls, "editMessageMedia")[0].params["media"]["caption"]
-    calls = await shop.press(ann, _last(ann), "🛒 Add to cart")
+    calls = await shop.press(ann, last_message(ann), "🛒 Add to cart")
     assert "Added: Matcha" in only(calls, "answerCallbackQuery")[0].params["text"]
 
 
@@ -146,7 +140,7 @@ async def test_cancel_creates_nothing_and_a_new_category_can_be_typed(shop: Runn
     assert "Cancelled" in await _said(shop, boss, "/cancel")
     assert "Nothing found" in await _said(shop, boss, "12.00")  # no step: a search again
     await _video(shop, boss)
-    calls = await shop.press(boss, _last(boss), "✖ Cancel")
+    calls = await shop.press(boss, last_message(boss), "✖ Cancel")
     assert "no product was created" in only(calls, "sendMessage")[0].params["text"]
     assert await _count(shop, ProductRow) == products
 
@@ -154,13 +148,13 @@ async def test_cancel_creates_nothing_and_a_new_category_can_be_typed(shop: Runn
     for answer in ("Tea Cup", "3", "12"):
         await shop.send(boss, answer)
     assert "5/5" in await _said(shop, boss, "Kitchen")  # a category that does not exist yet
-    await shop.press(boss, _last(boss), "⏭ Skip")
-    assert "Kitchen (new)" in _last(boss)["caption"]
-    await shop.press(boss, _last(boss), "✅ Publish")
+    await shop.press(boss, last_message(boss), "⏭ Skip")
+    assert "Kitchen (new)" in last_message(boss)["caption"]
+    await shop.press(boss, last_message(boss), "✅ Publish")
     assert len(await _categories(shop)) == categories + 1
     ann = shop.standin.private_chat(5102, "Ann")
     await shop.send(ann, "/catalog")
-    assert "Kitchen (1)" in keyboard_texts(_last(ann))
+    assert "Kitchen (1)" in keyboard_texts(last_message(ann))
 
 
 async def _categories(shop: RunningShop) -> list[Any]:
@@ -172,11 +166,11 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     ann = shop.standin.private_chat(5103, "Ann")
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "📦 Products")
-    listing = _last(boss)
+    await shop.press(boss, last_message(boss), "📦 Products")
+    listing = last_message(boss)
     assert "Products (" in listing["text"]
     await shop.press(boss, listing, "Dried Mango · 40 in stock")
-    screen = _last(boss)
+    screen = last_message(boss)
     assert "Dried Mango" in screen["text"] and "on sale" in screen["text"]
     await shop.press(boss, screen, "💲 Price")
     assert "not a price" in await _said(shop, boss, "lots")
@@ -203,10 +197,10 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
     calls = await shop.send(ann, "/search mango")
     assert only(calls, "sendPhoto")[0].params["photo"] == photo_id
 
-    await shop.press(ann, _last(ann), "⚡ Buy now")  # an order placed before the archive
-    if "invoice" not in _last(ann):
-        await shop.press(ann, _last(ann), "🏬 Pick up at Storefront Studio")
-    await shop.pay(ann, _last(ann), order_info={"name": "Ann"})
+    await shop.press(ann, last_message(ann), "⚡ Buy now")  # an order placed before the archive
+    if "invoice" not in last_message(ann):
+        await shop.press(ann, last_message(ann), "🏬 Pick up at Storefront Studio")
+    await shop.pay(ann, last_message(ann), order_info={"name": "Ann"})
     paid = await _orders(shop, ann.id)
     assert len(paid) == 1 and paid[0].total_minor == 725
 
@@ -220,7 +214,7 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
     assert "Nothing found" in await _said(shop, ann, "/search mango")
     assert await _orders(shop, ann.id) == paid  # the order is untouched
     await shop.send(ann, "/orders")
-    assert f"#{paid[0].id}" in keyboard_texts(_last(ann))[0]
+    assert f"#{paid[0].id}" in keyboard_texts(last_message(ann))[0]
     mid = screen["message_id"]
     await shop.press(boss, mid, "📦 All products")
     assert "🗄 Dried Mango · 8 in stock" in keyboard_texts(boss.stored(mid).message)  # 1 sold
@@ -242,9 +236,9 @@ async def test_edit_price_stock_teaser_and_archive_with_confirmation(shop: Runni
 async def test_a_product_with_variants_is_priced_per_variant(shop: RunningShop) -> None:
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "📦 Products")
-    await shop.press(boss, _last(boss), "Air Runner · 16 in stock")
-    screen = _last(boss)
+    await shop.press(boss, last_message(boss), "📦 Products")
+    await shop.press(boss, last_message(boss), "Air Runner · 16 in stock")
+    screen = last_message(boss)
     assert "EU 44 (AR-44): $64.99 · 0 in stock" in screen["text"]
     assert {"💲 EU 40", "📦 EU 42", "💲 EU 44"} <= set(keyboard_texts(screen))
     await shop.press(boss, screen, "💲 EU 44")

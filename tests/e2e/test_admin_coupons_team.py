@@ -17,15 +17,9 @@ from storage.admin_tables import AdminAuditRow, StaffRow
 from storage.group_tables import LeaderRow
 from storage.order_tables import CouponRow
 from storage.tables import MediaRow, ProductRow, VariantRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
+from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, last_message, only
 
 PICKUP = "🏬 Pick up at Storefront Studio"
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 async def _said(shop: RunningShop, chat: SimChat, text: str) -> str:
@@ -50,10 +44,10 @@ async def _actions(shop: RunningShop) -> list[str]:
 
 async def _invoice_prices(shop: RunningShop, buyer: SimChat) -> list[dict[str, Any]]:
     await shop.send(buyer, "/search konjac")
-    await shop.press(buyer, _last(buyer), "⚡ Buy now")
-    if "invoice" not in _last(buyer):
-        await shop.press(buyer, _last(buyer), PICKUP)
-    assert "invoice" in _last(buyer), _last(buyer)
+    await shop.press(buyer, last_message(buyer), "⚡ Buy now")
+    if "invoice" not in last_message(buyer):
+        await shop.press(buyer, last_message(buyer), PICKUP)
+    assert "invoice" in last_message(buyer), last_message(buyer)
     [sent] = [c for c in shop.standin.calls if c.method == "sendInvoice"][-1:]
     return list(sent.params["prices"])
 
@@ -61,16 +55,16 @@ async def _invoice_prices(shop: RunningShop, buyer: SimChat) -> list[dict[str, A
 async def test_a_coupon_made_step_by_step_is_redeemed_at_checkout(shop: RunningShop) -> None:
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "🏷 Coupons")
-    await shop.press(boss, _last(boss), "➕ New coupon")
+    await shop.press(boss, last_message(boss), "🏷 Coupons")
+    await shop.press(boss, last_message(boss), "➕ New coupon")
     assert "can't be a code" in await _said(shop, boss, "no way!")
     await shop.send(boss, "spring15")
-    kinds = _last(boss)
+    kinds = last_message(boss)
     assert keyboard_texts(kinds)[:3] == ["Percent off", "An amount off", "Free shipping"]
     await shop.press(boss, kinds, "Percent off")
     assert "from 1 to 100" in await _said(shop, boss, "150")
     assert "Minimum order subtotal in USD" in await _said(shop, boss, "15")
-    await shop.press(boss, _last(boss), "⏭ Skip")
+    await shop.press(boss, last_message(boss), "⏭ Skip")
     assert "whole number" in await _said(shop, boss, "lots")
     await shop.send(boss, "100")
     await shop.send(boss, "1")
@@ -84,8 +78,11 @@ async def test_a_coupon_made_step_by_step_is_redeemed_at_checkout(shop: RunningS
     assert "SPRING15</b> applied: 15% off" in await _said(shop, ann, "/coupon spring15")
     prices = await _invoice_prices(shop, ann)
     assert {"label": "Coupon SPRING15", "amount": -75} in prices  # 15% of $4.99, rounded
-    await shop.press(boss, _last(boss), "🏷 Coupons")
-    assert "SPRING15 15% off" in _last(boss)["text"] and "used 0/100" in _last(boss)["text"]
+    await shop.press(boss, last_message(boss), "🏷 Coupons")
+    assert (
+        "SPRING15 15% off" in last_message(boss)["text"]
+        and "used 0/100" in last_message(boss)["text"]
+    )
     assert "coupon.create" in await _actions(shop)
 
 
@@ -106,7 +103,7 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
         await uow.coupons.create(reward, shop.now())
         await uow.commit()
     await shop.send(boss, "/admin coupon list")
-    listing = _last(boss)
+    listing = last_message(boss)
     assert "used 0/10" in listing["text"] and "GIFT-A1" not in listing["text"]
     assert "(and 1 personal reward coupon from invites, not listed)" in listing["text"]
     await shop.press(boss, listing, "⛔ Disable FLAT2")
@@ -118,10 +115,10 @@ async def test_one_line_coupons_bad_terms_and_disabling(shop: RunningShop) -> No
     assert flat is not None and not flat.active
     assert "FLAT2 is disabled" in await _said(shop, boss, "/admin coupon off flat2")
     await shop.send(boss, "/admin coupon off SPRING9")  # typed: the same confirmation first
-    assert "There is no coupon" in _last(boss)["text"]
+    assert "There is no coupon" in last_message(boss)["text"]
     await shop.send(boss, "/admin coupon add SPRING9 9%")
     await shop.send(boss, "/admin coupon off spring9")
-    assert "Disable SPRING9?" in _last(boss)["text"]
+    assert "Disable SPRING9?" in last_message(boss)["text"]
     async with shop.uows() as uow:
         spring = await uow.coupons.by_code("SPRING9")
     assert spring is not None and spring.active  # not before the Yes
@@ -144,19 +141,19 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
     assert "is an owner" in await _said(shop, boss, f"/admin staff remove {ADMIN_ID}")
 
     await shop.send(stella, "/admin")
-    menu = keyboard_texts(_last(stella))
+    menu = keyboard_texts(last_message(stella))
     assert "📦 Products" in menu and "🏷 Coupons" in menu and "👥 Team" not in menu
     assert "Your role can't do that" in await _said(shop, stella, "/admin staff add 4300")
-    calls = await shop.press_data(stella, _last(stella), admin_cb("tm_list"))
+    calls = await shop.press_data(stella, last_message(stella), admin_cb("tm_list"))
     assert "Your role can't do that" in only(calls, "answerCallbackQuery")[0].params["text"]
     assert "created" in await _said(shop, stella, "/admin coupon add STELLA5 5%")
 
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "👥 Team")
-    team = _last(boss)["text"]
+    await shop.press(boss, last_message(boss), "👥 Team")
+    team = last_message(boss)["text"]
     assert "Staff: Stella (4200) @stella_w" in team
-    await shop.press(boss, _last(boss), "📜 Audit log")
-    audit = _last(boss)["text"]
+    await shop.press(boss, last_message(boss), "📜 Audit log")
+    audit = last_message(boss)["text"]
     assert audit.index("coupon.create coupon:STELLA5") < audit.index("staff.add user:4200")
     assert "Stella (4200) (staff)" in audit and "Boss (9000) (owner)" in audit
 
@@ -172,7 +169,7 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
         admin_cb("np_pub", 1),
         admin_cb("tm_audit"),
     ):
-        calls = await shop.press_data(eve, _last(eve), data)
+        calls = await shop.press_data(eve, last_message(eve), data)
         [answer] = only(calls, "answerCallbackQuery")
         assert "only for the shop's staff" in answer.params["text"], data
         assert not only(calls, "sendMessage") and not only(calls, "editMessageText")
@@ -192,8 +189,8 @@ async def test_team_staff_roles_and_non_admins_change_nothing(shop: RunningShop)
             await uow.groups.set_leader(7000 + n, None)
         await uow.commit()
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "👥 Team")
-    assert "… +5" in _last(boss)["text"]
+    await shop.press(boss, last_message(boss), "👥 Team")
+    assert "… +5" in last_message(boss)["text"]
 
 
 async def test_a_code_typed_with_spaces_or_in_any_case_is_the_same_code(
@@ -201,14 +198,14 @@ async def test_a_code_typed_with_spaces_or_in_any_case_is_the_same_code(
 ) -> None:
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "🏷 Coupons")
-    await shop.press(boss, _last(boss), "➕ New coupon")
+    await shop.press(boss, last_message(boss), "🏷 Coupons")
+    await shop.press(boss, last_message(boss), "➕ New coupon")
     await shop.send(boss, "Save 10")  # the guided steps: one code, spaces and case ignored
-    await shop.press(boss, _last(boss), "Percent off")
+    await shop.press(boss, last_message(boss), "Percent off")
     await shop.send(boss, "10")
     for _ in range(4):  # no minimum, limits or days
-        await shop.press(boss, _last(boss), "⏭ Skip")
-    assert "Coupon SAVE10 created: 10% off" in _last(boss)["text"]
+        await shop.press(boss, last_message(boss), "⏭ Skip")
+    assert "Coupon SAVE10 created: 10% off" in last_message(boss)["text"]
     assert "already is a coupon SAVE10" in await _said(shop, boss, "/admin coupon add save10 5%")
 
     for n, typed in enumerate(("/coupon save 10", "/coupon SAVE 10", "/coupon s a v e 1 0")):
@@ -221,4 +218,4 @@ async def test_a_code_typed_with_spaces_or_in_any_case_is_the_same_code(
     assert "SAVE10</b> applied" in await _said(shop, linked, "/start c_save10")
 
     await shop.send(boss, "/admin coupon off save 10")
-    assert "Disable SAVE10?" in _last(boss)["text"]
+    assert "Disable SAVE10?" in last_message(boss)["text"]

@@ -14,34 +14,27 @@ from bot.domain.staff import Role
 from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow
 from storage.order_tables import OrderRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
+from tests.e2e.harness import (
+    ADMIN_ID,
+    RunningShop,
+    button_data,
+    keyboard_texts,
+    last_message,
+    only,
+)
 
 PICKUP = "🏬 Pick up at Storefront Studio"
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
-
-
-def _data(message: dict[str, Any], text: str) -> str:
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for button in row:
-            if button["text"] == text:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {text!r} in {keyboard_texts(message)}")
 
 
 async def _paid_order(shop: RunningShop, chat: SimChat, word: str = "tripod") -> OrderRow:
     async with shop.uows() as uow:
         [pid] = await uow.catalog.search_ids([word], 5)
     await shop.send(chat, f"/start p_{pid}")
-    await shop.press(chat, _last(chat), "⚡ Buy now")
-    asked = _last(chat)
+    await shop.press(chat, last_message(chat), "⚡ Buy now")
+    asked = last_message(chat)
     if "invoice" not in asked:
         await shop.press(chat, asked, PICKUP)
-    invoice = _last(chat)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     await shop.pay(chat, invoice, order_info={"name": "Buyer"})
     return (await _orders(shop, chat.id))[-1]
@@ -59,13 +52,13 @@ async def _open_order(
     shop: RunningShop, admin: SimChat, order_id: int, filt: str
 ) -> dict[str, Any]:
     await shop.send(admin, "/admin")
-    await shop.press(admin, _last(admin), "📋 Orders")
-    if filt in keyboard_texts(_last(admin)):  # the list opens on "• All"
-        await shop.press(admin, _last(admin), filt)
-    listing = _last(admin)
+    await shop.press(admin, last_message(admin), "📋 Orders")
+    if filt in keyboard_texts(last_message(admin)):  # the list opens on "• All"
+        await shop.press(admin, last_message(admin), filt)
+    listing = last_message(admin)
     row = next(t for t in keyboard_texts(listing) if t.startswith(f"#{order_id} · "))
     await shop.press(admin, listing, row)
-    screen = _last(admin)
+    screen = last_message(admin)
     assert f"Order #{order_id}" in screen["text"]
     return screen
 
@@ -78,33 +71,35 @@ async def test_paid_order_listed_shipped_with_tracking_after_confirmation(
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
 
     await shop.send(admin, "/admin")
-    await shop.press(admin, _last(admin), "📋 Orders")
-    await shop.press(admin, _last(admin), "Paid")
-    assert f"#{order.id} · $15.99 · paid" in keyboard_texts(_last(admin))
-    await shop.press(admin, _last(admin), "New")
-    assert not any(t.startswith(f"#{order.id} ") for t in keyboard_texts(_last(admin)))
+    await shop.press(admin, last_message(admin), "📋 Orders")
+    await shop.press(admin, last_message(admin), "Paid")
+    assert f"#{order.id} · $15.99 · paid" in keyboard_texts(last_message(admin))
+    await shop.press(admin, last_message(admin), "New")
+    assert not any(t.startswith(f"#{order.id} ") for t in keyboard_texts(last_message(admin)))
     screen = await _open_order(shop, admin, order.id, "To ship")
     assert "Ann" in screen["text"] and "Phone Tripod" in screen["text"], screen["text"]
     assert "Username: @ann_lee" in screen["text"]
     assert "$15.99" in screen["text"] and "paid" in screen["text"]
 
     await shop.press(admin, screen, "🚚 Mark shipped")
-    assert "type the tracking number" in _last(admin)["text"]
+    assert "type the tracking number" in last_message(admin)["text"]
     calls = await shop.send(admin, " ")  # nothing but blanks: asked again
     calls = await shop.send(admin, "x" * 80)
     assert "1 to 64 characters" in only(calls, "sendMessage")[0].params["text"]
     calls = await shop.send(admin, "1Z 999 AA1")
-    confirm = _last(admin)
+    confirm = last_message(admin)
     assert "shipped with tracking number 1Z 999 AA1?" in confirm["text"]
     assert (await _orders(shop, 6101))[-1].status == OrderStatus.PAID  # not before confirming
     calls = await shop.press(admin, confirm, "✅ Yes, shipped")
     await shop.settle()
     [shipped] = await _orders(shop, 6101)
     assert shipped.status == OrderStatus.SHIPPED and shipped.tracking == "1Z 999 AA1"
-    told = _last(ann)["text"]
+    told = last_message(ann)["text"]
     assert f"#{order.id}" in told and "1Z 999 AA1" in told
     # The stale confirmation again: nothing changes, the merchant is told.
-    calls = await shop.press_data(admin, confirm["message_id"], _data(confirm, "✅ Yes, shipped"))
+    calls = await shop.press_data(
+        admin, confirm["message_id"], button_data(confirm, "✅ Yes, shipped")
+    )
     [answer] = only(calls, "answerCallbackQuery")
     assert "already marked shipped" in answer.params["text"]
     async with shop.uows.engine.connect() as conn:
@@ -121,7 +116,7 @@ async def test_partial_then_full_refund_reach_stripe_and_a_third_is_refused(
     screen = await _open_order(shop, admin, order.id, "Paid")
 
     await shop.press(admin, screen, "💸 Refund")
-    menu = _last(admin)
+    menu = last_message(admin)
     assert "Left to refund: $15.99" in menu["text"] and "Stripe" in menu["text"]
     await shop.press(admin, menu, "Part of it…")
     calls = await shop.send(admin, "abc")
@@ -129,7 +124,7 @@ async def test_partial_then_full_refund_reach_stripe_and_a_third_is_refused(
     calls = await shop.send(admin, "20.00")
     assert "more than is left" in only(calls, "sendMessage")[0].params["text"]
     calls = await shop.send(admin, "5")
-    confirm = _last(admin)
+    confirm = last_message(admin)
     assert "Refund $5.00 on order" in confirm["text"] and "Stripe" in confirm["text"]
     assert not shop.stripe.requests_to("/v1/refunds", "POST")  # not before confirming
     await shop.press(admin, confirm, "✅ Yes, refund")
@@ -142,8 +137,8 @@ async def test_partial_then_full_refund_reach_stripe_and_a_third_is_refused(
 
     screen = await _open_order(shop, admin, order.id, "All")
     await shop.press(admin, screen, "💸 Refund")
-    await shop.press(admin, _last(admin), "All that is left ($10.99)")
-    await shop.press(admin, _last(admin), "✅ Yes, refund")
+    await shop.press(admin, last_message(admin), "All that is left ($10.99)")
+    await shop.press(admin, last_message(admin), "✅ Yes, refund")
     await shop.settle()
     second = shop.stripe.requests_to("/v1/refunds", "POST")[1]
     assert second.params["amount"] == "1099"
@@ -166,9 +161,9 @@ async def test_a_double_pressed_confirm_refunds_once(shop: RunningShop) -> None:
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
     screen = await _open_order(shop, admin, order.id, "Paid")
     await shop.press(admin, screen, "💸 Refund")
-    await shop.press(admin, _last(admin), "All that is left ($15.99)")
-    confirm = _last(admin)
-    data = _data(confirm, "✅ Yes, refund")
+    await shop.press(admin, last_message(admin), "All that is left ($15.99)")
+    confirm = last_message(admin)
+    data = button_data(confirm, "✅ Yes, refund")
     first = admin.press_data(confirm["message_id"], data)
     second = admin.press_data(confirm["message_id"], data)
     await shop.push(first)
@@ -211,13 +206,13 @@ async def test_a_requested_return_is_declined_or_approved(shop: RunningShop) -> 
         order = await _paid_order(shop, chat)
         screen = await _open_order(shop, admin, order.id, "To ship")
         await shop.press(admin, screen, "🚚 Mark shipped")
-        await shop.press(admin, _last(admin), "No tracking")
-        await shop.press(admin, _last(admin), "✅ Yes, shipped")
+        await shop.press(admin, last_message(admin), "No tracking")
+        await shop.press(admin, last_message(admin), "✅ Yes, shipped")
         await shop.settle()  # the "shipped" notice reaches the buyer first
         await shop.send(chat, "/orders")
-        listing = _last(chat)
+        listing = last_message(chat)
         await shop.press(chat, listing, keyboard_texts(listing)[0])
-        await shop.press(chat, _last(chat), "↩ Request a return")
+        await shop.press(chat, last_message(chat), "↩ Request a return")
     await shop.settle()
     [ed_order] = await _orders(shop, 6105)
     [fay_order] = await _orders(shop, 6106)
@@ -225,16 +220,16 @@ async def test_a_requested_return_is_declined_or_approved(shop: RunningShop) -> 
 
     screen = await _open_order(shop, admin, ed_order.id, "Refund requested")
     await shop.press(admin, screen, "✕ Decline return")
-    await shop.press(admin, _last(admin), "✕ Yes, decline")
+    await shop.press(admin, last_message(admin), "✕ Yes, decline")
     await shop.settle()
     [ed_order] = await _orders(shop, 6105)
     assert ed_order.status == OrderStatus.DELIVERED
-    assert "declined the return" in _last(ed)["text"]
+    assert "declined the return" in last_message(ed)["text"]
 
     screen = await _open_order(shop, admin, fay_order.id, "Refund requested")
     await shop.press(admin, screen, "✅ Approve refund")
-    assert "Refund $15.99 on order" in _last(admin)["text"]
-    await shop.press(admin, _last(admin), "✅ Yes, refund")
+    assert "Refund $15.99 on order" in last_message(admin)["text"]
+    await shop.press(admin, last_message(admin), "✅ Yes, refund")
     await shop.settle()
     [refund] = shop.stripe.requests_to("/v1/refunds", "POST")
     assert refund.params["amount"] == "1599"
@@ -251,7 +246,7 @@ async def test_a_stars_order_is_refunded_in_full_with_refund_star_payment(
     screen = await _open_order(shop, admin, order.id, "All")
     assert "🚚 Mark shipped" not in keyboard_texts(screen)  # nothing to ship
     await shop.press(admin, screen, "💸 Refund")
-    menu = _last(admin)
+    menu = last_message(admin)
     assert "refundStarPayment" in menu["text"]
     assert keyboard_texts(menu)[:1] == ["All that is left (⭐150)"]
     assert "Part of it…" not in keyboard_texts(menu)  # Telegram refunds Stars only in full
@@ -259,7 +254,7 @@ async def test_a_stars_order_is_refunded_in_full_with_refund_star_payment(
     [answer] = only(calls, "answerCallbackQuery")  # a forged partial press
     assert "only in full" in answer.params["text"]
     await shop.press(admin, menu, "All that is left (⭐150)")
-    await shop.press(admin, _last(admin), "✅ Yes, refund")
+    await shop.press(admin, last_message(admin), "✅ Yes, refund")
     await shop.settle()
     [refund] = [c for c in shop.standin.calls if c.method == "refundStarPayment"]
     assert refund.ok and refund.params["telegram_payment_charge_id"] == order.telegram_charge_id
@@ -274,8 +269,8 @@ async def test_the_list_pages_and_a_forged_order_is_told(shop: RunningShop) -> N
         [pid] = await uow.catalog.search_ids(["tripod"], 5)
     for _ in range(10):  # ten invoices: each new one expires the one before
         await shop.send(hal, f"/start p_{pid}")
-        await shop.press(hal, _last(hal), "⚡ Buy now")
-        asked = _last(hal)
+        await shop.press(hal, last_message(hal), "⚡ Buy now")
+        asked = last_message(hal)
         if "invoice" not in asked:
             await shop.press(hal, asked, PICKUP)
     made = await _orders(shop, 6108)
@@ -283,18 +278,18 @@ async def test_the_list_pages_and_a_forged_order_is_told(shop: RunningShop) -> N
     assert [o.status for o in made].count(OrderStatus.PENDING) == 1
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
     await shop.send(admin, "/admin")
-    await shop.press(admin, _last(admin), "📋 Orders")
-    await shop.press(admin, _last(admin), "New")
-    assert [t for t in keyboard_texts(_last(admin)) if t.startswith("#")] == [
+    await shop.press(admin, last_message(admin), "📋 Orders")
+    await shop.press(admin, last_message(admin), "New")
+    assert [t for t in keyboard_texts(last_message(admin)) if t.startswith("#")] == [
         f"#{made[-1].id} · $15.99 · awaiting payment"
     ]
-    await shop.press(admin, _last(admin), "All")
-    first = _last(admin)
+    await shop.press(admin, last_message(admin), "All")
+    first = last_message(admin)
     rows = [t for t in keyboard_texts(first) if t.startswith("#")]
     assert rows[0].startswith(f"#{made[-1].id} ") and len(rows) == 8 and "page 1" in first["text"]
     assert "◀ Newer" not in keyboard_texts(first)
     await shop.press(admin, first, "Older ▶")
-    second = _last(admin)
+    second = last_message(admin)
     more = [t for t in keyboard_texts(second) if t.startswith("#")]
     assert more == [f"#{made[1].id} · $15.99 · expired", f"#{made[0].id} · $15.99 · expired"]
     assert "page 2" in second["text"] and "◀ Newer" in keyboard_texts(second)
@@ -312,7 +307,7 @@ async def test_admin_order_command_opens_an_order(shop: RunningShop) -> None:
     assert f"Order #{order.id}" in screen.params["text"]
     assert "🚚 Mark shipped" in str(screen.params["reply_markup"])
     calls = await shop.send(admin, "/admin order twelve")
-    assert "Usage: /admin order 123" in _last(admin)["text"]
+    assert "Usage: /admin order 123" in last_message(admin)["text"]
     calls = await shop.send(admin, "/admin order 999999")
     assert "There is no order #999999" in only(calls, "sendMessage")[0].params["text"]
     buyer_calls = await shop.send(ivy, f"/admin order {order.id}")  # not staff: refused

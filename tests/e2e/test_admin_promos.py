@@ -13,13 +13,7 @@ from bot.domain.drops import DropStatus
 from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow
 from storage.drop_tables import DropRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
+from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, last_message, only
 
 
 def _said(calls: list[Any]) -> str:
@@ -32,8 +26,8 @@ def _message(chat: SimChat, message_id: int) -> dict[str, Any]:
 
 async def _open(shop: RunningShop, admin: SimChat, item: str) -> dict[str, Any]:
     await shop.send(admin, "/admin")
-    await shop.press(admin, _last(admin), item)
-    return _last(admin)
+    await shop.press(admin, last_message(admin), item)
+    return last_message(admin)
 
 
 async def _audit(shop: RunningShop) -> list[str]:
@@ -49,7 +43,7 @@ async def test_a_sale_scheduled_from_chat_is_claimable_and_can_be_stopped(
     listing = await _open(shop, admin, "⚡ Flash sales")
     assert "No flash sales yet" in listing["text"]
     await shop.press(admin, listing, "➕ Schedule a sale")
-    assert "type its SKU" in _last(admin)["text"]
+    assert "type its SKU" in last_message(admin)["text"]
     calls = await shop.send(admin, "NOPE-1")
     assert "No product in the shop has the SKU" in _said(calls)
     calls = await shop.send(admin, "kj-10")
@@ -63,19 +57,19 @@ async def test_a_sale_scheduled_from_chat_is_claimable_and_can_be_stopped(
         calls = await shop.send(admin, bad)
         assert "is not a number of units" in _said(calls), bad
     await shop.send(admin, "5")
-    await shop.press(admin, _last(admin), "1")
-    assert "When does it start?" in _last(admin)["text"]
+    await shop.press(admin, last_message(admin), "1")
+    assert "When does it start?" in last_message(admin)["text"]
     calls = await shop.send(admin, "tomorrow at six")
     assert "is not a time" in _said(calls)
     calls = await shop.send(admin, "2020-01-01 10:00")
     assert "has passed" in _said(calls)
     calls = await shop.send(admin, "2026-13-40 99:99")
     assert "is not a time" in _said(calls)
-    await shop.press(admin, _last(admin), "Now")  # the question's buttons come again
+    await shop.press(admin, last_message(admin), "Now")  # the question's buttons come again
     calls = await shop.send(admin, "99999")
     assert "is not a length" in _said(calls)
-    await shop.press(admin, _last(admin), "1 h")
-    confirm = _last(admin)
+    await shop.press(admin, last_message(admin), "1 h")
+    confirm = last_message(admin)
     assert "Spicy Konjac Jelly" in confirm["text"] and "$2.99" in confirm["text"]
     assert "5 units, at most 1 per buyer" in confirm["text"]
     async with shop.uows() as uow:
@@ -87,7 +81,7 @@ async def test_a_sale_scheduled_from_chat_is_claimable_and_can_be_stopped(
         if b["text"] == "✅ Schedule it"
     )
     await shop.press(admin, confirm, "✅ Schedule it")
-    done = _last(admin)["text"]
+    done = last_message(admin)["text"]
     assert "Flash sale #" in done and "start=s_" in done
     calls = await shop.press_data(admin, confirm["message_id"], data)  # pressed again
     assert "already scheduled" in only(calls, "answerCallbackQuery")[0].params["text"]
@@ -99,7 +93,7 @@ async def test_a_sale_scheduled_from_chat_is_claimable_and_can_be_stopped(
     # A buyer grabs it: an invoice at the sale price.
     ann = shop.standin.private_chat(6301, "Ann")
     await shop.send(ann, f"/start s_{sale.id}")
-    card = _last(ann)
+    card = last_message(ann)
     assert "⚡ Grab it for $2.99" in keyboard_texts(card)
     await shop.press(ann, card, "⚡ Grab it for $2.99")
     async with shop.uows() as uow:
@@ -111,11 +105,11 @@ async def test_a_sale_scheduled_from_chat_is_claimable_and_can_be_stopped(
     assert f"#{sale.id}" in listing["text"] and "live" in listing["text"]
     assert "1/5 taken" in listing["text"]
     await shop.press(admin, listing, f"⏹ Stop #{sale.id}")
-    await shop.press(admin, _last(admin), "⏹ Yes, stop it")
-    assert "ended" in _last(admin)["text"]
+    await shop.press(admin, last_message(admin), "⏹ Yes, stop it")
+    assert "ended" in last_message(admin)["text"]
     bob = shop.standin.private_chat(6302, "Bob")
     await shop.send(bob, f"/start s_{sale.id}")
-    assert "⚡ Grab it for $2.99" not in keyboard_texts(_last(bob))
+    assert "⚡ Grab it for $2.99" not in keyboard_texts(last_message(bob))
     assert await _audit(shop) == ["sale.schedule", "sale.stop"]
 
 
@@ -133,11 +127,11 @@ async def test_a_drop_composed_in_chat_is_previewed_confirmed_and_sent(
 
     listing = await _open(shop, admin, "📣 Drops")
     await shop.press(admin, listing, "➕ Compose a drop")
-    await shop.press(admin, _last(admin), "🛒 Buy a product")
+    await shop.press(admin, last_message(admin), "🛒 Buy a product")
     calls = await shop.send(admin, "NOPE-1")
     assert "can't go on the button" in _said(calls)
     await shop.send(admin, "kj-10")
-    audience = _last(admin)
+    audience = last_message(admin)
     assert "Who gets it?" in audience["text"]
     assert {"Everyone", "A language", "A tag", "Groups/channels"} <= set(keyboard_texts(audience))
     await shop.press(admin, audience, "A language")
@@ -146,7 +140,7 @@ async def test_a_drop_composed_in_chat_is_previewed_confirmed_and_sent(
     calls = await shop.send(admin, "zh")
     assert "Audience: lang:zh" in _said(calls)
     await shop.send(admin, "🌶 Konjac is back <b>today</b> & tomorrow")
-    draft = _last(admin)
+    draft = last_message(admin)
     assert "(draft)" in draft["text"] and "lang:zh" in draft["text"]
 
     await shop.press(admin, draft, "👁 Preview")
@@ -155,9 +149,9 @@ async def test_a_drop_composed_in_chat_is_previewed_confirmed_and_sent(
     preview = next(d for d in recent if str(d.audience) == f"chats:{ADMIN_ID}")
     drop_id = next(d.id for d in recent if str(d.audience) == "lang:zh")
     await shop.drops.run(preview.id)
-    got = _last(admin)
+    got = last_message(admin)
     assert "Konjac is back" in got["text"] and keyboard_texts(got) == ["⚡ Buy now"]
-    assert all("Konjac is back" not in (_last(c).get("text") or "") for c in buyers)
+    assert all("Konjac is back" not in (last_message(c).get("text") or "") for c in buyers)
 
     await shop.press(admin, draft, "📣 Send…")
     confirm = _message(admin, draft["message_id"])  # the draft, edited in place
@@ -182,22 +176,22 @@ async def test_a_photo_drop_to_everyone_and_cancelling_one_that_is_sending(
     await shop.send(ann, "/start")
     listing = await _open(shop, admin, "📣 Drops")
     await shop.press(admin, listing, "➕ Compose a drop")
-    await shop.press(admin, _last(admin), "No button")
-    await shop.press(admin, _last(admin), "Everyone")
-    assert "Now send the drop" in _last(admin)["text"]
+    await shop.press(admin, last_message(admin), "No button")
+    await shop.press(admin, last_message(admin), "Everyone")
+    assert "Now send the drop" in last_message(admin)["text"]
     calls = await shop.push(admin.send_photo(caption=""))  # no caption: asked again
     assert "needs some text" in _said(calls)
     await shop.push(admin.send_photo(caption="New colours are in"))
-    draft = _last(admin)
+    draft = last_message(admin)
     assert "media: photo" in draft["text"]
     await shop.press(admin, draft, "📣 Send…")
-    confirm = _last(admin)
+    confirm = last_message(admin)
     await shop.press(admin, confirm, keyboard_texts(confirm)[0])
     async with shop.uows() as uow:
         [drop] = [d for d in await uow.drops.recent(5) if d.status is DropStatus.SENDING]
     listing = await _open(shop, admin, "📣 Drops")
     await shop.press(admin, listing, f"⏹ Cancel #{drop.id}")
-    await shop.press(admin, _last(admin), "⏹ Yes, stop sending")
+    await shop.press(admin, last_message(admin), "⏹ Yes, stop sending")
     async with shop.uows.engine.connect() as conn:
         status = await conn.scalar(select(DropRow.status).where(DropRow.id == drop.id))  # type: ignore[arg-type]
     assert status == DropStatus.CANCELLED.value
@@ -215,7 +209,7 @@ async def test_an_out_of_stock_product_cannot_go_on_sale(shop: RunningShop) -> N
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
     listing = await _open(shop, admin, "⚡ Flash sales")
     await shop.press(admin, listing, "➕ Schedule a sale")
-    assert not any("TB-1" in t for t in keyboard_texts(_last(admin)))  # not offered
+    assert not any("TB-1" in t for t in keyboard_texts(last_message(admin)))  # not offered
     calls = await shop.send(admin, "TB-1")
     assert "is out of stock" in _said(calls)
     calls = await shop.send(admin, "KJ-10")  # the step still reads a SKU

@@ -24,32 +24,26 @@ from bot.services import orders, shop_stats
 from bot.standin import SimChat
 from storage.admin_tables import AdminAuditRow, InteractionRow
 from storage.order_tables import OrderRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, only
+from tests.e2e.harness import ADMIN_ID, RunningShop, last_message, only
 
 PICKUP = "🏬 Pick up at Storefront Studio"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 async def _card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
     async with shop.uows() as uow:
         [pid] = await uow.catalog.search_ids([word], 5)
     await shop.send(chat, f"/start p_{pid}")
-    return _last(chat)
+    return last_message(chat)
 
 
 async def _invoice(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
     """Buy now on a product's card, picking up in the shop when asked: the invoice."""
     await shop.press(chat, await _card(shop, chat, word), "⚡ Buy now")
-    asked = _last(chat)
+    asked = last_message(chat)
     if "invoice" not in asked:
         await shop.press(chat, asked, PICKUP)
-    invoice = _last(chat)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     return invoice
 
@@ -59,9 +53,9 @@ async def _cart_of_two(shop: RunningShop, chat: SimChat) -> dict[str, Any]:
     await shop.press(chat, card, "🛒 Add to cart")
     await shop.press(chat, card, "🛒 Add to cart")
     await shop.send(chat, "/cart")
-    await shop.press(chat, _last(chat), "💳 Checkout")
-    await shop.press(chat, _last(chat), PICKUP)
-    invoice = _last(chat)
+    await shop.press(chat, last_message(chat), "💳 Checkout")
+    await shop.press(chat, last_message(chat), PICKUP)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     return invoice
 
@@ -99,8 +93,8 @@ def _upload(shop: RunningShop, call: Any, kind: str) -> bytes:
 
 async def _open_stats(shop: RunningShop, chat: SimChat, period: str) -> list[Any]:
     await shop.send(chat, "/admin")
-    await shop.press(chat, _last(chat), "📊 Stats")
-    picker = _last(chat)
+    await shop.press(chat, last_message(chat), "📊 Stats")
+    picker = last_message(chat)
     assert "Pick a period" in picker["text"]
     return await shop.press(chat, picker, period)
 
@@ -155,7 +149,7 @@ async def test_stats_chart_caption_and_csv_match_the_orders(shop: RunningShop) -
     buttons = photo.params["reply_markup"]["inline_keyboard"]
     assert [b["text"] for row in buttons for b in row] == ["⬇️ CSV", "📅 Other period", "🛠 Console"]
 
-    calls = await shop.press(admin, _last(admin), "⬇️ CSV")
+    calls = await shop.press(admin, last_message(admin), "⬇️ CSV")
     [document] = only(calls, "sendDocument")
     name = f"orders-{first:%Y%m%d}-{today:%Y%m%d}.csv"
     assert document.params["document"] == {"upload": name}
@@ -211,7 +205,7 @@ async def test_staff_may_buyers_may_not_and_bad_periods_are_answered(shop: Runni
         assert not only(calls, "sendPhoto")
     # Tampered buttons: a period that is not offered, ordinals that are no period.
     for data in (admin_cb("st_p", 3), admin_cb("st_csv", 5, 1), admin_cb("st_csv", 0, 10**9)):
-        calls = await shop.press_data(staff, _last(staff), data)
+        calls = await shop.press_data(staff, last_message(staff), data)
         [answer] = only(calls, "answerCallbackQuery")
         assert "This button has expired" in answer.params["text"], data
         assert not only(calls, "sendPhoto") and not only(calls, "sendDocument")
@@ -219,7 +213,7 @@ async def test_staff_may_buyers_may_not_and_bad_periods_are_answered(shop: Runni
     # A buyer is refused, by command and by a forged button; nothing is drawn or sent.
     calls = await shop.send(kim, "/admin stats")
     assert "only for the shop's staff" in only(calls, "sendMessage")[0].params["text"]
-    calls = await shop.press_data(kim, _last(kim), admin_cb("st_p", 7))
+    calls = await shop.press_data(kim, last_message(kim), admin_cb("st_p", 7))
     [answer] = only(calls, "answerCallbackQuery")
     assert answer.params["show_alert"] is True
     assert not only(calls, "sendPhoto") and not only(calls, "sendDocument")
@@ -233,7 +227,7 @@ async def test_an_empty_period_says_so(shop: RunningShop) -> None:
     [said] = [c for c in calls if c.method in ("sendMessage", "editMessageText")][-1:]
     assert "No orders and no visits in this period" in said.params["text"]
     today = shop.now().date().toordinal()
-    calls = await shop.press_data(admin, _last(admin), admin_cb("st_csv", today, today))
+    calls = await shop.press_data(admin, last_message(admin), admin_cb("st_csv", today, today))
     [answer] = only(calls, "answerCallbackQuery")
     assert "No orders were placed" in answer.params["text"]
     assert not only(calls, "sendDocument")
@@ -247,7 +241,7 @@ async def test_an_export_past_telegrams_upload_limit_is_refused_with_the_way_out
     monkeypatch.setattr(shop_stats, "UPLOAD_LIMIT", 100)  # 50 MB of orders, in small
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
     await _open_stats(shop, admin, "Today")
-    calls = await shop.press(admin, _last(admin), "⬇️ CSV")
+    calls = await shop.press(admin, last_message(admin), "⬇️ CSV")
     assert not only(calls, "sendDocument")
     [said] = only(calls, "sendMessage")
     today = f"{shop.now().date():%Y-%m-%d}"
@@ -278,6 +272,6 @@ async def test_a_chinese_speaking_admin_gets_chinese_figures_and_a_readable_char
         assert image.format == "PNG"
     if not stats_charts._font_for("净收入"):  # no CJK font here: English labels, and said so
         assert "drawn with English labels" in caplog.text
-    calls = await shop.press(admin, _last(admin), "⬇️ CSV")
+    calls = await shop.press(admin, last_message(admin), "⬇️ CSV")
     [document] = only(calls, "sendDocument")
     assert "的订单：1 笔" in document.params["caption"]

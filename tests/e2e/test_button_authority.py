@@ -34,7 +34,18 @@ from bot.domain.drops import MediaKind
 from bot.domain.group_buys import GroupDeal
 from bot.domain.money import Money
 from bot.domain.staff import Role
-from bot.services import browsing, carts, creators, drops, flash_sales, group_buys, orders
+from bot.domain.support import Topic
+from bot.services import (
+    browsing,
+    carts,
+    creators,
+    drops,
+    flash_sales,
+    group_buys,
+    orders,
+    support,
+)
+from bot.services.support_ports import SupportMessage
 from bot.standin import SimChat
 from storage.order_tables import OrderRow
 from tests.e2e.harness import (
@@ -85,6 +96,7 @@ class World:
     category: int = 0
     coupons: dict[str, int] = field(default_factory=dict)
     draft: int = 0
+    vic_thread: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,8 @@ def _of(build: Callable[[World], list[tuple[str, str | None]]]) -> Rows:
 
 GONE = "no longer available"
 NOT_FOUND_ORDER = "not in your list"
+NOT_YOURS = "not yours"
+NOT_STAFF = "Only the shop's staff"
 
 BUYER: dict[Action, Rows] = {
     Action.NAV: _of(
@@ -250,6 +264,21 @@ BUYER: dict[Action, Rows] = {
     # Erasing is only through the button the bot signed for the presser's own chat, lately.
     Action.ERASE_YES: lambda w: _ids("dy", 29_000_000, expect="expired")(w),
     Action.ERASE_NO: _noargs("dn"),
+    # --- talking to the shop: another buyer's thread or order, a product gone, not staff ---
+    Action.SUPPORT_PRODUCT: lambda w: _ids("sp", w.archived, expect="no longer in the shop")(w),
+    Action.SUPPORT_ORDER: lambda w: _ids("so", w.vic_order, expect=NOT_FOUND_ORDER)(w),
+    Action.SUPPORT_WRITE: lambda w: _ids("sw", w.vic_thread, expect=NOT_YOURS)(w),
+    Action.SUPPORT_REPLY: lambda w: _ids("sr", w.vic_thread, expect=NOT_STAFF)(w),
+    Action.SUPPORT_CLOSE: lambda w: _ids("sx", w.vic_thread, expect=NOT_STAFF)(w),
+    # The presser's own alert settings: values the screen never offers change nothing.
+    Action.ALERTS: lambda w: [
+        *(
+            Press(MAL, f"al:{verb}:{n}", "out of date")
+            for verb, n in (("k", 99), ("ko", 5), ("c", NONE), ("n", 99), ("q", 9), ("zs", 99))
+        ),
+        Press(MAL, "al:nosuch:0", "out of date"),
+        *(Press(MAL, d) for d in ("al:k:x1", "al:K:1", f"al:c:{2**31}", "al:k")),
+    ],
 }
 
 
@@ -366,6 +395,9 @@ CONSOLE: dict[str, Rows] = {
     "st_csv": _verb("st_csv", lambda w: (1, 1), _none, lambda w: (2**31 - 1, 0)),
     "tm_list": _verb("tm_list", staff=False),
     "tm_audit": _verb("tm_audit", _zero, staff=False),
+    # buyers' questions
+    "su_list": _verb("su_list"),
+    "su_view": _verb("su_view", lambda w: (w.vic_thread, 0), _none),
 }
 
 
@@ -468,6 +500,9 @@ async def _world(shop: RunningShop) -> World:
         w.draft = await drops.compose(uow, "Draft", MediaKind.NONE, None, [], "all", False, now)
         await drops.send(uow, gift, 5, now)
         await uow.staff.add(STAFF, Role.STAFF, ADMIN_ID, now)
+        asked = await support.write(uow, VIC, Topic(), "Vic's question", None, now, [])
+        assert isinstance(asked, SupportMessage)
+        w.vic_thread = asked.thread_id
         await uow.commit()
     await shop.drops.run(gift)
     [[button]] = (await _last(vic))["reply_markup"]["inline_keyboard"]

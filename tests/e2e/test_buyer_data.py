@@ -22,18 +22,13 @@ from tests.e2e.harness import (
     RunningShop,
     keyboard_texts,
     last_invoice,
+    last_message,
     only,
     orders_of,
     product_card,
 )
 
 ANN, BOB = 3601, 3602
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 def _upload(shop: RunningShop, call: Any) -> bytes:
@@ -46,7 +41,7 @@ def _upload(shop: RunningShop, call: Any) -> bytes:
 async def _paid_order(shop: RunningShop, chat: SimChat, who: dict[str, Any]) -> int:
     card = await product_card(shop, chat, "konjac")
     await shop.press(chat, card, "⚡ Buy now")
-    asked = _last(chat)
+    asked = last_message(chat)
     if "invoice" not in asked:
         await shop.press(chat, asked, "🚚 Deliver to my address")
     await shop.pay(chat, last_invoice(chat), order_info=who, shipping_option_id="us-standard")
@@ -115,13 +110,13 @@ async def test_deleteme_waits_for_open_orders_then_erases(shop: RunningShop) -> 
     await shop.settle()
 
     await shop.send(ann, "/deleteme")
-    question = _last(ann)
+    question = last_message(ann)
     assert "Delete your data?" in question["text"]
     assert "1 unpaid invoice will be cancelled" in question["text"]
     assert f"Order #{unpaid}" in question["text"]
     assert keyboard_texts(question) == ["🗑 Yes, delete my data", "Keep my data"]
     calls = await shop.press(ann, question, "🗑 Yes, delete my data")
-    assert "Your data has been deleted" in _last(ann)["text"]
+    assert "Your data has been deleted" in last_message(ann)["text"]
 
     assert await _row(shop, UserRow, UserRow.id == ANN) == []
     assert await _row(shop, CartLineRow, CartLineRow.user_id == ANN) == []
@@ -147,23 +142,23 @@ async def test_deleteme_waits_for_open_orders_then_erases(shop: RunningShop) -> 
     [fresh] = await _row(shop, UserRow, UserRow.id == ANN)
     assert fresh.first_name == "Ann"
     await shop.send(ann, "/orders")
-    assert "no orders yet" in _last(ann)["text"]
+    assert "no orders yet" in last_message(ann)["text"]
 
 
 async def test_a_forged_or_foreign_confirmation_erases_nothing(shop: RunningShop) -> None:
     ann = shop.standin.private_chat(ANN, "Ann")
     mal = shop.standin.private_chat(BOB, "Mal")
     await shop.send(ann, "/deleteme")
-    question = _last(ann)
+    question = last_message(ann)
     [[yes, _no]] = question["reply_markup"]["inline_keyboard"]
     # Ann's signed button pressed in Mal's chat, and an unsigned one: refused, nothing erased.
     await shop.send(mal, "/help")
     for data in (yes["callback_data"], yes["callback_data"].rsplit(":", 1)[0]):
-        calls = await shop.press_data(mal, _last(mal), data)
+        calls = await shop.press_data(mal, last_message(mal), data)
         [answer] = only(calls, "answerCallbackQuery")
         assert "expired" in answer.params["text"]
     assert await _row(shop, UserRow, UserRow.id == ANN)
     assert await _row(shop, UserRow, UserRow.id == BOB)
     calls = await shop.press(ann, question, "Keep my data")
-    assert "Nothing was deleted" in _last(ann)["text"]
+    assert "Nothing was deleted" in last_message(ann)["text"]
     assert await _row(shop, UserRow, UserRow.id == ANN)

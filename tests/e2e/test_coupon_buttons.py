@@ -17,7 +17,7 @@ from bot.domain.drops import MediaKind
 from bot.services import creators, drops
 from bot.standin import SimChat
 from storage.tables import UserRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, only
+from tests.e2e.harness import ADMIN_ID, RunningShop, last_message, only
 
 USE = "🎟 Use the coupon"
 NOT_GIVEN = "This coupon isn't available to you."
@@ -50,12 +50,6 @@ async def _drop(shop: RunningShop, code: str, audience: str) -> None:
     await shop.drops.run(drop_id)
 
 
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
-
-
 def _data(message: dict[str, Any]) -> str:
     [[button]] = message["reply_markup"]["inline_keyboard"]
     assert button["text"] == USE
@@ -72,9 +66,9 @@ async def _invoice_discount(shop: RunningShop, chat: SimChat) -> list[Any]:
     async with shop.uows() as uow:
         [pid] = await uow.catalog.search_ids(["tripod"], 5)
     await shop.send(chat, f"/start p_{pid}")
-    calls = await shop.press(chat, _last(chat), "⚡ Buy now")
+    calls = await shop.press(chat, last_message(chat), "⚡ Buy now")
     if not only(calls, "sendInvoice"):
-        calls = await shop.press(chat, _last(chat), "🏬 Pick up at Storefront Studio")
+        calls = await shop.press(chat, last_message(chat), "🏬 Pick up at Storefront Studio")
     [invoice] = only(calls, "sendInvoice")
     return [p for p in invoice.params["prices"] if p["label"].startswith("Coupon")]
 
@@ -86,13 +80,13 @@ async def test_a_drops_coupon_button_applies_for_whom_it_was_sent(shop: RunningS
         await shop.send(chat, "/start")
     coupon_id = await _coupon(shop, "DROP50")
     await _drop(shop, "DROP50", "chats:8101")
-    gift = _last(ann)
+    gift = last_message(ann)
     data = _data(gift)
     assert data.startswith(f"ck:{coupon_id}:")  # signed for Ann's chat
 
     # Bo was not sent it: neither the bare id nor Ann's button (pressed in his chat) works.
     for forged in (f"ck:{coupon_id}", data):
-        calls = await shop.press_data(bo, _last(bo), forged)
+        calls = await shop.press_data(bo, last_message(bo), forged)
         [answer] = only(calls, "answerCallbackQuery")
         assert answer.params["text"] in (
             NOT_GIVEN,
@@ -112,7 +106,7 @@ async def test_a_drop_in_a_group_serves_every_member_there(shop: RunningShop) ->
     cy, di = shop.standin.user(8103, "Cy"), shop.standin.user(8104, "Di")
     coupon_id = await _coupon(shop, "CLUB50")
     await _drop(shop, "CLUB50", "chats:-1008103")
-    post = _last(group)
+    post = last_message(group)
     data = _data(post)
     for member in (cy, di):
         calls = await shop.push(group.press(post, USE, from_user=member))
@@ -121,7 +115,7 @@ async def test_a_drop_in_a_group_serves_every_member_there(shop: RunningShop) ->
     # The group's button copied into a private chat is not the group's any more.
     ed = shop.standin.private_chat(8105, "Ed")
     await shop.send(ed, "/start")
-    calls = await shop.press_data(ed, _last(ed), data)
+    calls = await shop.press_data(ed, last_message(ed), data)
     assert "CLUB50" not in str(calls)
     assert await _applied_coupon(shop, 8105) is None
 
@@ -133,7 +127,7 @@ async def test_a_creators_link_gives_its_coupon_by_a_button(shop: RunningShop) -
         await uow.commit()
     kim = shop.standin.private_chat(8106, "Kim")
     await shop.send(kim, f"/start ki_{token}")
-    await shop.press(kim, _last(kim), "✅ Accept")
+    await shop.press(kim, last_message(kim), "✅ Accept")
     async with shop.uows() as uow:
         creator = await uow.trust.creator(8106)
         assert creator is not None
@@ -152,7 +146,7 @@ async def test_a_creators_link_gives_its_coupon_by_a_button(shop: RunningShop) -
     # Someone who never opened the link forges the button: nothing, and no code.
     eve = shop.standin.private_chat(8108, "Eve")
     await shop.send(eve, "/start")
-    calls = await shop.press_data(eve, _last(eve), f"ck:{coupon_id}")
+    calls = await shop.press_data(eve, last_message(eve), f"ck:{coupon_id}")
     assert only(calls, "answerCallbackQuery")[0].params["text"] == NOT_GIVEN
     assert "KOL50" not in str(calls)
     assert await _applied_coupon(shop, 8108) is None
@@ -169,9 +163,9 @@ async def test_a_public_coupons_button_works_for_anyone(shop: RunningShop) -> No
     staff = await _coupon(shop, "STAFF50")
     gus = shop.standin.private_chat(8109, "Gus")
     await shop.send(gus, "/start")
-    calls = await shop.press_data(gus, _last(gus), f"ck:{staff}")
+    calls = await shop.press_data(gus, last_message(gus), f"ck:{staff}")
     assert only(calls, "answerCallbackQuery")[0].params["text"] == NOT_GIVEN
     assert "STAFF50" not in str(calls)
-    calls = await shop.press_data(gus, _last(gus), f"ck:{coupon_id}")
+    calls = await shop.press_data(gus, last_message(gus), f"ck:{coupon_id}")
     assert "OPEN50</b> applied: 50% off" in only(calls, "sendMessage")[0].params["text"]
     assert await _invoice_discount(shop, gus) == [{"label": "Coupon OPEN50", "amount": -800}]

@@ -10,15 +10,17 @@ import io
 from typing import Any
 
 from bot.standin import SimChat
-from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, last_invoice, only, orders_of
+from tests.e2e.harness import (
+    ADMIN_ID,
+    RunningShop,
+    keyboard_texts,
+    last_invoice,
+    last_message,
+    only,
+    orders_of,
+)
 
 PICKUP = "🏬 Pick up at Storefront Studio"
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 async def _said(shop: RunningShop, chat: SimChat, text: str) -> str:
@@ -39,10 +41,10 @@ async def test_one_time_codes_made_in_chat_used_once_and_shown(shop: RunningShop
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     assert "created: 20% off" in await _said(shop, boss, "/admin coupon add VIP20 20%")
     await shop.send(boss, "/admin")
-    await shop.press(boss, _last(boss), "🏷 Coupons")
-    await shop.press(boss, _last(boss), "🎟 Codes VIP20")
-    assert "No one-time codes yet." in _last(boss)["text"]
-    await shop.press(boss, _last(boss), "➕ Make codes")
+    await shop.press(boss, last_message(boss), "🏷 Coupons")
+    await shop.press(boss, last_message(boss), "🎟 Codes VIP20")
+    assert "No one-time codes yet." in last_message(boss)["text"]
+    await shop.press(boss, last_message(boss), "➕ Make codes")
     assert "not a number from 1 to 10000" in await _said(shop, boss, "lots")
     assert "not a number from 1 to 10000" in await _said(shop, boss, "0")
     calls = await shop.send(boss, "3")
@@ -59,8 +61,8 @@ async def test_one_time_codes_made_in_chat_used_once_and_shown(shop: RunningShop
     typed = f"{first[:5].lower()} {first[5:].lower()}"  # case and spaces do not count
     assert f"Coupon <b>{first}</b> applied: 20% off" in await _said(shop, ann, f"/coupon {typed}")
     await shop.send(ann, "/search konjac")
-    await shop.press(ann, _last(ann), "⚡ Buy now")
-    await shop.press(ann, _last(ann), PICKUP)
+    await shop.press(ann, last_message(ann), "⚡ Buy now")
+    await shop.press(ann, last_message(ann), PICKUP)
     invoice = last_invoice(ann)
     [sent] = only(shop.standin.calls, "sendInvoice")[-1:]
     assert {"label": f"Coupon {first}", "amount": -100} in sent.params["prices"]
@@ -80,9 +82,9 @@ async def test_one_time_codes_made_in_chat_used_once_and_shown(shop: RunningShop
 
     # The console shows the use per code: the list, the codes screen and the CSV.
     await shop.send(boss, "/admin coupon list")
-    assert "3 codes made, 1 used." in _last(boss)["text"]
-    await shop.press(boss, _last(boss), "🎟 Codes VIP20")
-    shown = _last(boss)
+    assert "3 codes made, 1 used." in last_message(boss)["text"]
+    await shop.press(boss, last_message(boss), "🎟 Codes VIP20")
+    shown = last_message(boss)
     assert "3 codes made, 1 used." in shown["text"]
     assert f"• {first} used by 5301 on " in shown["text"]
     assert keyboard_texts(shown)[:2] == ["➕ Make codes", "📄 CSV of the codes"]
@@ -94,7 +96,7 @@ async def test_one_time_codes_made_in_chat_used_once_and_shown(shop: RunningShop
 
     # A code of a switched-off coupon is refused with the reason.
     await shop.send(boss, "/admin coupon off VIP20")
-    await shop.press(boss, _last(boss), "⛔ Yes, disable")
+    await shop.press(boss, last_message(boss), "⛔ Yes, disable")
     cy = shop.standin.private_chat(5303, "Cy")
     assert f"Coupon {second} is no longer available." in await _said(shop, cy, f"/coupon {second}")
     assert "disabled" in await _said(shop, boss, "/admin coupon codes VIP20 5")

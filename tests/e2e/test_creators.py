@@ -15,7 +15,7 @@ from bot.jobs.scheduler import settle_trust
 from bot.services import creators, orders
 from bot.standin import SimChat
 from storage.trust_tables import CreatorClickRow, CreatorCommissionRow, CreatorRow
-from tests.e2e.harness import ADMIN_ID, RunningShop, ShopClock, keyboard_texts, only
+from tests.e2e.harness import ADMIN_ID, RunningShop, ShopClock, keyboard_texts, last_message, only
 
 PICKUP = "🏬 Pick up at Storefront Studio"
 
@@ -26,18 +26,12 @@ async def _pid(shop: RunningShop, word: str) -> int:
     return pid
 
 
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
-
-
 async def _buy(shop: RunningShop, chat: SimChat, card: dict[str, Any]) -> None:
     await shop.press(chat, card, "⚡ Buy now")
-    asked = _last(chat)
+    asked = last_message(chat)
     if "invoice" not in asked:
         await shop.press(chat, asked, PICKUP)
-    invoice = _last(chat)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     await shop.pay(chat, invoice, order_info={"name": "Buyer"})
 
@@ -49,10 +43,10 @@ async def _become_creator(shop: RunningShop, chat: SimChat, rate: int = 10) -> s
     token = re.search(r"start=ki_([A-Za-z0-9_-]+)", text)
     assert token, text
     await shop.send(chat, f"/start ki_{token.group(1)}")
-    offer = _last(chat)
+    offer = last_message(chat)
     assert f"earn {rate}%" in offer["text"]
     await shop.press(chat, offer, "✅ Accept")
-    welcome = _last(chat)["text"]
+    welcome = last_message(chat)["text"]
     async with shop.uows.engine.connect() as conn:
         code = await conn.scalar(
             select(CreatorRow.code).where(CreatorRow.user_id == chat.id)  # type: ignore[arg-type]
@@ -77,7 +71,7 @@ async def test_link_purchase_pending_settled_then_refund_reverses(shop: RunningS
     calls = await shop.send(kim, "/creator link KJ-10")
     link = f"https://t.me/shop_e2e_bot?start=k_{code}_{pid}"
     assert link in only(calls, "sendMessage")[0].params["text"]
-    calls = await shop.press(kim, _last(kim), "📣 Post to my channel")
+    calls = await shop.press(kim, last_message(kim), "📣 Post to my channel")
     teaser = [c for c in calls if c.method in ("sendVideo", "sendPhoto", "sendMessage")][0]
     assert teaser.ok and "Spicy Konjac Jelly" in str(teaser.params)
     button = teaser.params["reply_markup"]["inline_keyboard"][0][0]
@@ -86,13 +80,13 @@ async def test_link_purchase_pending_settled_then_refund_reverses(shop: RunningS
     # A buyer opens it and buys: a pending commission of 10% of the goods.
     ann = shop.standin.private_chat(4102, "Ann")
     await shop.send(ann, f"/start k_{code}_{pid}")
-    card = _last(ann)
+    card = last_message(ann)
     assert "Spicy Konjac Jelly" in str(card)
     await _buy(shop, ann, card)
     [earned] = await _commission(shop)
     assert (earned.creator_id, earned.buyer_id, earned.status) == (4101, 4102, "pending")
     assert earned.amount_minor == 50 and earned.revenue_minor == 499
-    assert "An order came in through your link: $0.50 commission" in _last(kim)["text"]
+    assert "An order came in through your link: $0.50 commission" in last_message(kim)["text"]
 
     calls = await shop.send(kim, "/creator")
     board = only(calls, "sendMessage")[0].params["text"]
@@ -112,12 +106,12 @@ async def test_link_purchase_pending_settled_then_refund_reverses(shop: RunningS
     await shop.settle()
     [earned] = await _commission(shop)
     assert earned.status == "settled"
-    assert "$0.50 commission settled" in _last(kim)["text"]
+    assert "$0.50 commission settled" in last_message(kim)["text"]
     calls = await shop.send(kim, "/creator")
     assert "pending: $0.00 · settled: $0.50" in only(calls, "sendMessage")[0].params["text"]
 
     # The chart is a PNG photo.
-    calls = await shop.press(kim, _last(kim), "📈 Chart")
+    calls = await shop.press(kim, last_message(kim), "📈 Chart")
     [photo] = only(calls, "sendPhoto")
     assert photo.ok and photo.params["photo"] == {"upload": "creator-chart.png"}
 
@@ -152,14 +146,14 @@ async def test_payouts_requested_by_the_creator_and_marked_paid(shop: RunningSho
     await shop.settle()
 
     await shop.send(kim, "/creator")
-    board = _last(kim)
+    board = last_message(kim)
     calls = await shop.press(kim, board, "💸 Request payout")
     assert "Payout of $3.20 requested" in str(calls)
     await shop.settle()
     boss = shop.standin.private_chat(ADMIN_ID, "Boss")
     assert (
         "asks for a payout of $3.20. Mark it paid: storefront creators pay 1"
-        in _last(boss)["text"]
+        in last_message(boss)["text"]
     )
     calls = await shop.press(kim, board, "💸 Request payout")  # nothing left to ask
     [answer] = only(calls, "answerCallbackQuery")
@@ -172,7 +166,7 @@ async def test_payouts_requested_by_the_creator_and_marked_paid(shop: RunningSho
         await uow.commit()
     shop.worker.kick()
     await shop.settle()
-    assert "of $3.20 was paid" in _last(kim)["text"]
+    assert "of $3.20 was paid" in last_message(kim)["text"]
     calls = await shop.send(kim, "/creator")
     assert "Paid out: $3.20 · requested: $0.00 · available: $0.00" in str(calls)
 
@@ -189,11 +183,11 @@ async def test_the_bot_posts_the_teaser_in_a_channel_the_creator_administers(
     # Not an admin of that channel: refused, nothing posted there.
     await shop.send(kim, "/creator post @the_shop_news KJ-10")
     await shop.settle()
-    assert "don't administer @the_shop_news" in _last(kim)["text"]
+    assert "don't administer @the_shop_news" in last_message(kim)["text"]
     assert others.messages() == []
     await shop.send(kim, "/creator post @nosuchchannel")
     await shop.settle()
-    assert "can't find @nosuchchannel" in _last(kim)["text"]
+    assert "can't find @nosuchchannel" in last_message(kim)["text"]
     calls = await shop.send(kim, "/creator post nowhere")
     assert "Usage: /creator post" in str(calls)
 
@@ -205,7 +199,7 @@ async def test_the_bot_posts_the_teaser_in_a_channel_the_creator_administers(
     assert "Spicy Konjac Jelly" in str(post)
     link = f"https://t.me/shop_e2e_bot?start=k_{code}_{pid}"
     assert post["reply_markup"]["inline_keyboard"] == [[{"text": "🛒 Buy", "url": link}]]
-    assert "teaser is posted in @kims_picks" in _last(kim)["text"]
+    assert "teaser is posted in @kims_picks" in last_message(kim)["text"]
     await shop.send(kim, "/creator post @kims_picks")  # the shop's teaser
     await shop.settle()
     shop_post = channel.messages()[-1]
@@ -214,7 +208,7 @@ async def test_the_bot_posts_the_teaser_in_a_channel_the_creator_administers(
 
 async def _card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
     await shop.send(chat, f"/start p_{await _pid(shop, word)}")
-    return _last(chat)
+    return last_message(chat)
 
 
 async def _clicks(shop: RunningShop) -> int:
@@ -241,7 +235,7 @@ async def test_bad_creator_input_credits_nobody(shop: RunningShop) -> None:
     # The creator's own link: refused, and their own purchase earns nothing.
     calls = await shop.send(kim, f"/start k_{code}_{pid}")
     assert "your own creator link" in str(calls)
-    await _buy(shop, kim, _last(kim))
+    await _buy(shop, kim, last_message(kim))
     assert await _clicks(shop) == 0 and await _commission(shop) == []
 
     # A click older than the window credits nobody.
@@ -260,12 +254,12 @@ async def test_bad_creator_input_credits_nobody(shop: RunningShop) -> None:
     token = re.search(r"start=ki_([A-Za-z0-9_-]+)", str(calls))
     assert token
     await shop.send(eve, f"/start ki_{token.group(1)}")
-    offer = _last(eve)
+    offer = last_message(eve)
     accept = offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     mallory = shop.standin.private_chat(4124, "Mallory")
     calls = await shop.send(mallory, f"/start ki_{token.group(1)}")
     assert "already used" in str(calls)
-    calls = await shop.press_data(mallory, _last(mallory), accept)
+    calls = await shop.press_data(mallory, last_message(mallory), accept)
     assert "already used" in only(calls, "answerCallbackQuery")[0].params["text"]
     shop.storefront.clock.advance(timedelta(days=8))
     calls = await shop.press(eve, offer, "✅ Accept")

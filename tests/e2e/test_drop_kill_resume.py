@@ -43,6 +43,7 @@ async def _start_bot(
         "BOT_FRAMEWORK": framework,
         "ADMIN_IDS": str(ADMIN_ID),
         "HOME": str(cwd),
+        "QUIET_HOURS": "off",  # the drop goes out whatever the time of day
     }
     return await asyncio.create_subprocess_exec(
         STOREFRONT,

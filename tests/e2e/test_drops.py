@@ -69,7 +69,7 @@ async def test_a_drop_reaches_each_subscriber_once_and_403_unsubscribes(
         assert _got(chat) == expected, chat.id
     last = ann.messages()[-1]
     assert "&lt;in stock&gt;" not in last["text"] and "<in stock>" in last["text"]
-    assert keyboard_texts(last) == ["⚡ Buy now"]
+    assert keyboard_texts(last) == ["⚡ Buy now", "🔕 Fewer like this"]
     async with shop.uows.engine.connect() as conn:
         blocked = await conn.scalar(select(UserRow.blocked).where(UserRow.id == dan.id))  # type: ignore[arg-type]
     assert blocked is True

@@ -54,7 +54,7 @@ async def test_notify_me_alerts_then_grab_pay_and_order(shop: RunningShop) -> No
     await _tick(shop)
     live = ann.last_message()
     assert live is not None and "Flash sale is live" in live["text"]
-    assert keyboard_texts(live) == ["⚡ Grab it"]
+    assert keyboard_texts(live) == ["⚡ Grab it", "🔕 Fewer like this"]
 
     calls = await shop.press(ann, live, "⚡ Grab it")
     texts = [c.params["text"] for c in only(calls, "sendMessage")]

@@ -27,7 +27,9 @@ from tests.e2e.harness import (
     ADMIN_ID,
     RunningShop,
     advance,
+    button_data,
     keyboard_texts,
+    last_message,
     only,
     orders_of,
 )
@@ -35,12 +37,6 @@ from tests.e2e.harness import (
 PICKUP = "🏬 Pick up at Storefront Studio"
 CASH = "💵 Pay at pickup (cash)"
 MARK_PAID = "💵 Mark paid"
-
-
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
 
 
 def _texts(chat: SimChat) -> list[str]:
@@ -74,27 +70,19 @@ async def _pickup_invoice(shop: RunningShop, chat: SimChat) -> dict[str, Any]:
     """Buy now on the tripod, picked up: its invoice."""
     pid, _ = await _tripod(shop)
     await shop.send(chat, f"/start p_{pid}")
-    await shop.press(chat, _last(chat), "⚡ Buy now")
-    if "invoice" not in _last(chat):
-        await shop.press(chat, _last(chat), PICKUP)
-    invoice = _last(chat)
+    await shop.press(chat, last_message(chat), "⚡ Buy now")
+    if "invoice" not in last_message(chat):
+        await shop.press(chat, last_message(chat), PICKUP)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     return invoice
 
 
 async def _order_screen(shop: RunningShop, admin: SimChat, order_id: int) -> dict[str, Any]:
     await shop.send(admin, f"/admin order {order_id}")
-    screen = _last(admin)
+    screen = last_message(admin)
     assert f"Order #{order_id}" in screen["text"], screen["text"]
     return screen
-
-
-def _data(message: dict[str, Any], text: str) -> str:
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for button in row:
-            if button["text"] == text:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {text!r} in {keyboard_texts(message)}")
 
 
 def _with_pickup_terms(shop: RunningShop, terms: CashTerms) -> None:
@@ -116,7 +104,7 @@ async def test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a
     await _set_stock(shop, variant, 1)  # the last one
     pid, _ = await _tripod(shop)
     await shop.send(bo, f"/start p_{pid}")
-    bo_card = _last(bo)  # Bo looks at it while there is one left
+    bo_card = last_message(bo)  # Bo looks at it while there is one left
 
     invoice = await _pickup_invoice(shop, ann)
     assert CASH in keyboard_texts(invoice)
@@ -124,13 +112,15 @@ async def test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a
     assert not only(calls, "sendInvoice")  # no payment sheet
     [order] = [o for o in await orders_of(shop, ann.id) if o.status != OrderStatus.EXPIRED]
     assert order.status == OrderStatus.AWAITING_CASH and order.method == "cash"
-    placed = _last(ann)["text"]
+    placed = last_message(ann)["text"]
     assert f"Order #{order.id} is reserved for pickup" in placed, placed
     assert "Pay $15.99 in cash" in placed and "until" in placed
     assert order.held_until is not None and order.held_until.strftime("%Y-%m-%d %H:%M") in placed
     assert await _stock(shop, variant) == 0  # held: nobody else can have it
-    await shop.press(ann, _last(ann), "📦 Order details")  # /orders lists it, with its deadline
-    details = _last(ann)["text"]
+    await shop.press(
+        ann, last_message(ann), "📦 Order details"
+    )  # /orders lists it, with its deadline
+    details = last_message(ann)["text"]
     assert "to pay at pickup" in details and "held until" in details, details
 
     calls = await shop.press(bo, bo_card, "⚡ Buy now")  # his card from before: no oversell
@@ -138,7 +128,7 @@ async def test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a
     [said] = [c.params.get("text", "") for c in only(calls, "answerCallbackQuery")]
     assert "sold out" in said.lower(), said
     await shop.send(bo, f"/start p_{pid}")  # and the card now shows none left
-    assert "⚡ Buy now" not in keyboard_texts(_last(bo))
+    assert "⚡ Buy now" not in keyboard_texts(last_message(bo))
 
     async with shop.uows() as uow:  # awaiting cash is not yet a sale
         today = shop.now().date()
@@ -160,7 +150,7 @@ async def test_pickup_order_holds_stock_is_marked_paid_once_and_the_buyer_gets_a
     assert await _stock(shop, variant) == 0  # sold
 
     # The same button again (a double tap, a stale screen): nothing is paid twice.
-    calls = await shop.press_data(admin, screen["message_id"], _data(screen, MARK_PAID))
+    calls = await shop.press_data(admin, screen["message_id"], button_data(screen, MARK_PAID))
     [again] = only(calls, "answerCallbackQuery")
     assert "already marked paid" in again.params["text"]
     await shop.settle()
@@ -193,7 +183,7 @@ async def test_unpaid_pickup_order_expires_returns_its_stock_and_cannot_be_marke
     [gone] = [o for o in await orders_of(shop, cy.id) if o.id == order.id]
     assert gone.status == OrderStatus.EXPIRED and gone.held_until is None
     assert await _stock(shop, variant) == before
-    told = _last(cy)["text"]
+    told = last_message(cy)["text"]
     assert f"reservation of order #{order.id} has ended" in told, told
 
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
@@ -220,7 +210,7 @@ async def test_forged_pickup_buttons_over_the_limit_or_for_first_timers_are_refu
     calls = await shop.press_data(dee, invoice["message_id"], f"pk:{order.id}")
     [answer] = only(calls, "answerCallbackQuery")
     assert "orders up to $10.00" in answer.params["text"], answer.params
-    assert "orders up to $10.00" in _last(dee)["text"]
+    assert "orders up to $10.00" in last_message(dee)["text"]
 
     _with_pickup_terms(shop, CashTerms(first_time=False))
     invoice = await _pickup_invoice(shop, dee)
@@ -234,7 +224,7 @@ async def test_forged_pickup_buttons_over_the_limit_or_for_first_timers_are_refu
     eve = shop.standin.private_chat(6305, "Eve")
     await shop.send(eve, "/start")
     for forged in (f"pk:{order.id}", "pk:999999"):
-        calls = await shop.press_data(eve, _last(eve)["message_id"], forged)
+        calls = await shop.press_data(eve, last_message(eve)["message_id"], forged)
         [answer] = only(calls, "answerCallbackQuery")
         assert "can't be reserved for pickup" in answer.params["text"], answer.params
     assert {o.status for o in await orders_of(shop, dee.id)} <= {
@@ -250,19 +240,19 @@ async def test_a_chinese_buyer_reserves_and_gets_the_receipt_in_chinese_from_eng
     mei = shop.standin.private_chat(6306, "Mei", language_code="zh-hans")
     pid, _ = await _tripod(shop)
     await shop.send(mei, f"/start p_{pid}")
-    await shop.press(mei, _last(mei), "⚡ 立即购买")
-    if "invoice" not in _last(mei):
-        await shop.press(mei, _last(mei), "🏬 到 Storefront Studio 自提")
-    invoice = _last(mei)
+    await shop.press(mei, last_message(mei), "⚡ 立即购买")
+    if "invoice" not in last_message(mei):
+        await shop.press(mei, last_message(mei), "🏬 到 Storefront Studio 自提")
+    invoice = last_message(mei)
     assert "💵 自提时付款（现金）" in keyboard_texts(invoice), keyboard_texts(invoice)
     await shop.press(mei, invoice, "💵 自提时付款（现金）")
     [order] = [o for o in await orders_of(shop, mei.id) if o.status == OrderStatus.AWAITING_CASH]
-    assert f"订单 #{order.id} 已预留" in _last(mei)["text"]
+    assert f"订单 #{order.id} 已预留" in last_message(mei)["text"]
 
     admin = shop.standin.private_chat(ADMIN_ID, "Boss")
     await shop.press(admin, await _order_screen(shop, admin, order.id), MARK_PAID)
     await shop.settle()
-    receipt = _last(mei)["text"]
+    receipt = last_message(mei)["text"]
     assert f"付款成功：订单 #{order.id}" in receipt and "现金付款" in receipt, receipt
 
 

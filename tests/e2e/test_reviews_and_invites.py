@@ -16,7 +16,7 @@ from bot.services import orders, reviews
 from bot.standin import SimChat
 from storage.order_tables import CouponRow, OrderRow
 from storage.trust_tables import BuyerInviteRow, ReviewAuditRow, ReviewRow
-from tests.e2e.harness import RunningShop, ShopClock, only
+from tests.e2e.harness import RunningShop, ShopClock, last_message, only
 
 PICKUP = "🏬 Pick up at Storefront Studio"
 
@@ -27,23 +27,17 @@ async def _pid(shop: RunningShop, word: str) -> int:
     return pid
 
 
-def _last(chat: SimChat) -> dict[str, Any]:
-    message = chat.last_message()
-    assert message is not None
-    return message
-
-
 async def _card(shop: RunningShop, chat: SimChat, word: str) -> dict[str, Any]:
     await shop.send(chat, f"/start p_{await _pid(shop, word)}")
-    return _last(chat)
+    return last_message(chat)
 
 
 async def _buy(shop: RunningShop, chat: SimChat, word: str) -> int:
     await shop.press(chat, await _card(shop, chat, word), "⚡ Buy now")
-    asked = _last(chat)
+    asked = last_message(chat)
     if "invoice" not in asked:
         await shop.press(chat, asked, PICKUP)
-    invoice = _last(chat)
+    invoice = last_message(chat)
     assert "invoice" in invoice, invoice
     await shop.pay(chat, invoice, order_info={"name": "Buyer"})
     async with shop.uows.engine.connect() as conn:
@@ -77,11 +71,11 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
     order_id = await _buy(shop, ann, "konjac")
 
     # Before delivery: no review, whatever the button says.
-    calls = await shop.press_data(ann, _last(ann), f"rr:{order_id}:{pid}:5")
+    calls = await shop.press_data(ann, last_message(ann), f"rr:{order_id}:{pid}:5")
     assert "Only buyers" in only(calls, "answerCallbackQuery")[0].params["text"]
 
     await _deliver(shop, order_id)
-    ask = _last(ann)
+    ask = last_message(ann)
     assert "How was Spicy Konjac Jelly" in ask["text"]
     assert [b["text"] for b in ask["reply_markup"]["inline_keyboard"][0]] == [
         "1★",
@@ -97,7 +91,7 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
     assert "1 to 5 stars" in only(calls, "answerCallbackQuery")[0].params["text"]
     bo = shop.standin.private_chat(4202, "Bo")
     await shop.send(bo, "/start")
-    calls = await shop.press_data(bo, _last(bo), f"rr:{order_id}:{pid}:1")
+    calls = await shop.press_data(bo, last_message(bo), f"rr:{order_id}:{pid}:1")
     assert "Only buyers" in only(calls, "answerCallbackQuery")[0].params["text"]
 
     calls = await shop.press(ann, ask, "5★")
@@ -108,7 +102,7 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
     calls = await shop.send(ann, "<b>*")
     assert "no text left" in str(calls)
     await shop.send(ann, 'So <b>spicy</b> **yum** [win](https://evil.example) <a href="x">me</a>')
-    assert "review is up" in _last(ann)["text"]
+    assert "review is up" in last_message(ann)["text"]
     async with shop.uows.engine.connect() as conn:
         [review] = (await conn.execute(select(ReviewRow))).all()  # type: ignore[call-overload]
     assert review.rating == 5 and review.text == "So spicy yum win me"
@@ -130,7 +124,10 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
         await uow.commit()
     shop.worker.kick()
     await shop.settle()
-    assert "The shop replied" in _last(ann)["text"] and "Thanks Ann!" in _last(ann)["text"]
+    assert (
+        "The shop replied" in last_message(ann)["text"]
+        and "Thanks Ann!" in last_message(ann)["text"]
+    )
     card = await _card(shop, bo, "konjac")
     assert "1 sold" in _caption(card) and "★" not in _caption(card)
     async with shop.uows.engine.connect() as conn:
@@ -139,11 +136,11 @@ async def test_a_verified_review_shows_on_the_card_and_bad_reviews_are_refused(
 
     # A photo is a review too (its caption, plain, as the words); outside a review it is not.
     await _deliver(shop, await _buy(shop, bo, "konjac"))
-    calls = await shop.press(bo, _last(bo), "4★")
+    calls = await shop.press(bo, last_message(bo), "4★")
     assert "or a photo" in str(calls)
     photo = bo.send_photo(caption="Looks <b>exactly</b> like this")
     await shop.push(photo)
-    assert "review is up" in _last(bo)["text"]
+    assert "review is up" in last_message(bo)["text"]
     async with shop.uows.engine.connect() as conn:
         row = (await conn.execute(select(ReviewRow).where(ReviewRow.user_id == 4202))).one()  # type: ignore[arg-type, call-overload]
     assert row.photo_file_id and row.text == "Looks exactly like this" and row.rating == 4
@@ -203,7 +200,7 @@ async def test_a_friends_invite_rewards_both_once_and_bad_invites_are_refused(
     coupons = [c for c in await _coupons(shop) if c.startswith("FRIEND-")]
     assert len(coupons) == 2
     for chat in (ann, cy):
-        reward = _last(chat)
+        reward = last_message(chat)
         text = reward["text"]
         assert "Here's your coupon" in text
         [mine] = [c for c in coupons if c in text]
@@ -213,7 +210,7 @@ async def test_a_friends_invite_rewards_both_once_and_bad_invites_are_refused(
         # ... nor its button (the same data pressed under Eve's own message).
         [[button]] = reward["reply_markup"]["inline_keyboard"]
         assert button["text"] == "🎟 Use the coupon"
-        calls = await shop.press_data(eve, _last(eve), button["callback_data"])
+        calls = await shop.press_data(eve, last_message(eve), button["callback_data"])
         [answer] = only(calls, "answerCallbackQuery")
         assert answer.params["text"] == "This coupon isn't available to you."
         assert mine not in str(calls)

@@ -88,6 +88,7 @@ class Fleet:
             "STRIPE_API_BASE": self.stripe.base_url,
             "ADMIN_IDS": str(ADMIN_ID),
             "SHOP_NAME": "E2E Shop",
+            "QUIET_HOURS": "off",  # drops go out whatever the time of day
             "CART_REMINDER_HOURS": "0",
             # The scripted buyers press as fast as the bot answers (26 updates in seconds):
             # over the flood rate by design. These tests are about exactly-once, not floods.

@@ -191,6 +191,8 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
         "[6]",  # 📊 Stats
         "[2]",  # 7 days: a chart
         "[1]",  # ⬇️ CSV
+        "/admin",
+        "[9]",  # 🖥 Dashboard: a Mini App, opened in a browser
         ":as ana",
     )
     invoice = out.section("bot #4 [invoice: Dried Mango]", "ana \u203a :pay")
@@ -212,6 +214,10 @@ async def test_marking_an_order_shipped_tells_the_buyer_and_slips_get_hints(
     export = next(path for path in saved if path.suffix == ".csv")
     assert chart.read_bytes().startswith(b"\x89PNG") and "DM-250 \u00d7 1" in export.read_text()
     assert {stat.S_IMODE(os.stat(path).st_mode) for path in saved} == {0o600}
+    # The dashboard's button gives its link signed in as max, as Telegram would open it.
+    opened = out.section("(pressed \u201c\U0001f5a5 Dashboard\u201d", "max \u203a :as ana")
+    assert "\u00bb a Mini App: open http://127.0.0.1:" in opened
+    assert "/dashboard#tgWebAppData=" in opened, opened
 
 
 async def test_a_leader_posts_the_group_buy_in_the_demo_group_and_a_member_follows_it(

@@ -1,6 +1,7 @@
 """``storefront sandbox --web`` in a real headless Chromium, on both frameworks: a buyer buys
 and pays on the page and gets the receipt; the merchant sends a drop and both buyers' columns
-receive it. Everything is done by typing and clicking on the page, as a person would.
+receive it, and the merchant's dashboard opens from its button in /admin. Everything is done
+by typing and clicking on the page, as a person would.
 """
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ async def test_the_merchant_sends_a_drop_and_both_buyers_columns_receive_it(
         ).to_be_visible(timeout=WAIT_MS)
         if framework == "aiogram":
             await screenshot(page, "drop")
+        # The merchant's dashboard opens from its button in /admin, as in Telegram, signed in
+        # as Max: it lists the demo products.
+        await say(page, "max", "/admin")
+        await press(page, "max", "Dashboard")
+        await expect(page.locator("#panel")).to_be_visible(timeout=WAIT_MS)
+        dashboard = page.frame_locator("#panel-frame")
+        await expect(dashboard.get_by_text("Dried Mango").first).to_be_visible(timeout=WAIT_MS)
 
 
 @both_frameworks

@@ -162,8 +162,8 @@ async def test_an_interest_audience_is_its_categorys_interested_buyers(
         snacks = await uow.catalog.product(p["konjac"])
         assert snacks is not None and snacks.category_id is not None
         for audience in ("interest:snacks", "interest:SNACKS", f"interest:{snacks.category_id}"):
-            assert await uow.drops._recipients(Audience.parse(audience), NOW) == [11, 12]  # type: ignore[attr-defined]
-        assert await uow.drops._recipients(Audience.parse("interest:nope"), NOW) == []  # type: ignore[attr-defined]
+            assert await uow.drops.recipients(Audience.parse(audience), NOW) == [11, 12]
+        assert await uow.drops.recipients(Audience.parse("interest:nope"), NOW) == []
     for bad in ("interest:", "interest:a b", "interest:" + "x" * 65):
         with pytest.raises(DropError):
             Audience.parse(bad)

@@ -164,6 +164,8 @@ def keyboard(tx: Texts, page: CardPage, seal: Seal = _plain) -> Keyboard:
             Button(tx.label("card.btn_cart"), cb(Action.CART)),
         )
     )
+    ask = Button(tx.label("support.btn_ask"), cb(Action.SUPPORT_PRODUCT, product.id))
+    rows.append((ask,))
     rows.append((share_button(tx, product),))
     return tuple(rows)
 

@@ -15,7 +15,19 @@ from bot.conversation.turn import Turn
 _PRODUCT_LINK = re.compile(r"^p_(\d{1,18})$")
 
 #: The command menu, in the order Telegram shows it.
-MENU = ("start", "catalog", "search", "cart", "orders", "coupon", "lang", "help", "cancel")
+MENU = (
+    "start",
+    "catalog",
+    "search",
+    "cart",
+    "orders",
+    "support",
+    "coupon",
+    "alerts",
+    "lang",
+    "help",
+    "cancel",
+)
 
 
 def command_menu(locale: str) -> list[tuple[str, str]]:

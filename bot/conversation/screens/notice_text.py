@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from bot.conversation.callbacks import Action, cb
 from bot.conversation.replies import Button, Keyboard
+from bot.conversation.screens.drop_text import fewer_row
 from bot.conversation.screens.reviews import stars_keyboard
 from bot.conversation.texts import Texts
 from bot.domain.money import Money
+from bot.services.alerts import MARKETING_NOTICES
 from bot.services.order_ports import Notice
 
 
@@ -38,6 +40,9 @@ def render(tx: Texts, notice: Notice) -> tuple[str, Keyboard | None]:
     if notice.kind in ("sale_live", "sale_restock") and isinstance(sale, int):
         grab = Button(tx.label("sale.btn_grab_now"), cb(Action.FLASH_CLAIM, sale))
         keyboard = ((grab,),)
+    kind = MARKETING_NOTICES.get(notice.kind)
+    if kind is not None:  # a marketing message: one tap to fewer like it
+        keyboard = (*(keyboard or ()), fewer_row(tx, kind))
     coupon = p.get("coupon")
     if notice.kind == "invite_reward" and isinstance(coupon, int):
         # A personal coupon: the button works for its owner only (``given_by_button``).

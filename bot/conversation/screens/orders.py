@@ -78,6 +78,7 @@ def _details_keyboard(turn: Turn, order: Order) -> Keyboard:
     shared = share_query([ln.product_id for ln in order.lines])
     if shared:  # share what you bought: the inline answer leads with these products
         rows.append((Button(tx.label("sharing.btn_share_order"), share=shared),))
+    rows.append((Button(tx.label("support.btn_ask"), cb(Action.SUPPORT_ORDER, order.id)),))
     rows.append((Button(tx.label("orders.btn_back"), cb(Action.ORDERS)),))
     return tuple(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.conversation.screens import (  # noqa: F401
     admin,
+    alerts,
     browse,
     cart,
     cash,
@@ -23,4 +24,6 @@ from bot.conversation.screens import (  # noqa: F401
     recs,
     reviews,
     sharing,
+    support,
+    support_staff,
 )

@@ -34,6 +34,7 @@ from bot.conversation.screens.admin import (  # noqa: F401
     registry,
     sale_wizard,
     stats,
+    support,
     team,
 )
 from bot.conversation.screens.admin.registry import STATE_PREFIX, admin_cb
@@ -63,6 +64,11 @@ def show_menu(turn: Turn, role: Role) -> None:
     items = [m for m in registry.MENU if can(role, m.permission)]
     buttons = [Button(tx.label(m.label_key), admin_cb(m.verb)) for m in items]
     keyboard = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    if turn.config.dashboard_url and turn.chat_id == turn.person.id:
+        # A Web App button opens in private chats only (the console's home); last, so the
+        # console's own buttons keep their places.
+        dashboard = Button(tx.label("admin.btn_dashboard"), web_app=turn.config.dashboard_url)
+        keyboard = (*keyboard, (dashboard,))
     turn.show(tx.t("admin.menu", role=tx.label(f"admin.role.{role.value}")), keyboard or None)
 
 

@@ -49,6 +49,8 @@ async def show_list(turn: Turn, role: Role, _: int, __: int) -> None:
                 text=d.content.text[:40],
             )
         )
+        if p.held or p.skipped:  # the buyers' alert choices (``bot.services.alerts``)
+            lines[-1] += tx.t("alerts.row", held=p.held, skipped=p.skipped)
         if d.status is DropStatus.DRAFT:
             rows.append(
                 (Button(tx.label("admin.dr.btn_open", drop=d.id), admin_cb("dr_open", d.id)),)
@@ -122,8 +124,14 @@ async def ask_send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
             tx.t("admin.dr.nobody", audience=str(drop.audience)), _draft_keyboard(turn, drop_id)
         )
         return
+    text = tx.plural("admin.dr.confirm_send", count, drop=drop_id, audience=str(drop.audience))
+    if drops.is_marketing(drop):  # the buyers' alert choices, sorted (``bot.services.alerts``)
+        reach = await drops.reach(turn.uow, drop_id, turn.now, turn.config.alerts)
+        text += "\n" + tx.plural(
+            "alerts.reach", reach.total, now=reach.now, held=reach.held, out=reach.out
+        )
     turn.show(
-        tx.plural("admin.dr.confirm_send", count, drop=drop_id, audience=str(drop.audience)),
+        text,
         (
             (
                 Button(
@@ -143,7 +151,9 @@ async def send(turn: Turn, role: Role, drop_id: int, _: int) -> None:
         turn.answer(tx.t("admin.dr.not_draft", drop=drop_id), alert=True)
         return
     try:
-        started = await drops.send(turn.uow, drop_id, turn.config.drops_per_day, turn.now)
+        started = await drops.send(
+            turn.uow, drop_id, turn.config.drops_per_day, turn.now, turn.config.alerts
+        )
     except DropError as exc:
         turn.answer(tx.t("admin.dr.refused", reason=str(exc)), alert=True)
         return

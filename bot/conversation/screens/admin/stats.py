@@ -137,7 +137,7 @@ async def _report(turn: Turn, role: Role, period: Period) -> None:
         turn.say(tx.t("admin.st.empty", **_dates(period)), _periods(turn))
         return
     # Drawing takes a few hundred milliseconds: off the event loop, so other chats go on.
-    png = await asyncio.to_thread(_chart, tx, stats)
+    png = await asyncio.to_thread(chart_png, tx, stats)
     media = MediaRef(MediaKind.PHOTO, 0, "", data=png, filename="stats.png")
     keyboard: Keyboard = (
         (Button(tx.label("admin.st.btn_csv"), admin_cb("st_csv", *_ordinals(period))),),
@@ -242,7 +242,8 @@ def _labels(tx: Texts, period: Period) -> ChartLabels:
     )
 
 
-def _chart(tx: Texts, stats: ShopStats) -> bytes:
+def chart_png(tx: Texts, stats: ShopStats) -> bytes:
+    """The chart /admin stats sends (also the dashboard's)."""
     series = [
         RevenueSeries(
             t.currency,

@@ -157,6 +157,7 @@ async def staff_command(turn: Turn, role: Role, args: str) -> None:
             turn.say(turn.tx.t("ac.tm.already_staff", who=who))
             return
         await access.audit(turn, role, "staff.add", f"user:{user_id}")
+        turn.staff_added.append(user_id)
         turn.say(turn.tx.t("ac.tm.staff_added", who=who))
         await _tell(turn, user_id, "ac.tm.you_are_staff")
         return

@@ -19,9 +19,9 @@ from bot.domain.orders import OrderStatus
 from bot.domain.shipping import ShippingRates
 from bot.standin import SimChat
 from tests.e2e.harness import ADMIN_ID, RunningShop, keyboard_texts, only, orders_of
+from tests.e2e.harness import last_message as _last
 from tests.e2e.test_pay_at_pickup import (
     MARK_PAID,
-    _last,
     _order_screen,
     _stock,
     _texts,

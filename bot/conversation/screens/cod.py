@@ -120,6 +120,9 @@ async def _summary(turn: Turn, order: Order, lead: str) -> None:
 @on_press(Action.COD)
 async def pressed(turn: Turn, call: Callback) -> None:
     verb, order_id = call.str_arg(0), call.int_arg(1)
+    if not turn.in_private:  # an address is asked for in the buyer's private chat only
+        turn.answer(turn.tx.t("stale_button"))
+        return
     if verb == "ok":
         await _confirm(turn, order_id)
         return

@@ -65,6 +65,7 @@ def _to_order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         stripe_payment_intent=row.stripe_payment_intent,
         held_until=row.held_until,
         ship_name=row.ship_name,
+        ship_phone=row.ship_phone,
         ship_address=row.ship_address,
         tracking=row.tracking,
         paid_at=row.paid_at,
@@ -345,6 +346,21 @@ class SqlOrderRepository:
             .limit(limit)
         )
         return [int(r[0]) for r in rows.all()]
+
+    async def ship_unpaid(self, order_id: int, tracking: str | None, now: datetime) -> bool:
+        fields: dict[str, object] = {"shipped_at": now, "held_until": None, "updated_at": now}
+        if tracking:
+            fields["tracking"] = tracking
+        result = await self._s.execute(
+            update(OrderRow)
+            .where(
+                col(OrderRow.id) == order_id,
+                col(OrderRow.status) == OrderStatus.AWAITING_CASH.value,
+                col(OrderRow.shipped_at).is_(None),
+            )
+            .values(**fields)
+        )
+        return bool(rowcount(result))
 
     async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None:
         await self._s.execute(

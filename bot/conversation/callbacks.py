@@ -76,6 +76,9 @@ class Action(StrEnum):
     ORDER_RETURN = "or"  # order: request a return
     PAY_AGAIN = "pa"  # variant (0 = the cart): a fresh invoice
     PAY_CASH = "pk"  # order: pay at pickup instead (re-checked: the buyer's, offered, limits)
+    # cash on delivery: a step word, the order, a method's place in the list (re-checked: the
+    # buyer's pending order, a method taking cash to the draft's country, the limits)
+    COD = "cv"
     GROUP_START = "gs"  # variant: open a group-buy team for it
     GROUP_JOIN = "gj"  # team: take a seat (an invoice at the group price)
     GROUP_QR = "gq"  # team: the invite link as a QR code image
@@ -139,6 +142,7 @@ _ARGS: dict[Action, tuple[str, ...]] = {
     Action.ORDER_RETURN: ("int",),
     Action.PAY_AGAIN: ("int",),
     Action.PAY_CASH: ("int",),
+    Action.COD: ("word", "int", "int"),
     Action.GROUP_START: ("int",),
     Action.GROUP_JOIN: ("int",),
     Action.GROUP_QR: ("int",),

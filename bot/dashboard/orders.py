@@ -13,7 +13,7 @@ from bot.dashboard.page import esc, tag
 from bot.dashboard.products import tabs
 from bot.dashboard.visit import NotFound, Page, Visit
 from bot.domain.money import Money, parse_major
-from bot.domain.orders import REFUNDABLE, can_cancel
+from bot.domain.orders import REFUNDABLE, OrderStatus, can_cancel
 from bot.domain.staff import Permission
 from bot.services import merchant_orders
 from bot.services.merchant_orders import OrderFilter
@@ -88,6 +88,8 @@ async def order_list(visit: Visit) -> Page:
 
 
 def _status(visit: Visit, order: Order) -> str:
+    if order.status is OrderStatus.AWAITING_CASH and order.delivery == "ship":
+        return visit.t("order.status.awaiting_cod")  # cash on delivery, to the courier
     return visit.t(f"order.status.{order.status.value}")
 
 
@@ -147,6 +149,8 @@ async def order_page(
         facts.append(
             visit.t("dash.or.address", name=order.ship_name or "—", address=_address(order))
         )
+    if order.ship_phone and order.status is not OrderStatus.PENDING:
+        facts.append(visit.t("admin.or.phone", phone=order.ship_phone))
     if order.tracking:
         facts.append(visit.t("dash.or.tracking", tracking=order.tracking))
     body = (

@@ -37,9 +37,10 @@ _ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
             OrderStatus.EXPIRED,
         }
     ),
-    # Paid in cash at the handover, or never collected: expired (never paid afterwards).
+    # Paid in cash at the handover, or never collected: expired (never paid afterwards). Cash
+    # on delivery ships unpaid: paid when the courier brings the cash, it is shipped.
     OrderStatus.AWAITING_CASH: frozenset(
-        {OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}
+        {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.EXPIRED, OrderStatus.CANCELLED}
     ),
     # A replaced invoice can still be paid (Telegram does not withdraw it): honoured or refunded.
     OrderStatus.EXPIRED: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),

@@ -1,5 +1,6 @@
-"""Shipping rates: zones of countries, each with options, and an optional pickup point (which
-may let buyers pay at pickup: ``bot/domain/cash.py``).
+"""Shipping rates: zones of countries, each with options, and an optional pickup point. The
+pickup point and each shipped option may let buyers pay in cash at the handover (at pickup, or
+to the courier: ``bot/domain/cash.py``).
 
 Telegram asks for rates when a buyer enters an address in the payment sheet
 (``shipping_query``); the answer is the options of the buyer's zone, or a polite refusal for a
@@ -24,6 +25,8 @@ class ShippingOption:
     price: Money
     #: Items subtotal from which this option costs nothing ("free over $50").
     free_over: Money | None = None
+    #: Cash on delivery (paid to the courier) on these terms; None: paid in advance only.
+    cash: CashTerms | None = None
 
     def price_for(self, items_subtotal: Money) -> Money:
         if self.free_over is not None and self.free_over <= items_subtotal:
@@ -73,6 +76,33 @@ class ShippingRates:
             for option in zone.options
             if option.price.currency == items_subtotal.currency
         ]
+
+    def cod_options_for(
+        self, country_code: str, items_subtotal: Money
+    ) -> list[tuple[ShippingOption, Money]]:
+        """The options a buyer in ``country_code`` may pay for in cash on delivery."""
+        return [
+            (option, price)
+            for option, price in self.options_for(country_code, items_subtotal)
+            if option.cash is not None
+        ]
+
+    @property
+    def cod_options(self) -> tuple[ShippingOption, ...]:
+        """Every shipped option that takes cash on delivery, in any zone."""
+        return tuple(o for zone in self.zones for o in zone.options if o.cash is not None)
+
+    def cod_countries(self) -> list[str]:
+        """The countries named by a zone with a cash-on-delivery option, sorted; ``*`` last when
+        the rest of the world's zone has one."""
+        codes = {
+            code
+            for zone in self.zones
+            if any(o.cash is not None for o in zone.options)
+            for code in zone.countries
+        }
+        rest = ["*"] if "*" in codes else []
+        return sorted(codes - {"*"}) + rest
 
     def option(self, option_id: str) -> ShippingOption | None:
         for zone in self.zones:

@@ -71,6 +71,15 @@ async def place(
     refusal = await refusal_for(uow, order, setup)
     if refusal is not None:
         return Placed(order, refusal)
+    return await hold_and_await(uow, order, setup, now)
+
+
+async def hold_and_await(
+    uow: UnitOfWork, order: Order, setup: PaymentSetup, now: datetime
+) -> Placed:
+    """Hold a pending order's stock (and coupon use) until the deadline and move it to
+    ``awaiting_cash``; shared by pay at pickup and cash on delivery
+    (``bot/services/cod_orders.py``)."""
     # A payment sheet opened before may hold the stock already: that hold becomes ours.
     owned = order.held_until is not None and await uow.orders.end_hold(order.id)
     if not owned and await take_stock_and_coupon(uow, order, now) is not None:
@@ -122,12 +131,17 @@ async def mark_paid(uow: UnitOfWork, order_id: int, now: datetime) -> Marked:
         if order.status is OrderStatus.EXPIRED:
             return Marked(order, MarkRefusal.EXPIRED)
         return Marked(order, MarkRefusal.ALREADY_PAID)
-    if not await uow.orders.move(
-        order.id, OrderStatus.PAID, _AWAITING, now, paid_at=now, held_until=None
-    ):
+    # Cash on delivery shipped before the courier brought the cash: paid, it is shipped.
+    status = OrderStatus.SHIPPED if order.shipped_at is not None else OrderStatus.PAID
+    if not await uow.orders.move(order.id, status, _AWAITING, now, paid_at=now, held_until=None):
         return await _lost(uow, order_id)
     paid = await uow.orders.get(order.id)
     assert paid is not None
+    if paid.status is OrderStatus.PAID and paid.shipped_at is not None:
+        # Shipped by another handling between our read and our move: paid, it is shipped.
+        await uow.orders.move(paid.id, OrderStatus.SHIPPED, frozenset({OrderStatus.PAID}), now)
+        paid = await uow.orders.get(order.id)
+        assert paid is not None
     await after_paid(uow, paid, now, basket=False)  # the basket was settled when placed
     return Marked(paid)
 

@@ -23,7 +23,7 @@ from bot.services.team_seats import awaiting_team
 class OrderFilter(StrEnum):
     NEW = "new"  # an invoice sent, or to be paid at pickup, not paid yet
     PAID = "paid"
-    TO_SHIP = "to_ship"  # paid (or a card authorised, captured at shipping), not shipped
+    TO_SHIP = "to_ship"  # paid (a card authorised, or cash on delivery), not shipped
     RETURNS = "returns"  # a buyer asked for a return
     ALL = "all"
 
@@ -32,7 +32,12 @@ FILTER_STATUSES: dict[OrderFilter, frozenset[OrderStatus]] = {
     OrderFilter.NEW: frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_CASH}),
     OrderFilter.PAID: frozenset({OrderStatus.PAID}),
     OrderFilter.TO_SHIP: frozenset(
-        {OrderStatus.PAID, OrderStatus.AUTHORIZED, OrderStatus.PARTIALLY_REFUNDED}
+        {
+            OrderStatus.PAID,
+            OrderStatus.AUTHORIZED,
+            OrderStatus.PARTIALLY_REFUNDED,
+            OrderStatus.AWAITING_CASH,  # cash on delivery (shipped before it is paid)
+        }
     ),
     OrderFilter.RETURNS: frozenset({OrderStatus.RETURN_REQUESTED}),
     OrderFilter.ALL: frozenset(OrderStatus),
@@ -46,13 +51,23 @@ async def page(
     found = await uow.orders.recent(FILTER_STATUSES[which], size + 1, number * size)
     if which is OrderFilter.TO_SHIP:
         # A partly refunded order may have shipped already; digital ones never ship.
-        found = [o for o in found if o.shipped_at is None and not o.is_digital]
+        found = [o for o in found if shippable(o)]
     return found[:size], len(found) > size
 
 
 def shippable(order: Order) -> bool:
+    """Paid (or authorised), or to be paid to the courier (cash on delivery), not shipped."""
+    cod = (
+        order.status is OrderStatus.AWAITING_CASH
+        and order.delivery == "ship"
+        and order.method == "cash"
+    )
     return (
-        order.status in (OrderStatus.PAID, OrderStatus.AUTHORIZED, OrderStatus.PARTIALLY_REFUNDED)
+        (
+            cod
+            or order.status
+            in (OrderStatus.PAID, OrderStatus.AUTHORIZED, OrderStatus.PARTIALLY_REFUNDED)
+        )
         and order.shipped_at is None
         and not order.is_digital
     )

@@ -58,6 +58,7 @@ class Order:
     stripe_payment_intent: str | None = None
     held_until: datetime | None = None
     ship_name: str | None = None
+    ship_phone: str | None = None
     ship_address: str | None = None
     tracking: str | None = None
     paid_at: datetime | None = None
@@ -228,6 +229,12 @@ class OrderRepository(Protocol):
     async def due_holds(self, now: datetime, limit: int) -> list[int]: ...
     async def due_cash(self, now: datetime, limit: int) -> list[int]:
         """Orders awaiting cash at pickup whose hold ran out (``held_until <= now``)."""
+        ...
+
+    async def ship_unpaid(self, order_id: int, tracking: str | None, now: datetime) -> bool:
+        """A cash-on-delivery order awaiting cash leaves with the courier: shipped (with its
+        tracking), its deadline lifted, status unchanged; False when it is not awaiting cash
+        or was shipped already (one conditional write)."""
         ...
 
     async def set_shipping(self, order_id: int, choice: ShippingChoice, total: Money) -> None: ...

@@ -106,6 +106,12 @@ async def mark_shipped(
     fields: dict[str, object] = {"shipped_at": now}
     if tracking:
         fields["tracking"] = tracking.strip()[:128]
+    if order.status is OrderStatus.AWAITING_CASH:
+        # Cash on delivery: the parcel leaves unpaid; the courier brings the cash (Mark paid).
+        if not await uow.orders.ship_unpaid(order.id, tracking and tracking.strip()[:128], now):
+            return Outcome(order, Refused.NOT_ALLOWED)
+        await notify(uow, order, "order_shipped", now, tracking=tracking or "")
+        return Outcome(await uow.orders.get(order.id))
     if not await uow.orders.move(order.id, OrderStatus.SHIPPED, _SHIPPABLE, now, **fields):
         return Outcome(order, Refused.NOT_ALLOWED)
     await notify(uow, order, "order_shipped", now, tracking=tracking or "")

@@ -155,11 +155,26 @@ class _Mapping(BaseModel):
     shape: ClassVar[str] = "a mapping"
 
 
+def _flag(value: object) -> bool:
+    """``true``/``false`` (YAML's booleans), nothing else: "yes" in quotes is a typo to report."""
+    if not isinstance(value, bool):
+        raise problem("write true or false")
+    return value
+
+
+Flag = Annotated[bool, PlainValidator(_flag)]
+
+
 class _Option(_Mapping):
     id: Identifier
     label: Annotated[str, BeforeValidator(_label)]
     price: Price
     free_over: Price | None = None
+    #: Cash on delivery (paid to the courier), with the same optional cap and say on
+    #: first-time buyers as the pickup point's.
+    pay_on_delivery: Flag = False
+    pay_on_delivery_max_total: Price | None = None
+    pay_on_delivery_first_time: Flag | None = None
 
     @field_validator("id")
     @classmethod
@@ -168,7 +183,12 @@ class _Option(_Mapping):
         return first_time(seen, value, "option id {!r} is used twice".format)
 
     def option(self) -> ShippingOption:
-        return ShippingOption(self.id, self.label, self.price, self.free_over)
+        cash = (
+            CashTerms(self.pay_on_delivery_max_total, self.pay_on_delivery_first_time)
+            if self.pay_on_delivery
+            else None
+        )
+        return ShippingOption(self.id, self.label, self.price, self.free_over, cash)
 
 
 class _Zone(_Mapping):
@@ -182,16 +202,6 @@ class _Zone(_Mapping):
     def zone(self) -> ShippingZone:
         options = tuple(o.option() for o in self.options)
         return ShippingZone(self.id, self.name or self.id, self.countries, options)
-
-
-def _flag(value: object) -> bool:
-    """``true``/``false`` (YAML's booleans), nothing else: "yes" in quotes is a typo to report."""
-    if not isinstance(value, bool):
-        raise problem("write true or false")
-    return value
-
-
-Flag = Annotated[bool, PlainValidator(_flag)]
 
 
 class _Pickup(_Mapping):

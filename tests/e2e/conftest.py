@@ -17,3 +17,18 @@ async def shop(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
     finally:
         await stop_shop(running)
     assert running.standin.violations == [], running.standin.violations
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def pg_shop(
+    request: pytest.FixtureRequest, postgres_demo_url: str, tmp_path: Path
+) -> AsyncIterator[RunningShop]:
+    """The whole shop on one framework, on a fresh PostgreSQL database with the demo catalog."""
+    running = await start_shop(
+        request.param, tmp_path, clock=ShopClock(), database_url=postgres_demo_url, fresh=False
+    )
+    try:
+        yield running
+    finally:
+        await stop_shop(running)
+    assert running.standin.violations == [], running.standin.violations

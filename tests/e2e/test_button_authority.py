@@ -217,6 +217,17 @@ BUYER: dict[Action, Rows] = {
     Action.ORDER_RETURN: lambda w: _ids("or", w.vic_order, expect=NOT_FOUND_ORDER)(w),
     Action.PAY_AGAIN: lambda w: _ids("pa", w.archived_variant)(w),
     Action.PAY_CASH: lambda w: _ids("pk", w.vic_order, expect="can't be reserved for pickup")(w),
+    # Every step of cash on delivery names the victim's order (or none): refused, never filled.
+    Action.COD: lambda w: (
+        [
+            press
+            for verb in ("go", "on", "new", "m", "ok")
+            for press in _ids(
+                f"cv:{verb}", w.vic_order, rest=("0",), expect="can't be paid on delivery"
+            )(w)
+        ]
+        + [Press(MAL, f"cv:zz:{w.vic_order}:0"), Press(MAL, f"cv:go:{w.vic_order}")]
+    ),
     Action.GROUP_START: lambda w: _ids("gs", w.plain_variant, w.archived_variant)(w),
     Action.GROUP_JOIN: lambda w: _ids("gj", w.full_team)(w),
     Action.GROUP_QR: _ids("gq"),

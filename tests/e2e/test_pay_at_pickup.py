@@ -9,9 +9,7 @@ shop keeps them out, is refused in words and changes nothing."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,15 +26,12 @@ from storage.tables import VariantRow
 from tests.e2e.harness import (
     ADMIN_ID,
     RunningShop,
-    ShopClock,
     advance,
     button_data,
     keyboard_texts,
     last_message,
     only,
     orders_of,
-    start_shop,
-    stop_shop,
 )
 
 PICKUP = "🏬 Pick up at Storefront Studio"
@@ -259,21 +254,6 @@ async def test_a_chinese_buyer_reserves_and_gets_the_receipt_in_chinese_from_eng
     await shop.settle()
     receipt = last_message(mei)["text"]
     assert f"付款成功：订单 #{order.id}" in receipt and "现金付款" in receipt, receipt
-
-
-@pytest.fixture(params=["aiogram", "ptb"])
-async def pg_shop(
-    request: pytest.FixtureRequest, postgres_demo_url: str, tmp_path: Path
-) -> AsyncIterator[RunningShop]:
-    """The whole shop on one framework, on a fresh PostgreSQL database with the demo catalog."""
-    running = await start_shop(
-        request.param, tmp_path, clock=ShopClock(), database_url=postgres_demo_url, fresh=False
-    )
-    try:
-        yield running
-    finally:
-        await stop_shop(running)
-    assert running.standin.violations == [], running.standin.violations
 
 
 @pytest.mark.postgres

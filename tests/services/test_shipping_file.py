@@ -154,3 +154,35 @@ def test_pay_at_pickup_typos_are_named_at_their_line(tmp_path: Path) -> None:
         "line 14, pickup.pay_on_delivery: write true or false",
         "line 15, pickup.pay_on_delivery_max_total: not a price: 'lots'",
     ]
+
+
+def test_cash_on_delivery_per_shipped_option(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "      - {id: 7, label: Courier, price: 1500}\n",
+        "      - id: 7\n"
+        "        label: Courier\n"
+        "        price: 1500\n"
+        "        pay_on_delivery: true\n"
+        '        pay_on_delivery_max_total: "90.00"\n',
+    )
+    path = tmp_path / "rates.yaml"
+    path.write_text(text, encoding="utf-8")
+    rates = read_rates(path)
+    courier, standard = rates.option("7"), rates.option("eu-standard")
+    assert courier is not None and courier.cash is not None
+    assert courier.cash.max_total == Money(9000, "EUR")
+    assert standard is not None and standard.cash is None  # left out: paid in advance
+    # The demo file takes cash on delivery with US Standard only, with a cap.
+    demo = read_rates(default_shipping_path())
+    assert [o.id for o in demo.cod_options] == ["us-standard"]
+    assert demo.cod_options[0].cash is not None and demo.cod_options[0].cash.max_total
+
+
+def test_cash_on_delivery_typos_are_named_at_their_line(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "      - {id: 7, label: Courier, price: 1500}\n",
+        '      - {id: 7, label: Courier, price: 1500, pay_on_delivery: "yes"}\n',
+    )
+    assert problems(tmp_path, text) == [
+        "line 11, zones[1].options[0].pay_on_delivery: write true or false"
+    ]

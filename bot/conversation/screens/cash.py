@@ -17,6 +17,7 @@ from bot.conversation.turn import ShopConfig, Turn
 from bot.domain.cash import CashRefusal, cash_cap
 from bot.domain.orders import OrderStatus
 from bot.services import cash_orders
+from bot.services.checkout import Delivery
 from bot.services.order_ports import Notice, Order
 from bot.services.ports import UnitOfWork
 
@@ -28,11 +29,21 @@ def until_text(order: Order) -> str:
     return order.held_until.strftime("%Y-%m-%d %H:%M UTC") if order.held_until else "—"
 
 
+def order_status(tx: Texts, order: Order) -> str:
+    """An order's status in words; one to pay the courier is not one to pay at pickup."""
+    if order.status is OrderStatus.AWAITING_CASH and order.delivery == Delivery.SHIP:
+        return tx.label("order.status.awaiting_cod")
+    return tx.label(f"order.status.{order.status.value}")
+
+
 def hold_line(tx: Texts, order: Order) -> str | None:
     """For an order awaiting cash: what to pay and until when it is held."""
     if order.status is not OrderStatus.AWAITING_CASH:
         return None
-    return tx.t("cash.hold_line", total=tx.money(order.total), until=until_text(order))
+    if order.delivery == Delivery.SHIP and order.shipped_at is not None:
+        return tx.t("cod.shipped_line", total=tx.money(order.total))
+    key = "cod.hold_line" if order.delivery == Delivery.SHIP else "cash.hold_line"
+    return tx.t(key, total=tx.money(order.total), until=until_text(order))
 
 
 def _details(tx: Texts, order_id: int) -> Keyboard:
@@ -63,9 +74,19 @@ async def pay_at_pickup(turn: Turn, call: Callback) -> None:
         turn.refuse(tx.t(f"cash.refusal.{refusal.value}", limit=limit))
         return
     turn.answer()
-    lines = [tx.t("cash.placed_title", order=order.id), ""]
+    await placed_message(turn, order, "cash")
+
+
+async def placed_message(turn: Turn, order: Order, kind: str) -> None:
+    """The confirmation of an order to pay in cash: ``kind`` "cash" at pickup, "cod" to the
+    courier (``bot/conversation/screens/cod.py``)."""
+    tx = turn.tx
+    lines = [tx.t(f"{kind}.placed_title", order=order.id), ""]
     lines += await order_lines(turn, order)
-    lines += ["", tx.t("cash.placed_hold", total=tx.money(order.total), until=until_text(order))]
+    lines += [
+        "",
+        tx.t(f"{kind}.placed_hold", total=tx.money(order.total), until=until_text(order)),
+    ]
     turn.say("\n".join(lines), _details(tx, order.id))
 
 
@@ -88,5 +109,9 @@ async def cash_receipt(
     order = await uow.orders.get(order_id) if isinstance(order_id, int) else None
     if order is None:
         return None
-    text = await receipt(_Desk(uow, tx, config), order) + "\n" + tx.t("cash.receipt_note")
+    text = (
+        await receipt(_Desk(uow, tx, config), order)
+        + "\n"
+        + tx.t("cod.receipt_note" if order.delivery == Delivery.SHIP else "cash.receipt_note")
+    )
     return text, _details(tx, order.id)

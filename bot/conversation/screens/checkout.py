@@ -24,7 +24,7 @@ from bot.conversation.screens.invoice import (
 from bot.conversation.texts import Texts
 from bot.conversation.turn import Turn
 from bot.domain.group_buys import Team
-from bot.services import cash_orders, checkout, stripe_payments
+from bot.services import cash_orders, checkout, cod_orders, stripe_payments
 from bot.services.checkout import Basket, CouponCheck, Delivery, Problem
 from bot.services.order_ports import Order
 
@@ -126,7 +126,8 @@ async def begin(
         await _send_link(turn, order)
         return
     cash = await cash_orders.refusal_for(turn.uow, order, turn.config.payments) is None
-    turn.replies.append(invoice(turn, order, variant_id, team, reserved, cash=cash))
+    cod = await cod_orders.offered(turn.uow, order, turn.config.payments)
+    turn.replies.append(invoice(turn, order, variant_id, team, reserved, cash=cash, cod=cod))
 
 
 def _problem_text(tx: Texts, problem: Problem, name: str) -> str:

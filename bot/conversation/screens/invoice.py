@@ -98,8 +98,10 @@ def invoice(
     reserved: Reserved | None = None,
     *,
     cash: bool = False,
+    cod: bool = False,
 ) -> SendInvoice:
-    """The invoice; ``cash``: the order may be paid at pickup instead (a button under Pay)."""
+    """The invoice; ``cash``: the order may be paid at pickup instead (a button under Pay);
+    ``cod``: a shipped order may be paid to the courier (``bot/conversation/screens/cod.py``)."""
     tx = turn.tx
     stars = order.method == "stars"
     items = [(f"{ln.name} × {ln.quantity}", ln.total.amount) for ln in order.lines]
@@ -124,6 +126,10 @@ def invoice(
     rows: list[tuple[Button, ...]] = [(pay,)]
     if cash:
         rows.append((Button(tx.label("cash.btn_pay_at_pickup"), cb(Action.PAY_CASH, order.id)),))
+    if cod:
+        rows.append(
+            (Button(tx.label("cod.btn_cash_on_delivery"), cb(Action.COD, "go", order.id, 0)),)
+        )
     if team is None and reserved is None:  # the group or sale price is the promotion
         extra = [Button(tx.label("checkout.btn_coupon"), cb(Action.COUPON_ASK, variant_id))]
         if order.coupon_code:

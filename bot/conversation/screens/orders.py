@@ -9,7 +9,7 @@ from bot.conversation.callbacks import Action, Callback, cb, row_id
 from bot.conversation.dispatch import on_command, on_press, on_start
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens import guessing
-from bot.conversation.screens.cash import hold_line
+from bot.conversation.screens.cash import hold_line, order_status
 from bot.conversation.screens.receipt import order_lines
 from bot.conversation.screens.sharing import share_query
 from bot.conversation.screens.team_text import status_text
@@ -23,7 +23,7 @@ from bot.services.orders import Refused
 
 
 def status_label(tx: Texts, order: Order) -> str:
-    return tx.label(f"order.status.{order.status.value}")
+    return order_status(tx, order)
 
 
 #: ``t.me/bot?start=o_12``: the buyer's order 12.

@@ -10,6 +10,7 @@ from bot.conversation.screens import (  # noqa: F401
     cart,
     cash,
     checkout,
+    cod,
     coupon_entry,
     creators,
     flash_sales,

@@ -7,7 +7,7 @@ import json
 
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin.registry import admin_cb
-from bot.conversation.screens.cash import hold_line
+from bot.conversation.screens.cash import hold_line, order_status
 from bot.conversation.screens.receipt import order_lines
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
@@ -34,7 +34,7 @@ def filter_at(index: int) -> OrderFilter:
 
 
 def status_label(turn: Turn, order: Order) -> str:
-    return turn.tx.label(f"order.status.{order.status.value}")
+    return order_status(turn.tx, order)
 
 
 def _address(order: Order) -> str:
@@ -54,7 +54,8 @@ def path_label(turn: Turn, order: Order) -> str:
     """How the money goes back (a Stripe refund, Telegram Stars, a released authorisation),
     or that it was (or is to be) paid in cash at pickup."""
     if order.method == "cash":
-        return turn.tx.label("admin.or.path.cash")
+        ship = order.delivery == "ship"
+        return turn.tx.label("admin.or.path.cod" if ship else "admin.or.path.cash")
     return turn.tx.label(f"admin.or.path.{refund_method(order)}")
 
 
@@ -80,6 +81,8 @@ async def order_text(turn: Turn, order: Order) -> str:
     address = _address(order)
     if address:
         lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))
+        if order.ship_phone and order.status is not OrderStatus.PENDING:
+            lines.append(tx.t("admin.or.phone", phone=order.ship_phone))
     if order.tracking:
         lines.append(tx.t("orders.tracking", tracking=order.tracking))
     pending = await merchant_orders.refunded_so_far(turn.uow, order) - order.refunded.amount

@@ -83,7 +83,7 @@ def menu_buttons_for(app: App) -> MenuButtons | None:
         tuple(settings.admin_ids),
         settings.default_locale,
     )
-    app.storefront.on_staff_added.append(buttons.staff_added)
+    buttons.listen(app.storefront.on_staff_added, app.storefront.on_staff_removed)
     return buttons
 
 

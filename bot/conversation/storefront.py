@@ -114,6 +114,7 @@ class Storefront:
         self.on_outbox: list[Callable[[], None]] = []
         #: Called with each person made staff, after the commit (the dashboard's menu button).
         self.on_staff_added: list[Callable[[int], None]] = []
+        self.on_staff_removed: list[Callable[[int], None]] = []
         #: Called with each update_id once its replies are delivered (tests, metrics).
         self.on_update_done: list[Callable[[int], None]] = []
         #: update_id -> (chat, order) of receipts committed and not yet delivered.
@@ -230,6 +231,9 @@ class Storefront:
                         kick()
                 for user_id in turn.staff_added:
                     for listener in self.on_staff_added:
+                        listener(user_id)
+                for user_id in turn.staff_removed:
+                    for listener in self.on_staff_removed:
                         listener(user_id)
             elif uow.interests.views_pending:
                 # Only cards were shown: their views are stored without claiming the update

@@ -85,6 +85,9 @@ class Turn:
     #: People an owner made staff in this update (their dashboard menu button is set after
     #: the commit: ``Storefront.on_staff_added``).
     staff_added: list[int] = field(default_factory=list)
+    #: People an owner removed from staff in this update (their menu button goes back to the
+    #: usual commands after the commit: ``Storefront.on_staff_removed``).
+    staff_removed: list[int] = field(default_factory=list)
     #: The order whose receipt this turn's replies carry, backed up by a delayed notice that
     #: is cancelled once the replies were delivered (``PAYMENT_BACKUP``).
     receipt_of: int | None = None

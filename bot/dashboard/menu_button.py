@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 
 import aiohttp
 
@@ -51,14 +52,20 @@ class MenuButtons:
     async def set_for(self, user_id: int) -> bool:
         """The button in this person's private chat; False (logged) if Telegram refused, e.g.
         for someone who never opened the bot."""
-        body = {
-            "chat_id": user_id,
-            "menu_button": {
-                "type": "web_app",
-                "text": await self._label(user_id),
-                "web_app": {"url": self.url},
-            },
+        label = await self._label(user_id)
+        button: dict[str, object] = {
+            "type": "web_app",
+            "text": label,
+            "web_app": {"url": self.url},
         }
+        return await self._put(user_id, button)
+
+    async def reset_for(self, user_id: int) -> bool:
+        """Back to the usual commands menu (someone no longer staff)."""
+        return await self._put(user_id, {"type": "default"})
+
+    async def _put(self, user_id: int, button: dict[str, object]) -> bool:
+        body = {"chat_id": user_id, "menu_button": button}
         try:
             async with (
                 aiohttp.ClientSession() as session,
@@ -82,9 +89,25 @@ class MenuButtons:
 
     def staff_added(self, user_id: int) -> None:
         """After the commit that added them (a listener of ``Storefront.on_staff_added``)."""
-        task = asyncio.get_running_loop().create_task(self.set_for(user_id))
+        self._later(self.set_for(user_id))
+
+    def staff_removed(self, user_id: int) -> None:
+        """After the commit that removed them (``Storefront.on_staff_removed``); an owner named
+        in ADMIN_IDS keeps the button."""
+        if user_id not in self.owners:
+            self._later(self.reset_for(user_id))
+
+    def _later(self, job: Coroutine[object, object, bool]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def listen(
+        self, on_added: list[Callable[[int], None]], on_removed: list[Callable[[int], None]]
+    ) -> None:
+        """Follow the console's staff changes (``Storefront.on_staff_added`` / ``_removed``)."""
+        on_added.append(self.staff_added)
+        on_removed.append(self.staff_removed)
 
     async def idle(self) -> None:
         if self._tasks:

@@ -286,7 +286,7 @@ async def _dashboard_buttons(app: App, url: str, api_base: str) -> None:
     settings = app.settings
     owners = tuple(settings.admin_ids)
     buttons = MenuButtons(app.uows, api_base, SANDBOX_TOKEN, url, owners, settings.default_locale)
-    app.storefront.on_staff_added.append(buttons.staff_added)
+    buttons.listen(app.storefront.on_staff_added, app.storefront.on_staff_removed)
     await buttons.set_all()
 
 

@@ -287,7 +287,7 @@ async def test_admin_has_a_dashboard_button_and_staff_get_the_menu_button(
     [last] = menu["reply_markup"]["inline_keyboard"][-1]  # a row of its own, after the console's
     assert last["text"] == "🖥 Dashboard" and last["web_app"] == {"url": url}, last
     menus = MenuButtons(shop.uows, shop.standin.base_url, TOKEN, url, (ADMIN_ID,))
-    shop.storefront.on_staff_added.append(menus.staff_added)
+    menus.listen(shop.storefront.on_staff_added, shop.storefront.on_staff_removed)
     assert await menus.set_all() == 1
     [set_for_owner] = only(shop.standin.calls, "setChatMenuButton")
     assert set_for_owner.params["chat_id"] == ADMIN_ID
@@ -299,6 +299,12 @@ async def test_admin_has_a_dashboard_button_and_staff_get_the_menu_button(
     calls = only(shop.standin.calls, "setChatMenuButton")
     assert [c.params["chat_id"] for c in calls] == [ADMIN_ID, 6301]
     assert calls[-1].params["menu_button"]["text"] == "🖥 管理面板"  # in Bo's language
+    # Removed from staff: Bo's menu button is the usual commands menu again.
+    await shop.send(admin, "/admin staff remove @bo_staff")
+    await menus.idle()
+    calls = only(shop.standin.calls, "setChatMenuButton")
+    assert [c.params["chat_id"] for c in calls] == [ADMIN_ID, 6301, 6301]
+    assert calls[-1].params["menu_button"] == {"type": "default"}
     # A buyer's /admin shows no dashboard button (they are refused).
     carl = shop.standin.private_chat(6302, "Carl")
     await shop.send(carl, "/admin")

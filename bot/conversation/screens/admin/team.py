@@ -165,6 +165,7 @@ async def staff_command(turn: Turn, role: Role, args: str) -> None:
         turn.say(turn.tx.t("ac.tm.not_staff", who=who))
         return
     await access.audit(turn, role, "staff.remove", f"user:{user_id}")
+    turn.staff_removed.append(user_id)
     turn.say(turn.tx.t("ac.tm.staff_removed", who=who))
 
 

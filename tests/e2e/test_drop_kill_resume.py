@@ -142,7 +142,12 @@ async def test_a_drop_stopped_half_way_resumes_without_sending_twice(
             assert progress.unconfirmed == 0 and counts == [1] * RECIPIENTS
         else:
             assert progress.unconfirmed == left_sending
-        report = [m["text"] for m in owner.messages() if f"Drop #{drop_id} done" in m["text"]]
+        # The final report is sent right after the drop is marked done: wait for it.
+        for _ in range(100):
+            report = [m["text"] for m in owner.messages() if f"Drop #{drop_id} done" in m["text"]]
+            if report:
+                break
+            await asyncio.sleep(0.1)
         assert report and f"{progress.unconfirmed} unconfirmed" in report[-1]
         print(
             f"{framework} {how.name}: {halfway} before the stop, {progress.sent} confirmed, "

@@ -5,7 +5,6 @@ merchant acts in chat: the same notice, queued in the same transaction, sent by 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.dashboard import page
@@ -13,7 +12,7 @@ from bot.dashboard.page import esc, tag
 from bot.dashboard.products import tabs
 from bot.dashboard.visit import NotFound, Page, Visit
 from bot.domain.money import Money, parse_major
-from bot.domain.orders import REFUNDABLE, OrderStatus, can_cancel
+from bot.domain.orders import REFUNDABLE, OrderStatus, address_line, can_cancel
 from bot.domain.staff import Permission
 from bot.services import merchant_orders
 from bot.services.merchant_orders import OrderFilter
@@ -93,19 +92,6 @@ def _status(visit: Visit, order: Order) -> str:
     return visit.t(f"order.status.{order.status.value}")
 
 
-def _address(order: Order) -> str:
-    if not order.ship_address:
-        return ""
-    try:
-        parts = json.loads(order.ship_address)
-    except ValueError:
-        return order.ship_address
-    if not isinstance(parts, dict):
-        return str(parts)
-    keys = ("street_line1", "street_line2", "city", "state", "post_code", "country_code")
-    return ", ".join(str(parts[k]) for k in keys if parts.get(k))
-
-
 async def _order(visit: Visit) -> Order:
     raw = visit.query.get("id", "")
     order = await visit.uow.orders.get(int(raw)) if raw.isdigit() and len(raw) < 10 else None
@@ -145,9 +131,13 @@ async def order_page(
         visit.t("dash.or.placed", when=f"{order.created_at:%Y-%m-%d %H:%M} UTC"),
         visit.t("dash.or.status_is", status=_status(visit, order)),
     ]
-    if _address(order):
+    if address_line(order.ship_address):
         facts.append(
-            visit.t("dash.or.address", name=order.ship_name or "—", address=_address(order))
+            visit.t(
+                "dash.or.address",
+                name=order.ship_name or "—",
+                address=address_line(order.ship_address),
+            )
         )
     if order.ship_phone and order.status is not OrderStatus.PENDING:
         facts.append(visit.t("admin.or.phone", phone=order.ship_phone))

@@ -9,6 +9,7 @@ it becomes ``expired`` when the deadline passes and its stock goes back.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -133,3 +134,18 @@ def return_open(
 
 def status_after_refund(refunded: int, total: int) -> OrderStatus:
     return OrderStatus.REFUNDED if refunded >= total else OrderStatus.PARTIALLY_REFUNDED
+
+
+def address_line(stored: str | None) -> str:
+    """A stored shipping address (the JSON of Telegram's ``ShippingAddress``) on one line;
+    anything else as it is."""
+    if not stored:
+        return ""
+    try:
+        parts = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(parts, dict):
+        return str(parts)
+    keys = ("street_line1", "street_line2", "city", "state", "post_code", "country_code")
+    return ", ".join(str(parts[k]) for k in keys if parts.get(k))

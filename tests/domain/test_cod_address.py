@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.domain.cash import CashTerms
 from bot.domain.cod_address import CodDraft, InputRefusal, Step, clean
 from bot.domain.money import Money
+from bot.domain.orders import address_line
 from bot.domain.shipping import REST_OF_WORLD, ShippingOption, ShippingRates, ShippingZone
 
 
@@ -74,3 +77,13 @@ def test_only_options_with_pay_on_delivery_take_cash_in_their_zone() -> None:
     assert everywhere.cod_countries() == ["US", "*"]
     assert [o.id for o, _ in everywhere.cod_options_for("FR", usd)] == ["us-std"]
     assert rates.cod_options == (cod,)
+
+
+def test_a_stored_address_reads_on_one_line_whatever_was_stored() -> None:
+    stored = json.dumps(
+        {"country_code": "US", "city": "Austin", "street_line1": "1 Main St", "post_code": "78701"}
+    )
+    assert address_line(stored) == "1 Main St, Austin, 78701, US"
+    assert address_line(None) == "" and address_line("") == ""
+    assert address_line("Counter pickup") == "Counter pickup"  # not JSON: as it is
+    assert address_line("[1, 2]") == "[1, 2]"

@@ -3,8 +3,6 @@ its status, tracking and refunds so far, with the actions the order (and the rol
 
 from __future__ import annotations
 
-import json
-
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin.registry import admin_cb
 from bot.conversation.screens.cash import hold_line, order_status
@@ -12,7 +10,7 @@ from bot.conversation.screens.receipt import order_lines
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.money import Money
-from bot.domain.orders import REFUNDABLE, OrderStatus
+from bot.domain.orders import REFUNDABLE, OrderStatus, address_line
 from bot.domain.staff import Permission, Role, can
 from bot.services import merchant_orders
 from bot.services.merchant_orders import OrderFilter
@@ -35,19 +33,6 @@ def filter_at(index: int) -> OrderFilter:
 
 def status_label(turn: Turn, order: Order) -> str:
     return order_status(turn.tx, order)
-
-
-def _address(order: Order) -> str:
-    if not order.ship_address:
-        return ""
-    try:
-        parts = json.loads(order.ship_address)
-    except ValueError:
-        return order.ship_address
-    if not isinstance(parts, dict):
-        return str(parts)
-    keys = ("street_line1", "street_line2", "city", "state", "post_code", "country_code")
-    return ", ".join(str(parts[k]) for k in keys if parts.get(k))
 
 
 def path_label(turn: Turn, order: Order) -> str:
@@ -78,7 +63,7 @@ async def order_text(turn: Turn, order: Order) -> str:
     held = hold_line(tx, order)
     if held:
         lines.append(held)
-    address = _address(order)
+    address = address_line(order.ship_address)
     if address:
         lines.append(tx.t("admin.or.address", name=order.ship_name or "—", address=address))
         if order.ship_phone and order.status is not OrderStatus.PENDING:

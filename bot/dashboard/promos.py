@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.conversation.screens.admin.coupons import terms as coupon_wording
 from bot.dashboard import page
 from bot.dashboard.page import esc, tag
 from bot.dashboard.products import bad_input, tabs
 from bot.dashboard.visit import NotFound, Page, Visit
-from bot.domain.coupons import Coupon, CouponKind
+from bot.domain.coupons import Coupon
 from bot.domain.flash_sales import SaleError, SaleState
 from bot.domain.staff import Permission
 from bot.services import coupon_terms, flash_sales
@@ -23,20 +24,7 @@ _TIME = "%Y-%m-%d %H:%M"
 
 
 def _terms(visit: Visit, coupon: Coupon) -> str:
-    if coupon.kind is CouponKind.PERCENT:
-        value = visit.t("ac.cp.value_percent", n=coupon.percent)
-    elif coupon.kind is CouponKind.FIXED and coupon.amount is not None:
-        value = visit.t("ac.cp.value_fixed", amount=visit.money(coupon.amount))
-    else:
-        value = visit.t("ac.cp.value_freeship")
-    parts = [value]
-    if coupon.min_subtotal is not None:
-        parts.append(visit.t("ac.cp.term_min", amount=visit.money(coupon.min_subtotal)))
-    if coupon.per_buyer_limit is not None:
-        parts.append(visit.t("ac.cp.term_per", n=coupon.per_buyer_limit))
-    if coupon.expires_at is not None:
-        parts.append(visit.t("ac.cp.term_until", when=f"{coupon.expires_at:{_TIME}} UTC"))
-    return " · ".join(parts)
+    return " · ".join(coupon_wording(coupon, visit.t, visit.money))
 
 
 async def promos_page(visit: Visit, *, note: str = "", problems: list[str] | None = None) -> Page:

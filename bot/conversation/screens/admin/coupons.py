@@ -7,6 +7,8 @@ conversation (``coupon_wizard``) or in one line (``coupon_command``); its one-ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.conversation.replies import Button, Keyboard
 from bot.conversation.screens.admin import access
 from bot.conversation.screens.admin.catalog_text import configured_currency
@@ -14,6 +16,7 @@ from bot.conversation.screens.admin.registry import admin_cb, menu_item, state, 
 from bot.conversation.texts import Raw
 from bot.conversation.turn import Turn
 from bot.domain.coupons import Coupon, CouponKind
+from bot.domain.money import Money
 from bot.domain.staff import Permission, Role
 from bot.services import merchant_catalog
 
@@ -28,21 +31,28 @@ async def shop_currency(turn: Turn) -> str:
     return await merchant_catalog.shop_currency(turn.uow, configured_currency(turn))
 
 
-def describe(turn: Turn, coupon: Coupon) -> str:
-    tx = turn.tx
+def terms(coupon: Coupon, t: Callable[..., str], money: Callable[[Money], str]) -> list[str]:
+    """What the coupon gives and its conditions, worded with ``t`` and ``money`` (the chat's
+    texts, or the dashboard's)."""
     if coupon.kind is CouponKind.PERCENT:
-        value = tx.t("ac.cp.value_percent", n=coupon.percent)
+        value = t("ac.cp.value_percent", n=coupon.percent)
     elif coupon.kind is CouponKind.FIXED and coupon.amount is not None:
-        value = tx.t("ac.cp.value_fixed", amount=tx.money(coupon.amount))
+        value = t("ac.cp.value_fixed", amount=money(coupon.amount))
     else:
-        value = tx.t("ac.cp.value_freeship")
+        value = t("ac.cp.value_freeship")
     parts = [value]
     if coupon.min_subtotal is not None:
-        parts.append(tx.t("ac.cp.term_min", amount=tx.money(coupon.min_subtotal)))
+        parts.append(t("ac.cp.term_min", amount=money(coupon.min_subtotal)))
     if coupon.per_buyer_limit is not None:
-        parts.append(tx.t("ac.cp.term_per", n=coupon.per_buyer_limit))
+        parts.append(t("ac.cp.term_per", n=coupon.per_buyer_limit))
     if coupon.expires_at is not None:
-        parts.append(tx.t("ac.cp.term_until", when=f"{coupon.expires_at:%Y-%m-%d %H:%M} UTC"))
+        parts.append(t("ac.cp.term_until", when=f"{coupon.expires_at:%Y-%m-%d %H:%M} UTC"))
+    return parts
+
+
+def describe(turn: Turn, coupon: Coupon) -> str:
+    tx = turn.tx
+    parts = terms(coupon, tx.t, tx.money)
     if coupon.public:
         parts.append(tx.t("ac.cp.term_public"))
     return " · ".join(parts)

@@ -174,7 +174,8 @@ async def _actions(visit: Visit, order: Order) -> str:
                 class_="card",
             )
         )
-    if can_cancel(order.status) and order.shipped_at is None:
+    cash = order.method == "cash"  # settled at the counter: no cancel or refund from here
+    if can_cancel(order.status, cash=cash) and order.shipped_at is None:
         parts.append(
             page.form(
                 "",
@@ -185,7 +186,7 @@ async def _actions(visit: Visit, order: Order) -> str:
         )
     already = await merchant_orders.refunded_so_far(visit.uow, order)
     left = order.total.amount - already
-    if order.status in REFUNDABLE and left > 0 and visit.can(Permission.REFUNDS):
+    if order.status in REFUNDABLE and left > 0 and not cash and visit.can(Permission.REFUNDS):
         parts.append(
             tag(
                 "div",

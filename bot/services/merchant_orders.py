@@ -132,7 +132,8 @@ async def cancel(uow: UnitOfWork, order_id: int, now: datetime) -> Outcome:
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
-    if not can_cancel(order.status) or order.shipped_at is not None:
+    cash = order.method == "cash"  # settled at the counter, not refunded through a gateway
+    if not can_cancel(order.status, cash=cash) or order.shipped_at is not None:
         return Outcome(order, Refused.NOT_ALLOWED)
     moved = await uow.orders.move(
         order.id, OrderStatus.CANCELLED, frozenset({order.status}), now, closed_at=now

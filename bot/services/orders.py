@@ -149,7 +149,9 @@ async def merchant_refund(
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
-    if order.status not in REFUNDABLE:
+    if order.status not in REFUNDABLE or order.method == "cash":
+        # Cash taken at the counter or by the courier goes back the same way, not through a
+        # payment gateway that never saw it.
         return Outcome(order, Refused.NOT_ALLOWED)
     left = order.refundable.amount - await pending_refunds(uow, order)
     wanted = left if amount is None else amount.amount

@@ -14,12 +14,13 @@ from bot.domain.cash import CashDefaults, CashRefusal, CashTerms
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.shipping import PickupPoint
-from bot.services import carts, cash_orders, checkout
+from bot.services import carts, cash_orders, checkout, merchant_orders, orders
 from bot.services.cash_orders import MarkRefusal
 from bot.services.checkout import Delivery, PaymentSetup
 from bot.services.order_ports import Order
+from bot.services.orders import Refused
 from bot.services.shipping_file import default_shipping_path, read_rates
-from storage.order_tables import NotificationRow
+from storage.order_tables import NotificationRow, RefundRow
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -256,3 +257,26 @@ async def test_mark_paid_racing_the_expiry_job_has_one_winner_and_consistent_sto
             assert final.status is OrderStatus.EXPIRED, (round_, final.status)
             assert marked.refused is MarkRefusal.EXPIRED and expired == 1
         assert await _stock(demo_uows, variant) == before
+
+
+async def test_cash_paid_at_the_counter_is_never_refunded_through_a_gateway(
+    demo_uows: SqlUnitOfWorkFactory,
+) -> None:
+    """A merchant refund or cancel (the console's confirmation, the dashboard) of a cash order
+    is refused and queues no refund: the money goes back at the counter."""
+    order = await _pending(demo_uows, ANN)
+    await _place(demo_uows, ANN, order.id)
+    await _mark(demo_uows, order.id, NOW + timedelta(hours=1))
+    async with demo_uows() as uow:
+        refunded = await orders.merchant_refund(uow, order.id, None, NOW + timedelta(hours=2))
+        cancelled = await merchant_orders.cancel(uow, order.id, NOW + timedelta(hours=2))
+        to_target = await merchant_orders.refund_to(uow, order.id, 100, NOW + timedelta(hours=2))
+        await uow.commit()
+    for outcome in (refunded, cancelled, to_target):
+        assert outcome.refused is Refused.NOT_ALLOWED and outcome.refund is None
+    async with demo_uows.engine.connect() as conn:
+        rows = await conn.execute(select(RefundRow).where(RefundRow.order_id == order.id))  # type: ignore[arg-type]
+        assert rows.all() == []
+    async with demo_uows() as uow:
+        still = await uow.orders.get(order.id)
+    assert still is not None and still.status is OrderStatus.PAID

@@ -9,14 +9,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.money import Money
-from bot.domain.orders import OrderStatus, can_cancel
+from bot.domain.orders import OrderStatus
 from bot.services import orders, stripe_payments
 from bot.services.order_ports import Order
 from bot.services.orders import Outcome, Refused
 from bot.services.payment_port import CardGateway
 from bot.services.ports import UnitOfWork
-from bot.services.refunds import refund_method
-from bot.services.stock_holds import give_back_stock_and_coupon
 from bot.services.team_seats import awaiting_team
 
 
@@ -132,17 +130,7 @@ async def cancel(uow: UnitOfWork, order_id: int, now: datetime) -> Outcome:
     order = await uow.orders.get(order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
-    cash = order.method == "cash"  # settled at the counter, not refunded through a gateway
-    if not can_cancel(order.status, cash=cash) or order.shipped_at is not None:
-        return Outcome(order, Refused.NOT_ALLOWED)
-    moved = await uow.orders.move(
-        order.id, OrderStatus.CANCELLED, frozenset({order.status}), now, closed_at=now
-    )
-    if not moved:  # changed meanwhile (shipped a second ago)
-        return Outcome(order, Refused.NOT_ALLOWED)
-    await give_back_stock_and_coupon(uow, order, now)
-    amount = order.refundable
-    if amount.amount > 0:
-        await uow.refunds.add(order.id, amount, refund_method(order), "merchant_cancelled", now)
-    await orders.notify(uow, order, "order_cancelled_by_shop", now)
-    return Outcome(await uow.orders.get(order.id), refund=amount)
+    outcome = await orders.cancel_order(uow, order, "merchant_cancelled", now)
+    if outcome.refused is None:
+        await orders.notify(uow, order, "order_cancelled_by_shop", now)
+    return outcome

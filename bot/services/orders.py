@@ -59,7 +59,15 @@ async def cancel(uow: UnitOfWork, user_id: int, order_id: int, now: datetime) ->
     order = await buyer_order(uow, user_id, order_id)
     if order is None:
         return Outcome(refused=Refused.NOT_FOUND)
-    if not can_cancel(order.status, cash=order.method == "cash"):
+    return await cancel_order(uow, order, "buyer_cancelled", now)
+
+
+async def cancel_order(uow: UnitOfWork, order: Order, reason: str, now: datetime) -> Outcome:
+    """Cancel an order not shipped yet (the buyer, or the merchant from the dashboard): stock
+    and coupon go back and what was paid is refunded, under ``reason``. Cash is settled at the
+    counter, never through a gateway, so a cash order is not cancelled here."""
+    cash = order.method == "cash"
+    if not can_cancel(order.status, cash=cash) or order.shipped_at is not None:
         return Outcome(order, Refused.NOT_ALLOWED)
     moved = await uow.orders.move(
         order.id, OrderStatus.CANCELLED, frozenset({order.status}), now, closed_at=now
@@ -69,7 +77,7 @@ async def cancel(uow: UnitOfWork, user_id: int, order_id: int, now: datetime) ->
     await give_back_stock_and_coupon(uow, order, now)
     amount = order.refundable
     if amount.amount > 0:
-        await uow.refunds.add(order.id, amount, refund_method(order), "buyer_cancelled", now)
+        await uow.refunds.add(order.id, amount, refund_method(order), reason, now)
     return Outcome(await uow.orders.get(order.id), refund=amount)
 
 
